@@ -1,0 +1,288 @@
+// Builds each variant in flags/ into dist/<variant>/ and proves that what a variant switches off is not in it.
+// Usage: node build.mjs [variant...]   (no names: every flags/*.json)
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Flags files.
+
+export const DIALECTS = Object.freeze(['sqlite', 'postgres']);
+
+const KEYS = {
+  dialects: 'a non-empty list drawn from ' + DIALECTS.map((d) => `"${d}"`).join(', '),
+  scaling: 'true or false',
+  enterprise: 'true or false',
+};
+
+export class FlagsError extends Error {
+  name = 'FlagsError';
+}
+
+/** Validates the parsed content of one flags file; returns a frozen, normalised copy. */
+export function validateFlags(file, value) {
+  const fail = (msg) => {
+    throw new FlagsError(`${file}: ${msg}`);
+  };
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    fail('must hold a JSON object such as {"dialects": ["sqlite"], "scaling": false, "enterprise": false}');
+  }
+  for (const key of Object.keys(value)) {
+    if (!(key in KEYS)) {
+      fail(`unknown key \`${key}\`; the keys are ${Object.keys(KEYS).map((k) => `\`${k}\``).join(', ')}. Remove or rename it.`);
+    }
+  }
+  for (const key of Object.keys(KEYS)) {
+    if (!(key in value)) fail(`missing key \`${key}\`; set it to ${KEYS[key]}.`);
+  }
+  const { dialects, scaling, enterprise } = value;
+  if (!Array.isArray(dialects)) fail(`\`dialects\` must be ${KEYS.dialects}, not ${JSON.stringify(dialects)}.`);
+  if (dialects.length === 0) fail(`\`dialects\` is empty: a build needs at least one dialect; add "sqlite" or "postgres".`);
+  for (const d of dialects) {
+    if (!DIALECTS.includes(d)) fail(`\`dialects\` has unknown dialect ${JSON.stringify(d)}; use ${KEYS.dialects}.`);
+  }
+  if (new Set(dialects).size !== dialects.length) fail('`dialects` lists a dialect twice; list each once.');
+  for (const key of ['scaling', 'enterprise']) {
+    if (typeof value[key] !== 'boolean') fail(`\`${key}\` must be ${KEYS[key]}, not ${JSON.stringify(value[key])}.`);
+  }
+  if (scaling && !dialects.includes('postgres')) {
+    fail('`scaling` needs the `postgres` dialect (read replicas are PostgreSQL servers); add "postgres" to `dialects` or set `scaling: false`.');
+  }
+  return Object.freeze({ dialects: Object.freeze([...dialects]), scaling, enterprise });
+}
+
+/** Loads flags/<name>.json; the variant name is the file name. */
+export async function loadVariant(flagsDir, name) {
+  if (!/^[a-z0-9][a-z0-9_-]*$/i.test(name)) {
+    throw new FlagsError(`variant name "${name}" must be letters, digits, "-" or "_" (it becomes dist/<variant>/).`);
+  }
+  const file = path.join(flagsDir, `${name}.json`);
+  const rel = path.relative(process.cwd(), file) || file;
+  let text;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if (err.code === 'ENOENT') {
+      const known = await listVariants(flagsDir).catch(() => []);
+      throw new FlagsError(`${rel}: no such variant file; known variants: ${known.join(', ') || 'none'}. Create ${rel} or pick one of those.`);
+    }
+    throw err;
+  }
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new FlagsError(`${rel}: not valid JSON (${err.message}). Fix the syntax; see flags/dev.json for the shape.`);
+  }
+  return { name, file: rel, flags: validateFlags(rel, parsed) };
+}
+
+export async function listVariants(flagsDir) {
+  const entries = await readdir(flagsDir);
+  return entries.filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)).sort();
+}
+
+/** The esbuild `define` map for a variant: every flag is a literal, so dead branches are removed while parsing. */
+export function definesFor(variant, version) {
+  const { flags } = variant;
+  return {
+    __FLAG_SCALING__: String(flags.scaling),
+    __FLAG_ENTERPRISE__: String(flags.enterprise),
+    __DIALECT_SQLITE__: String(flags.dialects.includes('sqlite')),
+    __DIALECT_POSTGRES__: String(flags.dialects.includes('postgres')),
+    __VARIANT__: JSON.stringify(variant.name),
+    __VERSION__: JSON.stringify(version),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The exclusion proof.
+
+/** Folders and externals a variant must not carry, derived from its flags. */
+export function forbiddenFor(flags) {
+  const folders = [];
+  const externals = [];
+  if (!flags.scaling) folders.push('src/scaling/');
+  if (!flags.enterprise) folders.push('src/enterprise/');
+  if (!flags.dialects.includes('sqlite')) {
+    folders.push('src/db/sqlite/', 'node_modules/drizzle-orm/better-sqlite3/');
+    externals.push('better-sqlite3');
+  }
+  if (!flags.dialects.includes('postgres')) {
+    folders.push('src/db/postgres/', 'node_modules/pg/', 'node_modules/pg-pool/', 'node_modules/pg-protocol/',
+      'node_modules/drizzle-orm/node-postgres/');
+    externals.push('pg', 'pg-pool', 'pg-native', 'pg-cursor', 'pg-query-stream');
+  }
+  return { folders, externals };
+}
+
+/** Shortest import chain from an entry point to `target`, through the metafile's full input graph. */
+export function importChain(metafile, target) {
+  const inputs = metafile.inputs;
+  const importers = new Map();
+  for (const [file, info] of Object.entries(inputs)) {
+    for (const imp of info.imports ?? []) {
+      const to = imp.path;
+      if (!importers.has(to)) importers.set(to, []);
+      importers.get(to).push(file);
+    }
+  }
+  // Walk backwards from the target to a file nothing imports (an entry point).
+  const prev = new Map([[target, null]]);
+  const queue = [target];
+  while (queue.length > 0) {
+    const file = queue.shift();
+    const from = importers.get(file) ?? [];
+    if (from.length === 0 && file !== target) {
+      const chain = [];
+      for (let f = file; f !== null; f = prev.get(f)) chain.push(f);
+      return chain;
+    }
+    for (const f of from) {
+      if (!prev.has(f)) {
+        prev.set(f, file);
+        queue.push(f);
+      }
+    }
+  }
+  return [target];
+}
+
+/** Returns a list of human-readable leaks; empty when the bundle is clean. */
+export function findLeaks(metafile, flags) {
+  const { folders, externals } = forbiddenFor(flags);
+  const leaks = [];
+  for (const [out, info] of Object.entries(metafile.outputs)) {
+    if (out.endsWith('.map')) continue;
+    for (const [file, { bytesInOutput }] of Object.entries(info.inputs)) {
+      const folder = folders.find((f) => file.startsWith(f) || file.includes(`/${f}`));
+      if (folder && bytesInOutput > 0) {
+        leaks.push(`${out} carries ${bytesInOutput} bytes of ${file} (from ${folder}, switched off)\n    chain: ${importChain(metafile, file).join(' -> ')}`);
+      }
+    }
+    for (const imp of info.imports ?? []) {
+      if (externals.includes(imp.path)) {
+        const importer = Object.entries(metafile.inputs).find(([, i]) => (i.imports ?? []).some((x) => x.path === imp.path))?.[0];
+        const chain = importer ? [...importChain(metafile, importer), imp.path] : [imp.path];
+        leaks.push(`${out} imports "${imp.path}" (switched off in this variant)\n    chain: ${chain.join(' -> ')}`);
+      }
+    }
+  }
+  return leaks;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Bundling and the build report.
+
+const ROOT = path.dirname(fileURLToPath(import.meta.url));
+
+/** Bytes of the output grouped by what they belong to: core, each dialect, each feature, each dependency. */
+export function groupOf(file) {
+  const nm = file.lastIndexOf('node_modules/');
+  if (nm !== -1) {
+    const rest = file.slice(nm + 'node_modules/'.length).split('/');
+    return `dependency:${rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]}`;
+  }
+  const m = /(?:^|\/)src\/(db\/sqlite|db\/postgres|scaling|enterprise)\//.exec(file);
+  if (!m) return 'core';
+  return { 'db/sqlite': 'dialect:sqlite', 'db/postgres': 'dialect:postgres', scaling: 'scaling', enterprise: 'enterprise' }[m[1]];
+}
+
+function buildReport(variant, metafile, outFile) {
+  const groups = {};
+  const output = metafile.outputs[outFile];
+  for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) {
+    const g = groupOf(file);
+    groups[g] = (groups[g] ?? 0) + bytesInOutput;
+  }
+  const { folders, externals } = forbiddenFor(variant.flags);
+  return {
+    variant: variant.name,
+    flags: variant.flags,
+    bytes: output.bytes,
+    groups: Object.fromEntries(Object.entries(groups).sort(([, a], [, b]) => b - a)),
+    excluded: { folders, externals },
+    externalImports: [...new Set((output.imports ?? []).filter((i) => i.external).map((i) => i.path))].sort(),
+  };
+}
+
+/**
+ * Builds one variant into `outDir` and proves the exclusions. Throws a LeakError naming the chain on a leak.
+ * `entry` is overridable so a test can build a deliberately leaking fixture through the same checks.
+ */
+export async function buildVariant(variant, { outDir = path.join(ROOT, 'dist', variant.name), entry = path.join(ROOT, 'src/main.ts'), logLevel = 'warning' } = {}) {
+  const esbuild = await import('esbuild');
+  const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'));
+  const outfile = path.join(outDir, 'server.mjs');
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minify: true,
+    sourcemap: true,
+    metafile: true,
+    legalComments: 'none',
+    // Migrations are embedded as text so the bundle needs no source tree beside it.
+    loader: { '.sql': 'text' },
+    logLevel,
+    define: definesFor(variant, pkg.version),
+    // better-sqlite3 is a native addon: it stays external and is loaded from node_modules by the dev bundle. pg is
+    // bundled where Postgres is on and kept external elsewhere, so that a leak shows up as an import the proof sees.
+    // pg-native is an optional peer of pg that we never use.
+    external: ['better-sqlite3', 'pg-native', ...(variant.flags.dialects.includes('postgres') ? [] : ['pg', 'pg-pool', 'pg-cursor', 'pg-query-stream'])],
+    // CommonJS dependencies call require() for Node built-ins; an ESM bundle has no require unless we define one.
+    banner: { js: "import { createRequire as __flagshipCreateRequire } from 'node:module'; const require = __flagshipCreateRequire(import.meta.url);" },
+  });
+  const metafile = result.metafile;
+  await writeFile(path.join(outDir, 'metafile.json'), JSON.stringify(metafile));
+  const leaks = findLeaks(metafile, variant.flags);
+  if (leaks.length > 0) {
+    throw new LeakError(`${variant.file}: the "${variant.name}" bundle carries code its flags switch off:\n  ${leaks.join('\n  ')}\n` +
+      'Reach a guarded module only through `await import(...)` inside `if (__FLAG_X__)` (docs/architecture.md).');
+  }
+  const outKey = path.relative(ROOT, outfile).split(path.sep).join('/');
+  const report = buildReport(variant, metafile, outKey);
+  await writeFile(path.join(outDir, 'build-report.json'), JSON.stringify(report, null, 2) + '\n');
+  return report;
+}
+
+export class LeakError extends Error {
+  name = 'LeakError';
+}
+
+async function main(argv) {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log('usage: node build.mjs [variant...]\n\nBuilds dist/<variant>/server.mjs for each flags/<variant>.json (all of them when none is named),\nthen proves that no switched-off module or driver reached the bundle.');
+    return 0;
+  }
+  const flagsDir = path.join(ROOT, 'flags');
+  const names = argv.length > 0 ? argv : await listVariants(flagsDir);
+  // Validate every requested file before building any, so one typo does not leave half the variants rebuilt.
+  const variants = [];
+  for (const name of names) variants.push(await loadVariant(flagsDir, name));
+  for (const variant of variants) {
+    const started = performance.now();
+    const report = await buildVariant(variant);
+    const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
+    const groups = Object.entries(report.groups).filter(([g]) => !g.startsWith('dependency:')).map(([g, b]) => `${g} ${kb(b)}`).join(', ');
+    console.log(`built dist/${variant.name}/server.mjs  ${kb(report.bytes)}  [${groups}]  excluded: ${[...report.excluded.folders.filter((f) => f.startsWith('src/')), ...report.excluded.externals.slice(0, 1)].join(', ') || 'nothing'}  (${Math.round(performance.now() - started)} ms)`);
+  }
+  return 0;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
+    if (err instanceof FlagsError || err instanceof LeakError) {
+      console.error(`build failed: ${err.message}`);
+    } else {
+      console.error(err);
+    }
+    process.exit(1);
+  });
+}

@@ -1,0 +1,24 @@
+import { OPTIONS } from '../config/options.js';
+import { variant } from '../variant.js';
+
+const carried = (only: string | undefined) => only === undefined || (only === 'scaling' ? variant.scaling : variant.dialects.includes(only as 'sqlite' | 'postgres'));
+
+export function helpText(): string {
+  const rows = OPTIONS.filter((o) => carried(o.only)).map((o) => {
+    const left = `  --${o.flag} <${o.type === 'bool' ? 'true|false' : o.type === 'enum' ? o.values?.join('|') : o.type === 'port' || o.type === 'int' ? 'n' : 'value'}>`;
+    return `${left.padEnd(44)} ${o.help}\n${' '.repeat(45)}env ${o.env}${o.default !== undefined ? `, default ${o.default}` : ''}`;
+  });
+  return `flagship ${variant.version} (variant "${variant.name}": ${variant.dialects.join(' + ')}${variant.scaling ? ', scaling' : ''}${variant.enterprise ? ', enterprise' : ''})
+
+Usage: server.mjs [command] [options]
+
+Commands:
+  serve      run the HTTP server (default)
+  migrate    apply pending database migrations and exit
+
+Options (each also read from the environment variable shown; the option wins):
+${rows.join('\n')}
+  --help                                       show this help
+  --version                                    print the variant, its flags and features, and exit
+`;
+}

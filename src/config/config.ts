@@ -1,0 +1,87 @@
+// Configuration: environment variables overridden by CLI options, validated once at start and frozen. Every bad value
+// is reported together, each with what is wrong and what is accepted, so one restart fixes them all.
+import { ConfigError } from '../errors.js';
+import { parseDatabaseUrl, type DatabaseTarget } from './database-url.js';
+import { OPTIONS, type OptionSpec } from './options.js';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly database: DatabaseTarget;
+  readonly logLevel: string;
+  readonly migrateOnStart: boolean;
+  readonly shutdownTimeoutMs: number;
+  readonly bodyLimitBytes: number;
+  readonly busyTimeoutMs: number;
+  readonly poolMax: number;
+  readonly connectTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly statementTimeoutMs: number;
+  readonly maxLifetimeSeconds: number;
+  readonly replicas: string | undefined;
+  readonly region: string | undefined;
+}
+
+const TRUE = ['1', 'true', 'yes', 'on'];
+const FALSE = ['0', 'false', 'no', 'off'];
+
+function parseValue(spec: OptionSpec, raw: string, source: string): { value?: unknown; problem?: string } {
+  const where = `${source}=${JSON.stringify(raw)}`;
+  switch (spec.type) {
+    case 'string':
+      return { value: raw };
+    case 'bool': {
+      const v = raw.trim().toLowerCase();
+      if (TRUE.includes(v)) return { value: true };
+      if (FALSE.includes(v)) return { value: false };
+      return { problem: `${where} is not a boolean; use true or false` };
+    }
+    case 'enum':
+      if (spec.values?.includes(raw)) return { value: raw };
+      return { problem: `${where} is not one of ${spec.values?.join(', ')}` };
+    case 'port':
+    case 'int': {
+      const min = spec.type === 'port' ? 0 : (spec.min ?? 0);
+      const max = spec.type === 'port' ? 65_535 : (spec.max ?? Number.MAX_SAFE_INTEGER);
+      if (!/^\s*\d+\s*$/.test(raw)) return { problem: `${where} is not a whole number; use a number from ${min} to ${max}` };
+      const n = Number(raw);
+      if (n < min || n > max) return { problem: `${where} is out of range; use a number from ${min} to ${max}` };
+      return { value: n };
+    }
+  }
+}
+
+/**
+ * Reads every option from `cli` (parsed --options, by flag name) or else `env`, falling back to its default.
+ * Throws one ConfigError listing every problem.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, cli: Record<string, string | undefined> = {}): Config {
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const spec of OPTIONS) {
+    const fromCli = cli[spec.flag];
+    const fromEnv = env[spec.env];
+    const raw = fromCli ?? (fromEnv === '' ? undefined : fromEnv) ?? spec.default;
+    if (raw === undefined) {
+      values[spec.key] = undefined;
+      continue;
+    }
+    const source = fromCli !== undefined ? `--${spec.flag}` : fromEnv !== undefined && fromEnv !== '' ? spec.env : `default ${spec.env}`;
+    const { value, problem } = parseValue(spec, raw, source);
+    if (problem) problems.push(problem);
+    else values[spec.key] = value;
+  }
+  let database: DatabaseTarget | undefined;
+  try {
+    database = parseDatabaseUrl(values.databaseUrl as string | undefined);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    if (problems.length === 0) throw err;
+    problems.push(err.message);
+  }
+  if (problems.length > 0 || !database) {
+    throw new ConfigError(problems.length === 1 ? problems[0]! : `${problems.length} configuration problems:\n  - ${problems.join('\n  - ')}`);
+  }
+  const { databaseUrl: _omit, ...rest } = values;
+  return Object.freeze({ ...(rest as Omit<Config, 'database'>), database });
+}

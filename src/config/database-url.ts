@@ -1,0 +1,55 @@
+// DATABASE_URL decides the dialect: postgres:// or postgresql:// is PostgreSQL; sqlite:PATH, file:PATH or a bare
+// path is SQLite. The variant then decides whether this build can serve it.
+import { ConfigError, VariantLacksError } from '../errors.js';
+import { buildHint, variant, type Dialect } from '../variant.js';
+
+export type DatabaseTarget = { readonly dialect: 'sqlite'; readonly file: string } | { readonly dialect: 'postgres'; readonly url: string };
+
+export const DEFAULT_SQLITE_FILE = './data/flagship.db';
+
+/** postgres://user:secret@host/db -> postgres://user:***@host/db, for every log line and message. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/:\/\/([^:/@]+):[^@/]*@/, '://$1:***@');
+  }
+}
+
+export function parseDatabaseUrl(raw: string | undefined): DatabaseTarget {
+  if (raw === undefined || raw.trim() === '') {
+    if (__DIALECT_SQLITE__) return { dialect: 'sqlite', file: DEFAULT_SQLITE_FILE };
+    throw new ConfigError(`DATABASE_URL is not set; the "${variant.name}" build serves ${variant.dialects.join(' and ')} and needs a URL such as postgres://user:password@host:5432/flagship`);
+  }
+  const value = raw.trim();
+  let target: DatabaseTarget;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]?.toLowerCase();
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    try {
+      const u = new URL(value);
+      if (!u.hostname && !u.searchParams.get('host')) throw new Error('no host');
+    } catch {
+      throw new ConfigError(`DATABASE_URL ${redactUrl(value)} is not a valid PostgreSQL URL; use postgres://user:password@host:5432/database`);
+    }
+    target = { dialect: 'postgres', url: value };
+  } else if (scheme === 'sqlite' || scheme === 'file') {
+    const file = value.slice(scheme.length + 1).replace(/^\/\/(?=\/)/, '');
+    if (file === '') throw new ConfigError(`DATABASE_URL ${value} names no file; use sqlite:./data/flagship.db or sqlite::memory:`);
+    target = { dialect: 'sqlite', file };
+  } else if (scheme === undefined || /^[a-z]$/i.test(scheme)) {
+    // No scheme (or a Windows drive letter): a file path.
+    target = { dialect: 'sqlite', file: value };
+  } else {
+    throw new ConfigError(`DATABASE_URL uses the unsupported scheme "${scheme}:"; flagship speaks postgres://... (PostgreSQL) and sqlite:PATH (SQLite)`);
+  }
+  assertVariantServes(target.dialect, target.dialect === 'postgres' ? redactUrl(target.url) : target.file);
+  return target;
+}
+
+function assertVariantServes(dialect: Dialect, shown: string): void {
+  if (variant.dialects.includes(dialect)) return;
+  const what = dialect === 'postgres' ? 'a PostgreSQL URL' : 'a SQLite path';
+  throw new VariantLacksError(`DATABASE_URL is ${what} (${shown}), but the "${variant.name}" build carries only ${variant.dialects.join(' and ')}; ${dialect === 'postgres' ? buildHint('postgres') : `${buildHint('sqlite')}, or set DATABASE_URL to a postgres:// URL`}`);
+}

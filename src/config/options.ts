@@ -1,0 +1,38 @@
+// Every setting, once: its environment variable, its CLI option, its default and what it means. --help and the
+// configuration reference in docs/configuration.md are made from this table, and a test keeps the doc current.
+
+export type OptionType = 'string' | 'port' | 'int' | 'enum' | 'bool';
+
+export interface OptionSpec {
+  readonly key: string;
+  readonly env: string;
+  readonly flag: string;
+  readonly type: OptionType;
+  readonly default?: string;
+  readonly values?: readonly string[];
+  readonly min?: number;
+  readonly max?: number;
+  readonly help: string;
+  /** Only meaningful for builds that carry this part. */
+  readonly only?: 'postgres' | 'sqlite' | 'scaling';
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const OPTIONS: readonly OptionSpec[] = Object.freeze([
+  { key: 'port', env: 'PORT', flag: 'port', type: 'port', default: '3000', help: 'TCP port to listen on (0 picks a free one)' },
+  { key: 'host', env: 'HOST', flag: 'host', type: 'string', default: '127.0.0.1', help: 'address to listen on; 0.0.0.0 for every interface (containers)' },
+  { key: 'databaseUrl', env: 'DATABASE_URL', flag: 'database-url', type: 'string', help: 'postgres://user:pass@host:5432/db, or sqlite:PATH / a file path; default sqlite:./data/flagship.db where the build carries SQLite' },
+  { key: 'logLevel', env: 'LOG_LEVEL', flag: 'log-level', type: 'enum', values: LOG_LEVELS, default: 'info', help: 'least severe level to log' },
+  { key: 'migrateOnStart', env: 'MIGRATE_ON_START', flag: 'migrate-on-start', type: 'bool', default: 'true', help: 'apply pending migrations when `serve` starts' },
+  { key: 'shutdownTimeoutMs', env: 'SHUTDOWN_TIMEOUT_MS', flag: 'shutdown-timeout-ms', type: 'int', min: 100, max: 600_000, default: '10000', help: 'on SIGTERM/SIGINT, how long in-flight requests may take before the process exits anyway (exit 1)' },
+  { key: 'bodyLimitBytes', env: 'BODY_LIMIT_BYTES', flag: 'body-limit-bytes', type: 'int', min: 1024, max: 104_857_600, default: '1048576', help: 'largest request body accepted; larger is a 413' },
+  { key: 'busyTimeoutMs', env: 'SQLITE_BUSY_TIMEOUT_MS', flag: 'sqlite-busy-timeout-ms', type: 'int', min: 0, max: 600_000, default: '5000', only: 'sqlite', help: 'how long SQLite waits for another process holding the file lock' },
+  { key: 'poolMax', env: 'DB_POOL_MAX', flag: 'db-pool-max', type: 'int', min: 1, max: 1000, default: '10', only: 'postgres', help: 'connections per PostgreSQL pool' },
+  { key: 'connectTimeoutMs', env: 'DB_CONNECT_TIMEOUT_MS', flag: 'db-connect-timeout-ms', type: 'int', min: 100, max: 600_000, default: '5000', only: 'postgres', help: 'wait for a new connection, or for a free pooled one, before answering 503' },
+  { key: 'idleTimeoutMs', env: 'DB_IDLE_TIMEOUT_MS', flag: 'db-idle-timeout-ms', type: 'int', min: 0, max: 86_400_000, default: '30000', only: 'postgres', help: 'close pooled connections idle this long' },
+  { key: 'statementTimeoutMs', env: 'DB_STATEMENT_TIMEOUT_MS', flag: 'db-statement-timeout-ms', type: 'int', min: 0, max: 86_400_000, default: '30000', only: 'postgres', help: 'PostgreSQL statement_timeout for every pooled connection (0 = none)' },
+  { key: 'maxLifetimeSeconds', env: 'DB_MAX_LIFETIME_S', flag: 'db-max-lifetime-s', type: 'int', min: 0, max: 86_400, default: '1800', only: 'postgres', help: 'recycle pooled connections after this long (0 = never)' },
+  { key: 'replicas', env: 'DATABASE_REPLICAS', flag: 'database-replicas', type: 'string', only: 'scaling', help: 'read replicas, comma-separated region=postgres://... (scaling)' },
+  { key: 'region', env: 'FLAGSHIP_REGION', flag: 'region', type: 'string', only: 'scaling', help: "this server's region, preferred for reads (scaling)" },
+] satisfies OptionSpec[]);

@@ -1,0 +1,66 @@
+// Database errors in our own terms. Each dialect's errors.ts maps driver errors onto these at the boundary, keeping
+// the driver error as `cause`, so the server answers 404 / 409 / 503 the same way on every dialect.
+import { AppError, ConflictError, NotFoundError, UnavailableError } from '../errors.js';
+
+export interface ConstraintInfo {
+  /** Constraint or index name, when the driver reports it. */
+  constraint?: string | undefined;
+  /** Table, when known. */
+  table?: string | undefined;
+  /** Columns involved, when known. */
+  columns?: string[] | undefined;
+}
+
+function describe(info: ConstraintInfo): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (info.constraint) out.constraint = info.constraint;
+  if (info.table) out.table = info.table;
+  if (info.columns?.length) out.columns = info.columns;
+  return out;
+}
+
+export class RecordNotFoundError extends NotFoundError {}
+
+export class UniqueViolationError extends ConflictError {
+  constructor(readonly info: ConstraintInfo, cause?: unknown) {
+    super(`a record with the same ${info.columns?.join(', ') ?? 'key'} already exists${info.table ? ` in ${info.table}` : ''}; choose another value`, { details: describe(info), cause });
+  }
+}
+
+export class ForeignKeyViolationError extends ConflictError {
+  constructor(readonly info: ConstraintInfo, cause?: unknown) {
+    super(`the record refers to ${info.table ? `a ${info.table} row` : 'a row'} that does not exist, or is still referred to by others${info.constraint ? ` (${info.constraint})` : ''}`, { details: describe(info), cause });
+  }
+}
+
+export class NotNullViolationError extends AppError {
+  readonly code = 'validation_failed';
+  readonly status = 400;
+  constructor(readonly info: ConstraintInfo, cause?: unknown) {
+    super(`${info.columns?.join(', ') ?? 'a required column'} must not be empty`, { details: describe(info), cause });
+  }
+}
+
+/** A concurrent transaction won (Postgres serialization failure or deadlock, SQLite busy). Safe to retry. */
+export class SerializationFailureError extends UnavailableError {
+  constructor(message = 'the database was busy with a conflicting change; retry the request', cause?: unknown) {
+    super(message, { cause });
+  }
+}
+
+/** The database cannot be reached or refuses work (down, in recovery, read-only, pool exhausted). */
+export class DatabaseUnavailableError extends UnavailableError {
+  constructor(message = 'the database is unavailable; retry shortly', cause?: unknown) {
+    super(message, { cause });
+  }
+}
+
+/** Opened a transaction inside another one where the dialect adapter cannot nest; a programming error. */
+export class TransactionMisuseError extends Error {
+  override name = 'TransactionMisuseError';
+}
+
+/** DATABASE_URL names a server that can never take writes (a replica). Not retryable: fix the configuration. */
+export class PrimaryRequiredError extends Error {
+  override name = 'PrimaryRequiredError';
+}

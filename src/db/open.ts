@@ -1,0 +1,36 @@
+// Opens the database the configuration names, through the dialect adapters this build carries. Each adapter is
+// reached only by a dynamic import inside its flag's branch, so a build without that dialect holds none of it.
+import type { Config } from '../config/config.js';
+import { VariantLacksError } from '../errors.js';
+import { buildHint, variant } from '../variant.js';
+import type { Database } from './database.js';
+
+export interface OpenHooks {
+  onMigration?(tag: string, ms: number): void;
+  onPoolError?(err: Error): void;
+}
+
+export async function openDatabase(config: Config, hooks: OpenHooks = {}): Promise<Database> {
+  const target = config.database;
+  if (target.dialect === 'sqlite') {
+    if (__DIALECT_SQLITE__) {
+      const { openSqlite } = await import('./sqlite/driver.js');
+      return openSqlite({ file: target.file, busyTimeoutMs: config.busyTimeoutMs, ...(hooks.onMigration ? { onMigration: hooks.onMigration } : {}) });
+    }
+  } else if (__DIALECT_POSTGRES__) {
+    const { openPostgres } = await import('./postgres/driver.js');
+    return openPostgres({
+      url: target.url,
+      max: config.poolMax,
+      connectionTimeoutMs: config.connectTimeoutMs,
+      idleTimeoutMs: config.idleTimeoutMs,
+      statementTimeoutMs: config.statementTimeoutMs,
+      maxLifetimeSeconds: config.maxLifetimeSeconds,
+      applicationName: `flagship/${variant.name}`,
+      ...(hooks.onMigration ? { onMigration: hooks.onMigration } : {}),
+      ...(hooks.onPoolError ? { onPoolError: hooks.onPoolError } : {}),
+    });
+  }
+  // Config validation refuses these first; this guards direct callers.
+  throw new VariantLacksError(`the "${variant.name}" build carries no ${target.dialect} adapter; ${buildHint(target.dialect)}`);
+}

@@ -1,0 +1,51 @@
+// pg errors -> our error classes, by SQLSTATE. drizzle wraps driver errors in DrizzleQueryError (whose message holds
+// the query and its parameters, which we never pass on), so the driver error is its `cause`.
+import { AppError } from '../../errors.js';
+import { DatabaseUnavailableError, ForeignKeyViolationError, NotNullViolationError, SerializationFailureError, UniqueViolationError, type ConstraintInfo } from '../errors.js';
+
+interface PgError {
+  code?: string;
+  message: string;
+  constraint?: string;
+  table?: string;
+  column?: string;
+  detail?: string;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+
+function driverError(err: unknown): PgError | undefined {
+  for (let e = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (/^[0-9A-Z]{5}$/.test(code) || NETWORK_CODES.has(code))) return e as PgError;
+    const msg = (e as { message?: unknown }).message;
+    if (typeof msg === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(msg)) {
+      return e as PgError;
+    }
+  }
+  return undefined;
+}
+
+/** "Key (org_id, email)=(..., ...) already exists." -> [org_id, email]; the values are never kept. */
+function info(e: PgError): ConstraintInfo {
+  const cols = /^Key \(([^)]+)\)/.exec(e.detail ?? '')?.[1]?.split(',').map((s) => s.trim());
+  return { constraint: e.constraint, table: e.table, columns: cols ?? (e.column ? [e.column] : undefined) };
+}
+
+export function mapPostgresError(err: unknown): unknown {
+  if (err instanceof AppError) return err;
+  const e = driverError(err);
+  if (!e) return err;
+  const code = e.code ?? '';
+  if (code === '23505') return new UniqueViolationError(info(e), e);
+  if (code === '23503') return new ForeignKeyViolationError(info(e), e);
+  if (code === '23502') return new NotNullViolationError(info(e), e);
+  if (code === '40001' || code === '40P01' || code === '55P03') return new SerializationFailureError(undefined, e);
+  if (code === '25006') return new DatabaseUnavailableError('the database is read-only (a replica, or a primary being demoted); retry shortly', e);
+  if (code === '57014') return new DatabaseUnavailableError('the query ran past the statement timeout (DB_STATEMENT_TIMEOUT_MS); retry, or raise the timeout', e);
+  // Class 08 connection exceptions, 57P0x shutdown / cannot connect now, 53xxx insufficient resources.
+  if (/^(08|57P0|53)/.test(code) || NETWORK_CODES.has(code) || !code) {
+    return new DatabaseUnavailableError(`the PostgreSQL server is unavailable (${code || e.message}); retry shortly`, e);
+  }
+  return err;
+}

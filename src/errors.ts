@@ -1,0 +1,68 @@
+// The error catalogue. Every error the server answers with is one of these classes: a stable `code`, an HTTP
+// status and an actionable message. The HTTP layer maps them in one place (server/error-handler.ts); anything
+// else becomes one `internal` error, logged with the request id and never leaked.
+
+export type ErrorDetails = Record<string, unknown> | Array<Record<string, unknown>>;
+
+export abstract class AppError extends Error {
+  abstract readonly code: string;
+  abstract readonly status: number;
+  readonly details: ErrorDetails | undefined;
+  constructor(message: string, options?: { details?: ErrorDetails; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.details = options?.details;
+  }
+}
+
+export class ValidationError extends AppError {
+  readonly code = 'validation_failed';
+  readonly status = 400;
+}
+export class UnauthenticatedError extends AppError {
+  readonly code = 'unauthenticated';
+  readonly status = 401;
+}
+export class ForbiddenError extends AppError {
+  readonly code = 'forbidden';
+  readonly status = 403;
+  constructor(readonly permission: string, message = `this action needs the \`${permission}\` permission, which your role does not grant; ask an admin of the organization`) {
+    super(message, { details: { permission } });
+  }
+}
+export class NotFoundError extends AppError {
+  readonly code = 'not_found';
+  readonly status = 404;
+}
+export class ConflictError extends AppError {
+  readonly code = 'conflict';
+  readonly status = 409;
+}
+export class PreconditionFailedError extends AppError {
+  readonly code = 'precondition_failed';
+  readonly status = 412;
+}
+export class PayloadTooLargeError extends AppError {
+  readonly code = 'payload_too_large';
+  readonly status = 413;
+}
+export class UnsupportedMediaTypeError extends AppError {
+  readonly code = 'unsupported_media_type';
+  readonly status = 415;
+}
+export class UnavailableError extends AppError {
+  readonly code = 'unavailable';
+  readonly status = 503;
+  /** Seconds a client should wait before retrying. */
+  readonly retryAfter: number = 1;
+}
+
+/** Raised at start-up for bad configuration; the CLI prints the message and exits 2. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Asking a build for something it was compiled without (a Postgres URL for the SQLite build, ...). */
+export class VariantLacksError extends ConfigError {
+  override name = 'VariantLacksError';
+}

@@ -1,0 +1,17 @@
+// The only place that knows which modules a variant carries. Each module is reached through a dynamic import written
+// inside its own flag's branch: esbuild drops the dead import while parsing, so a variant that switches a module off
+// carries none of its bytes (build.mjs proves it on every build).
+import type { Feature, FeatureContext } from './features/feature.js';
+
+export async function loadFeatures(ctx: FeatureContext): Promise<Feature[]> {
+  const features: Feature[] = [];
+  if (__FLAG_SCALING__) {
+    const { createScaling } = await import('./scaling/index.js');
+    features.push(await createScaling(ctx));
+  }
+  if (__FLAG_ENTERPRISE__) {
+    const { createEnterprise } = await import('./enterprise/index.js');
+    features.push(await createEnterprise(ctx));
+  }
+  return features;
+}

@@ -1,0 +1,44 @@
+// Builds the Fastify application: request ids, JSON-only bodies, the error catalogue, health, the API and whatever
+// routes the variant's features add. It does not listen; lifecycle.ts does.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { errorHandler, notFoundHandler } from './error-handler.js';
+import { registerHealthRoutes } from './health-routes.js';
+import type { Logger } from './logger.js';
+import type { Runtime } from './runtime.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface AppOptions {
+  readonly runtime: Runtime;
+  readonly logger: Logger;
+  /** Registers the API (kept apart so tests can build a bare app). */
+  readonly routes?: (app: FastifyInstance, runtime: Runtime) => Promise<void>;
+}
+
+export async function buildApp({ runtime, logger, routes }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: runtime.config.bodyLimitBytes,
+    // Honour a caller's id so one request can be followed across services; make one otherwise.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // Idle keep-alive sockets are closed at shutdown; sockets with a request in flight are left to finish.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true, useDefaults: true } },
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  await registerHealthRoutes(app, runtime);
+  if (routes) await routes(app, runtime);
+  for (const feature of runtime.features) {
+    if (feature.registerRoutes) await feature.registerRoutes(app, () => runtime.db());
+  }
+  return app;
+}

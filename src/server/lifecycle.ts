@@ -1,0 +1,87 @@
+// Start and stop. `serve` listens at once (so /healthz answers and /readyz can say why it is not ready), then brings
+// the database up in the background, retrying while it is unreachable. SIGTERM/SIGINT stop accepting connections,
+// let in-flight requests finish, close features and the database, and exit 0, or exit 1 when that takes longer
+// than SHUTDOWN_TIMEOUT_MS.
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/config.js';
+import { redactUrl } from '../config/database-url.js';
+import type { Database } from '../db/database.js';
+import { openDatabase } from '../db/open.js';
+import { UnavailableError } from '../errors.js';
+import type { Feature } from '../features/feature.js';
+import type { Logger } from './logger.js';
+import type { Runtime } from './runtime.js';
+
+export function describeTarget(config: Config): string {
+  const t = config.database;
+  return t.dialect === 'sqlite' ? `sqlite:${t.file}` : redactUrl(t.url);
+}
+
+/** Opens, verifies and migrates the database, wrapped by every feature that wraps it. */
+export async function bringUpDatabase(config: Config, features: readonly Feature[], logger: Logger, migrate: boolean): Promise<Database> {
+  let db = await openDatabase(config, {
+    onMigration: (tag, ms) => logger.info({ migration: tag, ms: Math.round(ms) }, 'applied migration'),
+    onPoolError: (err) => logger.warn({ err: { message: err.message } }, 'idle database connection failed; the pool will replace it'),
+  });
+  try {
+    await db.verify();
+    if (migrate) {
+      const report = await db.migrate();
+      logger.info({ applied: report.applied, alreadyApplied: report.alreadyApplied }, report.applied.length ? 'migrations applied' : 'schema is current');
+    }
+    for (const f of features) if (f.wrapDatabase) db = await f.wrapDatabase(db);
+    return db;
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Retries while the database is unreachable; any other failure is final. */
+export async function bringUpWithRetry(runtime: Runtime, logger: Logger, stopping: () => boolean): Promise<Database | undefined> {
+  let delay = 250;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await bringUpDatabase(runtime.config, runtime.features, logger, runtime.config.migrateOnStart);
+    } catch (err) {
+      if (!(err instanceof UnavailableError) || stopping()) throw err;
+      runtime.reason = `database ${describeTarget(runtime.config)} unavailable (attempt ${attempt}): ${err.message}`;
+      logger.warn({ attempt, retryInMs: delay }, runtime.reason);
+      await new Promise((r) => setTimeout(r, delay));
+      if (stopping()) return undefined;
+      delay = Math.min(delay * 2, 5000);
+    }
+  }
+}
+
+export interface Stoppable {
+  app: FastifyInstance;
+  runtime: Runtime;
+  logger: Logger;
+}
+
+/** Graceful stop; resolves with the exit code. Safe to call more than once. */
+export function createShutdown({ app, runtime, logger }: Stoppable): (signal: string) => Promise<number> {
+  let done: Promise<number> | undefined;
+  return (signal) => {
+    done ??= (async () => {
+      logger.info({ signal, timeoutMs: runtime.config.shutdownTimeoutMs }, 'shutting down: finishing in-flight requests');
+      const timeout = new Promise<number>((resolve) => {
+        setTimeout(() => {
+          logger.error({ timeoutMs: runtime.config.shutdownTimeoutMs }, 'shutdown took longer than SHUTDOWN_TIMEOUT_MS; exiting anyway');
+          resolve(1);
+        }, runtime.config.shutdownTimeoutMs).unref();
+      });
+      const graceful = (async () => {
+        await app.close();
+        runtime.state = 'stopping';
+        for (const f of [...runtime.features].reverse()) await f.close?.();
+        await runtime.attached?.close();
+        logger.info('stopped');
+        return 0;
+      })();
+      return Promise.race([graceful, timeout]);
+    })();
+    return done;
+  };
+}

@@ -1,0 +1,18 @@
+// Structured JSON logs on stdout, one object a line (pino, through Fastify). No transports: they run in worker
+// threads that do not bundle, and the platform ships stdout anyway.
+import type { FastifyBaseLogger } from 'fastify';
+import { pino } from 'pino';
+import { variant } from '../variant.js';
+
+export type Logger = FastifyBaseLogger;
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { variant: variant.name },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    // Tokens travel in this header; a log line must never carry one.
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+  });
+}

@@ -1,0 +1,43 @@
+// What the running server holds: the database once it is up, the loaded features, the authorizer, and the
+// readiness state that /readyz reports. Routes ask it for the database, so a request that arrives before the
+// database is ready, or while it is shutting down, gets a 503 rather than a crash.
+import type { Config } from '../config/config.js';
+import type { Database } from '../db/database.js';
+import { DatabaseUnavailableError } from '../db/errors.js';
+import { BuiltInRoleAuthorizer, type Authorizer } from '../domain/authorizer.js';
+import type { Feature } from '../features/feature.js';
+
+export type ReadinessState = 'starting' | 'ready' | 'stopping';
+
+export class Runtime {
+  readonly startedAt = Date.now();
+  state: ReadinessState = 'starting';
+  /** Why the server is not ready, for /readyz. */
+  reason = 'connecting to the database';
+  authorizer: Authorizer = new BuiltInRoleAuthorizer();
+  #db: Database | undefined;
+
+  constructor(
+    readonly config: Config,
+    readonly features: readonly Feature[],
+  ) {}
+
+  attach(db: Database): void {
+    this.#db = db;
+    for (const f of this.features) {
+      if (f.authorizer) this.authorizer = f.authorizer(db);
+    }
+  }
+
+  /** The database, or a 503 while it is not ready. */
+  db(): Database {
+    if (this.state !== 'ready' || !this.#db) {
+      throw new DatabaseUnavailableError(this.state === 'stopping' ? 'the server is shutting down; retry on another instance' : `the server is not ready yet (${this.reason}); retry shortly`);
+    }
+    return this.#db;
+  }
+
+  get attached(): Database | undefined {
+    return this.#db;
+  }
+}

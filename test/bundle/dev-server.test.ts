@@ -1,0 +1,102 @@
+// The dev bundle as a user runs it: no configuration, SQLite under ./data, health, logs, errors, bad config.
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runBundle, startServer, type RunningServer } from '../support/server-process.js';
+
+describe('dev bundle with no configuration', () => {
+  let server: RunningServer;
+  let cwd: string;
+
+  beforeAll(async () => {
+    cwd = await mkdtemp(path.join(tmpdir(), 'flagship-dev-'));
+    server = await startServer(inject('bundles').dev!, { cwd });
+    await server.ready();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('serves /healthz naming the variant, its flags and the dialect', async () => {
+    const res = await fetch(`${server.url}/healthz`);
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toMatchObject({ status: 'ok', variant: 'dev', dialect: 'sqlite', state: 'ready', flags: { dialects: ['sqlite'], scaling: false, enterprise: false }, features: [] });
+    expect(typeof body.uptimeSeconds).toBe('number');
+    expect(existsSync(path.join(cwd, 'data', 'flagship.db'))).toBe(true);
+  });
+
+  it('is ready once the database answers', async () => {
+    const res = await fetch(`${server.url}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ready', dialect: 'sqlite', database: { ok: true } });
+  });
+
+  it('gives every request an id, echoes a caller-supplied one, and logs JSON lines with it', async () => {
+    const mine = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'trace-abc-123' } });
+    expect(mine.headers.get('x-request-id')).toBe('trace-abc-123');
+    const made = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'bad id with spaces' } });
+    expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    await new Promise((r) => setTimeout(r, 100));
+    const lines = server.output.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    expect(lines.some((l) => l.reqId === 'trace-abc-123' && l.req?.url === '/healthz')).toBe(true);
+    expect(lines.every((l) => typeof l.level === 'string' && typeof l.time === 'string')).toBe(true);
+  });
+
+  it('answers unknown routes with the JSON error shape', async () => {
+    const res = await fetch(`${server.url}/nope`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: { code: 'not_found', message: expect.stringContaining('no route GET /nope') } });
+  });
+});
+
+describe('dev bundle refusals', () => {
+  const dev = () => inject('bundles').dev!;
+
+  it('refuses a Postgres URL, naming the variant and the build that accepts it', async () => {
+    const { code, stderr } = await runBundle(dev(), [], { env: { DATABASE_URL: 'postgres://app:s3cret@db.example:5432/flagship' } });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/DATABASE_URL is a PostgreSQL URL \(postgres:\/\/app:\*\*\*@db\.example:5432\/flagship\), but the "dev" build carries only sqlite; .*node build\.mjs prod/);
+    expect(stderr).not.toContain('s3cret');
+  });
+
+  it('refuses bad values with every problem listed', async () => {
+    const { code, stderr } = await runBundle(dev(), ['--port', '99999'], { env: { LOG_LEVEL: 'chatty' } });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/2 configuration problems:\n\s+- --port="99999" is out of range[\s\S]*LOG_LEVEL="chatty" is not one of/);
+  });
+
+  it('refuses unknown options and commands', async () => {
+    expect((await runBundle(dev(), ['--prot', '1'])).stderr).toMatch(/Unknown option '--prot'.*see --help/);
+    expect((await runBundle(dev(), ['serve-all'])).stderr).toMatch(/unknown command "serve-all"; commands are serve, migrate/);
+  });
+
+  it('prints --help with the options this build carries', async () => {
+    const { code, stdout } = await runBundle(dev(), ['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Usage: server\.mjs \[command\] \[options\]/);
+    expect(stdout).toContain('--database-url');
+    expect(stdout).toContain('SQLITE_BUSY_TIMEOUT_MS');
+    expect(stdout).not.toContain('DB_POOL_MAX');
+  });
+
+  it('prints --version with the variant and flags', async () => {
+    const { code, stdout } = await runBundle(dev(), ['--version']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/variant: dev\ndialects: sqlite\nscaling: off\nenterprise: off/);
+  });
+});
+
+describe('prod bundle refusals', () => {
+  it('refuses to start without DATABASE_URL, and refuses a SQLite path', async () => {
+    const prod = inject('bundles').prod!;
+    const none = await runBundle(prod, []);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/DATABASE_URL is not set; the "prod" build serves postgres and needs a URL such as postgres:\/\//);
+    const sqlite = await runBundle(prod, [], { env: { DATABASE_URL: 'sqlite:./data/x.db' } });
+    expect(sqlite.code).toBe(2);
+    expect(sqlite.stderr).toMatch(/DATABASE_URL is a SQLite path \(\.\/data\/x\.db\), but the "prod" build carries only postgres; .*node build\.mjs dev/);
+  });
+});

@@ -1,0 +1,86 @@
+// Runs a built bundle as a real process and talks HTTP to it: the way users run it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+
+export interface RunningServer {
+  readonly url: string;
+  readonly proc: ChildProcess;
+  /** Every line the process printed so far (stdout and stderr). */
+  readonly output: string[];
+  /** Sends `signal` and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Resolves once GET /readyz answers 200. */
+  ready(timeoutMs?: number): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly env?: Record<string, string>;
+  readonly args?: string[];
+  readonly cwd?: string;
+}
+
+export async function startServer(bundle: string, options: StartOptions = {}): Promise<RunningServer> {
+  const proc = spawn(process.execPath, [bundle, ...(options.args ?? [])], {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  let url: string | undefined;
+  let onUrl: ((u: string) => void) | undefined;
+  const collect = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line) continue;
+      output.push(line);
+      const m = /flagship listening on (http:\/\/[^"\s]+)/.exec(line);
+      if (m?.[1] && !url) {
+        url = m[1];
+        onUrl?.(url);
+      }
+    }
+  };
+  proc.stdout.on('data', collect);
+  proc.stderr.on('data', collect);
+  const exited = once(proc, 'exit').then(([code]) => code as number | null);
+  url = await Promise.race([
+    new Promise<string>((resolve) => (onUrl = resolve)),
+    exited.then((code) => {
+      throw new Error(`server exited with ${code} before listening:\n${output.join('\n')}`);
+    }),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`server did not listen within 30 s:\n${output.join('\n')}`)), 30_000).unref()),
+  ]);
+  const base = url;
+  return {
+    url: base,
+    proc,
+    output,
+    async stop(signal = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+    async ready(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const res = await fetch(`${base}/readyz`).catch(() => undefined);
+        if (res?.status === 200) return;
+        if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms: ${res ? await res.text() : 'no answer'}\n${output.slice(-20).join('\n')}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+  };
+}
+
+/** Runs a bundle to completion (for --help, --version, migrate, bad config). */
+export async function runBundle(bundle: string, args: string[], options: StartOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = spawn(process.execPath, [bundle, ...args], {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const [code] = await once(proc, 'exit');
+  return { code: code as number | null, stdout, stderr };
+}
