@@ -22,7 +22,7 @@ describe('dev bundle with no configuration', () => {
   it('serves /healthz naming the variant, its flags and the dialect', async () => {
     const res = await fetch(`${server.url}/healthz`);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as { uptimeSeconds: unknown };
     expect(body).toMatchObject({ status: 'ok', variant: 'dev', dialect: 'sqlite', state: 'ready', flags: { dialects: ['sqlite'], scaling: false, enterprise: false }, features: [] });
     expect(typeof body.uptimeSeconds).toBe('number');
     expect(existsSync(path.join(cwd, 'data', 'flagship.db'))).toBe(true);

@@ -1,0 +1,28 @@
+// Only the dialect folders may touch a driver: the rest of the program speaks the Database contract.
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+
+const SRC = path.resolve(import.meta.dirname, '../../src');
+const DRIVER = /from\s+['"](pg|pg-pool|better-sqlite3|drizzle-orm\/node-postgres|drizzle-orm\/better-sqlite3)['"]/;
+
+async function* files(dir: string): AsyncGenerator<string> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) yield* files(full);
+    else if (entry.name.endsWith('.ts')) yield full;
+  }
+}
+
+it('imports a driver nowhere outside src/db/sqlite/ and src/db/postgres/', async () => {
+  const offenders: string[] = [];
+  let seen = 0;
+  for await (const file of files(SRC)) {
+    const rel = path.relative(SRC, file);
+    if (rel.startsWith('db/sqlite/') || rel.startsWith('db/postgres/')) continue;
+    seen += 1;
+    if (DRIVER.test(await readFile(file, 'utf8'))) offenders.push(rel);
+  }
+  expect(seen).toBeGreaterThan(10);
+  expect(offenders).toEqual([]);
+});

@@ -1,0 +1,27 @@
+// A schema change without regenerated migrations fails here: drizzle-kit generates into a scratch copy of each
+// migrations folder and must find nothing to do. Fix with `npm run db:generate`.
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const run = promisify(execFile);
+
+describe.each(['sqlite', 'postgres'])('%s migrations', (dialect) => {
+  it('are current with the schema', async () => {
+    const scratch = await mkdtemp(path.join(tmpdir(), `flagship-migrations-${dialect}-`));
+    await cp(path.join(ROOT, 'src/db', dialect, 'migrations'), scratch, { recursive: true });
+    const before = (await readdir(scratch)).sort();
+    const { stdout } = await run(process.execPath, [path.join(ROOT, 'node_modules/drizzle-kit/bin.cjs'), 'generate', '--config', `src/db/${dialect}/drizzle.config.ts`], {
+      cwd: ROOT,
+      // drizzle-kit takes `out` relative to the project.
+      env: { ...process.env, MIGRATIONS_OUT: path.relative(ROOT, scratch) },
+    });
+    const after = (await readdir(scratch)).sort();
+    expect(after, `schema changed without new migrations; run \`npm run db:generate\`\n${stdout}`).toEqual(before);
+    expect(stdout).toMatch(/No schema changes, nothing to migrate/);
+  });
+});
