@@ -1,0 +1,230 @@
+// One suite, every dialect: the Database contract must behave the same on SQLite and on a real PostgreSQL.
+import { randomUUID } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.js';
+import { DatabaseUnavailableError, ForeignKeyViolationError, NotNullViolationError, UniqueViolationError } from '../../src/db/errors.js';
+import { DIALECTS, openFresh } from '../support/dialects.js';
+
+describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
+  let db: Database;
+
+  beforeAll(async () => {
+    ({ db } = await openFresh(dialect));
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  const newOrg = (slug = `org-${randomUUID().slice(0, 8)}`) => ({ slug, name: `Org ${slug}` });
+
+  async function makeProject(): Promise<{ orgId: string; projectId: string }> {
+    const t = db.tables;
+    return db.write(async (tx) => {
+      const [org] = await tx.insert(t.orgs).values(newOrg()).returning();
+      const [project] = await tx.insert(t.projects).values({ orgId: org!.id, key: 'ABC', name: 'A project' }).returning();
+      return { orgId: org!.id, projectId: project!.id };
+    });
+  }
+
+  it('creates, reads, updates and deletes', async () => {
+    const t = db.tables;
+    const [created] = await db.write((tx) => tx.insert(t.orgs).values(newOrg('crud')).returning());
+    expect(created).toMatchObject({ slug: 'crud', name: 'Org crud' });
+    expect(created!.createdAt).toBeInstanceOf(Date);
+    const read = await db.read((q) => q.select().from(t.orgs).where(eq(t.orgs.id, created!.id)));
+    expect(read).toEqual([created]);
+    const [updated] = await db.write((tx) => tx.update(t.orgs).set({ name: 'Renamed' }).where(eq(t.orgs.id, created!.id)).returning());
+    expect(updated!.name).toBe('Renamed');
+    const deleted = await db.write((tx) => tx.delete(t.orgs).where(eq(t.orgs.id, created!.id)).returning());
+    expect(deleted).toHaveLength(1);
+    expect(await db.read((q) => q.select().from(t.orgs).where(eq(t.orgs.id, created!.id)))).toEqual([]);
+  });
+
+  it('commits a transaction as a whole', async () => {
+    const t = db.tables;
+    const slugs = ['commit-a', 'commit-b'];
+    await db.transaction(async (tx) => {
+      for (const slug of slugs) await tx.insert(t.orgs).values(newOrg(slug));
+    });
+    const rows = await db.read((q) => q.select({ slug: t.orgs.slug }).from(t.orgs).where(sql`${t.orgs.slug} in ('commit-a', 'commit-b')`));
+    expect(rows.map((r) => r.slug).sort()).toEqual(slugs);
+  });
+
+  it('rolls back everything when the callback throws, and rethrows', async () => {
+    const t = db.tables;
+    const boom = new Error('boom');
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.insert(t.orgs).values(newOrg('rollback-1'));
+        await tx.insert(t.orgs).values(newOrg('rollback-2'));
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    const rows = await db.read((q) => q.select().from(t.orgs).where(sql`${t.orgs.slug} like 'rollback-%'`));
+    expect(rows).toEqual([]);
+  });
+
+  it('runs a nested transaction as a savepoint: an inner failure undoes only the inner work', async () => {
+    const t = db.tables;
+    await db.transaction(async (tx) => {
+      await tx.insert(t.orgs).values(newOrg('outer-kept'));
+      await expect(
+        db.transaction(async (inner) => {
+          await inner.insert(t.orgs).values(newOrg('inner-undone'));
+          throw new Error('inner');
+        }),
+      ).rejects.toThrow('inner');
+      await db.transaction(async (inner) => {
+        await inner.insert(t.orgs).values(newOrg('inner-kept'));
+      });
+    });
+    const slugs = (await db.read((q) => q.select({ slug: t.orgs.slug }).from(t.orgs))).map((r) => r.slug);
+    expect(slugs).toContain('outer-kept');
+    expect(slugs).toContain('inner-kept');
+    expect(slugs).not.toContain('inner-undone');
+  });
+
+  it('reads its own uncommitted writes inside a transaction, and others do not see them until commit', async () => {
+    const t = db.tables;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let insideSaw = 0;
+    const writer = db.transaction(async (tx) => {
+      await tx.insert(t.orgs).values(newOrg('isolation'));
+      insideSaw = (await db.read((q) => q.select().from(t.orgs).where(eq(t.orgs.slug, 'isolation')))).length;
+      await gate;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const outsideSaw = (await db.read((q) => q.select().from(t.orgs).where(eq(t.orgs.slug, 'isolation')))).length;
+    release();
+    await writer;
+    expect(insideSaw).toBe(1);
+    expect(outsideSaw).toBe(0);
+  });
+
+  it('loses no update under 50 concurrent read-modify-write increments', async () => {
+    const t = db.tables;
+    const { projectId } = await makeProject();
+    await Promise.all(
+      Array.from({ length: 50 }, () =>
+        db.transaction(async (tx) => {
+          const select = tx.select({ seq: t.projects.taskSeq }).from(t.projects).where(eq(t.projects.id, projectId));
+          // Where the dialect has concurrent writers, the row lock is what serialises them; SQLite has one writer.
+          const [row] = db.capabilities.rowLocks ? await select.for('update') : await select;
+          await tx.update(t.projects).set({ taskSeq: row!.seq + 1 }).where(eq(t.projects.id, projectId));
+        }),
+      ),
+    );
+    const [after] = await db.read((q) => q.select({ seq: t.projects.taskSeq }).from(t.projects).where(eq(t.projects.id, projectId)));
+    expect(after!.seq).toBe(50);
+  });
+
+  it('hands out gap-free sequence numbers to concurrent transactions', async () => {
+    const t = db.tables;
+    const { orgId, projectId } = await makeProject();
+    const numbers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        db.transaction(async (tx) => {
+          const [p] = await tx.update(t.projects).set({ taskSeq: sql`${t.projects.taskSeq} + 1` }).where(eq(t.projects.id, projectId)).returning({ seq: t.projects.taskSeq });
+          await tx.insert(t.tasks).values({ orgId, projectId, number: p!.seq, title: `t${i}`, titleSearch: `t${i}`, status: 'todo', priority: 'normal' });
+          return p!.seq;
+        }),
+      ),
+    );
+    expect([...numbers].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+  });
+
+  it('maps a unique violation to UniqueViolationError naming the columns (409)', async () => {
+    const t = db.tables;
+    await db.write((tx) => tx.insert(t.orgs).values(newOrg('dup')));
+    const err = await db.write((tx) => tx.insert(t.orgs).values(newOrg('dup'))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UniqueViolationError);
+    expect((err as UniqueViolationError).status).toBe(409);
+    expect((err as UniqueViolationError).info.columns).toEqual(['slug']);
+    expect((err as Error).message).not.toContain('dup');
+  });
+
+  it('maps a foreign key violation to ForeignKeyViolationError (409)', async () => {
+    const t = db.tables;
+    const err = await db.write((tx) => tx.insert(t.members).values({ orgId: 'no-such-org', email: 'a@b.c', name: 'A', role: 'member' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ForeignKeyViolationError);
+    expect((err as ForeignKeyViolationError).status).toBe(409);
+  });
+
+  it('maps a not-null violation to NotNullViolationError naming the column (400)', async () => {
+    const t = db.tables;
+    const err = await db.write((tx) => tx.insert(t.orgs).values({ slug: 'nn', name: null as unknown as string })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotNullViolationError);
+    expect((err as NotNullViolationError).info.columns).toEqual(['name']);
+  });
+
+  it('round-trips unicode and large values unchanged', async () => {
+    const t = db.tables;
+    const { orgId, projectId } = await makeProject();
+    const title = 'Ünïcödé ✓ 日本語 עברית 👩‍👩‍👧‍👦 e\u0301 \u{1F600}';
+    const description = 'x'.repeat(1024 * 1024) + '🚀';
+    const [row] = await db.write((tx) =>
+      tx.insert(t.tasks).values({ orgId, projectId, number: 1, title, titleSearch: title.toLowerCase(), description, status: 'todo', priority: 'normal' }).returning(),
+    );
+    const [read] = await db.read((q) => q.select().from(t.tasks).where(eq(t.tasks.id, row!.id)));
+    expect(read!.title).toBe(title);
+    expect(read!.description).toBe(description);
+  });
+
+  it('keeps milliseconds and the instant of timestamps, whatever zone they were written in', async () => {
+    const t = db.tables;
+    const { orgId, projectId } = await makeProject();
+    const instants = [new Date('2024-02-29T23:59:59.123Z'), new Date('2030-06-01T08:15:00.999+05:30'), new Date('1999-12-31T23:59:59.001-08:00')];
+    for (const [i, dueAt] of instants.entries()) {
+      await db.write((tx) => tx.insert(t.tasks).values({ orgId, projectId, number: i + 1, title: `d${i}`, titleSearch: `d${i}`, status: 'todo', priority: 'normal', dueAt }));
+    }
+    const rows = await db.read((q) => q.select({ number: t.tasks.number, dueAt: t.tasks.dueAt }).from(t.tasks).where(eq(t.tasks.projectId, projectId)));
+    const byNumber = new Map(rows.map((r) => [r.number, r.dueAt]));
+    instants.forEach((d, i) => expect(byNumber.get(i + 1)?.toISOString()).toBe(d.toISOString()));
+  });
+
+  it('round-trips booleans and JSON', async () => {
+    const t = db.tables;
+    const { orgId, projectId } = await makeProject();
+    await db.write((tx) => tx.update(t.projects).set({ archived: true }).where(eq(t.projects.id, projectId)));
+    const [p] = await db.read((q) => q.select({ archived: t.projects.archived }).from(t.projects).where(eq(t.projects.id, projectId)));
+    expect(p!.archived).toBe(true);
+    const labels = ['bug', 'ü-label', 'with "quotes"', 'emoji 🐛', ''];
+    const [task] = await db.write((tx) => tx.insert(t.tasks).values({ orgId, projectId, number: 9, title: 'j', titleSearch: 'j', status: 'todo', priority: 'low', labels }).returning());
+    const [read] = await db.read((q) => q.select({ labels: t.tasks.labels }).from(t.tasks).where(eq(t.tasks.id, task!.id)));
+    expect(read!.labels).toEqual(labels);
+    const [fresh] = await db.read((q) => q.select({ labels: t.tasks.labels, archived: t.projects.archived }).from(t.tasks).innerJoin(t.projects, eq(t.projects.id, t.tasks.projectId)).where(eq(t.tasks.id, task!.id)));
+    expect(fresh).toEqual({ labels, archived: true });
+  });
+
+  it('applies migrations once: a second run finds nothing to do', async () => {
+    const report = await db.migrate();
+    expect(report).toEqual({ applied: [], alreadyApplied: 1 });
+  });
+
+  it('reports health', async () => {
+    const health = await db.health();
+    expect(health.ok).toBe(true);
+    expect(health.latencyMs).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe.each(DIALECTS)('Database lifecycle on %s', (dialect) => {
+  it('close() waits for a transaction in progress, is idempotent, and refuses work afterwards', async () => {
+    const { db } = await openFresh(dialect);
+    const t = db.tables;
+    let finished = false;
+    const slow = db.transaction(async (tx) => {
+      await new Promise((r) => setTimeout(r, 200));
+      await tx.insert(t.orgs).values({ slug: 'late', name: 'Late' });
+      finished = true;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    const closing = db.close();
+    await Promise.all([closing, db.close(), slow]);
+    expect(finished).toBe(true);
+    await expect(db.transaction(async () => undefined)).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    await expect(db.read(async () => undefined)).rejects.toBeInstanceOf(DatabaseUnavailableError);
+  });
+});
