@@ -22,6 +22,7 @@ export default defineConfig({
   ],
   test: {
     include: ['test/**/*.test.ts'],
+    benchmark: { include: ['bench/**/*.bench.ts'] },
     globalSetup: ['test/support/build-bundles.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -1,5 +1,7 @@
-// Builds every variant in flags/ once per test run, through build.mjs itself (so the exclusion proof runs too), and
-// hands the bundle paths to the tests.
+// Once per test run: a scratch folder that every test's temp files go under (removed at the end), and every variant
+// in flags/ built through build.mjs itself (so the exclusion proof runs too), with the bundle paths handed to tests.
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { buildVariant, loadVariant } from '../../build.mjs';
@@ -10,7 +12,13 @@ declare module 'vitest' {
   }
 }
 
-export default async function setup(project: TestProject): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const scratch = await mkdtemp(path.join(tmpdir(), 'flagship-test-run-'));
+  // Readable by the unprivileged user the PostgreSQL harness runs its servers as.
+  await chmod(scratch, 0o755);
+  // Workers inherit the environment, so os.tmpdir() points every test's mkdtemp here.
+  process.env.TMPDIR = scratch;
+
   const root = path.resolve(import.meta.dirname, '../..');
   const bundles: Record<string, string> = {};
   for (const name of ['dev', 'prod']) {
@@ -19,4 +27,7 @@ export default async function setup(project: TestProject): Promise<void> {
     bundles[name] = path.join(root, 'dist', name, 'server.mjs');
   }
   project.provide('bundles', bundles);
+  return async () => {
+    await rm(scratch, { recursive: true, force: true });
+  };
 }

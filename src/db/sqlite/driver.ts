@@ -33,6 +33,7 @@ const capabilities: Capabilities = Object.freeze({
 
 function connect(file: string, busyTimeoutMs: number, readonly: boolean): BetterSqlite3.Database {
   try {
+    if (!readonly && file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     const conn = new BetterSqlite3(file, { readonly, timeout: busyTimeoutMs });
     if (!readonly) {
       conn.pragma('journal_mode = WAL');
@@ -47,8 +48,7 @@ function connect(file: string, busyTimeoutMs: number, readonly: boolean): Better
 }
 
 export function openSqlite(options: SqliteOptions): Database {
-  const memory = options.file === ':memory:' || options.file === '';
-  if (!memory) mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
+  const memory = options.file === ':memory:';
   const writer = connect(options.file, options.busyTimeoutMs, false);
   // A second connection on ':memory:' would be a different, empty database.
   const reader = memory ? undefined : connect(options.file, options.busyTimeoutMs, true);

@@ -1,0 +1,79 @@
+// What only the SQLite adapter has to get right: its connection settings, the writer mutex, the reader connection.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { DatabaseUnavailableError } from '../../src/db/errors.js';
+import { Mutex } from '../../src/db/mutex.js';
+import { openSqlite } from '../../src/db/sqlite/driver.js';
+import { openFresh } from '../support/dialects.js';
+
+describe('SQLite adapter', () => {
+  it('opens the file in WAL mode with foreign keys on', async () => {
+    const { db, location } = await openFresh('sqlite');
+    const probe = new BetterSqlite3(location, { readonly: true });
+    expect(probe.pragma('journal_mode', { simple: true })).toBe('wal');
+    probe.close();
+    await db.close();
+  });
+
+  it('serves reads from the committed state while a write transaction is open', async () => {
+    const { db } = await openFresh('sqlite');
+    const t = db.tables;
+    await db.write((tx) => tx.insert(t.orgs).values({ slug: 'before', name: 'Before' }));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const writing = db.write(async (tx) => {
+      await tx.update(t.orgs).set({ name: 'During' }).where(eq(t.orgs.slug, 'before'));
+      await gate;
+    });
+    const [seen] = await db.read((q) => q.select({ name: t.orgs.name }).from(t.orgs).where(eq(t.orgs.slug, 'before')));
+    release();
+    await writing;
+    expect(seen!.name).toBe('Before');
+    const [after] = await db.read((q) => q.select({ name: t.orgs.name }).from(t.orgs).where(eq(t.orgs.slug, 'before')));
+    expect(after!.name).toBe('During');
+    await db.close();
+  });
+
+  it('works in memory', async () => {
+    const db = openSqlite({ file: ':memory:', busyTimeoutMs: 100 });
+    await db.migrate();
+    await db.write((tx) => tx.insert(db.tables.orgs).values({ slug: 'mem', name: 'Mem' }));
+    expect(await db.read((q) => q.select().from(db.tables.orgs))).toHaveLength(1);
+    await db.close();
+  });
+
+  it('tells what is wrong when the file cannot be opened', () => {
+    const blocker = path.join(mkdtempSync(path.join(tmpdir(), 'flagship-blocked-')), 'a-file');
+    writeFileSync(blocker, '');
+    const attempt = () => openSqlite({ file: path.join(blocker, 'sub', 'x.db'), busyTimeoutMs: 100 });
+    expect(attempt).toThrow(DatabaseUnavailableError);
+    expect(attempt).toThrow(/cannot open the SQLite database at .*a-file\/sub\/x\.db: .*set DATABASE_URL to another file/);
+  });
+});
+
+describe('Mutex', () => {
+  it('admits holders one at a time, in order', async () => {
+    const mutex = new Mutex();
+    const order: string[] = [];
+    await Promise.all(
+      ['a', 'b', 'c'].map((name) =>
+        mutex.run(async () => {
+          order.push(`${name}+`);
+          await new Promise((r) => setTimeout(r, 5));
+          order.push(`${name}-`);
+        }),
+      ),
+    );
+    expect(order).toEqual(['a+', 'a-', 'b+', 'b-', 'c+', 'c-']);
+  });
+
+  it('throws when released twice', async () => {
+    const release = await new Mutex().acquire();
+    release();
+    expect(() => release()).toThrow('mutex released twice');
+  });
+});
