@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { registerHealthRoutes } from './health-routes.js';
+import { createMetrics, registerMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 import type { Runtime } from './runtime.js';
 
@@ -35,6 +36,7 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  registerMetrics(app, createMetrics(runtime));
   await registerHealthRoutes(app, runtime);
   if (routes) await routes(app, runtime);
   for (const feature of runtime.features) {

@@ -45,6 +45,17 @@ describe('dev bundle with no configuration', () => {
     expect(lines.every((l) => typeof l.level === 'string' && typeof l.time === 'string')).toBe(true);
   });
 
+  it('exposes Prometheus metrics: readiness, database, requests by route pattern', async () => {
+    await fetch(`${server.url}/healthz`);
+    const res = await fetch(`${server.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await res.text();
+    expect(text).toMatch(/^flagship_ready\{variant="dev"\} 1$/m);
+    expect(text).toMatch(/^flagship_db_up\{variant="dev"\} 1$/m);
+    expect(text).toMatch(/^flagship_http_requests_total\{method="GET",route="\/healthz",status="200",variant="dev"\} \d+$/m);
+  });
+
   it('answers unknown routes with the JSON error shape', async () => {
     const res = await fetch(`${server.url}/nope`);
     expect(res.status).toBe(404);
