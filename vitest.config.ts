@@ -23,7 +23,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     benchmark: { include: ['bench/**/*.bench.ts'] },
-    globalSetup: ['test/support/build-bundles.ts'],
+    globalSetup: ['test/support/build-bundles.ts', 'test/support/postgres/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -54,7 +54,7 @@ export async function migrationAccess(dialect: DialectName, location: string): P
     return {
       target: sqliteMigrationTarget(conn),
       tableExists: async (name) => conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined,
-      close: async () => conn.close(),
+      close: async () => void conn.close(),
     };
   }
   const pool = createPool({ url: location, max: 2, connectionTimeoutMs: 10_000, idleTimeoutMs: 1000, statementTimeoutMs: 0, maxLifetimeSeconds: 0, applicationName: 'flagship-test' }, () => undefined);

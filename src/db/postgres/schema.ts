@@ -1,5 +1,5 @@
 // The PostgreSQL physical schema: the shared column sets (src/db/schema/column-kit.ts) plus this dialect's keys.
-import { foreignKey, index, pgTable, uniqueIndex } from 'drizzle-orm/pg-core';
+import { foreignKey, index, pgTable, primaryKey, uniqueIndex } from 'drizzle-orm/pg-core';
 import * as c from '../schema/column-kit.js';
 import { postgresKit as k, type PostgresKitTypes } from './column-kit.js';
 
@@ -20,12 +20,19 @@ export const projects = pgTable('projects', c.projectColumns<PostgresKitTypes>(k
 export const tasks = pgTable('tasks', c.taskColumns<PostgresKitTypes>(k), (t) => [
   uniqueIndex('tasks_project_number_key').on(t.projectId, t.number),
   index('tasks_project_created_idx').on(t.projectId, t.createdAt, t.id),
+  index('tasks_project_updated_idx').on(t.projectId, t.updatedAt, t.id),
+  index('tasks_assignee_idx').on(t.assigneeId),
   foreignKey({ name: 'tasks_project_fk', columns: [t.projectId], foreignColumns: [projects.id] }).onDelete('cascade'),
   foreignKey({ name: 'tasks_assignee_fk', columns: [t.assigneeId], foreignColumns: [members.id] }).onDelete('set null'),
+]);
+export const taskLabels = pgTable('task_labels', c.taskLabelColumns<PostgresKitTypes>(k), (t) => [
+  primaryKey({ name: 'task_labels_pkey', columns: [t.taskId, t.label] }),
+  index('task_labels_project_label_idx').on(t.projectId, t.label),
+  foreignKey({ name: 'task_labels_task_fk', columns: [t.taskId], foreignColumns: [tasks.id] }).onDelete('cascade'),
 ]);
 export const comments = pgTable('comments', c.commentColumns<PostgresKitTypes>(k), (t) => [
   index('comments_task_created_idx').on(t.taskId, t.createdAt, t.id),
   foreignKey({ name: 'comments_task_fk', columns: [t.taskId], foreignColumns: [tasks.id] }).onDelete('cascade'),
 ]);
 
-export const tables = { orgs, members, tokens, projects, tasks, comments };
+export const tables = { orgs, members, tokens, projects, tasks, taskLabels, comments };

@@ -101,6 +101,15 @@ export function taskColumns<T extends KitTypes>(k: ColumnKit<T>) {
   };
 }
 
+/**
+ * One row per label of a task, mirroring `tasks.labels`: filtering by label is then a plain indexed lookup on every
+ * dialect, where the JSON column would need jsonb operators on Postgres and json_each on SQLite.
+ */
+export function taskLabelColumns<T extends KitTypes>(k: ColumnKit<T>) {
+  /** `createdAt`: when the label was put on the task (an update keeps the labels it does not change). */
+  return { taskId: k.ref(), projectId: k.ref(), label: k.text(), createdAt: k.createdAt() };
+}
+
 export function commentColumns<T extends KitTypes>(k: ColumnKit<T>) {
   return { id: k.id(), orgId: k.ref(), taskId: k.ref(), authorId: k.ref(), body: k.text(), createdAt: k.createdAt() };
 }

@@ -1,5 +1,5 @@
 // The SQLite physical schema: the shared column sets (src/db/schema/column-kit.ts) plus this dialect's keys.
-import { foreignKey, index, sqliteTable, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { foreignKey, index, primaryKey, sqliteTable, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import * as c from '../schema/column-kit.js';
 import { sqliteKit as k, type SqliteKitTypes } from './column-kit.js';
 
@@ -20,12 +20,19 @@ export const projects = sqliteTable('projects', c.projectColumns<SqliteKitTypes>
 export const tasks = sqliteTable('tasks', c.taskColumns<SqliteKitTypes>(k), (t) => [
   uniqueIndex('tasks_project_number_key').on(t.projectId, t.number),
   index('tasks_project_created_idx').on(t.projectId, t.createdAt, t.id),
+  index('tasks_project_updated_idx').on(t.projectId, t.updatedAt, t.id),
+  index('tasks_assignee_idx').on(t.assigneeId),
   foreignKey({ name: 'tasks_project_fk', columns: [t.projectId], foreignColumns: [projects.id] }).onDelete('cascade'),
   foreignKey({ name: 'tasks_assignee_fk', columns: [t.assigneeId], foreignColumns: [members.id] }).onDelete('set null'),
+]);
+export const taskLabels = sqliteTable('task_labels', c.taskLabelColumns<SqliteKitTypes>(k), (t) => [
+  primaryKey({ name: 'task_labels_pkey', columns: [t.taskId, t.label] }),
+  index('task_labels_project_label_idx').on(t.projectId, t.label),
+  foreignKey({ name: 'task_labels_task_fk', columns: [t.taskId], foreignColumns: [tasks.id] }).onDelete('cascade'),
 ]);
 export const comments = sqliteTable('comments', c.commentColumns<SqliteKitTypes>(k), (t) => [
   index('comments_task_created_idx').on(t.taskId, t.createdAt, t.id),
   foreignKey({ name: 'comments_task_fk', columns: [t.taskId], foreignColumns: [tasks.id] }).onDelete('cascade'),
 ]);
 
-export const tables = { orgs, members, tokens, projects, tasks, comments };
+export const tables = { orgs, members, tokens, projects, tasks, taskLabels, comments };

@@ -42,6 +42,16 @@ CREATE TABLE `projects` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `projects_org_key_key` ON `projects` (`org_id`,`key`);--> statement-breakpoint
+CREATE TABLE `task_labels` (
+	`task_id` text NOT NULL,
+	`project_id` text NOT NULL,
+	`label` text NOT NULL,
+	`created_at` integer NOT NULL,
+	PRIMARY KEY(`task_id`, `label`),
+	FOREIGN KEY (`task_id`) REFERENCES `tasks`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `task_labels_project_label_idx` ON `task_labels` (`project_id`,`label`);--> statement-breakpoint
 CREATE TABLE `tasks` (
 	`id` text PRIMARY KEY NOT NULL,
 	`org_id` text NOT NULL,
@@ -64,6 +74,8 @@ CREATE TABLE `tasks` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `tasks_project_number_key` ON `tasks` (`project_id`,`number`);--> statement-breakpoint
 CREATE INDEX `tasks_project_created_idx` ON `tasks` (`project_id`,`created_at`,`id`);--> statement-breakpoint
+CREATE INDEX `tasks_project_updated_idx` ON `tasks` (`project_id`,`updated_at`,`id`);--> statement-breakpoint
+CREATE INDEX `tasks_assignee_idx` ON `tasks` (`assignee_id`);--> statement-breakpoint
 CREATE TABLE `tokens` (
 	`id` text PRIMARY KEY NOT NULL,
 	`org_id` text NOT NULL,

@@ -1,0 +1,65 @@
+// Who is calling: a bearer token resolved to its member. Every refusal is a 401 that says what to do next.
+import { and, eq, isNull, lt, or } from 'drizzle-orm';
+import type { Database } from '../db/database.js';
+import { UnauthenticatedError } from '../errors.js';
+import type { Principal } from './authorizer.js';
+import { TOKEN_SHAPE, hashSecret } from './tokens.js';
+
+const NEW_TOKEN = 'create another with POST /v1/tokens while signed in, or ask an admin of your organization';
+
+/**
+ * Resolves a token secret to the principal it speaks for. Reads the token and its member together, so a revoked
+ * token, an expired one, or one whose member was removed is refused on the very next request.
+ */
+export async function authenticate(db: Database, secret: string, now = new Date()): Promise<Principal & { lastUsedAt: Date | null }> {
+  if (!TOKEN_SHAPE.test(secret)) {
+    throw new UnauthenticatedError('the bearer token is malformed: flagship tokens start with `fs_`; check that it was copied whole');
+  }
+  const { tokens, members } = db.tables;
+  const [row] = await db.read((q) =>
+    q
+      .select({
+        tokenId: tokens.id,
+        orgId: tokens.orgId,
+        memberId: tokens.memberId,
+        expiresAt: tokens.expiresAt,
+        revokedAt: tokens.revokedAt,
+        lastUsedAt: tokens.lastUsedAt,
+        role: members.role,
+        active: members.active,
+        memberOrg: members.orgId,
+      })
+      .from(tokens)
+      .innerJoin(members, eq(members.id, tokens.memberId))
+      .where(eq(tokens.hash, hashSecret(secret)))
+      .limit(1),
+  );
+  if (!row || row.memberOrg !== row.orgId) throw new UnauthenticatedError(`the bearer token is not known; check that it was copied whole, or ${NEW_TOKEN}`);
+  if (!row.active) throw new UnauthenticatedError('the member this token belongs to was removed from the organization; ask an admin to add you again');
+  if (row.revokedAt !== null) throw new UnauthenticatedError(`the bearer token was revoked at ${row.revokedAt.toISOString()}; ${NEW_TOKEN}`);
+  if (row.expiresAt !== null && row.expiresAt.getTime() <= now.getTime()) {
+    throw new UnauthenticatedError(`the bearer token expired at ${row.expiresAt.toISOString()}; ${NEW_TOKEN}`);
+  }
+  return { tokenId: row.tokenId, orgId: row.orgId, memberId: row.memberId, role: row.role, lastUsedAt: row.lastUsedAt };
+}
+
+/** `lastUsedAt` is informative, so it is written at most once a minute per token rather than on every request. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * Records that a token was used, when its `lastUsedAt` is older than the resolution. The condition sits in the
+ * UPDATE itself, so concurrent requests on several instances write once between them; `recent` keeps this instance
+ * from even queueing the write again for requests arriving together.
+ */
+export function touchToken(db: Database, tokenId: string, lastUsedAt: Date | null, recent: Map<string, number>, now = Date.now()): Promise<void> | undefined {
+  if (lastUsedAt !== null && now - lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS) return undefined;
+  if (now - (recent.get(tokenId) ?? 0) < LAST_USED_RESOLUTION_MS) return undefined;
+  // Bounded: a burst of distinct tokens only costs a few repeated writes after the reset.
+  if (recent.size >= 10_000) recent.clear();
+  recent.set(tokenId, now);
+  const t = db.tables.tokens;
+  const stale = new Date(now - LAST_USED_RESOLUTION_MS);
+  return db.write(async (tx) => {
+    await tx.update(t).set({ lastUsedAt: new Date(now) }).where(and(eq(t.id, tokenId), or(isNull(t.lastUsedAt), lt(t.lastUsedAt, stale))));
+  });
+}

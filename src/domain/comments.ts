@@ -1,0 +1,46 @@
+// Comments on a task, oldest first.
+import { and, eq } from 'drizzle-orm';
+import type { Database } from '../db/database.js';
+import type { Comment } from '../db/schema.js';
+import type { Principal } from './authorizer.js';
+import { iso } from './instants.js';
+import { keyset, toPage, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
+import { taskNotFound } from './tasks.js';
+
+export interface CommentView {
+  id: string;
+  taskId: string;
+  authorId: string;
+  body: string;
+  createdAt: string;
+}
+
+export function commentView(row: Comment): CommentView {
+  return { id: row.id, taskId: row.taskId, authorId: row.authorId, body: row.body, createdAt: iso(row.createdAt) };
+}
+
+export async function addComment(db: Database, principal: Principal, taskId: string, input: { body: string }): Promise<CommentView> {
+  const { tasks: t, comments: c } = db.tables;
+  return db.write(async (tx) => {
+    const [task] = await tx.select({ id: t.id }).from(t).where(and(eq(t.id, taskId), eq(t.orgId, principal.orgId)));
+    if (!task) throw taskNotFound(taskId);
+    const [row] = await tx.insert(c).values({ orgId: principal.orgId, taskId, authorId: principal.memberId, body: input.body }).returning();
+    return commentView(row!);
+  });
+}
+
+function oldestFirst(db: Database): KeysetOrder<Comment> {
+  return { name: 'createdAt', column: db.tables.comments.createdAt, kind: 'instant', direction: 'asc', tieBreaker: db.tables.comments.id, key: (r) => ({ value: r.createdAt.getTime(), id: r.id }) };
+}
+
+export async function listComments(db: Database, principal: Principal, taskId: string, page: PageRequest): Promise<Page<CommentView>> {
+  const { tasks: t, comments: c } = db.tables;
+  const order = oldestFirst(db);
+  const k = keyset(order, page);
+  return db.read(async (q) => {
+    const [task] = await q.select({ id: t.id }).from(t).where(and(eq(t.id, taskId), eq(t.orgId, principal.orgId)));
+    if (!task) throw taskNotFound(taskId);
+    const rows = await q.select().from(c).where(and(eq(c.orgId, principal.orgId), eq(c.taskId, taskId), k.where)).orderBy(...k.orderBy).limit(k.fetch);
+    return toPage(order, page, rows, commentView);
+  });
+}

@@ -1,0 +1,104 @@
+// Members of an organization and their built-in roles. Removal is a soft delete (`active = false`) so that comments
+// and history keep their author; the member's tokens are revoked in the same transaction.
+import { and, eq } from 'drizzle-orm';
+import type { Database } from '../db/database.js';
+import type { Member } from '../db/schema.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import type { Principal } from './authorizer.js';
+import { conflictAs } from './conflicts.js';
+import { iso } from './instants.js';
+import { keyset, toPage, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
+import { issueToken, type IssuedToken } from './tokens.js';
+
+/** Roles that can be given through the API. There is one owner, made at signup; ownership is not transferable yet. */
+export const ASSIGNABLE_ROLES = ['admin', 'member', 'viewer'] as const;
+export type AssignableRole = (typeof ASSIGNABLE_ROLES)[number];
+
+export interface MemberView {
+  id: string;
+  email: string;
+  name: string;
+  role: string;
+  createdAt: string;
+}
+
+export function memberView(row: Member): MemberView {
+  return { id: row.id, email: row.email, name: row.name, role: row.role, createdAt: iso(row.createdAt) };
+}
+
+/** Emails compare case-insensitively; they are stored lower-cased so the unique index agrees. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export interface NewMemberInput {
+  email: string;
+  name: string;
+  role: AssignableRole;
+}
+
+const notFound = (id: string) => new NotFoundError(`no member ${id} in your organization; list them with GET /v1/members`);
+
+/** Adds a member (or brings back a removed one with that email) and issues their first token. */
+export async function addMember(db: Database, principal: Principal, input: NewMemberInput): Promise<{ member: MemberView; token: IssuedToken }> {
+  const m = db.tables.members;
+  const email = normalizeEmail(input.email);
+  const taken = `${email} is already a member of this organization; change their role with PATCH /v1/members/:id instead`;
+  return conflictAs(
+    () =>
+      db.write(async (tx) => {
+        const [existing] = await tx.select().from(m).where(and(eq(m.orgId, principal.orgId), eq(m.email, email)));
+        if (existing?.active) throw new ConflictError(taken, { details: [{ field: 'body.email', message: 'is already a member' }] });
+        const [row] = existing
+          ? await tx.update(m).set({ name: input.name, role: input.role, active: true }).where(eq(m.id, existing.id)).returning()
+          : await tx.insert(m).values({ orgId: principal.orgId, email, name: input.name, role: input.role, active: true }).returning();
+        const token = await issueToken(tx, db, { orgId: principal.orgId, memberId: row!.id }, 'initial');
+        return { member: memberView(row!), token };
+      }),
+    'email',
+    'body.email',
+    taken,
+  );
+}
+
+function byJoinDate(db: Database): KeysetOrder<Member> {
+  return { name: 'createdAt', column: db.tables.members.createdAt, kind: 'instant', direction: 'asc', tieBreaker: db.tables.members.id, key: (r) => ({ value: r.createdAt.getTime(), id: r.id }) };
+}
+
+export async function listMembers(db: Database, principal: Principal, page: PageRequest): Promise<Page<MemberView>> {
+  const m = db.tables.members;
+  const order = byJoinDate(db);
+  const k = keyset(order, page);
+  const rows = await db.read((q) => q.select().from(m).where(and(eq(m.orgId, principal.orgId), eq(m.active, true), k.where)).orderBy(...k.orderBy).limit(k.fetch));
+  return toPage(order, page, rows, memberView);
+}
+
+/** The owner keeps the organization: nobody can change their role or remove them. */
+function protectOwner(target: Member, action: string): void {
+  if (target.role === 'owner') {
+    throw new ForbiddenError('member:manage', `the owner of the organization cannot be ${action}; ownership stays with them`);
+  }
+}
+
+export async function changeRole(db: Database, principal: Principal, id: string, role: AssignableRole): Promise<MemberView> {
+  const m = db.tables.members;
+  return db.write(async (tx) => {
+    const [target] = await tx.select().from(m).where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true)));
+    if (!target) throw notFound(id);
+    protectOwner(target, 'given another role');
+    const [row] = await tx.update(m).set({ role }).where(eq(m.id, id)).returning();
+    return memberView(row!);
+  });
+}
+
+/** Removes a member; every token of theirs stops working at once. */
+export async function removeMember(db: Database, principal: Principal, id: string): Promise<void> {
+  const { members: m, tokens: t } = db.tables;
+  await db.write(async (tx) => {
+    const [target] = await tx.select().from(m).where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true)));
+    if (!target) throw notFound(id);
+    protectOwner(target, 'removed');
+    await tx.update(m).set({ active: false }).where(eq(m.id, id));
+    await tx.update(t).set({ revokedAt: new Date() }).where(and(eq(t.memberId, id), eq(t.orgId, principal.orgId)));
+  });
+}

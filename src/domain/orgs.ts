@@ -1,0 +1,61 @@
+// Organizations: signup creates one with its owner and the owner's first token, in one transaction.
+import { and, eq } from 'drizzle-orm';
+import type { Database } from '../db/database.js';
+import type { Org } from '../db/schema.js';
+import { UnauthenticatedError } from '../errors.js';
+import type { Principal } from './authorizer.js';
+import { conflictAs } from './conflicts.js';
+import { iso } from './instants.js';
+import { memberView, normalizeEmail, type MemberView } from './members.js';
+import { issueToken, tokenView, type TokenView } from './tokens.js';
+
+export interface OrgView {
+  id: string;
+  slug: string;
+  name: string;
+  createdAt: string;
+}
+
+export function orgView(row: Org): OrgView {
+  return { id: row.id, slug: row.slug, name: row.name, createdAt: iso(row.createdAt) };
+}
+
+export interface SignupInput {
+  org: { name: string; slug: string };
+  user: { email: string; name: string };
+}
+
+export async function signup(db: Database, input: SignupInput): Promise<{ org: OrgView; user: MemberView; token: string }> {
+  const { orgs, members } = db.tables;
+  return conflictAs(
+    () =>
+      db.write(async (tx) => {
+        const [org] = await tx.insert(orgs).values({ name: input.org.name, slug: input.org.slug }).returning();
+        const [owner] = await tx
+          .insert(members)
+          .values({ orgId: org!.id, email: normalizeEmail(input.user.email), name: input.user.name, role: 'owner', active: true })
+          .returning();
+        const token = await issueToken(tx, db, { orgId: org!.id, memberId: owner!.id }, 'signup');
+        return { org: orgView(org!), user: memberView(owner!), token: token.token };
+      }),
+    'slug',
+    'body.org.slug',
+    `the organization slug "${input.org.slug}" is taken; choose another`,
+  );
+}
+
+/** The caller: their organization, their member record and the token they used. */
+export async function whoAmI(db: Database, principal: Principal): Promise<{ org: OrgView; user: MemberView; token: TokenView }> {
+  const { orgs, members, tokens } = db.tables;
+  const [row] = await db.read((q) =>
+    q
+      .select({ org: orgs, member: members, token: tokens })
+      .from(tokens)
+      .innerJoin(members, eq(members.id, tokens.memberId))
+      .innerJoin(orgs, eq(orgs.id, members.orgId))
+      .where(and(eq(tokens.id, principal.tokenId), eq(orgs.id, principal.orgId))),
+  );
+  // The token was valid a moment ago; only a concurrent removal of the organization gets here.
+  if (!row) throw new UnauthenticatedError('the token no longer belongs to an organization; sign up again or ask an admin');
+  return { org: orgView(row.org), user: memberView(row.member), token: tokenView(row.token) };
+}

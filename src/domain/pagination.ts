@@ -1,0 +1,105 @@
+// Keyset (cursor) pagination. A page is "the rows after this one in this order", not "rows 40 to 60", so rows
+// inserted while a client pages through never shift a page: nothing is seen twice and nothing already listed is
+// skipped. The cursor is opaque to clients: the ordering it belongs to, the last row's sort value and its id.
+import { and, asc, desc, eq, gt, lt, or, type AnyColumn, type SQL } from 'drizzle-orm';
+import { ValidationError } from '../errors.js';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  readonly limit?: number | undefined;
+  readonly cursor?: string | undefined;
+}
+
+/** One ordering a listing offers. */
+export interface KeysetOrder<R> {
+  /** Carried in the cursor, so a cursor from one ordering is refused by another. */
+  readonly name: string;
+  readonly column: AnyColumn;
+  /** How the sort value travels in the cursor: instants as epoch milliseconds. */
+  readonly kind: 'int' | 'text' | 'instant';
+  readonly direction: 'asc' | 'desc';
+  /** The row id, to break ties; omitted when `column` is unique within the listing on its own. */
+  readonly tieBreaker?: AnyColumn;
+  /** The sort value and id of a row, as the cursor carries them. */
+  readonly key: (row: R) => { value: string | number; id: string };
+}
+
+interface Position {
+  value: string | number | Date;
+  id: string;
+}
+
+const badCursor = () =>
+  new ValidationError('the cursor is not one this listing handed out (or belongs to another sort order); start again without `cursor`', {
+    details: [{ field: 'querystring.cursor', message: 'is not a valid cursor for this listing' }],
+  });
+
+function encode(name: string, key: { value: string | number; id: string }): string {
+  return Buffer.from(JSON.stringify({ s: name, v: key.value, id: key.id })).toString('base64url');
+}
+
+function decode<R>(order: KeysetOrder<R>, cursor: string): Position {
+  let data: unknown;
+  try {
+    data = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw badCursor();
+  }
+  const { s, v, id } = (data ?? {}) as { s?: unknown; v?: unknown; id?: unknown };
+  if (s !== order.name || typeof id !== 'string') throw badCursor();
+  if (order.kind === 'text') {
+    if (typeof v !== 'string') throw badCursor();
+    return { value: v, id };
+  }
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw badCursor();
+  if (order.kind === 'instant') {
+    const at = new Date(v);
+    if (Number.isNaN(at.getTime())) throw badCursor();
+    return { value: at, id };
+  }
+  return { value: v, id };
+}
+
+/** The condition selecting rows after the cursor (undefined without one). Values bind through the column's mapper. */
+function after<R>(order: KeysetOrder<R>, cursor: string | undefined): SQL | undefined {
+  if (cursor === undefined) return undefined;
+  const at = decode(order, cursor);
+  const beyond = order.direction === 'asc' ? gt : lt;
+  if (!order.tieBreaker) return beyond(order.column, at.value);
+  return or(beyond(order.column, at.value), and(eq(order.column, at.value), beyond(order.tieBreaker, at.id)));
+}
+
+function orderBy<R>(order: KeysetOrder<R>): SQL[] {
+  const dir = order.direction === 'asc' ? asc : desc;
+  return order.tieBreaker ? [dir(order.column), dir(order.tieBreaker)] : [dir(order.column)];
+}
+
+export interface KeysetQuery {
+  /** Extra condition selecting rows past the cursor; AND it into the listing's filters. */
+  readonly where: SQL | undefined;
+  readonly orderBy: SQL[];
+  /** One more than the page size: the extra row tells whether another page follows. */
+  readonly fetch: number;
+}
+
+/** What to add to a listing's query for one page. Throws a 400 for a cursor this ordering did not hand out. */
+export function keyset<R>(order: KeysetOrder<R>, page: PageRequest): KeysetQuery {
+  const limit = page.limit ?? DEFAULT_PAGE_SIZE;
+  return { where: after(order, page.cursor), orderBy: orderBy(order), fetch: limit + 1 };
+}
+
+/** Cuts the fetched rows to the page and makes the cursor for the next one. */
+export function toPage<R, V>(order: KeysetOrder<R>, page: PageRequest, rows: R[], view: (row: R) => V): Page<V> {
+  const limit = page.limit ?? DEFAULT_PAGE_SIZE;
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items: items.map(view), nextCursor: rows.length > limit && last !== undefined ? encode(order.name, order.key(last)) : null };
+}

@@ -1,0 +1,93 @@
+// Projects: a key (2-10 upper-case letters, unique in the organization) and the task number sequence.
+import { and, eq } from 'drizzle-orm';
+import type { Database } from '../db/database.js';
+import type { Project } from '../db/schema.js';
+import { NotFoundError } from '../errors.js';
+import type { Principal } from './authorizer.js';
+import { conflictAs } from './conflicts.js';
+import { iso } from './instants.js';
+import { definedOnly } from './patches.js';
+import { keyset, toPage, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
+
+export interface ProjectView {
+  id: string;
+  key: string;
+  name: string;
+  archived: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function projectView(row: Project): ProjectView {
+  return { id: row.id, key: row.key, name: row.name, archived: row.archived, createdAt: iso(row.createdAt), updatedAt: iso(row.updatedAt) };
+}
+
+export interface NewProjectInput {
+  name: string;
+  key: string;
+}
+
+export interface ProjectPatch {
+  name?: string | undefined;
+  key?: string | undefined;
+  archived?: boolean | undefined;
+}
+
+export const projectNotFound = (id: string) => new NotFoundError(`no project ${id} in your organization; list them with GET /v1/projects`);
+
+const keyTaken = (key: string) => `the project key ${key} is already used in this organization; choose another`;
+
+export async function createProject(db: Database, principal: Principal, input: NewProjectInput): Promise<ProjectView> {
+  const p = db.tables.projects;
+  return conflictAs(
+    async () => {
+      const [row] = await db.write((tx) => tx.insert(p).values({ orgId: principal.orgId, key: input.key, name: input.name }).returning());
+      return projectView(row!);
+    },
+    'key',
+    'body.key',
+    keyTaken(input.key),
+  );
+}
+
+function byKey(db: Database): KeysetOrder<Project> {
+  // Keys are unique in an organization, so the key alone orders the listing.
+  return { name: 'key', column: db.tables.projects.key, kind: 'text', direction: 'asc', key: (r) => ({ value: r.key, id: r.id }) };
+}
+
+export async function listProjects(db: Database, principal: Principal, page: PageRequest): Promise<Page<ProjectView>> {
+  const p = db.tables.projects;
+  const order = byKey(db);
+  const k = keyset(order, page);
+  const rows = await db.read((q) => q.select().from(p).where(and(eq(p.orgId, principal.orgId), k.where)).orderBy(...k.orderBy).limit(k.fetch));
+  return toPage(order, page, rows, projectView);
+}
+
+export async function getProject(db: Database, principal: Principal, id: string): Promise<ProjectView> {
+  const p = db.tables.projects;
+  const [row] = await db.read((q) => q.select().from(p).where(and(eq(p.id, id), eq(p.orgId, principal.orgId))));
+  if (!row) throw projectNotFound(id);
+  return projectView(row);
+}
+
+export async function updateProject(db: Database, principal: Principal, id: string, patch: ProjectPatch): Promise<ProjectView> {
+  const p = db.tables.projects;
+  const set = { updatedAt: new Date(), ...definedOnly(patch) };
+  return conflictAs(
+    async () => {
+      const [row] = await db.write((tx) => tx.update(p).set(set).where(and(eq(p.id, id), eq(p.orgId, principal.orgId))).returning());
+      if (!row) throw projectNotFound(id);
+      return projectView(row);
+    },
+    'key',
+    'body.key',
+    keyTaken(patch.key ?? ''),
+  );
+}
+
+/** Deletes the project with its tasks, their labels and comments (foreign keys cascade). */
+export async function deleteProject(db: Database, principal: Principal, id: string): Promise<void> {
+  const p = db.tables.projects;
+  const gone = await db.write((tx) => tx.delete(p).where(and(eq(p.id, id), eq(p.orgId, principal.orgId))).returning({ id: p.id }));
+  if (gone.length === 0) throw projectNotFound(id);
+}

@@ -1,0 +1,191 @@
+// Tasks: numbered per project without gaps, versioned for optimistic concurrency, labelled through task_labels.
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Database, Queryable } from '../db/database.js';
+import type { Task } from '../db/schema.js';
+import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
+import type { Principal } from './authorizer.js';
+import { iso, parseInstant } from './instants.js';
+import { definedOnly } from './patches.js';
+import { projectNotFound } from './projects.js';
+
+export const TASK_STATUSES = ['todo', 'in_progress', 'done', 'canceled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export const TASK_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export type TaskPriority = (typeof TASK_PRIORITIES)[number];
+export const MAX_LABELS = 20;
+
+export interface TaskView {
+  id: string;
+  projectId: string;
+  number: number;
+  title: string;
+  description: string | null;
+  status: string;
+  priority: string;
+  assigneeId: string | null;
+  labels: string[];
+  dueAt: string | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function taskView(row: Task): TaskView {
+  return {
+    id: row.id,
+    projectId: row.projectId,
+    number: row.number,
+    title: row.title,
+    description: row.description,
+    status: row.status,
+    priority: row.priority,
+    assigneeId: row.assigneeId,
+    labels: row.labels,
+    dueAt: iso(row.dueAt),
+    version: row.version,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
+}
+
+export interface TaskFields {
+  title: string;
+  description?: string | null | undefined;
+  status?: TaskStatus | undefined;
+  priority?: TaskPriority | undefined;
+  assigneeId?: string | null | undefined;
+  labels?: string[] | undefined;
+  dueAt?: string | null | undefined;
+}
+export type TaskPatch = Partial<TaskFields>;
+
+/** Decides whether the stored version satisfies the client's precondition (If-Match); absent means no condition. */
+export type VersionCheck = (version: number) => boolean;
+
+export const taskNotFound = (id: string) => new NotFoundError(`no task ${id} in your organization`);
+
+/** The assignee must be a current member of the same organization. */
+async function checkAssignee(tx: Queryable, db: Database, orgId: string, assigneeId: string | null | undefined): Promise<void> {
+  if (!assigneeId) return;
+  const m = db.tables.members;
+  const [found] = await tx.select({ id: m.id }).from(m).where(and(eq(m.id, assigneeId), eq(m.orgId, orgId), eq(m.active, true)));
+  if (!found) {
+    throw new ValidationError(`body.assigneeId: no member ${assigneeId} in your organization; pick one from GET /v1/members`, {
+      details: [{ field: 'body.assigneeId', message: 'is not a member of this organization' }],
+    });
+  }
+}
+
+/** Labels are a set; the schema refuses duplicates, and this keeps a direct caller from tripping the key. */
+function distinct(labels: string[]): string[] {
+  return [...new Set(labels)];
+}
+
+/** Keeps task_labels equal to the task's labels, touching only the labels that change. */
+async function writeLabels(tx: Queryable, db: Database, task: { id: string; projectId: string }, labels: string[], previous: string[]): Promise<void> {
+  const tl = db.tables.taskLabels;
+  const removed = previous.filter((l) => !labels.includes(l));
+  const added = labels.filter((l) => !previous.includes(l));
+  if (removed.length > 0) await tx.delete(tl).where(and(eq(tl.taskId, task.id), inArray(tl.label, removed)));
+  if (added.length > 0) await tx.insert(tl).values(added.map((label) => ({ taskId: task.id, projectId: task.projectId, label })));
+}
+
+/**
+ * Creates a task with the project's next number. The number comes from an UPDATE ... RETURNING on the project row in
+ * the same transaction: concurrent creators queue on that row (Postgres row lock, SQLite's single writer), and a
+ * creator that fails rolls its increment back, so numbers are unique and have no gaps.
+ */
+export async function createTask(db: Database, principal: Principal, projectId: string, input: TaskFields): Promise<TaskView> {
+  const { projects: p, tasks: t } = db.tables;
+  const dueAt = input.dueAt ? parseInstant('body.dueAt', input.dueAt) : null;
+  const labels = distinct(input.labels ?? []);
+  return db.write(async (tx) => {
+    const [project] = await tx
+      .update(p)
+      .set({ taskSeq: sql`${p.taskSeq} + 1` })
+      .where(and(eq(p.id, projectId), eq(p.orgId, principal.orgId)))
+      .returning({ taskSeq: p.taskSeq, archived: p.archived });
+    if (!project) throw projectNotFound(projectId);
+    if (project.archived) throw new ConflictError(`project ${projectId} is archived; unarchive it (PATCH /v1/projects/:id {"archived": false}) to add tasks`);
+    await checkAssignee(tx, db, principal.orgId, input.assigneeId);
+    const [row] = await tx
+      .insert(t)
+      .values({
+        orgId: principal.orgId,
+        projectId,
+        number: project.taskSeq,
+        title: input.title,
+        titleSearch: input.title.toLowerCase(),
+        description: input.description ?? null,
+        status: input.status ?? 'todo',
+        priority: input.priority ?? 'normal',
+        assigneeId: input.assigneeId ?? null,
+        labels,
+        dueAt,
+        version: 1,
+      })
+      .returning();
+    await writeLabels(tx, db, row!, labels, []);
+    return taskView(row!);
+  });
+}
+
+export async function getTask(db: Database, principal: Principal, id: string): Promise<TaskView> {
+  const t = db.tables.tasks;
+  const [row] = await db.read((q) => q.select().from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId))));
+  if (!row) throw taskNotFound(id);
+  return taskView(row);
+}
+
+function stale(id: string, version: number): PreconditionFailedError {
+  return new PreconditionFailedError(`task ${id} has changed (it is at version ${version}, ETag "${version}"); fetch it again, reapply your change and send the new ETag in If-Match`, {
+    details: { currentVersion: version },
+  });
+}
+
+/**
+ * Applies a patch and bumps the version. With a precondition, the UPDATE also requires the version it was checked
+ * against, so a concurrent change between the check and the write is a 412 too, never a lost update.
+ */
+export async function updateTask(db: Database, principal: Principal, id: string, patch: TaskPatch, precondition?: VersionCheck): Promise<TaskView> {
+  const t = db.tables.tasks;
+  const { dueAt, title, labels, ...rest } = definedOnly(patch);
+  const set = {
+    ...rest,
+    ...(title !== undefined ? { title, titleSearch: title.toLowerCase() } : {}),
+    ...(labels !== undefined ? { labels: distinct(labels) } : {}),
+    ...(dueAt !== undefined ? { dueAt: dueAt === null ? null : parseInstant('body.dueAt', dueAt) } : {}),
+    version: sql`${t.version} + 1`,
+    updatedAt: new Date(),
+  };
+  return db.write(async (tx) => {
+    const [current] = await tx.select({ version: t.version, projectId: t.projectId, labels: t.labels }).from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId)));
+    if (!current) throw taskNotFound(id);
+    if (precondition && !precondition(current.version)) throw stale(id, current.version);
+    await checkAssignee(tx, db, principal.orgId, patch.assigneeId);
+    const same = precondition ? eq(t.version, current.version) : undefined;
+    const [row] = await tx.update(t).set(set).where(and(eq(t.id, id), eq(t.orgId, principal.orgId), same)).returning();
+    if (!row) throw await lostRace(tx, db, principal, id);
+    if (labels !== undefined) await writeLabels(tx, db, { id, projectId: current.projectId }, distinct(labels), current.labels);
+    return taskView(row);
+  });
+}
+
+/** Another transaction changed or deleted the task between our check and our write. */
+async function lostRace(tx: Queryable, db: Database, principal: Principal, id: string): Promise<Error> {
+  const t = db.tables.tasks;
+  const [now] = await tx.select({ version: t.version }).from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId)));
+  return now ? stale(id, now.version) : taskNotFound(id);
+}
+
+export async function deleteTask(db: Database, principal: Principal, id: string, precondition?: VersionCheck): Promise<void> {
+  const t = db.tables.tasks;
+  await db.write(async (tx) => {
+    const [current] = await tx.select({ version: t.version }).from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId)));
+    if (!current) throw taskNotFound(id);
+    if (precondition && !precondition(current.version)) throw stale(id, current.version);
+    const same = precondition ? eq(t.version, current.version) : undefined;
+    const gone = await tx.delete(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId), same)).returning({ id: t.id });
+    if (gone.length === 0) throw await lostRace(tx, db, principal, id);
+  });
+}

@@ -1,0 +1,94 @@
+// API tokens. The secret is `fs_` + 32 random bytes (base64url), shown once at creation; only its SHA-256 is stored,
+// so a leaked database does not leak usable tokens, and lookup is one indexed equality on the hash.
+import { createHash, randomBytes } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import type { Database, Queryable } from '../db/database.js';
+import type { Token } from '../db/schema.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import type { Principal } from './authorizer.js';
+import { iso, parseInstant } from './instants.js';
+import { keyset, toPage, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
+
+export const TOKEN_PREFIX = 'fs_';
+/** The shape of every secret we hand out; anything else is refused before it is hashed. */
+export const TOKEN_SHAPE = /^fs_[A-Za-z0-9_-]{43}$/;
+
+export interface TokenView {
+  id: string;
+  name: string;
+  memberId: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** A token as created: its metadata plus the secret, which is never shown again. */
+export interface IssuedToken extends TokenView {
+  token: string;
+}
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+export function tokenView(row: Token): TokenView {
+  return {
+    id: row.id,
+    name: row.name,
+    memberId: row.memberId,
+    createdAt: iso(row.createdAt),
+    expiresAt: iso(row.expiresAt),
+    lastUsedAt: iso(row.lastUsedAt),
+    revokedAt: iso(row.revokedAt),
+  };
+}
+
+/** Issues a token inside the caller's transaction (signup and new members get theirs with the row that needs it). */
+export async function issueToken(tx: Queryable, db: Database, owner: { orgId: string; memberId: string }, name: string, expiresAt: Date | null = null): Promise<IssuedToken> {
+  const secret = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  const [row] = await tx.insert(db.tables.tokens).values({ orgId: owner.orgId, memberId: owner.memberId, name, hash: hashSecret(secret), expiresAt }).returning();
+  return { ...tokenView(row!), token: secret };
+}
+
+export interface NewTokenInput {
+  name: string;
+  expiresAt?: string | null | undefined;
+}
+
+/** Another token for the caller. */
+export async function createToken(db: Database, principal: Principal, input: NewTokenInput): Promise<IssuedToken> {
+  const expiresAt = input.expiresAt ? parseInstant('body.expiresAt', input.expiresAt) : null;
+  if (expiresAt && expiresAt.getTime() <= Date.now()) {
+    throw new ValidationError('body.expiresAt is in the past; give an instant in the future, or leave it out for a token that does not expire', {
+      details: [{ field: 'body.expiresAt', message: 'must be in the future' }],
+    });
+  }
+  return db.write((tx) => issueToken(tx, db, principal, input.name, expiresAt));
+}
+
+function newestFirst(db: Database): KeysetOrder<Token> {
+  return { name: '-createdAt', column: db.tables.tokens.createdAt, kind: 'instant', direction: 'desc', tieBreaker: db.tables.tokens.id, key: (r) => ({ value: r.createdAt.getTime(), id: r.id }) };
+}
+
+/** The caller's own tokens, newest first, revoked and expired ones included so their state can be seen. */
+export async function listTokens(db: Database, principal: Principal, page: PageRequest): Promise<Page<TokenView>> {
+  const t = db.tables.tokens;
+  const order = newestFirst(db);
+  const k = keyset(order, page);
+  const rows = await db.read((q) =>
+    q.select().from(t).where(and(eq(t.orgId, principal.orgId), eq(t.memberId, principal.memberId), k.where)).orderBy(...k.orderBy).limit(k.fetch),
+  );
+  return toPage(order, page, rows, tokenView);
+}
+
+/** Revokes one of the caller's tokens (the one in use too: that is how a client signs out). Idempotent. */
+export async function revokeToken(db: Database, principal: Principal, id: string): Promise<void> {
+  const t = db.tables.tokens;
+  await db.write(async (tx) => {
+    const [row] = await tx.select({ revokedAt: t.revokedAt }).from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId), eq(t.memberId, principal.memberId)));
+    if (!row) throw new NotFoundError(`no token ${id} of yours; list them with GET /v1/tokens`);
+    if (row.revokedAt === null) await tx.update(t).set({ revokedAt: new Date() }).where(eq(t.id, id));
+  });
+}
+

@@ -1,0 +1,53 @@
+// What only the Postgres adapter has to get right: pool limits, refusing a replica, statement timeouts.
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { DatabaseUnavailableError, PrimaryRequiredError } from '../../src/db/errors.js';
+import { openPostgres, type PostgresOptions } from '../../src/db/postgres/driver.js';
+import { createDatabase, replicaUrl, waitForReplay } from '../support/postgres/index.js';
+
+const base = { max: 2, connectionTimeoutMs: 5000, idleTimeoutMs: 1000, statementTimeoutMs: 30_000, maxLifetimeSeconds: 0, applicationName: 'flagship-test' } satisfies Omit<PostgresOptions, 'url'>;
+
+describe('Postgres adapter', () => {
+  let url: string;
+  beforeAll(async () => {
+    url = await createDatabase(inject('pg'), `pga_${Date.now()}`);
+  });
+
+  it('answers 503 when every pooled connection stays busy past the acquire timeout', async () => {
+    const db = openPostgres({ ...base, url, max: 1, connectionTimeoutMs: 300 });
+    let release!: () => void;
+    const holding = db.transaction(() => new Promise<void>((r) => (release = r)));
+    await new Promise((r) => setTimeout(r, 50));
+    const err = await db.transaction(async () => 'never').catch((e: unknown) => e);
+    release();
+    await holding;
+    expect(err).toBeInstanceOf(DatabaseUnavailableError);
+    expect((err as Error).message).toMatch(/all 1 database connections stayed busy for 300 ms; retry shortly, or raise DB_POOL_MAX/);
+    await db.close();
+  });
+
+  it('maps a statement timeout to 503 with the setting to change', async () => {
+    const db = openPostgres({ ...base, url, statementTimeoutMs: 100 });
+    const err = await db.read((q) => q.execute('select pg_sleep(2)')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DatabaseUnavailableError);
+    expect((err as Error).message).toMatch(/statement timeout \(DB_STATEMENT_TIMEOUT_MS\)/);
+    await db.close();
+  });
+
+  it('refuses a server in recovery where it needs a primary, naming the fix', async () => {
+    const info = inject('pg');
+    expect(info.replicas.length).toBeGreaterThan(0);
+    await waitForReplay(info);
+    const db = openPostgres({ ...base, url: replicaUrl(url, info.replicas[0]!) });
+    const err = await db.verify().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PrimaryRequiredError);
+    expect((err as Error).message).toMatch(/is a server in recovery \(a read replica or a standby\); DATABASE_URL must name the primary/);
+    await db.close();
+  });
+
+  it('accepts the primary', async () => {
+    const db = openPostgres({ ...base, url });
+    await expect(db.verify()).resolves.toBeUndefined();
+    await db.close();
+  });
+});
+
