@@ -1,5 +1,37 @@
-// The /v1 API. Routes are added by the API issue; until then this registers nothing.
+// The /v1 API: every route with its schema, its declared permission, and the OpenAPI document generated from those
+// schemas at /v1/openapi.json.
+import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
+import { variant } from '../variant.js';
+import { Guards } from './auth.js';
+import { accountRoutes } from './routes/account.js';
+import { commentRoutes } from './routes/comments.js';
+import type { ApiContext } from './routes/context.js';
+import { memberRoutes } from './routes/members.js';
+import { projectRoutes } from './routes/projects.js';
+import { taskRoutes } from './routes/tasks.js';
+import { tokenRoutes } from './routes/tokens.js';
 import type { Runtime } from './runtime.js';
 
-export async function registerApi(_app: FastifyInstance, _runtime: Runtime): Promise<void> {}
+export async function registerApi(app: FastifyInstance, runtime: Runtime): Promise<void> {
+  app.decorateRequest('principal', undefined);
+  // Registered before the routes: it collects them as they are declared.
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'flagship', version: variant.version, description: 'Organizations, members, tokens, projects, tasks and comments.' },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'a token from signup, POST /v1/members or POST /v1/tokens' } } },
+    },
+    hideUntagged: true,
+  });
+
+  const ctx: ApiContext = { runtime, guards: new Guards(runtime) };
+  await accountRoutes(app, ctx);
+  await memberRoutes(app, ctx);
+  await tokenRoutes(app, ctx);
+  await projectRoutes(app, ctx);
+  await taskRoutes(app, ctx);
+  await commentRoutes(app, ctx);
+
+  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

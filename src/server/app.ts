@@ -31,6 +31,8 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true, useDefaults: true } },
   });
+  // JSON is the only body the API speaks; anything else is a 415 rather than a string handed to a handler.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   app.addHook('onRequest', async (request, reply) => {

@@ -1,0 +1,69 @@
+// Authentication and authorization for API routes. Every protected route declares the permission it needs (and,
+// for routes on a project or task, which `:id` scopes it); the guard resolves the bearer token, confines the
+// resource to the caller's organization (a 404 before any 403, so another organization's ids are never confirmed),
+// then asks the one Authorizer. The enterprise module swaps the Authorizer, never this flow.
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { authenticate, touchToken } from '../domain/authentication.js';
+import type { Permission, Principal } from '../domain/authorizer.js';
+import { projectScope, type ScopeKind } from '../domain/scopes.js';
+import { UnauthenticatedError } from '../errors.js';
+import type { Runtime } from './runtime.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | undefined;
+  }
+}
+
+export interface Access {
+  readonly permission: Permission;
+  /** What the route's `:id` names, when the route acts on one project or task. */
+  readonly scope?: ScopeKind;
+}
+
+const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
+
+function bearerOf(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  if (header === undefined) {
+    throw new UnauthenticatedError('this route needs `Authorization: Bearer <token>`; a token comes from POST /v1/signup, POST /v1/members or POST /v1/tokens');
+  }
+  const match = BEARER.exec(header);
+  if (!match) throw new UnauthenticatedError('the Authorization header must be `Bearer <token>`');
+  return match[1]!;
+}
+
+/** The caller of a guarded route. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new Error(`route ${request.routeOptions.url} has no guard but asks for the caller`);
+  return request.principal;
+}
+
+export class Guards {
+  /** Tokens whose lastUsedAt this instance wrote recently (see touchToken). */
+  readonly #recentlyTouched = new Map<string, number>();
+
+  constructor(private readonly runtime: Runtime) {}
+
+  /** The preHandler for a route needing `access`. */
+  require(access: Access): preHandlerAsyncHookHandler {
+    return async (request: FastifyRequest, reply: FastifyReply) => {
+      const db = this.runtime.db();
+      let caller;
+      try {
+        caller = await authenticate(db, bearerOf(request));
+      } catch (err) {
+        if (err instanceof UnauthenticatedError) reply.header('www-authenticate', 'Bearer');
+        throw err;
+      }
+      const { lastUsedAt, ...principal } = caller;
+      request.principal = principal;
+      const id = (request.params as { id?: string }).id;
+      const projectId = access.scope && id !== undefined ? await projectScope(db, principal, access.scope, id) : undefined;
+      await this.runtime.authorizer.authorize(principal, access.permission, projectId === undefined ? undefined : { projectId });
+      touchToken(db, principal.tokenId, lastUsedAt, this.#recentlyTouched)?.catch((err: unknown) => {
+        request.log.debug({ err }, 'could not record token use');
+      });
+    };
+  }
+}
