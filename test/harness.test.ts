@@ -1,5 +1,6 @@
 // The PostgreSQL harness itself, against the real servers it starts: replication, read-only replicas, paused replay,
 // stopping and starting nodes, and cleanup both by close() and by the watchdog when the owning process is killed.
+// DIALECTS=sqlite narrows a local run to SQLite; these need PostgreSQL and run whenever it is in the set (the default).
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,6 +20,7 @@ import {
 import { isAlive, processesMentioning } from './support/postgres/procs.js';
 import { replayTarget } from './support/postgres/replication.js';
 import { queryOne, withClient } from './support/postgres/sql.js';
+import { DIALECTS } from './support/dialects.js';
 
 async function exec(url: string, sql: string, values?: unknown[]): Promise<void> {
   await withClient(url, (c) => c.query(sql, values));
@@ -54,7 +56,7 @@ function processesOf(info: PgTopologyInfo): number[] {
   return [...pids].filter(isAlive);
 }
 
-describe('PostgreSQL test harness', () => {
+describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL test harness', () => {
   let info: PgTopologyInfo;
   let close: () => Promise<void>;
   let db: string;

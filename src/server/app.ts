@@ -7,6 +7,7 @@ import { registerHealthRoutes } from './health-routes.js';
 import { createMetrics, registerMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 import type { Runtime } from './runtime.js';
+import { validatorCompiler } from './validation.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -29,10 +30,10 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
     // Idle keep-alive sockets are closed at shutdown; sockets with a request in flight are left to finish.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true, useDefaults: true } },
   });
   // JSON is the only body the API speaks; anything else is a 415 rather than a string handed to a handler.
   app.removeContentTypeParser('text/plain');
+  app.setValidatorCompiler(validatorCompiler());
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   app.addHook('onRequest', async (request, reply) => {

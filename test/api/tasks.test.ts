@@ -30,7 +30,7 @@ describe.each(API_TARGETS)('projects, tasks and comments on $name', (target) => 
     let cursor: string | null = null;
     do {
       const sep = route.includes('?') ? '&' : '?';
-      const res = await client.get(cursor ? `${route}${sep}cursor=${encodeURIComponent(cursor)}` : route);
+      const res: { status: number; body: any } = await client.get(cursor ? `${route}${sep}cursor=${encodeURIComponent(cursor)}` : route);
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       items.push(...res.body.items);
       cursor = res.body.nextCursor;

@@ -3,10 +3,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, replicaUrl, startNode, startPostgres, stopNode, type PgTopologyInfo } from '../support/postgres/index.js';
 import { runBundle, startServer, type RunningServer } from '../support/server-process.js';
+import { DIALECTS } from '../support/dialects.js';
 
 const prod = () => inject('bundles').prod!;
 
-describe('prod bundle on PostgreSQL', () => {
+describe.runIf(DIALECTS.includes('postgres'))('prod bundle on PostgreSQL', () => {
   let server: RunningServer;
   let url: string;
 
@@ -57,7 +58,7 @@ describe('prod bundle on PostgreSQL', () => {
   });
 });
 
-describe('prod bundle when the database goes away', () => {
+describe.runIf(DIALECTS.includes('postgres'))('prod bundle when the database goes away', () => {
   // A cluster of its own: stopping the shared primary would disturb the other test files.
   let cluster: { info: PgTopologyInfo; close(): Promise<void> };
   let server: RunningServer;

@@ -3,10 +3,11 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DatabaseUnavailableError, PrimaryRequiredError } from '../../src/db/errors.js';
 import { openPostgres, type PostgresOptions } from '../../src/db/postgres/driver.js';
 import { createDatabase, replicaUrl, waitForReplay } from '../support/postgres/index.js';
+import { DIALECTS } from '../support/dialects.js';
 
 const base = { max: 2, connectionTimeoutMs: 5000, idleTimeoutMs: 1000, statementTimeoutMs: 30_000, maxLifetimeSeconds: 0, applicationName: 'flagship-test' } satisfies Omit<PostgresOptions, 'url'>;
 
-describe('Postgres adapter', () => {
+describe.runIf(DIALECTS.includes('postgres'))('Postgres adapter', () => {
   let url: string;
   beforeAll(async () => {
     url = await createDatabase(inject('pg'), `pga_${Date.now()}`);

@@ -1,0 +1,22 @@
+// Request validation with one ajv per part of the request. Query strings and path parameters arrive as text, so
+// they are coerced (`?limit=5` is the number 5, a lone `?status=todo` an array of one). Bodies are JSON and already
+// typed: coercing them would accept `{"title": 42}` as the title "42", so body types are checked strictly.
+import { Ajv, type Options } from 'ajv';
+import formats from 'ajv-formats';
+import type { FastifySchemaCompiler } from 'fastify';
+
+function ajv(options: Options): Ajv {
+  const instance = new Ajv({ allErrors: true, removeAdditional: false, useDefaults: true, ...options });
+  // A CommonJS module whose default export TypeScript sees one level down.
+  const addFormats = ((formats as unknown as { default?: unknown }).default ?? formats) as (ajv: Ajv) => Ajv;
+  addFormats(instance);
+  // OpenAPI keywords that Fastify's schema allows on routes; ajv only needs to know they are not typos.
+  instance.addKeyword('example');
+  return instance;
+}
+
+export function validatorCompiler(): FastifySchemaCompiler<unknown> {
+  const strict = ajv({ coerceTypes: false });
+  const coercing = ajv({ coerceTypes: 'array' });
+  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema as object);
+}

@@ -1,0 +1,52 @@
+// The OpenAPI document is generated from the route schemas: every route is in it, with the limits it enforces.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../support/server-process.js';
+import { API_TARGETS, Client, startTarget } from '../support/api.js';
+
+const ROUTES: Record<string, string[]> = {
+  '/v1/signup': ['post'],
+  '/v1/me': ['get'],
+  '/v1/members': ['get', 'post'],
+  '/v1/members/{id}': ['delete', 'patch'],
+  '/v1/tokens': ['get', 'post'],
+  '/v1/tokens/{id}': ['delete'],
+  '/v1/projects': ['get', 'post'],
+  '/v1/projects/{id}': ['delete', 'get', 'patch'],
+  '/v1/projects/{id}/tasks': ['get', 'post'],
+  '/v1/tasks/{id}': ['delete', 'get', 'patch'],
+  '/v1/tasks/{id}/comments': ['get', 'post'],
+};
+
+describe.each(API_TARGETS)('OpenAPI document on $name', (target) => {
+  let server: RunningServer;
+  let doc: any;
+
+  beforeAll(async () => {
+    server = await startTarget(target);
+    const res = await new Client(server.url).get('/v1/openapi.json');
+    expect(res.status).toBe(200);
+    doc = res.body;
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('lists every API route and method, and nothing else', () => {
+    expect(doc.openapi).toMatch(/^3\./);
+    const listed = Object.fromEntries(Object.entries(doc.paths as Record<string, object>).map(([p, ops]) => [p, Object.keys(ops).sort()]));
+    expect(listed).toEqual(ROUTES);
+  });
+
+  it('carries the enforced limits and the bearer requirement', () => {
+    const create = doc.paths['/v1/projects/{id}/tasks'].post;
+    const schema = create.requestBody.content['application/json'].schema;
+    expect(schema.properties.title).toMatchObject({ maxLength: 500 });
+    expect(schema.properties.labels).toMatchObject({ maxItems: 20 });
+    expect(create.security).toEqual([{ bearerAuth: [] }]);
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.paths['/v1/signup'].post.security).toBeUndefined();
+    const list = doc.paths['/v1/projects/{id}/tasks'].get.parameters.map((p: { name: string }) => p.name).sort();
+    expect(list).toEqual(['assigneeId', 'cursor', 'id', 'label', 'limit', 'q', 'sort', 'status']);
+    expect(Object.keys(doc.paths['/v1/tasks/{id}'].patch.responses)).toEqual(expect.arrayContaining(['200', '412']));
+  });
+});
