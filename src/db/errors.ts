@@ -41,6 +41,19 @@ export class NotNullViolationError extends AppError {
   }
 }
 
+/**
+ * A value the database cannot store as given (PostgreSQL: a NUL character in text, a character the encoding lacks,
+ * a number or date out of range). The API refuses these in its schemas; this keeps a caller that skips them from
+ * turning bad input into a 500.
+ */
+export class UnstorableValueError extends AppError {
+  readonly code = 'validation_failed';
+  readonly status = 400;
+  constructor(reason: string, cause?: unknown) {
+    super(`a value cannot be stored: ${reason}; remove NUL characters and keep numbers and dates in range`, { cause });
+  }
+}
+
 /** A concurrent transaction won (Postgres serialization failure or deadlock, SQLite busy). Safe to retry. */
 export class SerializationFailureError extends UnavailableError {
   constructor(message = 'the database was busy with a conflicting change; retry the request', cause?: unknown) {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
-import { DatabaseUnavailableError, ForeignKeyViolationError, NotNullViolationError, UniqueViolationError } from '../../src/db/errors.js';
+import { DatabaseUnavailableError, ForeignKeyViolationError, NotNullViolationError, UniqueViolationError, UnstorableValueError } from '../../src/db/errors.js';
 import { DIALECTS, openFresh } from '../support/dialects.js';
 
 describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
@@ -157,6 +157,21 @@ describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
     const err = await db.write((tx) => tx.insert(t.orgs).values({ slug: 'nn', name: null as unknown as string })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NotNullViolationError);
     expect((err as NotNullViolationError).info.columns).toEqual(['name']);
+  });
+
+  it('a NUL character in text is stored whole or refused as a 400, never a raw driver error', async () => {
+    const t = db.tables;
+    const name = 'before\u0000after';
+    const result = await db.write((tx) => tx.insert(t.orgs).values({ slug: 'nul', name }).returning()).catch((e: unknown) => e);
+    if (result instanceof Error) {
+      // PostgreSQL text cannot hold U+0000.
+      expect(result).toBeInstanceOf(UnstorableValueError);
+      expect((result as UnstorableValueError).status).toBe(400);
+      expect(result.message).toMatch(/NUL/);
+    } else {
+      const [read] = await db.read((q) => q.select().from(t.orgs).where(eq(t.orgs.slug, 'nul')));
+      expect(read!.name).toBe(name);
+    }
   });
 
   it('round-trips unicode and large values unchanged', async () => {
