@@ -3,6 +3,7 @@
 // translated; anything else is one `internal` error, logged with the request id and never leaked.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, UnavailableError } from '../errors.js';
+import { NO_NUL } from './routes/schemas.js';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -19,6 +20,7 @@ function fromValidation(err: FastifyError): ErrorBody {
     const extra = (v.params as { additionalProperty?: string }).additionalProperty;
     if (missing) return { field: `${field}.${missing}`, message: 'is required' };
     if (extra) return { field: `${field}.${extra}`, message: 'is not a known field' };
+    if (v.keyword === 'pattern' && (v.params as { pattern?: string }).pattern === NO_NUL) return { field, message: 'must not contain the NUL character (U+0000)' };
     return { field, message: v.message ?? 'is invalid' };
   });
   const summary = details.map((d) => `${d.field} ${d.message}`).join('; ');

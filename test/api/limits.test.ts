@@ -72,6 +72,11 @@ describe.each(API_TARGETS)('request limits on $name', (target) => {
     expect(await tasks()).toEqual([]);
   });
 
+  it('says plainly what is wrong with a NUL character', async () => {
+    const res = await owner.post(`/v1/projects/${project}/tasks`, { title: 'nul\u0000here' });
+    expect(errorOf(res).details).toEqual([{ field: 'body.title', message: 'must not contain the NUL character (U+0000)' }]);
+  });
+
   it('a malformed id in the path is a 400, an unknown one a 404', async () => {
     const bad = await owner.get('/v1/tasks/not-a-uuid');
     expect(bad.status).toBe(400);

@@ -3,7 +3,7 @@
 import { MAX_PAGE_SIZE } from '../../domain/pagination.js';
 
 /** PostgreSQL text cannot hold U+0000; refusing it here makes it a 400 on every dialect instead of a driver error. */
-const NO_NUL = '^[^\\u0000]*$';
+export const NO_NUL = '^[^\\u0000]*$';
 
 export const LIMITS = {
   name: 200,
