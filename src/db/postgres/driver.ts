@@ -44,6 +44,14 @@ export async function assertPrimary(pool: PgPool, redactedUrl: string): Promise<
 export function openPostgres(options: PostgresOptions): Database & { readonly pool: PgPool } {
   const pool = createPool(options, options.onPoolError ?? (() => undefined));
   const poolDb = handle(pool);
+  // pg hands the same client objects out again and again; building drizzle (its dialect, session and relational
+  // config) once per client instead of once per transaction keeps that cost off every write.
+  const clientDbs = new WeakMap<PgClient, Queryable>();
+  const clientDb = (client: PgClient): Queryable => {
+    let db = clientDbs.get(client);
+    if (!db) clientDbs.set(client, (db = handle(client)));
+    return db;
+  };
   const inTransaction = new AsyncLocalStorage<{ client: PgClient; db: Queryable; depth: number }>();
   let closed: Promise<void> | undefined;
 
@@ -77,7 +85,7 @@ export function openPostgres(options: PostgresOptions): Database & { readonly po
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      const db = handle(client);
+      const db = clientDb(client);
       const result = await inTransaction.run({ client, db, depth: 0 }, () => fn(db));
       await client.query('COMMIT');
       return result;
