@@ -4,7 +4,7 @@ import { addComment, listComments } from '../../domain/comments.js';
 import type { PageRequest } from '../../domain/pagination.js';
 import { principalOf } from '../auth.js';
 import { bearer, type ApiContext } from './context.js';
-import { LIMITS, commentView, errors, idParams, page, pageQuery, text } from './schemas.js';
+import { commentView, errors, idParams, LIMITS, page, pageOnlyQuery, text } from './schemas.js';
 
 export async function commentRoutes(app: FastifyInstance, { runtime, guards }: ApiContext): Promise<void> {
   const tags = ['comments'];
@@ -34,7 +34,7 @@ export async function commentRoutes(app: FastifyInstance, { runtime, guards }: A
         summary: "A task's comments, oldest first",
         security: bearer,
         params: idParams,
-        querystring: { type: 'object', additionalProperties: false, properties: pageQuery },
+        querystring: pageOnlyQuery,
         response: { 200: page(commentView), ...errors(400, 401, 403, 404, 503) },
       },
     },

@@ -4,7 +4,7 @@ import { ASSIGNABLE_ROLES, addMember, changeRole, listMembers, removeMember, typ
 import type { PageRequest } from '../../domain/pagination.js';
 import { principalOf } from '../auth.js';
 import { bearer, type ApiContext } from './context.js';
-import { LIMITS, errors, idParams, memberView, page, pageQuery, text } from './schemas.js';
+import { errors, idParams, LIMITS, memberView, noContent, page, pageOnlyQuery, text } from './schemas.js';
 
 const role = { type: 'string', enum: ASSIGNABLE_ROLES } as const;
 
@@ -42,7 +42,7 @@ export async function memberRoutes(app: FastifyInstance, { runtime, guards }: Ap
         tags,
         summary: 'Current members, oldest first',
         security: bearer,
-        querystring: { type: 'object', additionalProperties: false, properties: pageQuery },
+        querystring: pageOnlyQuery,
         response: { 200: page(memberView), ...errors(400, 401, 403, 503) },
       },
     },
@@ -69,7 +69,7 @@ export async function memberRoutes(app: FastifyInstance, { runtime, guards }: Ap
     '/v1/members/:id',
     {
       preHandler: guards.require({ permission: 'member:manage' }),
-      schema: { tags, summary: 'Remove a member (not the owner); their tokens stop working at once', security: bearer, params: idParams, response: { 204: { type: 'null' }, ...errors(400, 401, 403, 404, 503) } },
+      schema: { tags, summary: 'Remove a member (not the owner); their tokens stop working at once', security: bearer, params: idParams, response: { ...noContent, ...errors(400, 401, 403, 404, 503) } },
     },
     async (request, reply) => {
       await removeMember(runtime.db(), principalOf(request), request.params.id);

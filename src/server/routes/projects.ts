@@ -4,7 +4,7 @@ import type { PageRequest } from '../../domain/pagination.js';
 import { createProject, deleteProject, getProject, listProjects, updateProject, type NewProjectInput, type ProjectPatch } from '../../domain/projects.js';
 import { principalOf } from '../auth.js';
 import { bearer, type ApiContext } from './context.js';
-import { LIMITS, errors, idParams, page, pageQuery, projectView, text } from './schemas.js';
+import { errors, idParams, LIMITS, noContent, page, pageOnlyQuery, projectView, text } from './schemas.js';
 
 const key = { type: 'string', pattern: '^[A-Z]{2,10}$', description: '2-10 upper-case letters, unique in the organization' } as const;
 
@@ -34,7 +34,7 @@ export async function projectRoutes(app: FastifyInstance, { runtime, guards }: A
         tags,
         summary: 'Projects, by key',
         security: bearer,
-        querystring: { type: 'object', additionalProperties: false, properties: pageQuery },
+        querystring: pageOnlyQuery,
         response: { 200: page(projectView), ...errors(400, 401, 403, 503) },
       },
     },
@@ -70,7 +70,7 @@ export async function projectRoutes(app: FastifyInstance, { runtime, guards }: A
     '/v1/projects/:id',
     {
       preHandler: guards.require({ permission: 'project:write', scope: 'project' }),
-      schema: { tags, summary: 'Delete a project with its tasks and comments', security: bearer, params: idParams, response: { 204: { type: 'null' }, ...errors(400, 401, 403, 404, 503) } },
+      schema: { tags, summary: 'Delete a project with its tasks and comments', security: bearer, params: idParams, response: { ...noContent, ...errors(400, 401, 403, 404, 503) } },
     },
     async (request, reply) => {
       await deleteProject(runtime.db(), principalOf(request), request.params.id);

@@ -37,6 +37,12 @@ export const pageQuery = {
   cursor: { type: 'string', maxLength: 512, description: 'nextCursor of the previous page' },
 } as const;
 
+/** The querystring of a listing that only pages. */
+export const pageOnlyQuery = { type: 'object', additionalProperties: false, properties: pageQuery } as const;
+
+/** A 204 answer, for the OpenAPI document. */
+export const noContent = { 204: { type: 'null' } } as const;
+
 export function page(item: object) {
   return {
     type: 'object',

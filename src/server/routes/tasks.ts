@@ -5,7 +5,7 @@ import { MAX_LABELS, TASK_PRIORITIES, TASK_STATUSES, createTask, deleteTask, get
 import { principalOf } from '../auth.js';
 import { etagOf, ifMatch, noneMatch } from '../preconditions.js';
 import { bearer, type ApiContext } from './context.js';
-import { LIMITS, errors, id, idParams, nullableInstant, page, pageQuery, taskView, text } from './schemas.js';
+import { errors, id, idParams, LIMITS, noContent, nullableInstant, page, pageQuery, taskView, text } from './schemas.js';
 
 const status = { type: 'string', enum: TASK_STATUSES } as const;
 const label = text(LIMITS.label);
@@ -111,7 +111,7 @@ export async function taskRoutes(app: FastifyInstance, { runtime, guards }: ApiC
     '/v1/tasks/:id',
     {
       preHandler: guards.require({ permission: 'task:write', scope: 'task' }),
-      schema: { tags, summary: 'Delete a task (with If-Match, only at that version)', security: bearer, params: idParams, headers: ifMatchHeader, response: { 204: { type: 'null' }, ...errors(400, 401, 403, 404, 412, 503) } },
+      schema: { tags, summary: 'Delete a task (with If-Match, only at that version)', security: bearer, params: idParams, headers: ifMatchHeader, response: { ...noContent, ...errors(400, 401, 403, 404, 412, 503) } },
     },
     async (request, reply) => {
       await deleteTask(runtime.db(), principalOf(request), request.params.id, ifMatch(request.headers['if-match']));

@@ -4,7 +4,7 @@ import type { PageRequest } from '../../domain/pagination.js';
 import { createToken, listTokens, revokeToken, type NewTokenInput } from '../../domain/tokens.js';
 import { principalOf } from '../auth.js';
 import { bearer, type ApiContext } from './context.js';
-import { LIMITS, errors, idParams, nullableInstant, page, pageQuery, text, tokenView } from './schemas.js';
+import { errors, idParams, LIMITS, noContent, nullableInstant, page, pageOnlyQuery, text, tokenView } from './schemas.js';
 
 export async function tokenRoutes(app: FastifyInstance, { runtime, guards }: ApiContext): Promise<void> {
   const tags = ['tokens'];
@@ -33,7 +33,7 @@ export async function tokenRoutes(app: FastifyInstance, { runtime, guards }: Api
         tags,
         summary: 'Your tokens, newest first, revoked and expired ones included',
         security: bearer,
-        querystring: { type: 'object', additionalProperties: false, properties: pageQuery },
+        querystring: pageOnlyQuery,
         response: { 200: page(tokenView), ...errors(400, 401, 403, 503) },
       },
     },
@@ -44,7 +44,7 @@ export async function tokenRoutes(app: FastifyInstance, { runtime, guards }: Api
     '/v1/tokens/:id',
     {
       preHandler: access,
-      schema: { tags, summary: 'Revoke one of your tokens (idempotent)', security: bearer, params: idParams, response: { 204: { type: 'null' }, ...errors(400, 401, 403, 404, 503) } },
+      schema: { tags, summary: 'Revoke one of your tokens (idempotent)', security: bearer, params: idParams, response: { ...noContent, ...errors(400, 401, 403, 404, 503) } },
     },
     async (request, reply) => {
       await revokeToken(runtime.db(), principalOf(request), request.params.id);
