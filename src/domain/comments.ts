@@ -3,6 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
 import type { Comment } from '../db/schema.js';
 import type { Principal } from './authorizer.js';
+import { recordChange, type DomainContext } from './changes.js';
 import { iso } from './instants.js';
 import { keyset, toPage, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
 import { taskNotFound } from './tasks.js';
@@ -19,13 +20,16 @@ export function commentView(row: Comment): CommentView {
   return { id: row.id, taskId: row.taskId, authorId: row.authorId, body: row.body, createdAt: iso(row.createdAt) };
 }
 
-export async function addComment(db: Database, principal: Principal, taskId: string, input: { body: string }): Promise<CommentView> {
+export async function addComment(ctx: DomainContext, principal: Principal, taskId: string, input: { body: string }): Promise<CommentView> {
+  const { db } = ctx;
   const { tasks: t, comments: c } = db.tables;
   return db.write(async (tx) => {
     const [task] = await tx.select({ id: t.id }).from(t).where(and(eq(t.id, taskId), eq(t.orgId, principal.orgId)));
     if (!task) throw taskNotFound(taskId);
     const [row] = await tx.insert(c).values({ orgId: principal.orgId, taskId, authorId: principal.memberId, body: input.body }).returning();
-    return commentView(row!);
+    const after = commentView(row!);
+    await recordChange(ctx, tx, principal, { action: 'comment.add', orgId: principal.orgId, resource: { type: 'comment', id: after.id }, after });
+    return after;
   });
 }
 

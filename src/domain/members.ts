@@ -5,6 +5,7 @@ import type { Database } from '../db/database.js';
 import type { Member } from '../db/schema.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import type { Principal } from './authorizer.js';
+import { recordChange, type DomainContext } from './changes.js';
 import { conflictAs } from './conflicts.js';
 import { iso } from './instants.js';
 import { keyset, toPage, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
@@ -40,7 +41,8 @@ export interface NewMemberInput {
 const notFound = (id: string) => new NotFoundError(`no member ${id} in your organization; list them with GET /v1/members`);
 
 /** Adds a member (or brings back a removed one with that email) and issues their first token. */
-export async function addMember(db: Database, principal: Principal, input: NewMemberInput): Promise<{ member: MemberView; token: IssuedToken }> {
+export async function addMember(ctx: DomainContext, principal: Principal, input: NewMemberInput): Promise<{ member: MemberView; token: IssuedToken }> {
+  const { db } = ctx;
   const m = db.tables.members;
   const email = normalizeEmail(input.email);
   const taken = `${email} is already a member of this organization; change their role with PATCH /v1/members/:id instead`;
@@ -53,7 +55,9 @@ export async function addMember(db: Database, principal: Principal, input: NewMe
           ? await tx.update(m).set({ name: input.name, role: input.role, active: true }).where(eq(m.id, existing.id)).returning()
           : await tx.insert(m).values({ orgId: principal.orgId, email, name: input.name, role: input.role, active: true }).returning();
         const token = await issueToken(tx, db, { orgId: principal.orgId, memberId: row!.id }, 'initial');
-        return { member: memberView(row!), token };
+        const member = memberView(row!);
+        await recordChange(ctx, tx, principal, { action: 'member.add', orgId: principal.orgId, resource: { type: 'member', id: member.id }, after: member });
+        return { member, token };
       }),
     'email',
     'body.email',
@@ -80,19 +84,23 @@ function protectOwner(target: Member, action: string): void {
   }
 }
 
-export async function changeRole(db: Database, principal: Principal, id: string, role: AssignableRole): Promise<MemberView> {
+export async function changeRole(ctx: DomainContext, principal: Principal, id: string, role: AssignableRole): Promise<MemberView> {
+  const { db } = ctx;
   const m = db.tables.members;
   return db.write(async (tx) => {
     const [target] = await tx.select().from(m).where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true)));
     if (!target) throw notFound(id);
     protectOwner(target, 'given another role');
     const [row] = await tx.update(m).set({ role }).where(eq(m.id, id)).returning();
-    return memberView(row!);
+    const after = memberView(row!);
+    await recordChange(ctx, tx, principal, { action: 'member.role', orgId: principal.orgId, resource: { type: 'member', id }, before: memberView(target), after });
+    return after;
   });
 }
 
 /** Removes a member; every token of theirs stops working at once. */
-export async function removeMember(db: Database, principal: Principal, id: string): Promise<void> {
+export async function removeMember(ctx: DomainContext, principal: Principal, id: string): Promise<void> {
+  const { db } = ctx;
   const { members: m, tokens: t } = db.tables;
   await db.write(async (tx) => {
     const [target] = await tx.select().from(m).where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true)));
@@ -100,5 +108,6 @@ export async function removeMember(db: Database, principal: Principal, id: strin
     protectOwner(target, 'removed');
     await tx.update(m).set({ active: false }).where(eq(m.id, id));
     await tx.update(t).set({ revokedAt: new Date() }).where(and(eq(t.memberId, id), eq(t.orgId, principal.orgId)));
+    await recordChange(ctx, tx, principal, { action: 'member.remove', orgId: principal.orgId, resource: { type: 'member', id }, before: memberView(target) });
   });
 }

@@ -4,6 +4,7 @@ import type { Database } from '../db/database.js';
 import type { Org } from '../db/schema.js';
 import { UnauthenticatedError } from '../errors.js';
 import type { Principal } from './authorizer.js';
+import { recordChange, type DomainContext } from './changes.js';
 import { conflictAs } from './conflicts.js';
 import { iso } from './instants.js';
 import { memberView, normalizeEmail, type MemberView } from './members.js';
@@ -25,7 +26,8 @@ export interface SignupInput {
   user: { email: string; name: string };
 }
 
-export async function signup(db: Database, input: SignupInput): Promise<{ org: OrgView; user: MemberView; token: string }> {
+export async function signup(ctx: DomainContext, input: SignupInput): Promise<{ org: OrgView; user: MemberView; token: string }> {
+  const { db } = ctx;
   const { orgs, members } = db.tables;
   return conflictAs(
     () =>
@@ -36,7 +38,11 @@ export async function signup(db: Database, input: SignupInput): Promise<{ org: O
           .values({ orgId: org!.id, email: normalizeEmail(input.user.email), name: input.user.name, role: 'owner', active: true })
           .returning();
         const token = await issueToken(tx, db, { orgId: org!.id, memberId: owner!.id }, 'signup');
-        return { org: orgView(org!), user: memberView(owner!), token: token.token };
+        const result = { org: orgView(org!), user: memberView(owner!) };
+        // The new owner is the actor of their own signup.
+        const actor = { orgId: org!.id, memberId: owner!.id, role: 'owner', tokenId: token.id };
+        await recordChange(ctx, tx, actor, { action: 'org.create', orgId: org!.id, resource: { type: 'org', id: org!.id }, after: result });
+        return { ...result, token: token.token };
       }),
     'slug',
     'body.org.slug',

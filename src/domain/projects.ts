@@ -4,6 +4,7 @@ import type { Database } from '../db/database.js';
 import type { Project } from '../db/schema.js';
 import { NotFoundError } from '../errors.js';
 import type { Principal } from './authorizer.js';
+import { recordChange, type DomainContext } from './changes.js';
 import { conflictAs } from './conflicts.js';
 import { iso } from './instants.js';
 import { definedOnly } from './patches.js';
@@ -37,13 +38,17 @@ export const projectNotFound = (id: string) => new NotFoundError(`no project ${i
 
 const keyTaken = (key: string) => `the project key ${key} is already used in this organization; choose another`;
 
-export async function createProject(db: Database, principal: Principal, input: NewProjectInput): Promise<ProjectView> {
+export async function createProject(ctx: DomainContext, principal: Principal, input: NewProjectInput): Promise<ProjectView> {
+  const { db } = ctx;
   const p = db.tables.projects;
   return conflictAs(
-    async () => {
-      const [row] = await db.write((tx) => tx.insert(p).values({ orgId: principal.orgId, key: input.key, name: input.name }).returning());
-      return projectView(row!);
-    },
+    () =>
+      db.write(async (tx) => {
+        const [row] = await tx.insert(p).values({ orgId: principal.orgId, key: input.key, name: input.name }).returning();
+        const after = projectView(row!);
+        await recordChange(ctx, tx, principal, { action: 'project.create', orgId: principal.orgId, resource: { type: 'project', id: after.id }, after });
+        return after;
+      }),
     'key',
     'body.key',
     keyTaken(input.key),
@@ -70,15 +75,21 @@ export async function getProject(db: Database, principal: Principal, id: string)
   return projectView(row);
 }
 
-export async function updateProject(db: Database, principal: Principal, id: string, patch: ProjectPatch): Promise<ProjectView> {
+export async function updateProject(ctx: DomainContext, principal: Principal, id: string, patch: ProjectPatch): Promise<ProjectView> {
+  const { db } = ctx;
   const p = db.tables.projects;
   const set = { updatedAt: new Date(), ...definedOnly(patch) };
+  const mine = and(eq(p.id, id), eq(p.orgId, principal.orgId));
   return conflictAs(
-    async () => {
-      const [row] = await db.write((tx) => tx.update(p).set(set).where(and(eq(p.id, id), eq(p.orgId, principal.orgId))).returning());
-      if (!row) throw projectNotFound(id);
-      return projectView(row);
-    },
+    () =>
+      db.write(async (tx) => {
+        const [before] = await tx.select().from(p).where(mine);
+        if (!before) throw projectNotFound(id);
+        const [row] = await tx.update(p).set(set).where(mine).returning();
+        const after = projectView(row!);
+        await recordChange(ctx, tx, principal, { action: 'project.update', orgId: principal.orgId, resource: { type: 'project', id }, before: projectView(before), after });
+        return after;
+      }),
     'key',
     'body.key',
     keyTaken(patch.key ?? ''),
@@ -86,8 +97,12 @@ export async function updateProject(db: Database, principal: Principal, id: stri
 }
 
 /** Deletes the project with its tasks, their labels and comments (foreign keys cascade). */
-export async function deleteProject(db: Database, principal: Principal, id: string): Promise<void> {
+export async function deleteProject(ctx: DomainContext, principal: Principal, id: string): Promise<void> {
+  const { db } = ctx;
   const p = db.tables.projects;
-  const gone = await db.write((tx) => tx.delete(p).where(and(eq(p.id, id), eq(p.orgId, principal.orgId))).returning({ id: p.id }));
-  if (gone.length === 0) throw projectNotFound(id);
+  await db.write(async (tx) => {
+    const [gone] = await tx.delete(p).where(and(eq(p.id, id), eq(p.orgId, principal.orgId))).returning();
+    if (!gone) throw projectNotFound(id);
+    await recordChange(ctx, tx, principal, { action: 'project.delete', orgId: principal.orgId, resource: { type: 'project', id }, before: projectView(gone) });
+  });
 }

@@ -4,6 +4,7 @@ import type { Database, Queryable } from '../db/database.js';
 import type { Task } from '../db/schema.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
 import type { Principal } from './authorizer.js';
+import { recordChange, type DomainContext } from './changes.js';
 import { iso, parseInstant } from './instants.js';
 import { definedOnly } from './patches.js';
 import { projectNotFound } from './projects.js';
@@ -95,7 +96,8 @@ async function writeLabels(tx: Queryable, db: Database, task: { id: string; proj
  * the same transaction: concurrent creators queue on that row (Postgres row lock, SQLite's single writer), and a
  * creator that fails rolls its increment back, so numbers are unique and have no gaps.
  */
-export async function createTask(db: Database, principal: Principal, projectId: string, input: TaskFields): Promise<TaskView> {
+export async function createTask(ctx: DomainContext, principal: Principal, projectId: string, input: TaskFields): Promise<TaskView> {
+  const { db } = ctx;
   const { projects: p, tasks: t } = db.tables;
   const dueAt = input.dueAt ? parseInstant('body.dueAt', input.dueAt) : null;
   const labels = distinct(input.labels ?? []);
@@ -126,7 +128,9 @@ export async function createTask(db: Database, principal: Principal, projectId: 
       })
       .returning();
     await writeLabels(tx, db, row!, labels, []);
-    return taskView(row!);
+    const after = taskView(row!);
+    await recordChange(ctx, tx, principal, { action: 'task.create', orgId: principal.orgId, resource: { type: 'task', id: after.id }, after });
+    return after;
   });
 }
 
@@ -147,7 +151,8 @@ function stale(id: string, version: number): PreconditionFailedError {
  * Applies a patch and bumps the version. With a precondition, the UPDATE also requires the version it was checked
  * against, so a concurrent change between the check and the write is a 412 too, never a lost update.
  */
-export async function updateTask(db: Database, principal: Principal, id: string, patch: TaskPatch, precondition?: VersionCheck): Promise<TaskView> {
+export async function updateTask(ctx: DomainContext, principal: Principal, id: string, patch: TaskPatch, precondition?: VersionCheck): Promise<TaskView> {
+  const { db } = ctx;
   const t = db.tables.tasks;
   const { dueAt, title, labels, ...rest } = definedOnly(patch);
   const set = {
@@ -159,7 +164,7 @@ export async function updateTask(db: Database, principal: Principal, id: string,
     updatedAt: new Date(),
   };
   return db.write(async (tx) => {
-    const [current] = await tx.select({ version: t.version, projectId: t.projectId, labels: t.labels }).from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId)));
+    const [current] = await tx.select().from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId)));
     if (!current) throw taskNotFound(id);
     if (precondition && !precondition(current.version)) throw stale(id, current.version);
     await checkAssignee(tx, db, principal.orgId, patch.assigneeId);
@@ -167,7 +172,9 @@ export async function updateTask(db: Database, principal: Principal, id: string,
     const [row] = await tx.update(t).set(set).where(and(eq(t.id, id), eq(t.orgId, principal.orgId), same)).returning();
     if (!row) throw await lostRace(tx, db, principal, id);
     if (labels !== undefined) await writeLabels(tx, db, { id, projectId: current.projectId }, distinct(labels), current.labels);
-    return taskView(row);
+    const after = taskView(row);
+    await recordChange(ctx, tx, principal, { action: 'task.update', orgId: principal.orgId, resource: { type: 'task', id }, before: taskView(current), after });
+    return after;
   });
 }
 
@@ -178,14 +185,16 @@ async function lostRace(tx: Queryable, db: Database, principal: Principal, id: s
   return now ? stale(id, now.version) : taskNotFound(id);
 }
 
-export async function deleteTask(db: Database, principal: Principal, id: string, precondition?: VersionCheck): Promise<void> {
+export async function deleteTask(ctx: DomainContext, principal: Principal, id: string, precondition?: VersionCheck): Promise<void> {
+  const { db } = ctx;
   const t = db.tables.tasks;
   await db.write(async (tx) => {
-    const [current] = await tx.select({ version: t.version }).from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId)));
+    const [current] = await tx.select().from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId)));
     if (!current) throw taskNotFound(id);
     if (precondition && !precondition(current.version)) throw stale(id, current.version);
     const same = precondition ? eq(t.version, current.version) : undefined;
-    const gone = await tx.delete(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId), same)).returning({ id: t.id });
-    if (gone.length === 0) throw await lostRace(tx, db, principal, id);
+    const [gone] = await tx.delete(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId), same)).returning();
+    if (!gone) throw await lostRace(tx, db, principal, id);
+    await recordChange(ctx, tx, principal, { action: 'task.delete', orgId: principal.orgId, resource: { type: 'task', id }, before: taskView(gone) });
   });
 }

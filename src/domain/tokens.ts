@@ -6,6 +6,7 @@ import type { Database, Queryable } from '../db/database.js';
 import type { Token } from '../db/schema.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { Principal } from './authorizer.js';
+import { recordChange, type DomainContext } from './changes.js';
 import { iso, parseInstant } from './instants.js';
 import { keyset, toPage, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
 
@@ -57,14 +58,20 @@ export interface NewTokenInput {
 }
 
 /** Another token for the caller. */
-export async function createToken(db: Database, principal: Principal, input: NewTokenInput): Promise<IssuedToken> {
+export async function createToken(ctx: DomainContext, principal: Principal, input: NewTokenInput): Promise<IssuedToken> {
   const expiresAt = input.expiresAt ? parseInstant('body.expiresAt', input.expiresAt) : null;
   if (expiresAt && expiresAt.getTime() <= Date.now()) {
     throw new ValidationError('body.expiresAt is in the past; give an instant in the future, or leave it out for a token that does not expire', {
       details: [{ field: 'body.expiresAt', message: 'must be in the future' }],
     });
   }
-  return db.write((tx) => issueToken(tx, db, principal, input.name, expiresAt));
+  const { db } = ctx;
+  return db.write(async (tx) => {
+    const issued = await issueToken(tx, db, principal, input.name, expiresAt);
+    const { token: _secret, ...after } = issued;
+    await recordChange(ctx, tx, principal, { action: 'token.create', orgId: principal.orgId, resource: { type: 'token', id: issued.id }, after });
+    return issued;
+  });
 }
 
 function newestFirst(db: Database): KeysetOrder<Token> {
@@ -83,12 +90,16 @@ export async function listTokens(db: Database, principal: Principal, page: PageR
 }
 
 /** Revokes one of the caller's tokens (the one in use too: that is how a client signs out). Idempotent. */
-export async function revokeToken(db: Database, principal: Principal, id: string): Promise<void> {
+export async function revokeToken(ctx: DomainContext, principal: Principal, id: string): Promise<void> {
+  const { db } = ctx;
   const t = db.tables.tokens;
   await db.write(async (tx) => {
-    const [row] = await tx.select({ revokedAt: t.revokedAt }).from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId), eq(t.memberId, principal.memberId)));
+    const [row] = await tx.select().from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId), eq(t.memberId, principal.memberId)));
     if (!row) throw new NotFoundError(`no token ${id} of yours; list them with GET /v1/tokens`);
-    if (row.revokedAt === null) await tx.update(t).set({ revokedAt: new Date() }).where(eq(t.id, id));
+    // Revoking twice is a no-op and records nothing.
+    if (row.revokedAt !== null) return;
+    const [after] = await tx.update(t).set({ revokedAt: new Date() }).where(eq(t.id, id)).returning();
+    await recordChange(ctx, tx, principal, { action: 'token.revoke', orgId: principal.orgId, resource: { type: 'token', id }, before: tokenView(row), after: tokenView(after!) });
   });
 }
 

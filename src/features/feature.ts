@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import type { Authorizer } from '../domain/authorizer.js';
+import type { ChangeRecorder } from '../domain/changes.js';
 import type { Logger } from '../server/logger.js';
 
 export interface FeatureContext {
@@ -23,6 +24,8 @@ export interface Feature {
   wrapDatabase?(db: Database): Promise<Database>;
   /** Replaces the core's built-in role table (enterprise RBAC). */
   authorizer?(db: Database): Authorizer;
+  /** Receives every mutation inside its transaction (the enterprise audit trail). */
+  changeRecorder?(db: Database): ChangeRecorder;
   /** Adds routes; called once after the core's routes. */
   registerRoutes?(app: FastifyInstance, db: () => Database): Promise<void>;
   /** Extra facts for /healthz. */

@@ -5,6 +5,8 @@ import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
 import { BuiltInRoleAuthorizer, type Authorizer } from '../domain/authorizer.js';
+import { keepNoChanges, type ChangeRecorder, type DomainContext } from '../domain/changes.js';
+import type { FastifyRequest } from 'fastify';
 import type { Feature } from '../features/feature.js';
 
 export type ReadinessState = 'starting' | 'ready' | 'stopping';
@@ -15,6 +17,8 @@ export class Runtime {
   /** Why the server is not ready, for /readyz. */
   reason = 'connecting to the database';
   authorizer: Authorizer = new BuiltInRoleAuthorizer();
+  /** Where every mutation reports itself (the enterprise audit trail replaces the core's no-op). */
+  changes: ChangeRecorder = keepNoChanges;
   #db: Database | undefined;
 
   constructor(
@@ -26,6 +30,7 @@ export class Runtime {
     this.#db = db;
     for (const f of this.features) {
       if (f.authorizer) this.authorizer = f.authorizer(db);
+      if (f.changeRecorder) this.changes = f.changeRecorder(db);
     }
   }
 
@@ -35,6 +40,11 @@ export class Runtime {
       throw new DatabaseUnavailableError(this.state === 'stopping' ? 'the server is shutting down; retry on another instance' : `the server is not ready yet (${this.reason}); retry shortly`);
     }
     return this.#db;
+  }
+
+  /** What a domain write needs for this request: the database (or a 503), the recorder and who is asking. */
+  domain(request: FastifyRequest): DomainContext {
+    return { db: this.db(), changes: this.changes, request: { id: request.id, ip: request.ip } };
   }
 
   get attached(): Database | undefined {

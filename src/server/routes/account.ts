@@ -44,7 +44,7 @@ export async function accountRoutes(app: FastifyInstance, { runtime, guards }: A
         },
       },
     },
-    async (request, reply) => reply.status(201).send(await signup(runtime.db(), request.body)),
+    async (request, reply) => reply.status(201).send(await signup(runtime.domain(request), request.body)),
   );
 
   app.get(

@@ -22,7 +22,7 @@ export async function commentRoutes(app: FastifyInstance, { runtime, guards }: A
         response: { 201: commentView, ...errors(400, 401, 403, 404, 413, 415, 503) },
       },
     },
-    async (request, reply) => reply.status(201).send(await addComment(runtime.db(), principalOf(request), request.params.id, request.body)),
+    async (request, reply) => reply.status(201).send(await addComment(runtime.domain(request), principalOf(request), request.params.id, request.body)),
   );
 
   app.get<{ Params: { id: string }; Querystring: PageRequest }>(

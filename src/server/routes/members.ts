@@ -29,7 +29,7 @@ export async function memberRoutes(app: FastifyInstance, { runtime, guards }: Ap
       },
     },
     async (request, reply) => {
-      const { member, token } = await addMember(runtime.db(), principalOf(request), request.body);
+      const { member, token } = await addMember(runtime.domain(request), principalOf(request), request.body);
       return reply.status(201).send({ member, token: token.token });
     },
   );
@@ -62,7 +62,7 @@ export async function memberRoutes(app: FastifyInstance, { runtime, guards }: Ap
         response: { 200: memberView, ...errors(400, 401, 403, 404, 413, 415, 503) },
       },
     },
-    async (request) => changeRole(runtime.db(), principalOf(request), request.params.id, request.body.role),
+    async (request) => changeRole(runtime.domain(request), principalOf(request), request.params.id, request.body.role),
   );
 
   app.delete<{ Params: { id: string } }>(
@@ -72,7 +72,7 @@ export async function memberRoutes(app: FastifyInstance, { runtime, guards }: Ap
       schema: { tags, summary: 'Remove a member (not the owner); their tokens stop working at once', security: bearer, params: idParams, response: { ...noContent, ...errors(400, 401, 403, 404, 503) } },
     },
     async (request, reply) => {
-      await removeMember(runtime.db(), principalOf(request), request.params.id);
+      await removeMember(runtime.domain(request), principalOf(request), request.params.id);
       return reply.status(204).send();
     },
   );

@@ -23,7 +23,7 @@ export async function projectRoutes(app: FastifyInstance, { runtime, guards }: A
         response: { 201: projectView, ...errors(400, 401, 403, 409, 413, 415, 503) },
       },
     },
-    async (request, reply) => reply.status(201).send(await createProject(runtime.db(), principalOf(request), request.body)),
+    async (request, reply) => reply.status(201).send(await createProject(runtime.domain(request), principalOf(request), request.body)),
   );
 
   app.get<{ Querystring: PageRequest }>(
@@ -63,7 +63,7 @@ export async function projectRoutes(app: FastifyInstance, { runtime, guards }: A
         response: { 200: projectView, ...errors(400, 401, 403, 404, 409, 413, 415, 503) },
       },
     },
-    async (request) => updateProject(runtime.db(), principalOf(request), request.params.id, request.body),
+    async (request) => updateProject(runtime.domain(request), principalOf(request), request.params.id, request.body),
   );
 
   app.delete<{ Params: { id: string } }>(
@@ -73,7 +73,7 @@ export async function projectRoutes(app: FastifyInstance, { runtime, guards }: A
       schema: { tags, summary: 'Delete a project with its tasks and comments', security: bearer, params: idParams, response: { ...noContent, ...errors(400, 401, 403, 404, 503) } },
     },
     async (request, reply) => {
-      await deleteProject(runtime.db(), principalOf(request), request.params.id);
+      await deleteProject(runtime.domain(request), principalOf(request), request.params.id);
       return reply.status(204).send();
     },
   );

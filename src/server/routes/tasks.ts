@@ -41,7 +41,7 @@ export async function taskRoutes(app: FastifyInstance, { runtime, guards }: ApiC
       },
     },
     async (request, reply) => {
-      const task = await createTask(runtime.db(), principalOf(request), request.params.id, request.body);
+      const task = await createTask(runtime.domain(request), principalOf(request), request.params.id, request.body);
       return reply.status(201).header('etag', etagOf(task.version)).send(task);
     },
   );
@@ -102,7 +102,7 @@ export async function taskRoutes(app: FastifyInstance, { runtime, guards }: ApiC
       },
     },
     async (request, reply) => {
-      const task = await updateTask(runtime.db(), principalOf(request), request.params.id, request.body, ifMatch(request.headers['if-match']));
+      const task = await updateTask(runtime.domain(request), principalOf(request), request.params.id, request.body, ifMatch(request.headers['if-match']));
       return reply.header('etag', etagOf(task.version)).send(task);
     },
   );
@@ -114,7 +114,7 @@ export async function taskRoutes(app: FastifyInstance, { runtime, guards }: ApiC
       schema: { tags, summary: 'Delete a task (with If-Match, only at that version)', security: bearer, params: idParams, headers: ifMatchHeader, response: { ...noContent, ...errors(400, 401, 403, 404, 412, 503) } },
     },
     async (request, reply) => {
-      await deleteTask(runtime.db(), principalOf(request), request.params.id, ifMatch(request.headers['if-match']));
+      await deleteTask(runtime.domain(request), principalOf(request), request.params.id, ifMatch(request.headers['if-match']));
       return reply.status(204).send();
     },
   );

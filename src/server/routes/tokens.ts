@@ -22,7 +22,7 @@ export async function tokenRoutes(app: FastifyInstance, { runtime, guards }: Api
         response: { 201: { type: 'object', properties: { ...tokenView.properties, token: { type: 'string' } } }, ...errors(400, 401, 403, 413, 415, 503) },
       },
     },
-    async (request, reply) => reply.status(201).send(await createToken(runtime.db(), principalOf(request), request.body)),
+    async (request, reply) => reply.status(201).send(await createToken(runtime.domain(request), principalOf(request), request.body)),
   );
 
   app.get<{ Querystring: PageRequest }>(
@@ -47,7 +47,7 @@ export async function tokenRoutes(app: FastifyInstance, { runtime, guards }: Api
       schema: { tags, summary: 'Revoke one of your tokens (idempotent)', security: bearer, params: idParams, response: { ...noContent, ...errors(400, 401, 403, 404, 503) } },
     },
     async (request, reply) => {
-      await revokeToken(runtime.db(), principalOf(request), request.params.id);
+      await revokeToken(runtime.domain(request), principalOf(request), request.params.id);
       return reply.status(204).send();
     },
   );
