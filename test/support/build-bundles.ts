@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { buildVariant, loadVariant } from '../../build.mjs';
+import { launchWatchdog } from './postgres/cluster.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -37,6 +38,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const scratch = await mkdtemp(path.join(tmpdir(), `flagship-test-run-${process.pid}-`));
   // Readable by the unprivileged user the PostgreSQL harness runs its servers as.
   await chmod(scratch, 0o755);
+  // Removes the folder (and stops anything still running from it) if this process dies before its teardown: Ctrl-C.
+  launchWatchdog({ tempDir: scratch, binDir: '' });
   // Workers inherit the environment, so os.tmpdir() points every test's mkdtemp here.
   process.env.TMPDIR = scratch;
 

@@ -93,7 +93,7 @@ function procStartTime(pid: number): string | undefined {
   }
 }
 
-function launchWatchdog(config: { tempDir: string; binDir: string; uid?: number | undefined; gid?: number | undefined }): ChildProcess {
+export function launchWatchdog(config: { tempDir: string; binDir: string; uid?: number | undefined; gid?: number | undefined }): ChildProcess {
   const script = fileURLToPath(new URL('./watchdog.mjs', import.meta.url));
   if (!existsSync(script)) throw new Error(`the harness watchdog ${script} is missing; it must sit next to cluster.ts`);
   const child = spawn(process.execPath, [script, JSON.stringify({ ...config, ownerPid: process.pid, ownerStart: procStartTime(process.pid) })], {
