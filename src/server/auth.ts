@@ -58,6 +58,9 @@ export class Guards {
       }
       const { lastUsedAt, ...principal } = caller;
       request.principal = principal;
+      // Every later log line of this request says who made it.
+      request.log = request.log.child({ orgId: principal.orgId, memberId: principal.memberId });
+      reply.log = request.log;
       const id = (request.params as { id?: string }).id;
       const projectId = access.scope && id !== undefined ? await projectScope(db, principal, access.scope, id) : undefined;
       await this.runtime.authorizer.authorize(principal, access.permission, projectId === undefined ? undefined : { projectId });

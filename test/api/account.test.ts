@@ -16,7 +16,7 @@ describe.each(API_TARGETS)('accounts on $name', (target) => {
   });
 
   describe('signup', () => {
-    it('creates an organization, its owner and a token that works; the token is stored only as a hash', async () => {
+    it('creates an organization, its owner and a token that works and is never shown again', async () => {
       const res = await api.post('/v1/signup', { org: { name: 'Acme Inc', slug: 'acme' }, user: { email: 'Ann@Example.com', name: 'Ann' } });
       expect(res.status).toBe(201);
       expect(res.body.org).toMatchObject({ slug: 'acme', name: 'Acme Inc', id: expect.any(String) });
@@ -29,6 +29,16 @@ describe.each(API_TARGETS)('accounts on $name', (target) => {
       expect(me.body.user.id).toBe(res.body.user.id);
       expect(me.body.token).toMatchObject({ name: 'signup', memberId: res.body.user.id, revokedAt: null });
       expect(JSON.stringify(me.body)).not.toContain(res.body.token);
+    });
+
+    it('logs who made each authenticated request, with its request id, and never the token', async () => {
+      const { owner, user } = await newOrg(api);
+      const res = await owner.get('/v1/me', { headers: { 'x-request-id': 'trace-me-1' } });
+      expect(res.headers.get('x-request-id')).toBe('trace-me-1');
+      await expect.poll(() => server.output.filter((l) => l.includes('"reqId":"trace-me-1"') && l.includes('request completed')).length).toBe(1);
+      const done = JSON.parse(server.output.find((l) => l.includes('"reqId":"trace-me-1"') && l.includes('request completed'))!);
+      expect(done).toMatchObject({ memberId: user.id, res: { statusCode: 200 } });
+      expect(server.output.join('\n')).not.toContain(owner.token!);
     });
 
     it('refuses a taken slug with 409 naming the field', async () => {

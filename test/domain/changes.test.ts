@@ -1,5 +1,6 @@
 // The change seam, on both dialects: every domain mutation reports one change, inside its own transaction, with the
 // actor and the request; and a recorder that fails takes the change down with it (what the audit trail relies on).
+import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database, Queryable } from '../../src/db/database.js';
@@ -92,6 +93,14 @@ describe.each(DIALECTS)('domain changes on %s', (dialect) => {
     expect(changes.find((c) => c.action === 'comment.add')).toMatchObject({ resource: { id: comment.id } });
     // A token's secret never reaches the recorder.
     expect(JSON.stringify(changes.find((c) => c.action === 'token.create'))).not.toContain(token.token);
+  });
+
+  it('stores a token only as the SHA-256 of its secret', async () => {
+    const issued = await createToken(ctx, owner, { name: 'hashed' });
+    const t = db.tables.tokens;
+    const [row] = await db.read((q) => q.select().from(t).where(eq(t.id, issued.id)));
+    expect(row!.hash).toBe(createHash('sha256').update(issued.token).digest('hex'));
+    expect(JSON.stringify(row)).not.toContain(issued.token.slice(3));
   });
 
   it('a failing recorder rolls the change back: no task, and its number is not used up', async () => {
