@@ -20,5 +20,8 @@ Options (each also read from the environment variable shown; the option wins):
 ${rows.join('\n')}
   --help                                       show this help
   --version                                    print the variant, its flags and features, and exit
+
+HTTP: the API under /v1 (OpenAPI document at /v1/openapi.json; start with POST /v1/signup),
+      GET /healthz (what this build is), GET /readyz (503 until the database answers), GET /metrics (Prometheus)
 `;
 }

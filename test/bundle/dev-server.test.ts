@@ -91,6 +91,7 @@ describe('dev bundle refusals', () => {
     expect(stdout).toContain('--database-url');
     expect(stdout).toContain('SQLITE_BUSY_TIMEOUT_MS');
     expect(stdout).not.toContain('DB_POOL_MAX');
+    expect(stdout).toContain('/v1/openapi.json');
   });
 
   it('prints --version with the variant and flags', async () => {
