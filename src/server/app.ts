@@ -2,7 +2,7 @@
 // routes the variant's features add. It does not listen; lifecycle.ts does.
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { errorHandler, notFoundHandler } from './error-handler.js';
+import { clientErrorHandler, errorHandler, notFoundHandler } from './error-handler.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { createMetrics, registerMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
@@ -30,6 +30,7 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
     // Idle keep-alive sockets are closed at shutdown; sockets with a request in flight are left to finish.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    clientErrorHandler,
   });
   // JSON is the only body the API speaks; anything else is a 415 rather than a string handed to a handler.
   app.removeContentTypeParser('text/plain');

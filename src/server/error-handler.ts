@@ -1,6 +1,8 @@
 // The one place errors become HTTP responses: {"error": {"code", "message", "details"?}}. Our AppError classes
 // carry their status; Fastify's own errors (bad JSON, wrong content type, body too large, schema validation) are
 // translated; anything else is one `internal` error, logged with the request id and never leaked.
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, UnavailableError } from '../errors.js';
 import { NO_NUL } from './routes/schemas.js';
@@ -54,7 +56,8 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   }
   if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
     // Fastify's other client errors (malformed content length, bad URL, ...): their message is safe and useful.
-    void reply.status(err.statusCode).send(body('bad_request', err.message));
+    const code = { 400: 'validation_failed', 404: 'not_found', 413: 'payload_too_large', 415: 'unsupported_media_type' }[err.statusCode] ?? 'bad_request';
+    void reply.status(err.statusCode).send(body(code, err.message));
     return;
   }
   request.log.error({ err }, 'unhandled error');
@@ -63,4 +66,20 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
   void reply.status(404).send(body('not_found', `no route ${request.method} ${request.url.split('?')[0]}; see /v1/openapi.json for the API`));
+}
+
+/**
+ * Requests Node's HTTP parser rejects never reach a route (a malformed request line, bad headers, a broken
+ * Content-Length): they get the same error envelope, written straight to the socket, which is then closed.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const payload = JSON.stringify(
+    body(status === 400 ? 'validation_failed' : 'bad_request', `the request is not well-formed HTTP (${err.code ?? 'parse error'}); check the request line, the headers and Content-Length`),
+  );
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`);
 }

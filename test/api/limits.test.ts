@@ -1,5 +1,6 @@
 // Malformed and oversized requests: each gets the fitting 4xx in the error envelope, never a 500 or a stack trace,
 // and the database is left as it was.
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../support/server-process.js';
 import { API_TARGETS, Client, errorOf, newOrg, startTarget } from '../support/api.js';
@@ -75,6 +76,24 @@ describe.each(API_TARGETS)('request limits on $name', (target) => {
   it('says plainly what is wrong with a NUL character', async () => {
     const res = await owner.post(`/v1/projects/${project}/tasks`, { title: 'nul\u0000here' });
     expect(errorOf(res).details).toEqual([{ field: 'body.title', message: 'must not contain the NUL character (U+0000)' }]);
+  });
+
+  it.each([
+    ['a garbled request line', 'NOT HTTP AT ALL\r\n\r\n'],
+    ['a non-numeric Content-Length', 'POST /v1/signup HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: lots\r\n\r\n{}'],
+    ['a header without a colon', 'GET /healthz HTTP/1.1\r\nhost: x\r\nthis is not a header\r\n\r\n'],
+  ])('%s, which never reaches a route, still gets a 400 in the error envelope', async (_what, raw) => {
+    const { port, hostname } = new URL(server.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => socket.write(raw));
+      let text = '';
+      socket.on('data', (c) => (text += c.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    const json = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+    expect(json.error).toMatchObject({ code: 'validation_failed', message: expect.stringContaining('not well-formed HTTP') });
   });
 
   it('a malformed id in the path is a 400, an unknown one a 404', async () => {
