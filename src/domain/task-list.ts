@@ -1,6 +1,6 @@
 // Listing a project's tasks: filters, orderings and keyset pages. Every ordering ends on a unique key (the number,
 // or a timestamp and the id), so pages stay stable while tasks are added.
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, eq, exists, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
 import type { Task } from '../db/schema.js';
 import type { Principal } from './authorizer.js';
@@ -53,7 +53,9 @@ export async function listTasks(db: Database, principal: Principal, projectId: s
     if (query.status?.length) filters.push(inArray(t.status, query.status));
     if (query.assigneeId !== undefined) filters.push(eq(t.assigneeId, query.assigneeId));
     if (query.label !== undefined) {
-      filters.push(inArray(t.id, q.select({ id: tl.taskId }).from(tl).where(and(eq(tl.projectId, projectId), eq(tl.label, query.label)))));
+      // EXISTS probes task_labels' primary key (task_id, label) once per candidate row, in the listing's own order,
+      // so the plan stays an index walk that stops at the page size, whatever the table statistics say.
+      filters.push(exists(q.select({ one: sql`1` }).from(tl).where(and(eq(tl.taskId, t.id), eq(tl.label, query.label)))));
     }
     // titleSearch is kept lower-cased on write, so a plain LIKE is case-insensitive on every dialect (no ILIKE).
     if (query.q !== undefined) filters.push(sql`${t.titleSearch} like ${containsPattern(query.q)} escape '\\'`);
