@@ -12,6 +12,7 @@ export interface Config {
   readonly migrateOnStart: boolean;
   readonly shutdownTimeoutMs: number;
   readonly bodyLimitBytes: number;
+  readonly trustProxy: boolean;
   readonly busyTimeoutMs: number;
   readonly poolMax: number;
   readonly connectTimeoutMs: number;

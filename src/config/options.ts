@@ -27,6 +27,7 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
   { key: 'migrateOnStart', env: 'MIGRATE_ON_START', flag: 'migrate-on-start', type: 'bool', default: 'true', help: 'apply pending migrations when `serve` starts' },
   { key: 'shutdownTimeoutMs', env: 'SHUTDOWN_TIMEOUT_MS', flag: 'shutdown-timeout-ms', type: 'int', min: 100, max: 600_000, default: '10000', help: 'on SIGTERM/SIGINT, how long in-flight requests may take before the process exits anyway (exit 1)' },
   { key: 'bodyLimitBytes', env: 'BODY_LIMIT_BYTES', flag: 'body-limit-bytes', type: 'int', min: 1024, max: 104_857_600, default: '1048576', help: 'largest request body accepted; larger is a 413' },
+  { key: 'trustProxy', env: 'TRUST_PROXY', flag: 'trust-proxy', type: 'bool', default: 'false', help: 'behind a load balancer: take the client address from X-Forwarded-For (for logs and audit)' },
   { key: 'busyTimeoutMs', env: 'SQLITE_BUSY_TIMEOUT_MS', flag: 'sqlite-busy-timeout-ms', type: 'int', min: 0, max: 600_000, default: '5000', only: 'sqlite', help: 'how long SQLite waits for another process holding the file lock' },
   { key: 'poolMax', env: 'DB_POOL_MAX', flag: 'db-pool-max', type: 'int', min: 1, max: 1000, default: '10', only: 'postgres', help: 'connections per PostgreSQL pool' },
   { key: 'connectTimeoutMs', env: 'DB_CONNECT_TIMEOUT_MS', flag: 'db-connect-timeout-ms', type: 'int', min: 100, max: 600_000, default: '5000', only: 'postgres', help: 'wait for a new connection, or for a free pooled one, before answering 503' },

@@ -22,6 +22,7 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: runtime.config.bodyLimitBytes,
+    trustProxy: runtime.config.trustProxy,
     // Honour a caller's id so one request can be followed across services; make one otherwise.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

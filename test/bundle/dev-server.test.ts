@@ -63,6 +63,26 @@ describe('dev bundle with no configuration', () => {
   });
 });
 
+describe('client addresses', () => {
+  async function loggedAddress(env: Record<string, string>): Promise<string | undefined> {
+    const cwd = await mkdtemp(path.join(tmpdir(), 'flagship-proxy-'));
+    const server = await startServer(inject('bundles').dev!, { cwd, env });
+    try {
+      await server.ready();
+      await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'proxied-1', 'x-forwarded-for': '203.0.113.7' } });
+      await expect.poll(() => server.output.some((l) => l.includes('"reqId":"proxied-1"'))).toBe(true);
+      return JSON.parse(server.output.find((l) => l.includes('"reqId":"proxied-1"'))!).req.remoteAddress;
+    } finally {
+      await server.stop();
+    }
+  }
+
+  it('ignores X-Forwarded-For by default, and takes it with TRUST_PROXY=true', async () => {
+    expect(await loggedAddress({})).toBe('127.0.0.1');
+    expect(await loggedAddress({ TRUST_PROXY: 'true' })).toBe('203.0.113.7');
+  });
+});
+
 describe('dev bundle refusals', () => {
   const dev = () => inject('bundles').dev!;
 
