@@ -5,6 +5,7 @@ import type { Comment } from '../db/schema.js';
 import type { Principal } from './authorizer.js';
 import { recordChange, type DomainContext } from './changes.js';
 import { iso } from './instants.js';
+import { locked } from './locks.js';
 import { keyset, toPage, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
 import { taskNotFound } from './tasks.js';
 
@@ -24,7 +25,9 @@ export async function addComment(ctx: DomainContext, principal: Principal, taskI
   const { db } = ctx;
   const { tasks: t, comments: c } = db.tables;
   return db.write(async (tx) => {
-    const [task] = await tx.select({ id: t.id }).from(t).where(and(eq(t.id, taskId), eq(t.orgId, principal.orgId)));
+    // Locked: the task cannot be deleted under the new comment, and comments on one task are stamped in commit
+    // order, so a client paging oldest-first never has one land behind its cursor.
+    const [task] = await locked(db, tx.select({ id: t.id }).from(t).where(and(eq(t.id, taskId), eq(t.orgId, principal.orgId))));
     if (!task) throw taskNotFound(taskId);
     const [row] = await tx.insert(c).values({ orgId: principal.orgId, taskId, authorId: principal.memberId, body: input.body }).returning();
     const after = commentView(row!);

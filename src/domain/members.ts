@@ -1,13 +1,14 @@
 // Members of an organization and their built-in roles. Removal is a soft delete (`active = false`) so that comments
 // and history keep their author; the member's tokens are revoked in the same transaction.
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
 import type { Member } from '../db/schema.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import type { Principal } from './authorizer.js';
 import { recordChange, type DomainContext } from './changes.js';
 import { conflictAs } from './conflicts.js';
 import { iso } from './instants.js';
+import { locked } from './locks.js';
 import { keyset, toPage, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
 import { issueToken, type IssuedToken } from './tokens.js';
 
@@ -49,10 +50,15 @@ export async function addMember(ctx: DomainContext, principal: Principal, input:
   return conflictAs(
     () =>
       db.write(async (tx) => {
-        const [existing] = await tx.select().from(m).where(and(eq(m.orgId, principal.orgId), eq(m.email, email)));
+        const [existing] = await locked(db, tx.select().from(m).where(and(eq(m.orgId, principal.orgId), eq(m.email, email))));
         if (existing?.active) throw new ConflictError(taken, { details: [{ field: 'body.email', message: 'is already a member' }] });
+        if (existing) {
+          // Coming back starts clean: no token from before the removal may work again.
+          const t = db.tables.tokens;
+          await tx.update(t).set({ revokedAt: new Date() }).where(and(eq(t.memberId, existing.id), isNull(t.revokedAt)));
+        }
         const [row] = existing
-          ? await tx.update(m).set({ name: input.name, role: input.role, active: true }).where(eq(m.id, existing.id)).returning()
+          ? await tx.update(m).set({ name: input.name, role: input.role, active: true, createdAt: new Date() }).where(eq(m.id, existing.id)).returning()
           : await tx.insert(m).values({ orgId: principal.orgId, email, name: input.name, role: input.role, active: true }).returning();
         const token = await issueToken(tx, db, { orgId: principal.orgId, memberId: row!.id }, 'initial');
         const member = memberView(row!);
@@ -77,10 +83,15 @@ export async function listMembers(db: Database, principal: Principal, page: Page
   return toPage(order, page, rows, memberView);
 }
 
-/** The owner keeps the organization: nobody can change their role or remove them. */
+/**
+ * The owner keeps the organization: nobody can change their role or remove them. A 409, not a 403: the caller holds
+ * the permission; it is the target's state (owning the organization) that rules the change out.
+ */
 function protectOwner(target: Member, action: string): void {
   if (target.role === 'owner') {
-    throw new ForbiddenError('member:manage', `the owner of the organization cannot be ${action}; ownership stays with them`);
+    throw new ConflictError(`member ${target.id} is the owner of the organization and cannot be ${action}; ownership stays with them`, {
+      details: [{ field: 'params.id', message: 'is the owner' }],
+    });
   }
 }
 
@@ -88,7 +99,7 @@ export async function changeRole(ctx: DomainContext, principal: Principal, id: s
   const { db } = ctx;
   const m = db.tables.members;
   return db.write(async (tx) => {
-    const [target] = await tx.select().from(m).where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true)));
+    const [target] = await locked(db, tx.select().from(m).where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true))));
     if (!target) throw notFound(id);
     protectOwner(target, 'given another role');
     const [row] = await tx.update(m).set({ role }).where(eq(m.id, id)).returning();
@@ -103,11 +114,12 @@ export async function removeMember(ctx: DomainContext, principal: Principal, id:
   const { db } = ctx;
   const { members: m, tokens: t } = db.tables;
   await db.write(async (tx) => {
-    const [target] = await tx.select().from(m).where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true)));
+    const [target] = await locked(db, tx.select().from(m).where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true))));
     if (!target) throw notFound(id);
     protectOwner(target, 'removed');
     await tx.update(m).set({ active: false }).where(eq(m.id, id));
-    await tx.update(t).set({ revokedAt: new Date() }).where(and(eq(t.memberId, id), eq(t.orgId, principal.orgId)));
+    // Tokens revoked earlier keep the time they were revoked.
+    await tx.update(t).set({ revokedAt: new Date() }).where(and(eq(t.memberId, id), eq(t.orgId, principal.orgId), isNull(t.revokedAt)));
     await recordChange(ctx, tx, principal, { action: 'member.remove', orgId: principal.orgId, resource: { type: 'member', id }, before: memberView(target) });
   });
 }

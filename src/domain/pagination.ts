@@ -3,6 +3,7 @@
 // skipped. The cursor is opaque to clients: the ordering it belongs to, the last row's sort value and its id.
 import { and, asc, desc, eq, gt, lt, or, type AnyColumn, type SQL } from 'drizzle-orm';
 import { ValidationError } from '../errors.js';
+import { storableInstant } from './instants.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -60,9 +61,12 @@ function decode<R>(order: KeysetOrder<R>, cursor: string): Position {
     return { value: v, id };
   }
   if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw badCursor();
+  // Integer sort columns are 32-bit.
+  if (order.kind === 'int' && (v < -2_147_483_648 || v > 2_147_483_647)) throw badCursor();
   if (order.kind === 'instant') {
+    // Cursors we hand out only carry stored instants; anything else was made by hand.
+    if (!storableInstant(v)) throw badCursor();
     const at = new Date(v);
-    if (Number.isNaN(at.getTime())) throw badCursor();
     return { value: at, id };
   }
   return { value: v, id };

@@ -7,6 +7,7 @@ import type { Principal } from './authorizer.js';
 import { recordChange, type DomainContext } from './changes.js';
 import { conflictAs } from './conflicts.js';
 import { iso } from './instants.js';
+import { locked } from './locks.js';
 import { definedOnly } from './patches.js';
 import { keyset, toPage, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
 
@@ -78,14 +79,13 @@ export async function getProject(db: Database, principal: Principal, id: string)
 export async function updateProject(ctx: DomainContext, principal: Principal, id: string, patch: ProjectPatch): Promise<ProjectView> {
   const { db } = ctx;
   const p = db.tables.projects;
-  const set = { updatedAt: new Date(), ...definedOnly(patch) };
   const mine = and(eq(p.id, id), eq(p.orgId, principal.orgId));
   return conflictAs(
     () =>
       db.write(async (tx) => {
-        const [before] = await tx.select().from(p).where(mine);
+        const [before] = await locked(db, tx.select().from(p).where(mine));
         if (!before) throw projectNotFound(id);
-        const [row] = await tx.update(p).set(set).where(mine).returning();
+        const [row] = await tx.update(p).set({ ...definedOnly(patch), updatedAt: new Date() }).where(mine).returning();
         const after = projectView(row!);
         await recordChange(ctx, tx, principal, { action: 'project.update', orgId: principal.orgId, resource: { type: 'project', id }, before: projectView(before), after });
         return after;

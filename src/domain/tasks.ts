@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError 
 import type { Principal } from './authorizer.js';
 import { recordChange, type DomainContext } from './changes.js';
 import { iso, parseInstant } from './instants.js';
+import { locked } from './locks.js';
 import { definedOnly } from './patches.js';
 import { projectNotFound } from './projects.js';
 
@@ -161,15 +162,16 @@ export async function updateTask(ctx: DomainContext, principal: Principal, id: s
     ...(labels !== undefined ? { labels: distinct(labels) } : {}),
     ...(dueAt !== undefined ? { dueAt: dueAt === null ? null : parseInstant('body.dueAt', dueAt) } : {}),
     version: sql`${t.version} + 1`,
-    updatedAt: new Date(),
   };
   return db.write(async (tx) => {
-    const [current] = await tx.select().from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId)));
+    // Locked: the labels diff, the precondition and the `before` of the change all hold until commit.
+    const [current] = await locked(db, tx.select().from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId))));
     if (!current) throw taskNotFound(id);
     if (precondition && !precondition(current.version)) throw stale(id, current.version);
     await checkAssignee(tx, db, principal.orgId, patch.assigneeId);
     const same = precondition ? eq(t.version, current.version) : undefined;
-    const [row] = await tx.update(t).set(set).where(and(eq(t.id, id), eq(t.orgId, principal.orgId), same)).returning();
+    // Stamped after the lock, so updatedAt follows the order in which changes commit.
+    const [row] = await tx.update(t).set({ ...set, updatedAt: new Date() }).where(and(eq(t.id, id), eq(t.orgId, principal.orgId), same)).returning();
     if (!row) throw await lostRace(tx, db, principal, id);
     if (labels !== undefined) await writeLabels(tx, db, { id, projectId: current.projectId }, distinct(labels), current.labels);
     const after = taskView(row);
@@ -189,7 +191,7 @@ export async function deleteTask(ctx: DomainContext, principal: Principal, id: s
   const { db } = ctx;
   const t = db.tables.tasks;
   await db.write(async (tx) => {
-    const [current] = await tx.select().from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId)));
+    const [current] = await locked(db, tx.select().from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId))));
     if (!current) throw taskNotFound(id);
     if (precondition && !precondition(current.version)) throw stale(id, current.version);
     const same = precondition ? eq(t.version, current.version) : undefined;

@@ -4,10 +4,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Database, Queryable } from '../db/database.js';
 import type { Token } from '../db/schema.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js';
 import type { Principal } from './authorizer.js';
 import { recordChange, type DomainContext } from './changes.js';
 import { iso, parseInstant } from './instants.js';
+import { locked } from './locks.js';
 import { keyset, toPage, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
 
 export const TOKEN_PREFIX = 'fs_';
@@ -67,6 +68,11 @@ export async function createToken(ctx: DomainContext, principal: Principal, inpu
   }
   const { db } = ctx;
   return db.write(async (tx) => {
+    // The caller's member row, share-locked: a removal running alongside either finishes first (and this refuses) or
+    // waits for this token and then revokes it with the rest.
+    const m = db.tables.members;
+    const [member] = await locked(db, tx.select({ active: m.active }).from(m).where(and(eq(m.id, principal.memberId), eq(m.orgId, principal.orgId))), 'share');
+    if (!member?.active) throw new UnauthenticatedError('the member this token belongs to was removed from the organization; ask an admin to add you again');
     const issued = await issueToken(tx, db, principal, input.name, expiresAt);
     const { token: _secret, ...after } = issued;
     await recordChange(ctx, tx, principal, { action: 'token.create', orgId: principal.orgId, resource: { type: 'token', id: issued.id }, after });
@@ -94,7 +100,7 @@ export async function revokeToken(ctx: DomainContext, principal: Principal, id: 
   const { db } = ctx;
   const t = db.tables.tokens;
   await db.write(async (tx) => {
-    const [row] = await tx.select().from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId), eq(t.memberId, principal.memberId)));
+    const [row] = await locked(db, tx.select().from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId), eq(t.memberId, principal.memberId))));
     if (!row) throw new NotFoundError(`no token ${id} of yours; list them with GET /v1/tokens`);
     // Revoking twice is a no-op and records nothing.
     if (row.revokedAt !== null) return;

@@ -5,7 +5,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, UnavailableError } from '../errors.js';
-import { NO_NUL } from './routes/schemas.js';
+import { SAFE_TEXT } from './routes/schemas.js';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -22,7 +22,7 @@ function fromValidation(err: FastifyError): ErrorBody {
     const extra = (v.params as { additionalProperty?: string }).additionalProperty;
     if (missing) return { field: `${field}.${missing}`, message: 'is required' };
     if (extra) return { field: `${field}.${extra}`, message: 'is not a known field' };
-    if (v.keyword === 'pattern' && (v.params as { pattern?: string }).pattern === NO_NUL) return { field, message: 'must not contain the NUL character (U+0000)' };
+    if (v.keyword === 'pattern' && (v.params as { pattern?: string }).pattern === SAFE_TEXT) return { field, message: 'must not contain NUL (U+0000) or unpaired surrogate characters' };
     return { field, message: v.message ?? 'is invalid' };
   });
   const summary = details.map((d) => `${d.field} ${d.message}`).join('; ');

@@ -114,13 +114,31 @@ describe.each(API_TARGETS)('accounts on $name', (target) => {
       expect((await owner.delete(`/v1/members/${member.id}`)).status).toBe(404);
     });
 
+    it('a removed member who is added back starts clean: no token from before works, even one made during removal', async () => {
+      const { owner } = await newOrg(api);
+      const { client, member } = await newMember(owner, 'member');
+      // Token creation racing the removal: whatever got a 201 must not survive it.
+      const [removal, ...made] = await Promise.all([owner.delete(`/v1/members/${member.id}`), ...Array.from({ length: 10 }, (_, i) => client.post('/v1/tokens', { name: `t${i}` }))]);
+      expect(removal!.status).toBe(204);
+      for (const r of made) expect([201, 401]).toContain(r.status);
+      const back = await owner.post('/v1/members', { email: member.email, name: 'Back', role: 'viewer' });
+      expect(back.status).toBe(201);
+      expect(back.body.member.id).toBe(member.id);
+      for (const old of [client, ...made.filter((r) => r.status === 201).map((r) => owner.as(r.body.token))]) {
+        expect((await old.get('/v1/me')).status).toBe(401);
+      }
+      expect((await owner.as(back.body.token).get('/v1/me')).body.user).toMatchObject({ id: member.id, role: 'viewer' });
+    });
+
     it('nobody else can demote or remove the owner', async () => {
       const { owner, user } = await newOrg(api);
       const { client: admin } = await newMember(owner, 'admin');
       for (const res of [await admin.patch(`/v1/members/${user.id}`, { role: 'viewer' }), await admin.delete(`/v1/members/${user.id}`)]) {
-        expect(res.status).toBe(403);
-        expect(errorOf(res).message).toMatch(/owner/);
+        expect(res.status).toBe(409);
+        expect(errorOf(res)).toMatchObject({ code: 'conflict', message: expect.stringMatching(/is the owner/), details: [{ field: 'params.id', message: 'is the owner' }] });
       }
+      // Not even the owner can demote themselves and leave the organization without one.
+      expect((await owner.patch(`/v1/members/${user.id}`, { role: 'admin' })).status).toBe(409);
       expect((await owner.get('/v1/me')).body.user.role).toBe('owner');
       // "owner" is not a role one can hand out either.
       const res = await admin.post('/v1/members', { email: 'second-owner@example.com', name: 'X', role: 'owner' });

@@ -60,9 +60,13 @@ describe.each(API_TARGETS)('request limits on $name', (target) => {
     ['a label over 50 characters', { title: 'x', labels: ['l'.repeat(51)] }, 'body.labels.0'],
     ['a repeated label', { title: 'x', labels: ['a', 'a'] }, 'body.labels'],
     ['a NUL character', { title: 'nul\u0000here' }, 'body.title'],
+    ['an unpaired surrogate', { title: 'half \ud800 a pair' }, 'body.title'],
+    ['an unpaired surrogate in a label', { title: 'x', labels: ['ok', '\udc00'] }, 'body.labels.1'],
     ['an unknown status', { title: 'x', status: 'open' }, 'body.status'],
     ['a due date that is not a date', { title: 'x', dueAt: 'next tuesday' }, 'body.dueAt'],
     ['an unknown field', { title: 'x', colour: 'red' }, 'body.colour'],
+    ['a due date whose offset puts it in year 10000', { title: 'x', dueAt: '9999-12-31T23:59:59.999-23:59' }, 'body.dueAt'],
+    ['a due date in year 0', { title: 'x', dueAt: '0000-06-01T00:00:00Z' }, 'body.dueAt'],
     ['a number for a title', { title: 42 }, 'body.title'],
   ])('%s is a 400 naming the field', async (_what, body, field) => {
     const res = await owner.post(`/v1/projects/${project}/tasks`, body);
@@ -75,7 +79,7 @@ describe.each(API_TARGETS)('request limits on $name', (target) => {
 
   it('says plainly what is wrong with a NUL character', async () => {
     const res = await owner.post(`/v1/projects/${project}/tasks`, { title: 'nul\u0000here' });
-    expect(errorOf(res).details).toEqual([{ field: 'body.title', message: 'must not contain the NUL character (U+0000)' }]);
+    expect(errorOf(res).details).toEqual([{ field: 'body.title', message: 'must not contain NUL (U+0000) or unpaired surrogate characters' }]);
   });
 
   it.each([
@@ -94,6 +98,21 @@ describe.each(API_TARGETS)('request limits on $name', (target) => {
     expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     const json = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
     expect(json.error).toMatchObject({ code: 'validation_failed', message: expect.stringContaining('not well-formed HTTP') });
+  });
+
+  it('a hand-made cursor is a 400, whatever it holds', async () => {
+    const forged = (data: unknown) => Buffer.from(JSON.stringify(data)).toString('base64url');
+    for (const [route, cursor] of [
+      ['/v1/members', { s: 'createdAt', v: 253402300800000, id: 'x' }],
+      ['/v1/tokens', { s: '-createdAt', v: -62135596800001, id: 'x' }],
+      [`/v1/projects/${project}/tasks?sort=createdAt`, { s: 'createdAt', v: 8.64e15, id: 'x' }],
+      [`/v1/projects/${project}/tasks`, { s: 'number', v: 1.5, id: 'x' }],
+      ['/v1/projects', { s: 'key', v: 7, id: 'x' }],
+    ] as const) {
+      const res = await owner.get(`${route}${route.includes('?') ? '&' : '?'}cursor=${forged(cursor)}`);
+      expect(res.status, route).toBe(400);
+      expect(errorOf(res).details).toEqual([{ field: 'querystring.cursor', message: 'is not a valid cursor for this listing' }]);
+    }
   });
 
   it('a malformed id in the path is a 400, an unknown one a 404', async () => {

@@ -17,11 +17,14 @@ const anyString = fc.oneof(
 const anyValue = fc.oneof(anyString, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(anyString, { maxLength: 25 }), fc.jsonValue({ maxDepth: 2 }));
 
 /** A body with some of `fields` (valid or not) and perhaps stray keys; sometimes not an object at all. */
-function bodyOf(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<unknown> {
-  const mixed = Object.fromEntries(Object.entries(fields).map(([k, valid]) => [k, fc.oneof(valid, anyValue)]));
+function bodyOf(fields: Record<string, fc.Arbitrary<unknown>>, required: string[] = []): fc.Arbitrary<unknown> {
+  // Mostly well-typed fields and mostly the required ones present, so that many bodies get through validation and
+  // reach the database with edge values; the rest probe the validation itself.
+  const mixed = Object.fromEntries(Object.entries(fields).map(([k, valid]) => [k, fc.oneof({ weight: 9, arbitrary: valid }, { weight: 1, arbitrary: anyValue })]));
   return fc.oneof(
-    { weight: 6, arbitrary: fc.record(mixed, { requiredKeys: [] }) },
-    { weight: 2, arbitrary: fc.tuple(fc.record(mixed, { requiredKeys: [] }), fc.dictionary(fc.string({ maxLength: 8 }), anyValue, { maxKeys: 2 })).map(([a, b]) => ({ ...b, ...a })) },
+    { weight: 6, arbitrary: fc.record(mixed, { requiredKeys: required }) },
+    { weight: 1, arbitrary: fc.record(mixed, { requiredKeys: [] }) },
+    { weight: 1, arbitrary: fc.tuple(fc.record(mixed, { requiredKeys: [] }), fc.dictionary(fc.string({ maxLength: 8 }), anyValue, { maxKeys: 2 })).map(([a, b]) => ({ ...b, ...a })) },
     { weight: 1, arbitrary: anyValue },
   );
 }
@@ -29,13 +32,32 @@ function bodyOf(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<unk
 /** Text that has the right shape but is made of awkward characters: NUL, a lone surrogate, quotes, wildcards. */
 const tricky = (maxLength: number) =>
   fc.string({ unit: fc.constantFrom('a', 'Z', ' ', '\u0000', '\ud800', '%', '_', '\\', "'", 'é', '🚀', '\n'), minLength: 1, maxLength });
-const title = fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), tricky(40));
-const label = fc.oneof(fc.stringMatching(/^[a-z]{1,8}$/), tricky(8));
-const instant = fc.date({ min: new Date('1970-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString());
+const title = fc.oneof({ weight: 3, arbitrary: fc.string({ minLength: 1, maxLength: 40 }) }, { weight: 1, arbitrary: tricky(40) });
+const label = fc.oneof({ weight: 3, arbitrary: fc.stringMatching(/^[a-z]{1,8}$/) }, { weight: 1, arbitrary: tricky(8) });
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+/** Any instant the date-time format accepts: every 4-digit year, offsets to ±23:59 that can push it out of range. */
+const generatedInstant = fc
+  .tuple(
+    fc.oneof(fc.constantFrom(0, 1, 9999), fc.integer({ min: 0, max: 9999 })),
+    fc.oneof(fc.constantFrom(1, 12), fc.integer({ min: 1, max: 12 })),
+    fc.oneof(fc.constantFrom(1, 31), fc.integer({ min: 1, max: 28 })),
+    fc.integer({ min: 0, max: 23 }),
+    fc.integer({ min: 0, max: 59 }),
+    fc.constantFrom('Z', '+23:59', '-23:59', '+01:00', '-12:00', '.999Z'),
+  )
+  .map(([y, mo, d, h, mi, zone]) => `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:59${zone}`);
+const instant = fc.oneof(
+  generatedInstant,
+  fc.constantFrom('9999-12-31T23:59:59.999-23:59', '0000-01-01T00:00:00+01:00', '0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '2024-02-29T12:00:00Z'),
+);
+/** Cursors as a client could forge them: valid base64url JSON of any sort name, value and id. */
+const forgedCursor = fc
+  .record({ s: fc.constantFrom('number', '-number', 'createdAt', '-createdAt', 'updatedAt', 'key', 'x'), v: fc.oneof(fc.integer(), fc.double(), fc.constantFrom(8.64e15, -8.64e15, 253402300800000, -62135596800001), anyString), id: fc.oneof(fc.uuid(), anyString) }, { requiredKeys: [] })
+  .map((c) => Buffer.from(JSON.stringify(c)).toString('base64url'));
 const futureInstant = fc.date({ min: new Date('2040-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString());
 const taskFields = {
   title,
-  description: fc.option(fc.oneof(fc.string({ maxLength: 50 }), tricky(50))),
+  description: fc.option(fc.oneof({ weight: 3, arbitrary: fc.string({ maxLength: 50 }) }, { weight: 1, arbitrary: tricky(50) })),
   status: fc.constantFrom('todo', 'in_progress', 'done', 'canceled'),
   priority: fc.constantFrom('low', 'normal', 'high', 'urgent'),
   labels: fc.uniqueArray(label, { maxLength: 5 }),
@@ -84,7 +106,7 @@ describe.each(API_TARGETS)('request bodies on $name', (target) => {
   });
 
   it('POST /v1/projects/:id/tasks', async () => {
-    const body = bodyOf({ ...taskFields, assigneeId: fc.constantFrom(assignee, '00000000-0000-4000-8000-000000000000') });
+    const body = bodyOf({ ...taskFields, assigneeId: fc.oneof({ weight: 4, arbitrary: fc.constant(assignee) }, { weight: 1, arbitrary: fc.constant('00000000-0000-4000-8000-000000000000') }) }, ['title']);
     await fc.assert(fc.asyncProperty(body, (b) => check(() => owner.post(`/v1/projects/${project}/tasks`, b))), { numRuns: RUNS });
   });
 
@@ -99,20 +121,20 @@ describe.each(API_TARGETS)('request bodies on $name', (target) => {
 
   it('POST /v1/projects and PATCH /v1/projects/:id', async () => {
     const fields = { name: title, key: fc.stringMatching(/^[A-Z]{2,10}$/), archived: fc.boolean() };
-    await fc.assert(fc.asyncProperty(bodyOf(fields), (b) => check(() => owner.post('/v1/projects', b))), { numRuns: RUNS });
+    await fc.assert(fc.asyncProperty(bodyOf(fields, ['name', 'key']), (b) => check(() => owner.post('/v1/projects', b))), { numRuns: RUNS });
     const scratch = (await owner.post('/v1/projects', { name: 'Scratch', key: 'SCRATCH' })).body.id;
     await fc.assert(fc.asyncProperty(bodyOf(fields), (b) => check(() => owner.patch(`/v1/projects/${scratch}`, b))), { numRuns: RUNS });
   });
 
   it('POST /v1/tasks/:id/comments', async () => {
-    await fc.assert(fc.asyncProperty(bodyOf({ body: fc.oneof(fc.string({ minLength: 1, maxLength: 100 }), tricky(100)) }), (b) => check(() => owner.post(`/v1/tasks/${task}/comments`, b))), { numRuns: RUNS });
+    await fc.assert(fc.asyncProperty(bodyOf({ body: fc.oneof(fc.string({ minLength: 1, maxLength: 100 }), tricky(100)) }, ['body']), (b) => check(() => owner.post(`/v1/tasks/${task}/comments`, b))), { numRuns: RUNS });
   });
 
   it('POST /v1/members and POST /v1/tokens', async () => {
     const member = { email: fc.emailAddress(), name: title, role: fc.constantFrom('admin', 'member', 'viewer', 'owner') };
-    await fc.assert(fc.asyncProperty(bodyOf(member), (b) => check(() => owner.post('/v1/members', b))), { numRuns: RUNS });
+    await fc.assert(fc.asyncProperty(bodyOf(member, ['email', 'name', 'role']), (b) => check(() => owner.post('/v1/members', b))), { numRuns: RUNS });
     const token = { name: title, expiresAt: fc.option(fc.oneof(futureInstant, instant)) };
-    await fc.assert(fc.asyncProperty(bodyOf(token), (b) => check(() => owner.post('/v1/tokens', b))), { numRuns: RUNS });
+    await fc.assert(fc.asyncProperty(bodyOf(token, ['name']), (b) => check(() => owner.post('/v1/tokens', b))), { numRuns: RUNS });
   });
 
   it('POST /v1/signup', async () => {
@@ -122,7 +144,7 @@ describe.each(API_TARGETS)('request bodies on $name', (target) => {
     };
     const anonymous = new Client(server.url);
     await fc.assert(
-      fc.asyncProperty(bodyOf(signup), async (b) => {
+      fc.asyncProperty(bodyOf(signup, ['org', 'user']), async (b) => {
         const res = await anonymous.post('/v1/signup', b);
         expect(res.status, JSON.stringify(res.body)).toBeLessThan(500);
         if (res.status >= 400) errorOf(res);
@@ -139,7 +161,10 @@ describe.each(API_TARGETS)('request bodies on $name', (target) => {
   });
 
   it('query strings of the task listing', async () => {
-    const param = fc.tuple(fc.constantFrom('status', 'assigneeId', 'label', 'q', 'sort', 'limit', 'cursor', 'x'), fc.oneof(anyString, fc.integer().map(String)));
+    const param = fc.oneof(
+      fc.tuple(fc.constantFrom('status', 'assigneeId', 'label', 'q', 'sort', 'limit', 'cursor', 'x'), fc.oneof(anyString, fc.integer().map(String))),
+      fc.tuple(fc.constant('cursor'), forgedCursor),
+    );
     await fc.assert(
       fc.asyncProperty(fc.array(param, { maxLength: 4 }), async (params) => {
         const qs = new URLSearchParams(params as Array<[string, string]>).toString();

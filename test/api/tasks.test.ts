@@ -122,6 +122,7 @@ describe.each(API_TARGETS)('projects, tasks and comments on $name', (target) => 
       expect(first.body).toMatchObject({ version: 2, status: 'done', labels: ['b'], title: 'Versioned' });
       expect(first.headers.get('etag')).toBe('"2"');
       expect(Date.parse(first.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(task.updatedAt));
+      expect(first.body.createdAt).toBe(task.createdAt);
 
       const stale = await owner.patch(`/v1/tasks/${task.id}`, { title: 'Lost' }, { headers: { 'if-match': '"1"' } });
       expect(stale.status).toBe(412);
@@ -152,6 +153,37 @@ describe.each(API_TARGETS)('projects, tasks and comments on $name', (target) => 
       expect(statuses.filter((s) => s === 412)).toHaveLength(9);
       const winner = results.find((r) => r.status === 200)!.body;
       expect((await owner.get(`/v1/tasks/${task.id}`)).body).toMatchObject({ version: 2, title: winner.title });
+    });
+
+    it('concurrent label changes without If-Match leave the label filter in step with the labels', async () => {
+      const project = await newProject();
+      const task = (await owner.post(`/v1/projects/${project}/tasks`, { title: 'Relabelled', labels: ['start'] })).body;
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => owner.patch(`/v1/tasks/${task.id}`, { labels: [`l${i}`] })));
+      expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
+      const final = (await owner.get(`/v1/tasks/${task.id}`)).body;
+      expect(final.version).toBe(9);
+      for (const label of ['start', ...Array.from({ length: 8 }, (_, i) => `l${i}`)]) {
+        const found = (await allPages(`/v1/projects/${project}/tasks?label=${label}`)).map((t) => t.id);
+        expect(found, label).toEqual(final.labels.includes(label) ? [task.id] : []);
+      }
+      // And the task can take any of those labels again.
+      expect((await owner.patch(`/v1/tasks/${task.id}`, { labels: ['l0', 'l1', 'start'] })).status).toBe(200);
+    });
+
+    it('If-Match: * succeeds for every one of concurrent writers, each on the version it found', async () => {
+      const project = await newProject();
+      const task = (await owner.post(`/v1/projects/${project}/tasks`, { title: 'Star' })).body;
+      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => owner.patch(`/v1/tasks/${task.id}`, { title: `Star ${i}` }, { headers: { 'if-match': '*' } })));
+      expect(results.map((r) => r.status)).toEqual(Array(6).fill(200));
+      expect(results.map((r) => r.body.version).sort()).toEqual([2, 3, 4, 5, 6, 7]);
+    });
+
+    it('updatedAt follows the order in which concurrent changes commit', async () => {
+      const project = await newProject();
+      const task = (await owner.post(`/v1/projects/${project}/tasks`, { title: 'Stamped' })).body;
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => owner.patch(`/v1/tasks/${task.id}`, { priority: i % 2 ? 'high' : 'low' })));
+      const byVersion = results.map((r) => r.body).sort((a, b) => a.version - b.version);
+      for (let i = 1; i < byVersion.length; i++) expect(Date.parse(byVersion[i].updatedAt)).toBeGreaterThanOrEqual(Date.parse(byVersion[i - 1].updatedAt));
     });
 
     describe('listing', () => {
@@ -246,8 +278,15 @@ describe.each(API_TARGETS)('projects, tasks and comments on $name', (target) => 
       expect((await allPages(`/v1/tasks/${task.id}/comments?limit=2`)).map((c) => c.body)).toEqual([0, 1, 2, 3, 4].map((i) => `comment ${i} ✓`));
       const empty = await owner.post(`/v1/tasks/${task.id}/comments`, { body: '' });
       expect(empty.status).toBe(400);
-      // Deleting the task takes its comments with it.
-      await owner.delete(`/v1/tasks/${task.id}`);
+      // Comments racing the task's deletion are either kept (before it) or refused with a 404, never a 409 or 500;
+      // the deletion takes the comments with it.
+      const racing = await Promise.all([
+        ...Array.from({ length: 10 }, (_, i) => owner.post(`/v1/tasks/${task.id}/comments`, { body: `late ${i}` })),
+        owner.delete(`/v1/tasks/${task.id}`),
+        ...Array.from({ length: 10 }, (_, i) => owner.post(`/v1/tasks/${task.id}/comments`, { body: `later ${i}` })),
+      ]);
+      expect(racing[10]!.status).toBe(204);
+      for (const r of [...racing.slice(0, 10), ...racing.slice(11)]) expect([201, 404]).toContain(r.status);
       expect((await owner.get(`/v1/tasks/${task.id}/comments`)).status).toBe(404);
     });
   });

@@ -19,6 +19,28 @@ describe('SQLite adapter', () => {
     await db.close();
   });
 
+  it('on :memory: (one connection), a read never sees a write transaction that has not committed', async () => {
+    const db = openSqlite({ file: ':memory:', busyTimeoutMs: 1000 });
+    await db.migrate();
+    const t = db.tables;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let inserted!: () => void;
+    const insertedYet = new Promise<void>((r) => (inserted = r));
+    const writing = db.write(async (tx) => {
+      await tx.insert(t.orgs).values({ slug: 'pending', name: 'Pending' });
+      inserted();
+      await gate;
+      throw new Error('rolled back');
+    });
+    await insertedYet;
+    const reading = db.read((q) => q.select().from(t.orgs));
+    release();
+    await expect(writing).rejects.toThrow('rolled back');
+    expect(await reading).toEqual([]);
+    await db.close();
+  });
+
   it('serves reads from the committed state while a write transaction is open', async () => {
     const { db } = await openFresh('sqlite');
     const t = db.tables;

@@ -41,9 +41,9 @@ export function mapPostgresError(err: unknown): unknown {
   if (code === '23503') return new ForeignKeyViolationError(info(e), e);
   if (code === '23502') return new NotNullViolationError(info(e), e);
   if (code === '40001' || code === '40P01' || code === '55P03') return new SerializationFailureError(undefined, e);
-  // Class 22 data exceptions raised by a value: 22021 bad byte sequence (NUL), 22P05 untranslatable character,
-  // 22003 numeric out of range, 22008 datetime out of range.
-  if (code === '22021' || code === '22P05' || code === '22003' || code === '22008') return new UnstorableValueError(e.message, e);
+  // Class 22, data exceptions, are raised by a value (a NUL byte, an untranslatable character, a number or date out
+  // of range...). The API's schemas refuse such values first; this keeps one that slips through a 400, not a 500.
+  if (code.startsWith('22')) return new UnstorableValueError(e.message, e);
   if (code === '25006') return new DatabaseUnavailableError('the database is read-only (a replica, or a primary being demoted); retry shortly', e);
   if (code === '57014') return new DatabaseUnavailableError('the query ran past the statement timeout (DB_STATEMENT_TIMEOUT_MS); retry, or raise the timeout', e);
   // Class 08 connection exceptions, 57P0x shutdown / cannot connect now, 53xxx insufficient resources.

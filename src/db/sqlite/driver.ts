@@ -107,6 +107,15 @@ export function openSqlite(options: SqliteOptions): Database {
     async read(fn) {
       if (inTransaction.getStore()) return fn(writeDb);
       guard();
+      // ':memory:' has no second connection: reading on the writer between another transaction's awaits would see
+      // its uncommitted rows, so there reads queue behind writes instead.
+      if (!reader) return mutex.run(async () => {
+        try {
+          return await fn(writeDb);
+        } catch (err) {
+          throw mapSqliteError(err);
+        }
+      });
       try {
         return await fn(readDb);
       } catch (err) {

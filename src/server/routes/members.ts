@@ -59,7 +59,7 @@ export async function memberRoutes(app: FastifyInstance, { runtime, guards }: Ap
         security: bearer,
         params: idParams,
         body: { type: 'object', required: ['role'], additionalProperties: false, properties: { role } },
-        response: { 200: memberView, ...errors(400, 401, 403, 404, 413, 415, 503) },
+        response: { 200: memberView, ...errors(400, 401, 403, 404, 409, 413, 415, 503) },
       },
     },
     async (request) => changeRole(runtime.domain(request), principalOf(request), request.params.id, request.body.role),
@@ -69,7 +69,7 @@ export async function memberRoutes(app: FastifyInstance, { runtime, guards }: Ap
     '/v1/members/:id',
     {
       preHandler: guards.require({ permission: 'member:manage' }),
-      schema: { tags, summary: 'Remove a member (not the owner); their tokens stop working at once', security: bearer, params: idParams, response: { ...noContent, ...errors(400, 401, 403, 404, 503) } },
+      schema: { tags, summary: 'Remove a member (not the owner); their tokens stop working at once', security: bearer, params: idParams, response: { ...noContent, ...errors(400, 401, 403, 404, 409, 503) } },
     },
     async (request, reply) => {
       await removeMember(runtime.domain(request), principalOf(request), request.params.id);

@@ -2,8 +2,12 @@
 // and become the OpenAPI document, so each limit is written once and the docs cannot drift from what is enforced.
 import { MAX_PAGE_SIZE } from '../../domain/pagination.js';
 
-/** PostgreSQL text cannot hold U+0000; refusing it here makes it a 400 on every dialect instead of a driver error. */
-export const NO_NUL = '^[^\\u0000]*$';
+/**
+ * Text the databases store as sent. PostgreSQL cannot hold U+0000, and an unpaired surrogate (valid in JSON, not in
+ * UTF-8) would be silently replaced on the way in, or refused inside jsonb: both are a 400 here, the same on every
+ * dialect. (ajv compiles patterns with the `u` flag, where a surrogate range matches only unpaired surrogates.)
+ */
+export const SAFE_TEXT = '^[^\\u0000\\uD800-\\uDFFF]*$';
 
 export const LIMITS = {
   name: 200,
@@ -18,7 +22,7 @@ export const LIMITS = {
 } as const;
 
 export function text(maxLength: number, description?: string) {
-  return { type: 'string', minLength: 1, maxLength, pattern: NO_NUL, ...(description ? { description } : {}) } as const;
+  return { type: 'string', minLength: 1, maxLength, pattern: SAFE_TEXT, ...(description ? { description } : {}) } as const;
 }
 
 export const id = { type: 'string', format: 'uuid' } as const;

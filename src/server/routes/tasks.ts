@@ -5,13 +5,13 @@ import { MAX_LABELS, TASK_PRIORITIES, TASK_STATUSES, createTask, deleteTask, get
 import { principalOf } from '../auth.js';
 import { etagOf, ifMatch, noneMatch } from '../preconditions.js';
 import { bearer, type ApiContext } from './context.js';
-import { errors, id, idParams, LIMITS, noContent, nullableInstant, page, pageQuery, taskView, text } from './schemas.js';
+import { errors, id, idParams, LIMITS, noContent, nullableInstant, page, pageQuery, SAFE_TEXT, taskView, text } from './schemas.js';
 
 const status = { type: 'string', enum: TASK_STATUSES } as const;
 const label = text(LIMITS.label);
 const fields = {
   title: text(LIMITS.title),
-  description: { type: ['string', 'null'], maxLength: LIMITS.description, pattern: '^[^\\u0000]*$' },
+  description: { type: ['string', 'null'], maxLength: LIMITS.description, pattern: SAFE_TEXT },
   status,
   priority: { type: 'string', enum: TASK_PRIORITIES },
   assigneeId: { type: ['string', 'null'], format: 'uuid' },
