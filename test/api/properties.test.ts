@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../support/server-process.js';
 import { API_TARGETS, Client, errorOf, newMember, newOrg, startTarget, type Reply } from '../support/api.js';
 
-const RUNS = 60;
+// FC_RUNS=500 for a longer hunt; the default keeps the suite quick.
+const RUNS = Number(process.env.FC_RUNS ?? 60);
 
 /** Strings a client might send: ordinary, empty, huge, NUL, lone surrogates, SQL and LIKE metacharacters. */
 const anyString = fc.oneof(

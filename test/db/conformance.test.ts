@@ -190,7 +190,16 @@ describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
   it('keeps milliseconds and the instant of timestamps, whatever zone they were written in', async () => {
     const t = db.tables;
     const { orgId, projectId } = await makeProject();
-    const instants = [new Date('2024-02-29T23:59:59.123Z'), new Date('2030-06-01T08:15:00.999+05:30'), new Date('1999-12-31T23:59:59.001-08:00')];
+    const instants = [
+      new Date('2024-02-29T23:59:59.123Z'),
+      new Date('2030-06-01T08:15:00.999+05:30'),
+      new Date('1999-12-31T23:59:59.001-08:00'),
+      // The ends of the storable range, and years below 100 that Date's own text parser would turn into 19xx.
+      new Date('0001-01-01T00:00:00.000Z'),
+      new Date('0013-01-01T00:00:59.000Z'),
+      new Date('0099-06-01T12:00:00.000Z'),
+      new Date('9999-12-31T23:59:59.999Z'),
+    ];
     for (const [i, dueAt] of instants.entries()) {
       await db.write((tx) => tx.insert(t.tasks).values({ orgId, projectId, number: i + 1, title: `d${i}`, titleSearch: `d${i}`, status: 'todo', priority: 'normal', dueAt }));
     }

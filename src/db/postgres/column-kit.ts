@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { boolean, integer, jsonb, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, customType, integer, jsonb, text } from 'drizzle-orm/pg-core';
 import type { ColumnKit, KitTypes } from '../schema/column-kit.js';
+import { parseTimestamptz } from './instants.js';
 
 // Instants are `timestamptz(3)`: millisecond precision like JavaScript's Date, stored in UTC whatever the session
-// time zone. JSON is jsonb.
-const instant = () => timestamp({ precision: 3, withTimezone: true, mode: 'date' });
+// time zone, read back by our own parser (see instants.ts). JSON is jsonb.
+const timestamptz = customType<{ data: Date; driverData: string }>({
+  // Spelled as drizzle-kit spells its own timestamp column, so the migrations read the same.
+  dataType: () => 'timestamp (3) with time zone',
+  toDriver: (value) => value.toISOString(),
+  fromDriver: (value) => parseTimestamptz(value),
+});
+const instant = () => timestamptz();
 
 export const postgresKit = {
   id: () => text().primaryKey().$defaultFn(() => randomUUID()),
