@@ -50,6 +50,16 @@ export class UnsupportedMediaTypeError extends AppError {
   readonly code = 'unsupported_media_type';
   readonly status = 415;
 }
+/** Another client error from the HTTP layer (a request line too long, a timeout reading it...), with its status. */
+export class BadRequestError extends AppError {
+  readonly code = 'bad_request';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 export class UnavailableError extends AppError {
   readonly code = 'unavailable';
   readonly status = 503;

@@ -68,11 +68,6 @@ export class DatabaseUnavailableError extends UnavailableError {
   }
 }
 
-/** Opened a transaction inside another one where the dialect adapter cannot nest; a programming error. */
-export class TransactionMisuseError extends Error {
-  override name = 'TransactionMisuseError';
-}
-
 /** DATABASE_URL names a server that can never take writes (a replica). Not retryable: fix the configuration. */
 export class PrimaryRequiredError extends Error {
   override name = 'PrimaryRequiredError';

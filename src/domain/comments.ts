@@ -6,7 +6,7 @@ import type { Principal } from './authorizer.js';
 import { recordChange, type DomainContext } from './changes.js';
 import { iso } from './instants.js';
 import { locked } from './locks.js';
-import { keyset, toPage, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
+import { byInstant, keyset, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
 import { taskNotFound } from './tasks.js';
 
 export interface CommentView {
@@ -37,7 +37,8 @@ export async function addComment(ctx: DomainContext, principal: Principal, taskI
 }
 
 function oldestFirst(db: Database): KeysetOrder<Comment> {
-  return { name: 'createdAt', column: db.tables.comments.createdAt, kind: 'instant', direction: 'asc', tieBreaker: db.tables.comments.id, key: (r) => ({ value: r.createdAt.getTime(), id: r.id }) };
+  const c = db.tables.comments;
+  return byInstant('createdAt', { at: c.createdAt, id: c.id }, 'asc', (r) => r.createdAt);
 }
 
 export async function listComments(db: Database, principal: Principal, taskId: string, page: PageRequest): Promise<Page<CommentView>> {
@@ -48,6 +49,6 @@ export async function listComments(db: Database, principal: Principal, taskId: s
     const [task] = await q.select({ id: t.id }).from(t).where(and(eq(t.id, taskId), eq(t.orgId, principal.orgId)));
     if (!task) throw taskNotFound(taskId);
     const rows = await q.select().from(c).where(and(eq(c.orgId, principal.orgId), eq(c.taskId, taskId), k.where)).orderBy(...k.orderBy).limit(k.fetch);
-    return toPage(order, page, rows, commentView);
+    return k.toPage(rows, commentView);
   });
 }

@@ -9,7 +9,7 @@ import { recordChange, type DomainContext } from './changes.js';
 import { conflictAs } from './conflicts.js';
 import { iso } from './instants.js';
 import { locked } from './locks.js';
-import { keyset, toPage, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
+import { byInstant, keyset, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
 import { issueToken, type IssuedToken } from './tokens.js';
 
 /** Roles that can be given through the API. There is one owner, made at signup; ownership is not transferable yet. */
@@ -72,7 +72,8 @@ export async function addMember(ctx: DomainContext, principal: Principal, input:
 }
 
 function byJoinDate(db: Database): KeysetOrder<Member> {
-  return { name: 'createdAt', column: db.tables.members.createdAt, kind: 'instant', direction: 'asc', tieBreaker: db.tables.members.id, key: (r) => ({ value: r.createdAt.getTime(), id: r.id }) };
+  const m = db.tables.members;
+  return byInstant('createdAt', { at: m.createdAt, id: m.id }, 'asc', (r) => r.createdAt);
 }
 
 export async function listMembers(db: Database, principal: Principal, page: PageRequest): Promise<Page<MemberView>> {
@@ -80,7 +81,7 @@ export async function listMembers(db: Database, principal: Principal, page: Page
   const order = byJoinDate(db);
   const k = keyset(order, page);
   const rows = await db.read((q) => q.select().from(m).where(and(eq(m.orgId, principal.orgId), eq(m.active, true), k.where)).orderBy(...k.orderBy).limit(k.fetch));
-  return toPage(order, page, rows, memberView);
+  return k.toPage(rows, memberView);
 }
 
 /**

@@ -86,24 +86,37 @@ function orderBy<R>(order: KeysetOrder<R>): SQL[] {
   return order.tieBreaker ? [dir(order.column), dir(order.tieBreaker)] : [dir(order.column)];
 }
 
-export interface KeysetQuery {
+export interface KeysetQuery<R> {
   /** Extra condition selecting rows past the cursor; AND it into the listing's filters. */
   readonly where: SQL | undefined;
   readonly orderBy: SQL[];
   /** One more than the page size: the extra row tells whether another page follows. */
   readonly fetch: number;
+  /** Cuts the fetched rows to the page and makes the cursor for the next one. */
+  toPage<V>(rows: R[], view: (row: R) => V): Page<V>;
 }
 
 /** What to add to a listing's query for one page. Throws a 400 for a cursor this ordering did not hand out. */
-export function keyset<R>(order: KeysetOrder<R>, page: PageRequest): KeysetQuery {
+export function keyset<R>(order: KeysetOrder<R>, page: PageRequest): KeysetQuery<R> {
   const limit = page.limit ?? DEFAULT_PAGE_SIZE;
-  return { where: after(order, page.cursor), orderBy: orderBy(order), fetch: limit + 1 };
+  return {
+    where: after(order, page.cursor),
+    orderBy: orderBy(order),
+    fetch: limit + 1,
+    toPage(rows, view) {
+      const items = rows.slice(0, limit);
+      const last = items[items.length - 1];
+      return { items: items.map(view), nextCursor: rows.length > limit && last !== undefined ? encode(order.name, order.key(last)) : null };
+    },
+  };
 }
 
-/** Cuts the fetched rows to the page and makes the cursor for the next one. */
-export function toPage<R, V>(order: KeysetOrder<R>, page: PageRequest, rows: R[], view: (row: R) => V): Page<V> {
-  const limit = page.limit ?? DEFAULT_PAGE_SIZE;
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return { items: items.map(view), nextCursor: rows.length > limit && last !== undefined ? encode(order.name, order.key(last)) : null };
+/** The ordering of a listing by a timestamp, ties broken by id: how every listing by time pages. */
+export function byInstant<R extends { id: string }>(
+  name: string,
+  columns: { at: AnyColumn; id: AnyColumn },
+  direction: 'asc' | 'desc',
+  at: (row: R) => Date,
+): KeysetOrder<R> {
+  return { name, column: columns.at, kind: 'instant', direction, tieBreaker: columns.id, key: (r) => ({ value: at(r).getTime(), id: r.id }) };
 }

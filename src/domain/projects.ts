@@ -9,7 +9,7 @@ import { conflictAs } from './conflicts.js';
 import { iso } from './instants.js';
 import { locked } from './locks.js';
 import { definedOnly } from './patches.js';
-import { keyset, toPage, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
+import { keyset, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
 
 export interface ProjectView {
   id: string;
@@ -66,7 +66,7 @@ export async function listProjects(db: Database, principal: Principal, page: Pag
   const order = byKey(db);
   const k = keyset(order, page);
   const rows = await db.read((q) => q.select().from(p).where(and(eq(p.orgId, principal.orgId), k.where)).orderBy(...k.orderBy).limit(k.fetch));
-  return toPage(order, page, rows, projectView);
+  return k.toPage(rows, projectView);
 }
 
 export async function getProject(db: Database, principal: Principal, id: string): Promise<ProjectView> {

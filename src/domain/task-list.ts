@@ -4,7 +4,7 @@ import { and, eq, exists, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
 import type { Task } from '../db/schema.js';
 import type { Principal } from './authorizer.js';
-import { keyset, toPage, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
+import { byInstant, keyset, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
 import { projectNotFound } from './projects.js';
 import { taskView, type TaskStatus, type TaskView } from './tasks.js';
 
@@ -30,10 +30,10 @@ function orderFor(db: Database, sort: TaskSort): KeysetOrder<Task> {
       return { name: sort, column: t.number, kind: 'int', direction, key: (r) => ({ value: r.number, id: r.id }) };
     case 'createdAt':
     case '-createdAt':
-      return { name: sort, column: t.createdAt, kind: 'instant', direction, tieBreaker: t.id, key: (r) => ({ value: r.createdAt.getTime(), id: r.id }) };
+      return byInstant(sort, { at: t.createdAt, id: t.id }, direction, (r) => r.createdAt);
     case 'updatedAt':
     case '-updatedAt':
-      return { name: sort, column: t.updatedAt, kind: 'instant', direction, tieBreaker: t.id, key: (r) => ({ value: r.updatedAt.getTime(), id: r.id }) };
+      return byInstant(sort, { at: t.updatedAt, id: t.id }, direction, (r) => r.updatedAt);
   }
 }
 
@@ -60,6 +60,6 @@ export async function listTasks(db: Database, principal: Principal, projectId: s
     // titleSearch is kept lower-cased on write, so a plain LIKE is case-insensitive on every dialect (no ILIKE).
     if (query.q !== undefined) filters.push(sql`${t.titleSearch} like ${containsPattern(query.q)} escape '\\'`);
     const rows = await q.select().from(t).where(and(...filters)).orderBy(...k.orderBy).limit(k.fetch);
-    return toPage(order, query, rows, taskView);
+    return k.toPage(rows, taskView);
   });
 }

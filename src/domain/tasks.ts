@@ -149,8 +149,8 @@ function stale(id: string, version: number): PreconditionFailedError {
 }
 
 /**
- * Applies a patch and bumps the version. With a precondition, the UPDATE also requires the version it was checked
- * against, so a concurrent change between the check and the write is a 412 too, never a lost update.
+ * Applies a patch and bumps the version. The task row is read locked (see locks.ts), so the version the precondition
+ * checked is still the one the UPDATE replaces: a concurrent writer waits, and then finds the new version.
  */
 export async function updateTask(ctx: DomainContext, principal: Principal, id: string, patch: TaskPatch, precondition?: VersionCheck): Promise<TaskView> {
   const { db } = ctx;
@@ -169,22 +169,13 @@ export async function updateTask(ctx: DomainContext, principal: Principal, id: s
     if (!current) throw taskNotFound(id);
     if (precondition && !precondition(current.version)) throw stale(id, current.version);
     await checkAssignee(tx, db, principal.orgId, patch.assigneeId);
-    const same = precondition ? eq(t.version, current.version) : undefined;
     // Stamped after the lock, so updatedAt follows the order in which changes commit.
-    const [row] = await tx.update(t).set({ ...set, updatedAt: new Date() }).where(and(eq(t.id, id), eq(t.orgId, principal.orgId), same)).returning();
-    if (!row) throw await lostRace(tx, db, principal, id);
+    const [row] = await tx.update(t).set({ ...set, updatedAt: new Date() }).where(eq(t.id, id)).returning();
     if (labels !== undefined) await writeLabels(tx, db, { id, projectId: current.projectId }, distinct(labels), current.labels);
-    const after = taskView(row);
+    const after = taskView(row!);
     await recordChange(ctx, tx, principal, { action: 'task.update', orgId: principal.orgId, resource: { type: 'task', id }, before: taskView(current), after });
     return after;
   });
-}
-
-/** Another transaction changed or deleted the task between our check and our write. */
-async function lostRace(tx: Queryable, db: Database, principal: Principal, id: string): Promise<Error> {
-  const t = db.tables.tasks;
-  const [now] = await tx.select({ version: t.version }).from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId)));
-  return now ? stale(id, now.version) : taskNotFound(id);
 }
 
 export async function deleteTask(ctx: DomainContext, principal: Principal, id: string, precondition?: VersionCheck): Promise<void> {
@@ -194,9 +185,7 @@ export async function deleteTask(ctx: DomainContext, principal: Principal, id: s
     const [current] = await locked(db, tx.select().from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId))));
     if (!current) throw taskNotFound(id);
     if (precondition && !precondition(current.version)) throw stale(id, current.version);
-    const same = precondition ? eq(t.version, current.version) : undefined;
-    const [gone] = await tx.delete(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId), same)).returning();
-    if (!gone) throw await lostRace(tx, db, principal, id);
-    await recordChange(ctx, tx, principal, { action: 'task.delete', orgId: principal.orgId, resource: { type: 'task', id }, before: taskView(gone) });
+    await tx.delete(t).where(eq(t.id, id));
+    await recordChange(ctx, tx, principal, { action: 'task.delete', orgId: principal.orgId, resource: { type: 'task', id }, before: taskView(current) });
   });
 }

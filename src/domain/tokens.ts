@@ -9,7 +9,7 @@ import type { Principal } from './authorizer.js';
 import { recordChange, type DomainContext } from './changes.js';
 import { iso, parseInstant } from './instants.js';
 import { locked } from './locks.js';
-import { keyset, toPage, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
+import { byInstant, keyset, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
 
 export const TOKEN_PREFIX = 'fs_';
 /** The shape of every secret we hand out; anything else is refused before it is hashed. */
@@ -81,7 +81,8 @@ export async function createToken(ctx: DomainContext, principal: Principal, inpu
 }
 
 function newestFirst(db: Database): KeysetOrder<Token> {
-  return { name: '-createdAt', column: db.tables.tokens.createdAt, kind: 'instant', direction: 'desc', tieBreaker: db.tables.tokens.id, key: (r) => ({ value: r.createdAt.getTime(), id: r.id }) };
+  const t = db.tables.tokens;
+  return byInstant('-createdAt', { at: t.createdAt, id: t.id }, 'desc', (r) => r.createdAt);
 }
 
 /** The caller's own tokens, newest first, revoked and expired ones included so their state can be seen. */
@@ -92,7 +93,7 @@ export async function listTokens(db: Database, principal: Principal, page: PageR
   const rows = await db.read((q) =>
     q.select().from(t).where(and(eq(t.orgId, principal.orgId), eq(t.memberId, principal.memberId), k.where)).orderBy(...k.orderBy).limit(k.fetch),
   );
-  return toPage(order, page, rows, tokenView);
+  return k.toPage(rows, tokenView);
 }
 
 /** Revokes one of the caller's tokens (the one in use too: that is how a client signs out). Idempotent. */

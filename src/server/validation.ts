@@ -10,8 +10,6 @@ function ajv(options: Options): Ajv {
   // A CommonJS module whose default export TypeScript sees one level down.
   const addFormats = ((formats as unknown as { default?: unknown }).default ?? formats) as (ajv: Ajv) => Ajv;
   addFormats(instance);
-  // OpenAPI keywords that Fastify's schema allows on routes; ajv only needs to know they are not typos.
-  instance.addKeyword('example');
   return instance;
 }
 

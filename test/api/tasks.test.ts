@@ -25,6 +25,11 @@ describe.each(API_TARGETS)('projects, tasks and comments on $name', (target) => 
     return res.body.id;
   }
 
+  /** Waits until this machine's clock (the server's too) is past `iso`, so a new stamp must be later. */
+  async function clockPast(iso: string): Promise<void> {
+    while (Date.now() <= Date.parse(iso)) await new Promise((r) => setTimeout(r, 1));
+  }
+
   async function allPages(route: string, client = owner): Promise<any[]> {
     const items: any[] = [];
     let cursor: string | null = null;
@@ -116,12 +121,13 @@ describe.each(API_TARGETS)('projects, tasks and comments on $name', (target) => 
     it('PATCH bumps the version; If-Match with a stale version is a 412 that changes nothing', async () => {
       const project = await newProject();
       const task = (await owner.post(`/v1/projects/${project}/tasks`, { title: 'Versioned', labels: ['a'] })).body;
+      await clockPast(task.updatedAt);
 
       const first = await owner.patch(`/v1/tasks/${task.id}`, { status: 'done', labels: ['b'] }, { headers: { 'if-match': '"1"' } });
       expect(first.status).toBe(200);
       expect(first.body).toMatchObject({ version: 2, status: 'done', labels: ['b'], title: 'Versioned' });
       expect(first.headers.get('etag')).toBe('"2"');
-      expect(Date.parse(first.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(task.updatedAt));
+      expect(Date.parse(first.body.updatedAt)).toBeGreaterThan(Date.parse(task.updatedAt));
       expect(first.body.createdAt).toBe(task.createdAt);
 
       const stale = await owner.patch(`/v1/tasks/${task.id}`, { title: 'Lost' }, { headers: { 'if-match': '"1"' } });
@@ -181,8 +187,10 @@ describe.each(API_TARGETS)('projects, tasks and comments on $name', (target) => 
     it('updatedAt follows the order in which concurrent changes commit', async () => {
       const project = await newProject();
       const task = (await owner.post(`/v1/projects/${project}/tasks`, { title: 'Stamped' })).body;
+      await clockPast(task.updatedAt);
       const results = await Promise.all(Array.from({ length: 8 }, (_, i) => owner.patch(`/v1/tasks/${task.id}`, { priority: i % 2 ? 'high' : 'low' })));
       const byVersion = results.map((r) => r.body).sort((a, b) => a.version - b.version);
+      expect(Date.parse(byVersion[0].updatedAt)).toBeGreaterThan(Date.parse(task.updatedAt));
       for (let i = 1; i < byVersion.length; i++) expect(Date.parse(byVersion[i].updatedAt)).toBeGreaterThanOrEqual(Date.parse(byVersion[i - 1].updatedAt));
     });
 

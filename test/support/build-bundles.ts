@@ -1,6 +1,6 @@
-// Once per test run: a scratch folder that every test's temp files go under (removed at the end), and every variant
-// in flags/ built through build.mjs itself (so the exclusion proof runs too), with the bundle paths handed to tests.
-import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
+// Once per test run: a scratch folder that every test's temp files go under (removed at the end), and the dev and
+// prod variants built through build.mjs itself (so the exclusion proof runs too), with the bundle paths handed to tests.
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -13,29 +13,8 @@ declare module 'vitest' {
   }
 }
 
-const SCRATCH = /^flagship-test-run-(\d+)-/;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Scratch folders of earlier runs that were killed before their teardown (Ctrl-C twice, SIGKILL). */
-async function sweepAbandoned(): Promise<void> {
-  for (const name of await readdir(tmpdir())) {
-    const pid = Number(SCRATCH.exec(name)?.[1]);
-    if (pid && pid !== process.pid && !alive(pid)) await rm(path.join(tmpdir(), name), { recursive: true, force: true });
-  }
-}
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  await sweepAbandoned();
-  // The owner's pid is in the name, so a later run can tell an abandoned folder from a live one.
-  const scratch = await mkdtemp(path.join(tmpdir(), `flagship-test-run-${process.pid}-`));
+  const scratch = await mkdtemp(path.join(tmpdir(), 'flagship-test-run-'));
   // Readable by the unprivileged user the PostgreSQL harness runs its servers as.
   await chmod(scratch, 0o755);
   // Removes the folder (and stops anything still running from it) if this process dies before its teardown: Ctrl-C.

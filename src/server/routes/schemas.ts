@@ -21,8 +21,8 @@ export const LIMITS = {
   search: 200,
 } as const;
 
-export function text(maxLength: number, description?: string) {
-  return { type: 'string', minLength: 1, maxLength, pattern: SAFE_TEXT, ...(description ? { description } : {}) } as const;
+export function text(maxLength: number) {
+  return { type: 'string', minLength: 1, maxLength, pattern: SAFE_TEXT } as const;
 }
 
 export const id = { type: 'string', format: 'uuid' } as const;
