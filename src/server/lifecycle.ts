@@ -21,7 +21,7 @@ export function describeTarget(config: Config): string {
 export async function bringUpDatabase(config: Config, features: readonly Feature[], logger: Logger, migrate: boolean): Promise<Database> {
   let db = await openDatabase(config, {
     onMigration: (tag, ms) => logger.info({ migration: tag, ms: Math.round(ms) }, 'applied migration'),
-    onPoolError: (err) => logger.warn({ err: { message: err.message } }, 'idle database connection failed; the pool will replace it'),
+    onPoolError: (err) => logger.warn({ err: { message: err.message } }, 'a database connection failed; the pool will replace it'),
   });
   try {
     await db.verify();

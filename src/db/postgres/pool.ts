@@ -44,5 +44,12 @@ export function createPool(options: PoolOptions, onError: (err: Error) => void):
   });
   // An idle client whose server goes away emits 'error' on the pool; unhandled, that would kill the process.
   pool.on('error', onError);
+  // pg-pool listens for a client's errors only while it is idle. A server that ends a connection while the client is
+  // checked out (a restart, pg_terminate_backend, a proxy recycling connections) emits 'error' on the client itself,
+  // and with no listener that event kills the process. The query in flight, or the next one, fails with the error
+  // and the client is no longer queryable, so pg-pool discards it on release; this listener only keeps it an error.
+  pool.on('connect', (client: pg.PoolClient) => {
+    client.on('error', () => undefined);
+  });
   return pool as unknown as PgPool;
 }
