@@ -60,6 +60,18 @@ export class BadRequestError extends AppError {
     super(message);
   }
 }
+/** A client that went over a rate limit (signups, failed authentications); `retryAfter` says when it may try again. */
+export class TooManyRequestsError extends AppError {
+  readonly code = 'rate_limited';
+  readonly status = 429;
+  constructor(
+    message: string,
+    /** Seconds until the limit lets this client through again. */
+    readonly retryAfter: number,
+  ) {
+    super(message);
+  }
+}
 export class UnavailableError extends AppError {
   readonly code = 'unavailable';
   readonly status = 503;

@@ -68,6 +68,14 @@ export class DatabaseUnavailableError extends UnavailableError {
   }
 }
 
+/**
+ * The database DATABASE_URL names can never work as configured: a file that is not a SQLite database, a directory,
+ * a host name that does not resolve, a role or database that does not exist. A request meeting it is still a 503 (the
+ * server cannot serve it), but start-up does not retry it: it exits with the message, since only the operator can
+ * fix it.
+ */
+export class DatabaseMisconfiguredError extends DatabaseUnavailableError {}
+
 /** DATABASE_URL names a server that can never take writes (a replica). Not retryable: fix the configuration. */
 export class PrimaryRequiredError extends Error {
   override name = 'PrimaryRequiredError';

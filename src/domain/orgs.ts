@@ -8,7 +8,7 @@ import { recordChange, type DomainContext } from './changes.js';
 import { conflictAs } from './conflicts.js';
 import { iso } from './instants.js';
 import { memberView, normalizeEmail, type MemberView } from './members.js';
-import { issueToken, tokenView, type TokenView } from './tokens.js';
+import { defaultExpiry, issueToken, tokenView, type TokenView } from './tokens.js';
 
 export interface OrgView {
   id: string;
@@ -37,7 +37,7 @@ export async function signup(ctx: DomainContext, input: SignupInput): Promise<{ 
           .insert(members)
           .values({ orgId: org!.id, email: normalizeEmail(input.user.email), name: input.user.name, role: 'owner', active: true })
           .returning();
-        const token = await issueToken(tx, db, { orgId: org!.id, memberId: owner!.id }, 'signup');
+        const token = await issueToken(tx, db, { orgId: org!.id, memberId: owner!.id }, 'signup', defaultExpiry(ctx));
         const result = { org: orgView(org!), user: memberView(owner!) };
         // The new owner is the actor of their own signup.
         const actor = { orgId: org!.id, memberId: owner!.id, role: 'owner', tokenId: token.id };

@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { variant } from '../variant.js';
 import { Guards } from './auth.js';
+import { registerRateLimits } from './rate-limits.js';
 import { accountRoutes } from './routes/account.js';
 import { commentRoutes } from './routes/comments.js';
 import type { ApiContext } from './routes/context.js';
@@ -25,7 +26,7 @@ export async function registerApi(app: FastifyInstance, runtime: Runtime): Promi
     hideUntagged: true,
   });
 
-  const ctx: ApiContext = { runtime, guards: new Guards(runtime) };
+  const ctx: ApiContext = { runtime, guards: new Guards(runtime, await registerRateLimits(app, runtime.config)) };
   await accountRoutes(app, ctx);
   await memberRoutes(app, ctx);
   await tokenRoutes(app, ctx);

@@ -6,7 +6,9 @@ import formats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 
 function ajv(options: Options): Ajv {
-  const instance = new Ajv({ allErrors: true, removeAdditional: false, useDefaults: true, ...options });
+  // allErrors off: ajv stops at the first problem. With it on, a body of 100 000 unknown keys made 100 000 errors,
+  // megabytes of answer and a stalled event loop, from one unauthenticated request.
+  const instance = new Ajv({ allErrors: false, removeAdditional: false, useDefaults: true, ...options });
   // A CommonJS module whose default export TypeScript sees one level down.
   const addFormats = ((formats as unknown as { default?: unknown }).default ?? formats) as (ajv: Ajv) => Ajv;
   addFormats(instance);

@@ -7,9 +7,9 @@ import type { Capabilities, Database, DatabaseHealth, Queryable } from '../datab
 import { DatabaseUnavailableError, PrimaryRequiredError } from '../errors.js';
 import { runMigrations } from '../migrator.js';
 import type { Tables } from '../schema.js';
-import { mapPostgresError } from './errors.js';
+import { connectionLost, mapPostgresError } from './errors.js';
 import { postgresMigrationTarget, postgresMigrations } from './migrate.js';
-import { createPool, type PgClient, type PgPool, type PoolOptions } from './pool.js';
+import { createPool, createProbePool, type PgClient, type PgPool, type PoolOptions } from './pool.js';
 import { tables } from './schema.js';
 
 export interface PostgresOptions extends PoolOptions {
@@ -43,6 +43,7 @@ export async function assertPrimary(pool: PgPool, redactedUrl: string): Promise<
 
 export function openPostgres(options: PostgresOptions): Database & { readonly pool: PgPool } {
   const pool = createPool(options, options.onPoolError ?? (() => undefined));
+  const probe = createProbePool(options, options.onPoolError ?? (() => undefined));
   const poolDb = handle(pool);
   // pg hands the same client objects out again and again; building drizzle (its dialect, session and relational
   // config) once per client instead of once per transaction keeps that cost off every write.
@@ -90,11 +91,16 @@ export function openPostgres(options: PostgresOptions): Database & { readonly po
       await client.query('COMMIT');
       return result;
     } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackErr) {
-        // The connection is gone or unusable: do not hand it to the next caller.
-        broken = rollbackErr as Error;
+      if (connectionLost(err)) {
+        // A ROLLBACK would wait behind the unanswered query; the server rolls back when the connection goes.
+        broken = err as Error;
+      } else {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackErr) {
+          // The connection is gone or unusable: do not hand it to the next caller.
+          broken = rollbackErr as Error;
+        }
       }
       throw mapPostgresError(err);
     } finally {
@@ -137,7 +143,7 @@ export function openPostgres(options: PostgresOptions): Database & { readonly po
       const started = performance.now();
       const counts = { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
       try {
-        const { rows } = await pool.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
+        const { rows } = await probe.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
         const inRecovery = rows[0]?.r === true;
         return { ok: !inRecovery, latencyMs: performance.now() - started, pool: counts, ...(inRecovery ? { detail: 'server is in recovery (not a primary)' } : {}) };
       } catch (err) {
@@ -146,7 +152,7 @@ export function openPostgres(options: PostgresOptions): Database & { readonly po
     },
     close() {
       // pool.end() resolves once every checked-out client has been released and ended.
-      closed ??= pool.end();
+      closed ??= Promise.all([pool.end(), probe.end()]).then(() => undefined);
       return closed;
     },
   };

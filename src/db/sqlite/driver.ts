@@ -12,7 +12,7 @@ import { DatabaseUnavailableError } from '../errors.js';
 import { runMigrations } from '../migrator.js';
 import { Mutex } from '../mutex.js';
 import type { Tables } from '../schema.js';
-import { mapSqliteError } from './errors.js';
+import { mapSqliteError, openError } from './errors.js';
 import { sqliteMigrationTarget, sqliteMigrations } from './migrate.js';
 import { tables } from './schema.js';
 
@@ -43,7 +43,7 @@ function connect(file: string, busyTimeoutMs: number, readonly: boolean): Better
     conn.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
     return conn;
   } catch (err) {
-    throw new DatabaseUnavailableError(`cannot open the SQLite database at ${file}: ${(err as Error).message}; check that the directory exists and is writable, or set DATABASE_URL to another file`, err);
+    throw openError(file, err);
   }
 }
 

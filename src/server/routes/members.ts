@@ -52,7 +52,7 @@ export async function memberRoutes(app: FastifyInstance, { runtime, guards }: Ap
   app.patch<{ Params: { id: string }; Body: { role: AssignableRole } }>(
     '/v1/members/:id',
     {
-      preHandler: guards.require({ permission: 'member:manage' }),
+      preHandler: guards.require({ permission: 'member:manage', scope: 'member' }),
       schema: {
         tags,
         summary: "Change a member's role (not the owner's)",
@@ -68,7 +68,7 @@ export async function memberRoutes(app: FastifyInstance, { runtime, guards }: Ap
   app.delete<{ Params: { id: string } }>(
     '/v1/members/:id',
     {
-      preHandler: guards.require({ permission: 'member:manage' }),
+      preHandler: guards.require({ permission: 'member:manage', scope: 'member' }),
       schema: { tags, summary: 'Remove a member (not the owner); their tokens stop working at once', security: bearer, params: idParams, response: { ...noContent, ...errors(400, 401, 403, 404, 409, 503) } },
     },
     async (request, reply) => {
