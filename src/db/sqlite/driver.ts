@@ -14,6 +14,7 @@ import { Mutex } from '../mutex.js';
 import type { Tables } from '../schema.js';
 import { mapSqliteError, openError } from './errors.js';
 import { sqliteMigrationTarget, sqliteMigrations } from './migrate.js';
+import { WriteFaults } from './write-faults.js';
 import { tables } from './schema.js';
 
 export interface SqliteOptions {
@@ -57,6 +58,7 @@ export function openSqlite(options: SqliteOptions): Database {
   const writeDb = drizzle(writer, drizzleOptions) as unknown as Queryable;
   const readDb = reader ? (drizzle(reader, drizzleOptions) as unknown as Queryable) : writeDb;
   const mutex = new Mutex();
+  const faults = new WriteFaults();
   const inTransaction = new AsyncLocalStorage<{ depth: number }>();
   let closed: Promise<void> | undefined;
 
@@ -90,10 +92,17 @@ export function openSqlite(options: SqliteOptions): Database {
       try {
         const result = await inTransaction.run({ depth: 0 }, () => fn(writeDb));
         writer.exec('COMMIT');
+        faults.clear();
         return result;
       } catch (err) {
-        if (writer.inTransaction) writer.exec('ROLLBACK');
-        throw mapSqliteError(err);
+        try {
+          if (writer.inTransaction) writer.exec('ROLLBACK');
+        } catch {
+          // A rollback can fail on a full disk too; the error worth reporting is the first one.
+        }
+        const mapped = mapSqliteError(err);
+        faults.note(mapped);
+        throw mapped;
       }
     });
   }
@@ -132,6 +141,13 @@ export function openSqlite(options: SqliteOptions): Database {
       const started = performance.now();
       try {
         (reader ?? writer).prepare('SELECT 1').get();
+        if (faults.current) {
+          try {
+            await mutex.run(async () => faults.probe(writer));
+          } catch (err) {
+            return { ok: false, latencyMs: performance.now() - started, file: options.file, detail: `writes are failing: ${(mapSqliteError(err) as Error).message}` };
+          }
+        }
         return { ok: true, latencyMs: performance.now() - started, file: options.file, waitingWriters: mutex.waiting };
       } catch (err) {
         return { ok: false, latencyMs: performance.now() - started, detail: (err as Error).message };

@@ -39,8 +39,11 @@ export function mapSqliteError(err: unknown): unknown {
       return new ForeignKeyViolationError({}, e);
     case 'SQLITE_CONSTRAINT_NOTNULL':
       return new NotNullViolationError(constraintInfo(e.message), e);
+  }
+  // Storage faults come with extended codes (SQLITE_IOERR_WRITE on a full disk, SQLITE_READONLY_DBMOVED...): the
+  // primary code decides.
+  switch (/^SQLITE_[A-Z]+/.exec(e.code)?.[0]) {
     case 'SQLITE_BUSY':
-    case 'SQLITE_BUSY_SNAPSHOT':
     case 'SQLITE_LOCKED':
       return new SerializationFailureError('the SQLite database is locked by another process; retry, or stop the other writer', e);
     case 'SQLITE_CANTOPEN':
