@@ -70,7 +70,7 @@ const authorization = fc.oneof(
   fc.constantFrom('Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', `Bearer fs_${'A'.repeat(43)}`, `Bearer fs_${'A'.repeat(4000)}`, "Bearer fs_' OR 1=1 --", 'bearer  fs_x'),
   headerText.map((t) => `Bearer ${t}`),
 );
-const query = fc.array(fc.tuple(fc.constantFrom('limit', 'cursor', 'status', 'sort', 'q', 'label', 'assigneeId', 'x'), fc.oneof(text, fc.integer().map(String), fc.constantFrom('eyJzIjoia2V5IiwidiI6IkFcdTAwMDAiLCJpZCI6IngifQ', 'eyJ9', '%00'))), { maxLength: 3 });
+const query = fc.array(fc.tuple(fc.constantFrom('limit', 'cursor', 'status', 'sort', 'q', 'label', 'assigneeId', 'x'), fc.oneof(text, fc.integer().map(String), fc.constantFrom('eyJzIjoia2V5IiwidiI6IkFcdTAwMDAiLCJpZCI6IngifQ', 'eyJ9', '%00', '%FF', '%C0%AF', '%ED%A0%80', '%'))), { maxLength: 3 });
 
 interface HostileRequest {
   route: (typeof ROUTES)[number];
@@ -99,7 +99,10 @@ function urlOf(req: HostileRequest, t: Target): string {
     const id = choice === 'real' ? t.ids[name as 'project'] : choice === 'foreign' ? t.ids.foreignTask : choice;
     path = path.replace(`:${name}`, id ?? '');
   }
-  const qs = req.query.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+  // Values starting with `%` go as they are (raw, perhaps invalid, percent-encoding); the rest byte by byte, so even a
+  // lone surrogate travels (as the UTF-8 replacement character, which is what its bytes become).
+  const pct = (v: string) => (v.startsWith('%') ? v : [...Buffer.from(v, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join(''));
+  const qs = req.query.map(([k, v]) => `${k}=${pct(v)}`).join('&');
   return qs ? `${path}?${qs}` : path;
 }
 
