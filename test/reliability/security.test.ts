@@ -36,6 +36,19 @@ describe.each(API_TARGETS)('security and contract on $name', (target) => {
     }
   });
 
+  it('a 1 MB signup body of 125 000 unknown keys gets a small 400, not an answer larger than the question', async () => {
+    // Three-character keys from 92 printable characters: 8 bytes an entry, 1 000 000 bytes in all.
+    const alphabet = Array.from({ length: 94 }, (_, i) => String.fromCharCode(33 + i)).filter((c) => c !== '"' && c !== '\\');
+    const key = (i: number) => [i % 92, Math.floor(i / 92) % 92, Math.floor(i / 8464)].map((d) => alphabet[d]).join('');
+    const keys = Array.from({ length: 125_000 }, (_, i) => `"${key(i)}":0`);
+    const raw = `{${keys.join(',')}}`;
+    expect(raw.length).toBeLessThan(1_048_576);
+    const res = await api.call('POST', '/v1/signup', { rawBody: raw, headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body).length).toBeLessThan(1024);
+    expect((errorOf(res).details as unknown[]).length).toBe(1);
+  });
+
   it('answers carrying a new token are never stored by a cache', async () => {
     const signup = await api.post('/v1/signup', { org: { name: 'Cache', slug: `cache-${Date.now()}` }, user: { email: 'c@cache.example', name: 'C' } });
     const member = await owner.post('/v1/members', { email: `m-${Date.now()}@sec.example`, name: 'M', role: 'viewer' });
