@@ -5,7 +5,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, BadRequestError, NotFoundError, PayloadTooLargeError, UnavailableError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
-import { SAFE_TEXT } from './routes/schemas.js';
+import { SAFE_TEXT } from '../domain/schemas/common.js';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
