@@ -1,6 +1,6 @@
 // Schemas of the HTTP layer itself: path parameters, the error envelope and empty answers. What the resources look
 // like is declared once in src/domain/schemas/; these wrap it for the routes and the OpenAPI document.
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { Id } from '../../domain/schemas/common.js';
 
 export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
@@ -8,6 +8,7 @@ export const IdParams = Type.Object({ id: Id }, { additionalProperties: false })
 export const ErrorBody = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
 });
+export type ErrorBody = Static<typeof ErrorBody>;
 
 /** The error responses a route can give, for the OpenAPI document (and the handler's reply type). */
 export function errors<const S extends readonly number[]>(...statuses: S): { [K in S[number]]: typeof ErrorBody } {
