@@ -12,7 +12,7 @@ import { startServer, type RunningServer } from '../support/server-process.js';
 const README = path.resolve(import.meta.dirname, '../../README.md');
 
 /** The ```sh blocks of one `## ` section of a Markdown text, in order. */
-export function shellBlocks(markdown: string, heading: string): string[] {
+function shellBlocks(markdown: string, heading: string): string[] {
   const start = markdown.indexOf(`\n## ${heading}\n`);
   if (start < 0) throw new Error(`README.md has no "## ${heading}" section`);
   const next = markdown.indexOf('\n## ', start + 1);

@@ -100,6 +100,8 @@ export async function openTopology(replicas: number): Promise<StartedTopology> {
     try {
       binaries = await findBinaries(pinned);
     } catch (error) {
+      // A PG_BIN that names no PostgreSQL is a mistake to fix, not a reason to look elsewhere.
+      if (process.env.PG_BIN) throw error;
       lookedAt = (error as Error).message; // said again below if nothing else serves either
     }
   }
