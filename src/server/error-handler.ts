@@ -5,11 +5,8 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, BadRequestError, NotFoundError, PayloadTooLargeError, TooManyRequestsError, UnavailableError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
-import { SAFE_TEXT } from './routes/schemas.js';
-
-interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}
+import { SAFE_TEXT } from '../domain/schemas/common.js';
+import type { ErrorBody } from './routes/schemas.js';
 
 // An error answer stays small whatever the request held (a body of 100 000 unknown keys, a key of a megabyte): a
 // refusal must never cost more to send than the request cost to make.
