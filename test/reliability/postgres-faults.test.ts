@@ -11,32 +11,12 @@ import { DIALECTS } from '../support/dialects.js';
 import { allTasks, expectNothingLost, startWriteLoad } from '../support/load.js';
 import { createDatabase, freezeNode, startNode, startPostgres, stopNode, type PgTopologyInfo } from '../support/postgres/index.js';
 import { queryOne, sleep } from '../support/postgres/sql.js';
+import { readyMetric, readyz, untilReadyz } from '../support/readiness.js';
 import { startServer, type RunningServer } from '../support/server-process.js';
 
 // Short bounds, so each fault resolves in seconds: a query may take 4 s on the server, 5 s on the client side, and
 // a connection 2 s to open.
 const TIMEOUTS = { DB_CONNECT_TIMEOUT_MS: '2000', DB_STATEMENT_TIMEOUT_MS: '4000', DB_QUERY_TIMEOUT_MS: '5000' };
-
-async function readyz(server: RunningServer): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${server.url}/readyz`, { signal: AbortSignal.timeout(30_000) });
-  return { status: res.status, body: await res.json() };
-}
-
-async function readyMetric(server: RunningServer): Promise<string | undefined> {
-  const text = await (await fetch(`${server.url}/metrics`, { signal: AbortSignal.timeout(30_000) })).text();
-  return /^flagship_ready\{[^}]*\} (\d)$/m.exec(text)?.[1];
-}
-
-/** Polls /readyz until it answers `status`; returns how many polls that took. */
-async function untilReadyz(server: RunningServer, status: number, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await readyz(server);
-    if (r.status === status) return;
-    if (Date.now() > deadline) throw new Error(`/readyz still ${r.status} (${JSON.stringify(r.body)}) after ${timeoutMs} ms, wanted ${status}`);
-    await sleep(100);
-  }
-}
 
 describe.runIf(DIALECTS.includes('postgres'))('prod bundle when its PostgreSQL server fails under load', () => {
   let cluster: { info: PgTopologyInfo; close(): Promise<void> };

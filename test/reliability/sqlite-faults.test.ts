@@ -1,15 +1,17 @@
 // The dev bundle when its SQLite file fails under load: the disk fills up (a file size limit set on the running
-// process with prlimit, which makes every write past it fail with EFBIG exactly as a full disk fails with ENOSPC), and
-// a second server process writing the same file. Each time the process stays up, every request gets its answer or a
+// process with prlimit, which makes every write past it fail with EFBIG exactly as a full disk fails with ENOSPC), the
+// file made unwritable, and a second server process writing the same file. Each time the process stays up, every request gets its answer or a
 // 503 with Retry-After, /readyz tells the truth, it recovers without a restart, and no acknowledged write is lost.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Client, newOrg } from '../support/api.js';
 import { DIALECTS } from '../support/dialects.js';
 import { allTasks, expectNothingLost, startWriteLoad } from '../support/load.js';
+import { readyz, untilReadyz } from '../support/readiness.js';
+import { resolveRunAs } from '../support/postgres/run-as.js';
 import { startServer, type RunningServer } from '../support/server-process.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -24,21 +26,6 @@ function hasPrlimit(): boolean {
 }
 const PRLIMIT = process.platform === 'linux' && hasPrlimit();
 if (!PRLIMIT) console.warn('sqlite-faults: the disk-full test is skipped: it needs Linux and `prlimit` (Debian package util-linux)');
-
-async function readyz(server: RunningServer): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${server.url}/readyz`, { signal: AbortSignal.timeout(30_000) });
-  return { status: res.status, body: await res.json() };
-}
-
-async function untilReadyz(server: RunningServer, status: number, timeoutMs = 30_000): Promise<{ status: number; body: any }> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await readyz(server);
-    if (r.status === status) return r;
-    if (Date.now() > deadline) throw new Error(`/readyz still ${r.status} (${JSON.stringify(r.body)}) after ${timeoutMs} ms, wanted ${status}`);
-    await sleep(100);
-  }
-}
 
 describe.runIf(DIALECTS.includes('sqlite'))('dev bundle when its SQLite file fails under load', () => {
   let cwd: string;
@@ -87,6 +74,44 @@ describe.runIf(DIALECTS.includes('sqlite'))('dev bundle when its SQLite file fai
     const outcomes = await load.stop();
     expectAlive(server);
     expectNothingLost(outcomes, await allTasks(owner, project));
+  });
+
+  it('file made unwritable: the running server keeps its open file; a restart on it says why it is not ready and becomes ready once it is writable again', async () => {
+    // File modes bind everyone but root: as root (CI), the servers here run as the harness's unprivileged user.
+    const runAs = await resolveRunAs();
+    const ids = runAs ? { uid: runAs.uid, gid: runAs.gid } : {};
+    const dir = mkdtempSync(path.join(tmpdir(), 'flagship-unwritable-'));
+    if (runAs) chownSync(dir, runAs.uid, runAs.gid);
+    const env = { DATABASE_URL: 'sqlite:./locked.db', DB_START_RETRY_MS: '0' };
+    const first = await startServer(inject('bundles').dev!, { cwd: dir, env, ...ids });
+    let second: RunningServer | undefined;
+    try {
+      await first.ready();
+      const { owner: mine } = await newOrg(new Client(first.url), 'locked');
+      const project = (await mine.post('/v1/projects', { name: 'Locked', key: 'LOCK' })).body.id as string;
+      chmodSync(path.join(dir, 'locked.db'), 0o444);
+      // What was open stays writable: the server goes on, and says so.
+      expect((await mine.post(`/v1/projects/${project}/tasks`, { title: 'w0-0', labels: ['a', 'b', 'c'] })).status).toBe(201);
+      expect((await readyz(first)).status).toBe(200);
+      expect(await first.stop()).toBe(0);
+
+      second = await startServer(inject('bundles').dev!, { cwd: dir, env, ...ids });
+      const down = await untilReadyz(second, 503);
+      for (const deadline = Date.now() + 30_000; !/attempt 2/.test((await readyz(second)).body.reason ?? ''); ) {
+        if (Date.now() > deadline) throw new Error(`start-up did not retry: ${JSON.stringify((await readyz(second)).body)}`);
+        await sleep(100);
+      }
+      expect(down.body.reason).toMatch(/readonly database/);
+      expect((await fetch(`${second.url}/healthz`)).status).toBe(200);
+      chmodSync(path.join(dir, 'locked.db'), 0o644);
+      await untilReadyz(second, 200);
+      const again = new Client(second.url, (mine as unknown as { token: string }).token);
+      expect((await again.post(`/v1/projects/${project}/tasks`, { title: 'w0-1', labels: ['a', 'b', 'c'] })).status).toBe(201);
+      expect((await allTasks(again, project)).map((t) => t.number)).toEqual([1, 2]);
+    } finally {
+      await first.stop();
+      await second?.stop();
+    }
   });
 
   it('two server processes on one file: both answer, writes serialise across them, numbering stays gap-free', async () => {

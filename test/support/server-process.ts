@@ -17,6 +17,9 @@ export interface StartOptions {
   readonly env?: Record<string, string>;
   readonly args?: string[];
   readonly cwd?: string;
+  /** Run as this user and group (the tests run as root on CI, where file modes mean nothing to root). */
+  readonly uid?: number;
+  readonly gid?: number;
 }
 
 /**
@@ -28,6 +31,7 @@ const UNLIMITED = { SIGNUP_RATE_LIMIT: '0', AUTH_FAILURE_RATE_LIMIT: '0' };
 export async function startServer(bundle: string, options: StartOptions = {}): Promise<RunningServer> {
   const proc = spawn(process.execPath, [bundle, ...(options.args ?? [])], {
     cwd: options.cwd,
+    ...(options.uid !== undefined && options.gid !== undefined ? { uid: options.uid, gid: options.gid } : {}),
     env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...UNLIMITED, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -42,6 +42,9 @@ function connect(file: string, busyTimeoutMs: number, readonly: boolean): Better
     }
     conn.pragma('foreign_keys = ON');
     conn.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+    // SQLite opens a file it may not write read-only without a word, and every write would fail until a restart.
+    // Rewriting the header's user_version unchanged fails at once instead, so start-up reports it and retries.
+    if (!readonly) conn.pragma(`user_version = ${Math.trunc(conn.pragma('user_version', { simple: true }) as number)}`);
     return conn;
   } catch (err) {
     throw openError(file, err);
