@@ -28,7 +28,8 @@ describe.runIf(DIALECTS.includes('postgres'))('Postgres adapter', () => {
 
   it('maps a statement timeout to 503 with the setting to change', async () => {
     const db = openPostgres({ ...base, url, statementTimeoutMs: 100 });
-    const err = await db.read((q) => q.execute('select pg_sleep(2)')).catch((e: unknown) => e);
+    // The domain's handle has no raw `execute` (a Postgres-only method); the pool runs the raw statement.
+    const err = await db.read(() => db.pool.query('select pg_sleep(2)')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DatabaseUnavailableError);
     expect((err as Error).message).toMatch(/statement timeout \(DB_STATEMENT_TIMEOUT_MS\)/);
     await db.close();
