@@ -4,6 +4,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { DatabaseUnavailableError, ForeignKeyViolationError, NotNullViolationError, UniqueViolationError, UnstorableValueError } from '../../src/db/errors.js';
+import { locked } from '../../src/domain/locks.js';
 import { DIALECTS, openFresh } from '../support/dialects.js';
 
 describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
@@ -109,9 +110,8 @@ describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
     await Promise.all(
       Array.from({ length: 50 }, () =>
         db.transaction(async (tx) => {
-          const select = tx.select({ seq: t.projects.taskSeq }).from(t.projects).where(eq(t.projects.id, projectId));
           // Where the dialect has concurrent writers, the row lock is what serialises them; SQLite has one writer.
-          const [row] = db.capabilities.rowLocks ? await select.for('update') : await select;
+          const [row] = await locked(db, tx.select({ seq: t.projects.taskSeq }).from(t.projects).where(eq(t.projects.id, projectId)));
           await tx.update(t.projects).set({ taskSeq: row!.seq + 1 }).where(eq(t.projects.id, projectId));
         }),
       ),
@@ -159,18 +159,21 @@ describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
     expect((err as NotNullViolationError).info.columns).toEqual(['name']);
   });
 
-  it('a NUL character in text is stored whole or refused as a 400, never a raw driver error', async () => {
+  it('stores a NUL character in text where the dialect can, and refuses it as a 400 where it cannot', async () => {
     const t = db.tables;
     const name = 'before\u0000after';
     const result = await db.write((tx) => tx.insert(t.orgs).values({ slug: 'nul', name }).returning()).catch((e: unknown) => e);
-    if (result instanceof Error) {
-      // PostgreSQL text cannot hold U+0000.
+    const [read] = await db.read((q) => q.select().from(t.orgs).where(eq(t.orgs.slug, 'nul')));
+    if (dialect === 'sqlite') {
+      // SQLite text holds any code point.
+      expect(result).toEqual([expect.objectContaining({ name })]);
+      expect(read!.name).toBe(name);
+    } else {
+      // PostgreSQL text cannot hold U+0000: the driver's error becomes ours, never a 500.
       expect(result).toBeInstanceOf(UnstorableValueError);
       expect((result as UnstorableValueError).status).toBe(400);
-      expect(result.message).toMatch(/NUL/);
-    } else {
-      const [read] = await db.read((q) => q.select().from(t.orgs).where(eq(t.orgs.slug, 'nul')));
-      expect(read!.name).toBe(name);
+      expect((result as Error).message).toMatch(/NUL/);
+      expect(read).toBeUndefined();
     }
   });
 
@@ -227,10 +230,17 @@ describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
     expect(report).toEqual({ applied: [], alreadyApplied: 1 });
   });
 
-  it('reports health', async () => {
+  it('reports health with what the dialect can tell', async () => {
     const health = await db.health();
-    expect(health.ok).toBe(true);
-    expect(health.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(health).toMatchObject({ ok: true, latencyMs: expect.any(Number) });
+    expect(health.detail).toBeUndefined();
+    // SQLite names its file and queued writers; Postgres its pool, which /metrics reads.
+    if (dialect === 'sqlite') expect(health).toMatchObject({ file: expect.any(String), waitingWriters: 0 });
+    else expect(health).toMatchObject({ pool: { total: expect.any(Number), idle: expect.any(Number), waiting: 0 } });
+  });
+
+  it('verify() accepts a database fit to serve', async () => {
+    await expect(db.verify()).resolves.toBeUndefined();
   });
 });
 
@@ -250,5 +260,8 @@ describe.each(DIALECTS)('Database lifecycle on %s', (dialect) => {
     expect(finished).toBe(true);
     await expect(db.transaction(async () => undefined)).rejects.toBeInstanceOf(DatabaseUnavailableError);
     await expect(db.read(async () => undefined)).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    // verify() speaks our error classes, never the driver's, and health() says the database cannot answer.
+    await expect(db.verify()).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    expect(await db.health()).toMatchObject({ ok: false, detail: expect.any(String) });
   });
 });
