@@ -47,8 +47,9 @@ export interface Database {
   /** Write intent: a transaction on the primary. */
   write<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /**
-   * Checks the server is fit to serve: reachable, and (Postgres) a primary, not a server in recovery. Throws
-   * PrimaryRequiredError when it never will be, an UnavailableError when it may be later, on every dialect.
+   * Checks the server is fit to serve: reachable, and (Postgres) a primary, not a server in recovery. Throws, on every
+   * dialect, a DatabaseRefusedError (PrimaryRequiredError for a replica) when it never will be as configured, an
+   * UnavailableError when it may be later.
    */
   verify(): Promise<void>;
   /** Runs pending migrations, each in its own transaction. */

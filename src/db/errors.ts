@@ -66,7 +66,15 @@ export class DatabaseUnavailableError extends UnavailableError {
   }
 }
 
-/** DATABASE_URL names a server that can never take writes (a replica). Not retryable: fix the configuration. */
-export class PrimaryRequiredError extends Error {
+/**
+ * The database will not serve us as configured (credentials refused, no such database, ...). Not retryable: fix the
+ * configuration. The CLI prints the message and exits 2.
+ */
+export class DatabaseRefusedError extends Error {
+  override name = 'DatabaseRefusedError';
+}
+
+/** DATABASE_URL names a server that can never take writes (a replica). */
+export class PrimaryRequiredError extends DatabaseRefusedError {
   override name = 'PrimaryRequiredError';
 }

@@ -7,7 +7,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { AppError } from '../errors.js';
 import type { Capabilities, Queryable } from './database.js';
-import { DatabaseUnavailableError, PrimaryRequiredError } from './errors.js';
+import { DatabaseRefusedError, DatabaseUnavailableError } from './errors.js';
 import { Mutex } from './mutex.js';
 
 /** What a dialect supplies to the machine. `C` is its connection type. */
@@ -112,8 +112,9 @@ export class TransactionMachine<C> {
   }
 
   /**
-   * Database.verify's promise, kept for every dialect: `check` failing means the server is unfit, as our error
-   * classes say it. PrimaryRequiredError (never fit) passes through; anything else becomes an UnavailableError.
+   * Database.verify, as the contract promises it on every dialect: `check` failing becomes an UnavailableError when
+   * the database may serve later, a DatabaseRefusedError (PrimaryRequiredError among them) when it never will as
+   * configured. A failure the dialect cannot name is taken as the latter: retrying blindly would hide it.
    */
   async verify(check: () => Promise<void>): Promise<void> {
     this.guard();
@@ -121,8 +122,8 @@ export class TransactionMachine<C> {
       await check();
     } catch (err) {
       const mapped = this.#connector.mapError(err);
-      if (mapped instanceof AppError || mapped instanceof PrimaryRequiredError) throw mapped;
-      throw new DatabaseUnavailableError(`the database cannot serve: ${(err as Error).message}; retry shortly`, err);
+      if (mapped instanceof AppError || mapped instanceof DatabaseRefusedError) throw mapped;
+      throw new DatabaseRefusedError(`the database cannot serve: ${(err as Error).message}`, { cause: err });
     }
   }
 
