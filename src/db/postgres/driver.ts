@@ -7,7 +7,7 @@ import type { Capabilities, Database, DatabaseHealth, Queryable } from '../datab
 import { DatabaseUnavailableError, PrimaryRequiredError } from '../errors.js';
 import { runMigrations } from '../migrator.js';
 import type { Tables } from '../schema.js';
-import { TransactionMachine } from '../transactions.js';
+import { TransactionMachine, type Connector } from '../transactions.js';
 import { mapPostgresError } from './errors.js';
 import { postgresMigrationTarget, postgresMigrations } from './migrate.js';
 import { createPool, type PgClient, type PgPool, type PoolOptions } from './pool.js';
@@ -33,39 +33,44 @@ export async function assertPrimary(pool: PgPool, redactedUrl: string): Promise<
   }
 }
 
-export function openPostgres(options: PostgresOptions): Database & { readonly pool: PgPool } {
-  const pool = createPool(options, options.onPoolError ?? (() => undefined));
+/**
+ * The machine's view of a pg pool: one checked-out client per transaction, reads outside one on the pool. Exported
+ * so that a Database composed of several pools (the scaling router) can run its transactions on the same machine.
+ */
+export function postgresConnector(pool: PgPool, options: Pick<PoolOptions, 'max' | 'connectionTimeoutMs'>): Connector<PgClient> {
   // pg hands the same client objects out again and again; building drizzle (its dialect, session and relational
   // config) once per client instead of once per transaction keeps that cost off every write.
   const clientDbs = new WeakMap<PgClient, Queryable>();
-  const machine = new TransactionMachine<PgClient>(
-    {
-      async acquire() {
-        try {
-          return await pool.connect();
-        } catch (err) {
-          if (/timeout exceeded/i.test((err as Error).message)) {
-            throw new DatabaseUnavailableError(`all ${options.max} database connections stayed busy for ${options.connectionTimeoutMs} ms; retry shortly, or raise DB_POOL_MAX`, err);
-          }
-          throw err;
+  return {
+    async acquire() {
+      try {
+        return await pool.connect();
+      } catch (err) {
+        if (/timeout exceeded/i.test((err as Error).message)) {
+          throw new DatabaseUnavailableError(`all ${options.max} database connections stayed busy for ${options.connectionTimeoutMs} ms; retry shortly, or raise DB_POOL_MAX`, err);
         }
-      },
-      // A broken client is destroyed rather than handed to the next caller.
-      release: (client, broken) => client.release(broken ?? false),
-      control: async (client, statement) => void (await client.query(statement)),
-      handle(client) {
-        let db = clientDbs.get(client);
-        if (!db) clientDbs.set(client, (db = handle(client)));
-        return db;
-      },
-      reader: handle(pool),
-      begin: 'BEGIN',
-      mapError: mapPostgresError,
-      // pool.end() resolves once every checked-out client has been released and ended.
-      close: () => pool.end(),
+        throw err;
+      }
     },
-    postgresCapabilities,
-  );
+    // A broken client is destroyed rather than handed to the next caller.
+    release: (client, broken) => client.release(broken ?? false),
+    control: async (client, statement) => void (await client.query(statement)),
+    handle(client) {
+      let db = clientDbs.get(client);
+      if (!db) clientDbs.set(client, (db = handle(client)));
+      return db;
+    },
+    reader: handle(pool),
+    begin: 'BEGIN',
+    mapError: mapPostgresError,
+    // pool.end() resolves once every checked-out client has been released and ended.
+    close: () => pool.end(),
+  };
+}
+
+export function openPostgres(options: PostgresOptions): Database & { readonly pool: PgPool } {
+  const pool = createPool(options, options.onPoolError ?? (() => undefined));
+  const machine = new TransactionMachine(postgresConnector(pool, options), postgresCapabilities);
 
   return {
     dialect: 'postgres',

@@ -24,18 +24,30 @@ interface IndexStart {
   on(...columns: Columns): unknown;
 }
 
-/** What a dialect supplies to declare its tables. */
-export interface SchemaKit<T extends KitTypes, F extends TableType> {
+/**
+ * drizzle's builders of one dialect: its table function (pgTable, sqliteTable), its constraint builders (the same
+ * names on every dialect) and its column kit. Their parameters are typed with the dialect's own column types, which
+ * these declarations see only as `unknown`, hence the `never`s; the dialect's TableType states what a table is.
+ */
+export interface SchemaKit<T extends KitTypes> {
   readonly columns: ColumnKit<T>;
-  table<N extends string, C extends object>(name: N, columns: C, constraints: (t: ColumnsOf<C>) => unknown[]): TableOf<F, N, C> & ColumnsOf<C>;
+  table(name: string, columns: never, constraints: (t: Record<string, unknown>) => never[]): unknown;
   index(name: string): IndexStart;
   uniqueIndex(name: string): IndexStart;
-  primaryKey(config: { name: string; columns: Columns }): unknown;
-  foreignKey(config: { name: string; columns: Columns; foreignColumns: Columns }): { onDelete(action: 'cascade' | 'set null'): unknown };
+  primaryKey(config: never): unknown;
+  foreignKey(config: never): { onDelete(action: 'cascade' | 'set null'): unknown };
 }
 
-export function defineTables<T extends KitTypes, F extends TableType>(s: SchemaKit<T, F>) {
-  const k = s.columns;
+export function defineTables<T extends KitTypes, F extends TableType>(kit: SchemaKit<T>) {
+  const k = kit.columns;
+  const s = {
+    table: <N extends string, C extends object>(name: N, columns: C, constraints: (t: ColumnsOf<C>) => unknown[]) =>
+      kit.table(name, columns as never, constraints as unknown as (t: Record<string, unknown>) => never[]) as TableOf<F, N, C> & ColumnsOf<C>,
+    index: kit.index.bind(kit),
+    uniqueIndex: kit.uniqueIndex.bind(kit),
+    primaryKey: (config: { name: string; columns: Columns }) => kit.primaryKey(config as never),
+    foreignKey: (config: { name: string; columns: Columns; foreignColumns: Columns }) => kit.foreignKey(config as never),
+  };
   const orgs = s.table('orgs', orgColumns(k), (t) => [s.uniqueIndex('orgs_slug_key').on(t.slug)]);
   const members = s.table('members', memberColumns(k), (t) => [
     s.uniqueIndex('members_org_email_key').on(t.orgId, t.email),
