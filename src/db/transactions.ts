@@ -39,8 +39,11 @@ interface Scope<C> {
   readonly conn: C;
   readonly handle: Queryable;
   readonly depth: number;
-  /** Set when a savepoint could not be rolled back: the transaction must not commit what it would have undone. */
-  failed: Error | undefined;
+  /** Shared by every level of one transaction. */
+  readonly outcome: {
+    /** Set when a savepoint could not be rolled back: the transaction must not commit what it would have undone. */
+    failed: Error | undefined;
+  };
 }
 
 const CLOSING = 'the database is closing; retry on another instance';
@@ -73,11 +76,11 @@ export class TransactionMachine<C> {
     if (outer) return this.#savepoint(outer, fn);
     this.guard();
     return this.#hold(async (conn, spoil) => {
-      await this.#control(conn, this.#connector.begin);
-      const scope: Scope<C> = { conn, handle: this.#connector.handle(conn), depth: 0, failed: undefined };
+      const scope: Scope<C> = { conn, handle: this.#connector.handle(conn), depth: 0, outcome: { failed: undefined } };
       try {
+        await this.#connector.control(conn, this.#connector.begin);
         const result = await this.#scope.run(scope, () => fn(scope.handle));
-        if (scope.failed) throw scope.failed;
+        if (scope.outcome.failed) throw scope.outcome.failed;
         await this.#control(conn, 'COMMIT');
         return result;
       } catch (err) {
@@ -147,7 +150,7 @@ export class TransactionMachine<C> {
         await this.#connector.control(outer.conn, `ROLLBACK TO SAVEPOINT ${name}`);
         await this.#connector.control(outer.conn, `RELEASE SAVEPOINT ${name}`);
       } catch (undoErr) {
-        outer.failed ??= this.#connector.mapError(undoErr) as Error;
+        outer.outcome.failed ??= this.#connector.mapError(undoErr) as Error;
       }
       throw this.#connector.mapError(err);
     }

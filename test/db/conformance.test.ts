@@ -1,8 +1,8 @@
 // One suite, every dialect: the Database contract must behave the same on SQLite and on a real PostgreSQL.
 import { randomUUID } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/database.js';
+import type { Database, Queryable } from '../../src/db/database.js';
 import { DatabaseUnavailableError, ForeignKeyViolationError, NotNullViolationError, UniqueViolationError, UnstorableValueError } from '../../src/db/errors.js';
 import { locked } from '../../src/domain/locks.js';
 import { DIALECTS, openFresh } from '../support/dialects.js';
@@ -84,6 +84,32 @@ describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
     expect(slugs).toContain('outer-kept');
     expect(slugs).toContain('inner-kept');
     expect(slugs).not.toContain('inner-undone');
+  });
+
+  it('never commits a transaction whose inner savepoint could not be rolled back', async () => {
+    const t = db.tables;
+    // Releases the savepoint behind the machine's back, so that its ROLLBACK TO fails: the raw statement goes through
+    // the driver's own method, which the domain's handle rightly lacks.
+    const releaseBehindItsBack = (tx: Queryable) => {
+      const raw = tx as unknown as { run?(q: SQL): unknown; execute?(q: SQL): Promise<unknown> };
+      return dialect === 'sqlite' ? raw.run!(sql.raw('RELEASE SAVEPOINT sp_1')) : raw.execute!(sql.raw('RELEASE SAVEPOINT sp_1'));
+    };
+    const outcome = db
+      .transaction(async (tx) => {
+        await tx.insert(t.orgs).values(newOrg('undo-outer'));
+        await db
+          .transaction(async (inner) => {
+            await inner.insert(t.orgs).values(newOrg('undo-inner'));
+            await releaseBehindItsBack(inner);
+            throw new Error('inner failed');
+          })
+          .catch(() => undefined);
+      })
+      .catch((e: unknown) => e);
+    expect(await outcome).toBeInstanceOf(Error);
+    const slugs = (await db.read((q) => q.select({ slug: t.orgs.slug }).from(t.orgs))).map((r) => r.slug);
+    expect(slugs).not.toContain('undo-inner');
+    expect(slugs).not.toContain('undo-outer');
   });
 
   it('reads its own uncommitted writes inside a transaction, and others do not see them until commit', async () => {
