@@ -27,3 +27,11 @@ it('imports a driver or a dialect\'s builders (drizzle-orm/pg-core, /sqlite-core
   expect(seen).toBeGreaterThan(10);
   expect(offenders).toEqual([]);
 });
+
+it('takes row locks (a builder method only PostgreSQL has) only through src/domain/locks.ts, which asks the capability', async () => {
+  const callers: string[] = [];
+  for await (const file of files(SRC)) {
+    if (/(?<!Symbol)\.for\(/.test(await readFile(file, 'utf8'))) callers.push(path.relative(SRC, file));
+  }
+  expect(callers).toEqual(['domain/locks.ts']);
+});
