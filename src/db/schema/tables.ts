@@ -38,8 +38,10 @@ export interface SchemaKit<T extends KitTypes> {
   foreignKey(config: never): { onDelete(action: 'cascade' | 'set null'): unknown };
 }
 
+/** The tables of the program, built with one dialect's kit; F says what that dialect's table type is. */
 export function defineTables<T extends KitTypes, F extends TableType>(kit: SchemaKit<T>) {
   const k = kit.columns;
+  // The kit typed as the declarations below use it: the casts to the dialect's types happen here, once.
   const s = {
     table: <N extends string, C extends object>(name: N, columns: C, constraints: (t: ColumnsOf<C>) => unknown[]) =>
       kit.table(name, columns as never, constraints as unknown as (t: Record<string, unknown>) => never[]) as TableOf<F, N, C> & ColumnsOf<C>,
