@@ -1,6 +1,7 @@
 // The domain's query handle offers only what both dialects share. Checked by `tsc --noEmit` (part of `npm test`): each
 // `@ts-expect-error` below fails the type check if the call it marks starts to compile, which is what happens when
 // the handle is widened back to drizzle's Postgres database (whose extra methods SQLite's handle does not have).
+// Code that runs only on Postgres asks for that handle by name: postgresHandle(q) (src/db/postgres/handle.ts).
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../../src/db/database.js';
 

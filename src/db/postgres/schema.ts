@@ -1,5 +1,6 @@
 // The PostgreSQL physical schema: the tables of src/db/schema/tables.ts, built with this dialect's column kit.
-import { foreignKey, index, pgTable, primaryKey, uniqueIndex, type PgColumnBuilderBase, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
+import { foreignKey, index, pgTable, primaryKey, uniqueIndex, type PgColumnBuilderBase, type PgDatabase } from 'drizzle-orm/pg-core';
 import { defineTables, type TableType } from '../schema/tables.js';
 import { postgresKit, type PostgresKitTypes } from './column-kit.js';
 
@@ -13,5 +14,5 @@ export const tables = defineTables<PostgresKitTypes, PostgresTable>({ columns: p
 // drizzle-kit finds tables among the module's exports.
 export const { orgs, members, tokens, projects, tasks, taskLabels, comments } = tables;
 
-/** drizzle's database over these tables, whatever the driver (a pool or one client). */
-export type PostgresDatabase = PgDatabase<PgQueryResultHKT, typeof tables>;
+/** drizzle's database over these tables through node-postgres (on a pool or on one client). */
+export type PostgresDatabase = PgDatabase<NodePgQueryResultHKT, typeof tables>;
