@@ -2,7 +2,7 @@
 import { parseCli } from './cli/args.js';
 import { helpText } from './cli/help.js';
 import { loadConfig } from './config/config.js';
-import { DatabaseMisconfiguredError, PrimaryRequiredError } from './db/errors.js';
+import { DatabaseMisconfiguredError, DatabaseRefusedError } from './db/errors.js';
 import { ConfigError } from './errors.js';
 import { loadFeatures } from './features.js';
 import { registerApi } from './server/api.js';
@@ -75,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof PrimaryRequiredError || err instanceof DatabaseMisconfiguredError) {
+    if (err instanceof ConfigError || err instanceof DatabaseRefusedError || err instanceof DatabaseMisconfiguredError) {
       process.stderr.write(`flagship: ${err.message}\n`);
       process.exit(2);
     }
