@@ -1,5 +1,5 @@
 // Entry point of every bundle: `server.mjs [serve|migrate] [options]`, `--help`, `--version`.
-import { parseCli } from './cli/args.js';
+import { COMMANDS, MODULE_COMMANDS, parseCli } from './cli/args.js';
 import { helpText } from './cli/help.js';
 import { loadConfig } from './config/config.js';
 import { PrimaryRequiredError } from './db/errors.js';
@@ -11,7 +11,8 @@ import { describeBuild } from './server/health-routes.js';
 import { bringUpDatabase, bringUpWithRetry, createShutdown, describeTarget } from './server/lifecycle.js';
 import { createLogger } from './server/logger.js';
 import { Runtime } from './server/runtime.js';
-import { variant } from './variant.js';
+import { buildHint, variant } from './variant.js';
+import type { Feature } from './features/feature.js';
 
 function printVersion(features: ReturnType<typeof describeBuild>['features']): void {
   const lines = [`flagship ${variant.version}`, `variant: ${variant.name}`, `dialects: ${variant.dialects.join(', ')}`, `scaling: ${variant.scaling ? 'on' : 'off'}`, `enterprise: ${variant.enterprise ? 'on' : 'off'}`];
@@ -22,7 +23,7 @@ function printVersion(features: ReturnType<typeof describeBuild>['features']): v
 async function main(argv: string[]): Promise<number> {
   const args = parseCli(argv);
   if (args.command === 'help') {
-    process.stdout.write(helpText());
+    process.stdout.write(helpText(await loadFeatures({ config: undefined, logger: createLogger('silent') })));
     return 0;
   }
   if (args.command === 'version') {
@@ -36,10 +37,11 @@ async function main(argv: string[]): Promise<number> {
   const features = await loadFeatures({ config, logger });
 
   if (args.command === 'migrate') {
-    const db = await bringUpDatabase(config, [], logger, true);
+    const db = await bringUpDatabase(config, features, logger, true);
     await db.close();
     return 0;
   }
+  if (!(COMMANDS as readonly string[]).includes(args.command)) return runFeatureCommand(args.command, args.rest, features, config, logger);
 
   const runtime = new Runtime(config, features);
   const app = await buildApp({ runtime, logger, routes: registerApi });
@@ -66,6 +68,26 @@ async function main(argv: string[]): Promise<number> {
     await db?.close();
   }
   return exitCode;
+}
+
+/** A command a feature adds (`audit verify`); one this build lacks is refused with how to get a build that has it. */
+async function runFeatureCommand(name: string, rest: string[], features: readonly Feature[], config: ReturnType<typeof loadConfig>, logger: ReturnType<typeof createLogger>): Promise<number> {
+  const command = features.flatMap((f) => f.commands ?? []).find((c) => c.name === name);
+  if (!command) {
+    const known = [...COMMANDS, ...features.flatMap((f) => f.commands ?? []).map((c) => c.name)].join(', ');
+    const module = MODULE_COMMANDS[name];
+    throw new ConfigError(module
+      ? `the "${variant.name}" build does not carry the ${module} module, which the \`${name}\` command belongs to; ${buildHint(module)}`
+      : `unknown command "${name}"; commands are ${known} (see --help)`);
+  }
+  return command.run({
+    config,
+    logger,
+    args: rest,
+    // Migrated like `serve` does (MIGRATE_ON_START decides), so a command never meets a schema older than itself.
+    openDatabase: () => bringUpDatabase(config, features, logger, config.migrateOnStart),
+    stdout: (text) => process.stdout.write(text),
+  });
 }
 
 main(process.argv.slice(2)).then(

@@ -8,6 +8,7 @@ import type { Principal } from './authorizer.js';
 export interface RequestMeta {
   readonly id: string;
   readonly ip: string;
+  readonly userAgent?: string | undefined;
 }
 
 export interface Change {
@@ -39,6 +40,13 @@ export interface DomainContext {
   readonly db: Database;
   readonly changes: ChangeRecorder;
   readonly request?: RequestMeta | undefined;
+  /** Which roles a member may be given; absent means the built-in roles below owner. */
+  readonly roles?: RoleCatalog | undefined;
+}
+
+/** Whether a role name may be given to a member (the enterprise module adds the organization's custom roles). */
+export interface RoleCatalog {
+  assignable(tx: Queryable, orgId: string, role: string): Promise<boolean>;
 }
 
 /** Reports `change`, made by `actor`, within `tx`. */

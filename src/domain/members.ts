@@ -3,8 +3,9 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
 import type { Member } from '../db/schema.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Principal } from './authorizer.js';
+import type { Queryable } from '../db/database.js';
 import { recordChange, type DomainContext } from './changes.js';
 import { conflictAs } from './conflicts.js';
 import { iso } from './instants.js';
@@ -12,9 +13,20 @@ import { locked } from './locks.js';
 import { byInstant, keyset, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
 import { issueToken, type IssuedToken } from './tokens.js';
 
-/** Roles that can be given through the API. There is one owner, made at signup; ownership is not transferable yet. */
+/** Built-in roles that can be given through the API. There is one owner, made at signup; ownership is not transferable yet. */
 export const ASSIGNABLE_ROLES = ['admin', 'member', 'viewer'] as const;
-export type AssignableRole = (typeof ASSIGNABLE_ROLES)[number];
+/** A built-in role below owner, or a role the build's RoleCatalog knows (enterprise: the organization's custom roles). */
+export type AssignableRole = string;
+
+/** Refuses a role the member cannot be given, inside the writing transaction so a role deleted meanwhile is seen. */
+async function checkAssignable(ctx: DomainContext, tx: Queryable, orgId: string, role: string): Promise<void> {
+  const ok = ctx.roles ? await ctx.roles.assignable(tx, orgId, role) : (ASSIGNABLE_ROLES as readonly string[]).includes(role);
+  if (!ok) {
+    throw new ValidationError(`body.role: there is no role "${role}" to give in this organization; use one of ${ASSIGNABLE_ROLES.join(', ')}${ctx.roles ? ' or a custom role from GET /v1/roles' : ''}`, {
+      details: [{ field: 'body.role', message: 'is not a role of this organization' }],
+    });
+  }
+}
 
 export interface MemberView {
   id: string;
@@ -50,6 +62,7 @@ export async function addMember(ctx: DomainContext, principal: Principal, input:
   return conflictAs(
     () =>
       db.write(async (tx) => {
+        await checkAssignable(ctx, tx, principal.orgId, input.role);
         const [existing] = await locked(db, tx.select().from(m).where(and(eq(m.orgId, principal.orgId), eq(m.email, email))));
         if (existing?.active) throw new ConflictError(taken, { details: [{ field: 'body.email', message: 'is already a member' }] });
         if (existing) {
@@ -103,6 +116,7 @@ export async function changeRole(ctx: DomainContext, principal: Principal, id: s
     const [target] = await locked(db, tx.select().from(m).where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true))));
     if (!target) throw notFound(id);
     protectOwner(target, 'given another role');
+    await checkAssignable(ctx, tx, principal.orgId, role);
     const [row] = await tx.update(m).set({ role }).where(eq(m.id, id)).returning();
     const after = memberView(row!);
     await recordChange(ctx, tx, principal, { action: 'member.role', orgId: principal.orgId, resource: { type: 'member', id }, before: memberView(target), after });

@@ -6,6 +6,7 @@ import { clientErrorHandler, errorHandler, notFoundHandler } from './error-handl
 import { registerHealthRoutes } from './health-routes.js';
 import { createMetrics, registerMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
+import { routeHost } from './route-host.js';
 import type { Runtime } from './runtime.js';
 import { validatorCompiler } from './validation.js';
 
@@ -44,8 +45,9 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
   registerMetrics(app, createMetrics(runtime));
   await registerHealthRoutes(app, runtime);
   if (routes) await routes(app, runtime);
+  const host = routeHost(runtime);
   for (const feature of runtime.features) {
-    if (feature.registerRoutes) await feature.registerRoutes(app, () => runtime.db());
+    if (feature.registerRoutes) await feature.registerRoutes(app, () => runtime.db(), host);
   }
   return app;
 }

@@ -1,6 +1,7 @@
 // The PostgreSQL adapter: a pg pool, transactions on one checked-out client (savepoints when nested), driver errors
 // mapped to ours at this boundary. The scaling router wraps this same contract around several pools.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { sql } from 'drizzle-orm';
 import { drizzle, type NodePgClient } from 'drizzle-orm/node-postgres';
 import { redactUrl } from '../../config/database-url.js';
 import type { Capabilities, Database, DatabaseHealth, Queryable } from '../database.js';
@@ -8,6 +9,7 @@ import { DatabaseUnavailableError, PrimaryRequiredError } from '../errors.js';
 import { runMigrations } from '../migrator.js';
 import type { Tables } from '../schema.js';
 import { mapPostgresError } from './errors.js';
+import { listen } from './listener.js';
 import { postgresMigrationTarget, postgresMigrations } from './migrate.js';
 import { createPool, type PgClient, type PgPool, type PoolOptions } from './pool.js';
 import { tables } from './schema.js';
@@ -126,12 +128,22 @@ export function openPostgres(options: PostgresOptions): Database & { readonly po
         throw mapPostgresError(err);
       }
     },
-    async migrate() {
+    async migrate(extra = []) {
       try {
-        return await runMigrations(await postgresMigrations(), postgresMigrationTarget(pool), options.onMigration);
+        return await runMigrations([...(await postgresMigrations()), ...extra], postgresMigrationTarget(pool), options.onMigration);
       } catch (err) {
         throw mapPostgresError(err);
       }
+    },
+    async lock(tx, key) {
+      // hashtextextended maps any key to the 64-bit space of advisory locks; a collision only makes two keys queue.
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
+    },
+    async notify(tx, channel, payload) {
+      await tx.execute(sql`SELECT pg_notify(${channel}, ${payload})`);
+    },
+    listen(channel, handlers) {
+      return listen({ url: options.url, applicationName: options.applicationName, connectionTimeoutMs: options.connectionTimeoutMs }, channel, handlers);
     },
     async health(): Promise<DatabaseHealth> {
       const started = performance.now();

@@ -125,8 +125,15 @@ export function openSqlite(options: SqliteOptions): Database {
     async verify() {
       (reader ?? writer).prepare('SELECT 1').get();
     },
-    async migrate() {
-      return mutex.run(async () => runMigrations(await sqliteMigrations(), sqliteMigrationTarget(writer), options.onMigration));
+    async migrate(extra = []) {
+      return mutex.run(async () => runMigrations([...(await sqliteMigrations()), ...extra], sqliteMigrationTarget(writer), options.onMigration));
+    },
+    // One writer runs write transactions one at a time (BEGIN IMMEDIATE takes the file's write lock, across
+    // processes too), so a transaction already holds every lock there is.
+    async lock() {},
+    async notify() {},
+    async listen() {
+      throw new Error('SQLite has no LISTEN/NOTIFY (capabilities.listenNotify is false); poll a version row instead');
     },
     async health(): Promise<DatabaseHealth> {
       const started = performance.now();
