@@ -33,7 +33,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig(process.env, args.options);
-  const logger = createLogger(config.logLevel);
+  const core = (COMMANDS as readonly string[]).includes(args.command);
+  // A feature command's stdout is its output; its logs go to stderr.
+  const logger = createLogger(config.logLevel, core ? 1 : 2);
   const features = await loadFeatures({ config, logger });
 
   if (args.command === 'migrate') {
@@ -41,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
     await db.close();
     return 0;
   }
-  if (!(COMMANDS as readonly string[]).includes(args.command)) return runFeatureCommand(args.command, args.rest, features, config, logger);
+  if (!core) return runFeatureCommand(args.command, args.rest, features, config, logger);
 
   const runtime = new Runtime(config, features);
   const app = await buildApp({ runtime, logger, routes: registerApi });

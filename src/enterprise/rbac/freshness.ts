@@ -1,0 +1,43 @@
+// When may a cached decision be used? Two answers, picked by what the database can do:
+// - LISTEN/NOTIFY (Postgres, ./postgres/listen-freshness.ts): a listener on a direct connection drops an
+//   organization's entries when any instance commits a change to its roles or grants; while the listener is down
+//   nothing is served from cache.
+// - A version row (SQLite, or any database without notifications): each request reads the organization's version,
+//   one indexed row, and the entries are dropped when it moved.
+import { readVersion, type RbacStore } from './store.js';
+
+export interface Freshness {
+  /**
+   * Resolves with a token for the organization's cache generation, or undefined when the cache must not be used.
+   * Entries are stored only under the token they were computed with.
+   */
+  current(orgId: string): Promise<string | undefined>;
+  /** This instance just committed a change for the organization: drop its entries now, not when a message arrives. */
+  invalidate(orgId: string): void;
+  close(): Promise<void>;
+}
+
+/** Per organization: a counter bumped on each invalidation, so a decision computed across one is never stored. */
+export class Generations {
+  readonly #byOrg = new Map<string, number>();
+  #epoch = 0;
+  of(orgId: string): string {
+    return `${this.#epoch}.${this.#byOrg.get(orgId) ?? 0}`;
+  }
+  bump(orgId: string): void {
+    this.#byOrg.set(orgId, (this.#byOrg.get(orgId) ?? 0) + 1);
+  }
+  bumpAll(): void {
+    this.#epoch += 1;
+    this.#byOrg.clear();
+  }
+}
+
+export function versionRowFreshness(store: RbacStore): Freshness {
+  return {
+    current: async (orgId) => String(await store.db.read((q) => readVersion(q, store, orgId))),
+    // The version row moved in the committing transaction already.
+    invalidate: () => undefined,
+    close: async () => undefined,
+  };
+}
