@@ -20,7 +20,7 @@ import { enterpriseSchema, type EnterpriseSchema } from './tables.js';
 async function freshnessFor(store: RbacStore, logger: Logger): Promise<Freshness> {
   if (__DIALECT_POSTGRES__ && store.db.capabilities.listenNotify) {
     const { listenFreshness } = await import('./rbac/postgres/listen-freshness.js');
-    return listenFreshness(store.db, logger);
+    return listenFreshness(store, logger);
   }
   return versionRowFreshness(store);
 }

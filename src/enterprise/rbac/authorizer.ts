@@ -54,7 +54,7 @@ export class RbacAuthorizer implements Authorizer {
 
   /** Called after this instance committed a change to the organization's roles or grants. */
   async changed(orgId: string): Promise<void> {
-    (await this.freshness).invalidate(orgId);
+    await (await this.freshness).invalidate(orgId);
   }
 
   async close(): Promise<void> {

@@ -12,8 +12,11 @@ export interface Freshness {
    * Entries are stored only under the token they were computed with.
    */
   current(orgId: string): Promise<string | undefined>;
-  /** This instance just committed a change for the organization: drop its entries now, not when a message arrives. */
-  invalidate(orgId: string): void;
+  /**
+   * This instance just committed a change for the organization: drop its entries now, and resolve once the change
+   * is known to have reached the listeners, so the answer a client gets means every instance knows.
+   */
+  invalidate(orgId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -37,7 +40,7 @@ export function versionRowFreshness(store: RbacStore): Freshness {
   return {
     current: async (orgId) => String(await store.db.read((q) => readVersion(q, store, orgId))),
     // The version row moved in the committing transaction already.
-    invalidate: () => undefined,
+    invalidate: async () => undefined,
     close: async () => undefined,
   };
 }

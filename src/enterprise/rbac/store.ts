@@ -41,8 +41,22 @@ export async function readVersion(q: Queryable, store: RbacStore, orgId: string)
 /** Marks the organization's roles or grants as changed, inside the changing transaction. */
 export async function stamp(tx: Queryable, store: RbacStore, orgId: string): Promise<void> {
   const v = store.tables.rbacVersions;
-  await tx.insert(v).values({ orgId, version: 1 }).onConflictDoUpdate({ target: v.orgId, set: { version: sql`${v.version} + 1` } });
-  await store.db.notify(tx, RBAC_CHANNEL, orgId);
+  const [row] = await tx
+    .insert(v)
+    .values({ orgId, version: 1 })
+    .onConflictDoUpdate({ target: v.orgId, set: { version: sql`${v.version} + 1` } })
+    .returning({ version: v.version });
+  await store.db.notify(tx, RBAC_CHANNEL, notice(orgId, row!.version));
+}
+
+/** The payload of a change notice: the organization and the version its change committed. */
+export function notice(orgId: string, version: number): string {
+  return `${orgId} ${version}`;
+}
+
+export function readNotice(payload: string): { orgId: string; version: number } {
+  const [orgId = '', version] = payload.split(' ');
+  return { orgId, version: Number(version) || 0 };
 }
 
 /**
