@@ -110,12 +110,13 @@ describe.each(ENTERPRISE_TARGETS)('audit trail on $name', (target) => {
   it('200 concurrent mutations over two processes leave one unbroken chain per organization', async () => {
     const second = await deployment.another();
     const orgs = await Promise.all([newOrg(api, 'race-a'), newOrg(api, 'race-b')]);
-    const projects = await Promise.all(orgs.map(async ({ owner }) => (await owner.post('/v1/projects', { name: 'R', key: 'RACE' })).body.id as string));
+    // Ten projects each: creates in one project queue on its row, so the chain's own lock is what keeps them apart.
+    const projects = await Promise.all(orgs.map(async ({ owner }) => Promise.all(Array.from({ length: 10 }, async (_, k) => (await owner.post('/v1/projects', { name: 'R', key: `RACE${String.fromCharCode(65 + k)}` })).body.id as string))));
     const counts = await Promise.all(orgs.map(async ({ owner }) => (await exported(owner)).length));
     const calls = Array.from({ length: 200 }, (_, i) => {
       const o = i % 2;
       const client = new Client(i % 4 < 2 ? deployment.server.url : second.url, orgs[o]!.owner.token);
-      return client.post(`/v1/projects/${projects[o]}/tasks`, { title: `race ${i}` });
+      return client.post(`/v1/projects/${projects[o]![Math.floor(i / 2) % 10]}/tasks`, { title: `race ${i}` });
     });
     const statuses = (await Promise.all(calls)).map((r) => r.status);
     expect(statuses.filter((s) => s !== 201)).toEqual([]);
