@@ -70,7 +70,7 @@ describe('the audit command and --help', () => {
     const cwd = await mkdtemp(path.join(tmpdir(), 'flagship-noaudit-'));
     const { code, stderr } = await runBundle(bundles().dev!, ['audit', 'verify'], { cwd });
     expect(code).toBe(2);
-    expect(stderr).toMatch(/the "dev" build does not carry the enterprise module, which the `audit` command belongs to; build a variant that carries it: `node build\.mjs prod`/);
+    expect(stderr).toMatch(/the "dev" build does not carry the enterprise module, which the `audit` command belongs to; build a variant that carries it: `node build\.mjs dev-enterprise`/);
     const wrong = await runBundle(bundles()['dev-enterprise']!, ['audit', 'rewrite'], { cwd });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('`audit` takes one of: verify, checkpoint');

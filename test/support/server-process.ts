@@ -74,7 +74,8 @@ export async function startServer(bundle: string, options: StartOptions = {}): P
 export async function runBundle(bundle: string, args: string[], options: StartOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const proc = spawn(process.execPath, [bundle, ...args], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH ?? '', ...options.env },
+    // PORT 0: a command that ends up serving never collides with whatever holds 3000 on a shared machine.
+    env: { PATH: process.env.PATH ?? '', PORT: '0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -30,6 +30,7 @@ export async function listen(options: ListenerOptions, channel: string, handlers
       void c.end().catch(() => undefined); // already broken; ending only frees the socket
       if (closed) return;
       handlers.disconnected(err);
+      // A failed attempt reports itself through `fail`, which schedules the next one.
       retry = setTimeout(() => void connect().catch(fail), options.retryMs ?? 1000);
       retry.unref();
     };

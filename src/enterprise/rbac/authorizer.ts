@@ -11,23 +11,31 @@ import { loadEffective, type RbacStore } from './store.js';
 
 export class RbacAuthorizer implements Authorizer {
   readonly #cache = new DecisionCache();
+  /** The resolved freshness, once it is: the cache-hit path then needs no await at all. */
+  #ready: Freshness | undefined;
 
   constructor(
     readonly store: RbacStore,
     private readonly freshness: Promise<Freshness>,
   ) {
-    // Awaited by every decision, which then fails with its error; this only keeps an early failure from being
-    // reported as unhandled before the first request.
-    freshness.catch(() => undefined);
+    // Not awaited here (the constructor is synchronous): a decision that finds it unresolved awaits it, and fails
+    // with its error; the catch only keeps an early failure from being reported as unhandled before then.
+    void freshness.then((f) => (this.#ready = f)).catch(() => undefined);
   }
 
   async authorize(principal: Principal, permission: Permission, scope?: { projectId?: string }): Promise<void> {
-    const effective = await this.effective(principal);
+    const effective = this.#hit(principal) ?? (await this.effective(principal));
     if (allows(effective, permission, scope?.projectId)) return;
     throw new ForbiddenError(
       permission,
       `this action needs the \`${permission}\` permission${scope?.projectId ? ` on project ${scope.projectId}` : ''}, which none of your roles or grants gives; ask an admin of the organization`,
     );
+  }
+
+  /** A cached decision that is known fresh without asking the database (LISTEN/NOTIFY), if there is one. */
+  #hit(principal: Principal): Effective | undefined {
+    const generation = this.#ready?.peek?.(principal.orgId);
+    return generation === undefined ? undefined : this.#cache.get(principal.orgId, generation, principal.memberId, principal.role);
   }
 
   /** What the principal may do, from cache when the cache is known fresh. */

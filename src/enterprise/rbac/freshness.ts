@@ -12,6 +12,8 @@ export interface Freshness {
    * Entries are stored only under the token they were computed with.
    */
   current(orgId: string): Promise<string | undefined>;
+  /** The same answer without waiting, when it needs no database (a listener); undefined otherwise. */
+  peek?(orgId: string): string | undefined;
   /**
    * This instance just committed a change for the organization: drop its entries now, and resolve once the change
    * is known to have reached the listeners, so the answer a client gets means every instance knows.

@@ -38,6 +38,7 @@ export async function listenFreshness(store: RbacStore, logger: Logger): Promise
   });
   return {
     current: async (orgId) => (live ? generations.of(orgId) : undefined),
+    peek: (orgId) => (live ? generations.of(orgId) : undefined),
     async invalidate(orgId) {
       generations.bump(orgId);
       if (!live) return;
