@@ -5,6 +5,7 @@
 import type { Database } from '../db/database.js';
 import type { Feature, FeatureFactory } from '../features/feature.js';
 import type { Logger } from '../server/logger.js';
+import type { AuditStore } from './audit/chain.js';
 import { auditCommand } from './audit/commands.js';
 import { loadAuditKey } from './audit/checkpoint.js';
 import { auditRecorder } from './audit/recorder.js';
@@ -38,7 +39,10 @@ export const createEnterprise: FeatureFactory = async (ctx): Promise<Feature> =>
   let authorizer: RbacAuthorizer | undefined;
   let recorder: ReturnType<typeof auditRecorder> | undefined;
   const rbacStore = (db: Database, permissions: RbacStore['permissions']): RbacStore => ({ db, tables: tables(), permissions });
-  const audit = (db: Database) => (recorder ??= auditRecorder({ db, tables: tables() }));
+  let writeRecord: AuditStore['writeRecord'];
+  if (__DIALECT_POSTGRES__ && config?.database.dialect === 'postgres') ({ writeRecord } = await import('./audit/postgres/write-record.js'));
+  const auditStore = (db: Database): AuditStore => ({ db, tables: tables(), writeRecord });
+  const audit = (db: Database) => (recorder ??= auditRecorder(auditStore(db)));
 
   return {
     name: 'enterprise',
@@ -61,7 +65,7 @@ export const createEnterprise: FeatureFactory = async (ctx): Promise<Feature> =>
       // Roles and grants changed on this instance are enforced here at once, before any notification arrives.
       const changed = async (orgId: string) => authorizer?.changed(orgId);
       await rbacRoutes(app, host, store, changed);
-      await auditRoutes(app, host, () => ({ db: db(), tables: tables() }), key);
+      await auditRoutes(app, host, () => auditStore(db()), key);
     },
     async health() {
       return { rbacCache: authorizer ? (authorizer.store.db.capabilities.listenNotify ? 'listen-notify' : 'version-row') : 'not started', checkpoints: key?.privateKey ? 'signing' : key ? 'verify-only' : 'no key' };

@@ -11,9 +11,9 @@ export interface Freshness {
    * Resolves with a token for the organization's cache generation, or undefined when the cache must not be used.
    * Entries are stored only under the token they were computed with.
    */
-  current(orgId: string): Promise<string | undefined>;
+  current(orgId: string): Promise<number | undefined>;
   /** The same answer without waiting, when it needs no database (a listener); undefined otherwise. */
-  peek?(orgId: string): string | undefined;
+  peek?(orgId: string): number | undefined;
   /**
    * This instance just committed a change for the organization: drop its entries now, and resolve once the change
    * is known to have reached the listeners, so the answer a client gets means every instance knows.
@@ -25,22 +25,25 @@ export interface Freshness {
 /** Per organization: a counter bumped on each invalidation, so a decision computed across one is never stored. */
 export class Generations {
   readonly #byOrg = new Map<string, number>();
-  #epoch = 0;
-  of(orgId: string): string {
-    return `${this.#epoch}.${this.#byOrg.get(orgId) ?? 0}`;
+  /** Where every organization's counter starts: moved past all of them by bumpAll, so no old number comes back. */
+  #floor = 0;
+  of(orgId: string): number {
+    return this.#byOrg.get(orgId) ?? this.#floor;
   }
   bump(orgId: string): void {
-    this.#byOrg.set(orgId, (this.#byOrg.get(orgId) ?? 0) + 1);
+    this.#byOrg.set(orgId, this.of(orgId) + 1);
   }
   bumpAll(): void {
-    this.#epoch += 1;
+    let top = this.#floor;
+    for (const n of this.#byOrg.values()) if (n > top) top = n;
+    this.#floor = top + 1;
     this.#byOrg.clear();
   }
 }
 
 export function versionRowFreshness(store: RbacStore): Freshness {
   return {
-    current: async (orgId) => String(await store.db.read((q) => readVersion(q, store, orgId))),
+    current: (orgId) => store.db.read((q) => readVersion(q, store, orgId)),
     // The version row moved in the committing transaction already.
     invalidate: async () => undefined,
     close: async () => undefined,
