@@ -1,17 +1,19 @@
 // Members of an organization and their built-in roles. Removal is a soft delete (`active = false`) so that comments
 // and history keep their author; the member's tokens are revoked in the same transaction.
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Database } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import type { Member } from '../db/schema.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Principal } from './authorizer.js';
-import type { Queryable } from '../db/database.js';
 import { recordChange, type DomainContext } from './changes.js';
 import { conflictAs } from './conflicts.js';
 import { iso } from './instants.js';
 import { locked } from './locks.js';
-import { byInstant, keyset, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
-import { issueToken, type IssuedToken } from './tokens.js';
+import { byInstant, keyset, type KeysetOrder } from './pagination.js';
+import type { Page, PageRequest } from './schemas/page.js';
+import type { MemberView, NewMemberInput } from './schemas/members.js';
+import type { IssuedToken } from './schemas/tokens.js';
+import { issueToken } from './tokens.js';
 
 /** Built-in roles that can be given through the API. There is one owner, made at signup; ownership is not transferable yet. */
 export const ASSIGNABLE_ROLES = ['admin', 'member', 'viewer'] as const;
@@ -28,14 +30,6 @@ async function checkAssignable(ctx: DomainContext, tx: Queryable, orgId: string,
   }
 }
 
-export interface MemberView {
-  id: string;
-  email: string;
-  name: string;
-  role: string;
-  createdAt: string;
-}
-
 export function memberView(row: Member): MemberView {
   return { id: row.id, email: row.email, name: row.name, role: row.role, createdAt: iso(row.createdAt) };
 }
@@ -43,12 +37,6 @@ export function memberView(row: Member): MemberView {
 /** Emails compare case-insensitively; they are stored lower-cased so the unique index agrees. */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
-}
-
-export interface NewMemberInput {
-  email: string;
-  name: string;
-  role: AssignableRole;
 }
 
 const notFound = (id: string) => new NotFoundError(`no member ${id} in your organization; list them with GET /v1/members`);

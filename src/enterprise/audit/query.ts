@@ -1,7 +1,8 @@
 // Reading the trail: filtered listings paged by cursor (newest first), and an export that walks the chain oldest
 // first in fixed-size batches, so its memory stays the same whatever the number of records.
 import { and, asc, eq, gt, gte, lte, type SQL } from 'drizzle-orm';
-import { keyset, type KeysetOrder, type Page, type PageRequest } from '../../domain/pagination.js';
+import { keyset, type KeysetOrder } from '../../domain/pagination.js';
+import type { Page, PageRequest } from '../../domain/schemas/page.js';
 import { parseInstant } from '../../domain/instants.js';
 import type { AuditStore } from './chain.js';
 import { auditView, type AuditRow, type AuditView } from './record.js';

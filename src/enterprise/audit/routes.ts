@@ -1,11 +1,13 @@
 // /v1/audit: the caller's organization's trail, filtered and paged; streamed as NDJSON; verified; checkpointed.
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import type { PageRequest } from '../../domain/pagination.js';
+import { Type } from '@sinclair/typebox';
+import { Id as id, Instant as instant } from '../../domain/schemas/common.js';
+import { PageOf, pageFields, type PageRequest } from '../../domain/schemas/page.js';
 import type { RouteHost } from '../../features/feature.js';
 import { ConflictError } from '../../errors.js';
 import { bearer } from '../../server/routes/context.js';
-import { errors, id, instant, page, pageQuery } from '../../server/routes/schemas.js';
+import { errors } from '../../server/routes/schemas.js';
 import { AUDIT_READ } from '../permissions.js';
 import type { AuditStore } from './chain.js';
 import { signCheckpoint, type AuditKey } from './checkpoint.js';
@@ -68,8 +70,9 @@ export async function auditRoutes(app: FastifyInstance, host: RouteHost, store: 
       tags,
       summary: 'Audit records of the organization, newest first, filtered and paged',
       security: bearer,
-      querystring: { type: 'object', additionalProperties: false, properties: { ...pageQuery, ...filters } },
-      response: { 200: page(auditView), ...errors(400, 401, 403, 503) },
+      querystring: { type: 'object', additionalProperties: false, properties: { ...pageFields, ...filters } },
+      // The view is plain JSON Schema; PageOf takes it as a TypeBox schema of unknown content.
+      response: { 200: PageOf(Type.Unsafe<unknown>(auditView)), ...errors(400, 401, 403, 503) },
     },
   }, async (request) => listAudit(store(), host.principalOf(request).orgId, request.query));
 

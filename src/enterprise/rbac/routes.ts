@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteHost } from '../../features/feature.js';
 import { bearer } from '../../server/routes/context.js';
-import { errors, id, idParams, LIMITS, noContent, SAFE_TEXT } from '../../server/routes/schemas.js';
+import { Id as id, LIMITS, SAFE_TEXT } from '../../domain/schemas/common.js';
+import { errors, IdParams as idParams, noContent } from '../../server/routes/schemas.js';
 import { ROLE_MANAGE } from '../permissions.js';
 import { explainPermissions, listGrants, replaceGrants, type GrantInput } from './grants.js';
 import { createRole, deleteRole, getRole, listRoles, updateRole, type RoleInput, type RolePatch } from './roles.js';
