@@ -78,6 +78,10 @@ export interface ListenHandlers {
 }
 
 export interface Subscription {
+  /** Sends `payload` on the subscribed channel now, over the listening connection (outside any transaction). */
+  send(payload: string): Promise<void>;
+  /** How many connections of this program listen on this database (this one included); 0 while disconnected. */
+  peers(): Promise<number>;
   /** Idempotent. */
   close(): Promise<void>;
 }

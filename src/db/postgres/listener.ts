@@ -18,10 +18,12 @@ export async function listen(options: ListenerOptions, channel: string, handlers
   if (!IDENTIFIER.test(channel)) throw new Error(`listen: "${channel}" is not a usable channel name; use lower-case letters, digits and _`);
   let closed = false;
   let client: pg.Client | undefined;
+  // Every listener of this program carries it, so peers() can count them in pg_stat_activity.
+  const applicationName = `${options.applicationName} listener`;
   let retry: NodeJS.Timeout | undefined;
 
   const connect = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString: options.url, application_name: `${options.applicationName} listener`, connectionTimeoutMillis: options.connectionTimeoutMs });
+    const c = new pg.Client({ connectionString: options.url, application_name: applicationName, connectionTimeoutMillis: options.connectionTimeoutMs });
     let failed = false;
     const fail = (err: Error) => {
       if (failed) return;
@@ -56,7 +58,19 @@ export async function listen(options: ListenerOptions, channel: string, handlers
 
   // A first failure is handled like any other: reported, then retried in the background.
   await connect().catch(() => undefined);
+  const connected = () => {
+    if (!client) throw new Error(`the LISTEN connection for ${channel} is down; it reconnects on its own`);
+    return client;
+  };
   return {
+    async send(payload) {
+      await connected().query('SELECT pg_notify($1, $2)', [channel, payload]);
+    },
+    async peers() {
+      if (!client) return 0;
+      const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1', [applicationName]);
+      return rows[0]?.n ?? 0;
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -51,12 +51,7 @@ export async function stamp(tx: Queryable, store: RbacStore, orgId: string): Pro
 
 /** The payload of a change notice: the organization and the version its change committed. */
 export function notice(orgId: string, version: number): string {
-  return `${orgId} ${version}`;
-}
-
-export function readNotice(payload: string): { orgId: string; version: number } {
-  const [orgId = '', version] = payload.split(' ');
-  return { orgId, version: Number(version) || 0 };
+  return `change ${orgId} ${version}`;
 }
 
 /**
