@@ -2,8 +2,8 @@
 // (SQLite). The expected answer of each cell is written here, from the documented role table, not read from the
 // route declarations: a route that declares the wrong permission fails its row. A route the table does not list
 // fails the completeness check against the OpenAPI document.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,7 +83,8 @@ describe.each(ENTERPRISE_TARGETS)('permission matrix on $name', (target) => {
 
   beforeAll(async () => {
     const keyFile = path.join(mkdtempSync(path.join(tmpdir(), 'flagship-key-')), 'audit-key.pem');
-    execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', keyFile]);
+    // What `openssl genpkey -algorithm ed25519` writes: a PKCS#8 PEM private key.
+    writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
     deployment = await deployEnterprise(target, { AUDIT_KEY_FILE: keyFile });
     const api = new Client(deployment.server.url);
     const { owner } = await newOrg(api, 'matrix');

@@ -1,8 +1,7 @@
 // What someone with direct access to the database could do with the triggers out of the way (a superuser, the
 // file's owner): alter, delete or insert audit records. `audit verify` (CLI and API) names the record; a signed
 // checkpoint taken before a wholesale rewrite, which recomputes every hash, exposes the rewrite too.
-import { execFileSync } from 'node:child_process';
-import { createPublicKey, verify } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -34,7 +33,8 @@ describe.each(ENTERPRISE_TARGETS)('tampering with the audit trail on $name', (ta
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'flagship-tamper-'));
     keyFile = path.join(dir, 'audit-key.pem');
-    execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', keyFile]);
+    // What `openssl genpkey -algorithm ed25519` writes: a PKCS#8 PEM private key.
+    writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
     deployment = await deployEnterprise(target, { AUDIT_KEY_FILE: keyFile });
     const made = await newOrg(new Client(deployment.server.url), 'tamper');
     owner = made.owner;
