@@ -80,7 +80,7 @@ export async function chainOrgs(store: AuditStore): Promise<string[]> {
   const { auditRecords: a, auditHeads: h } = store.tables;
   const [heads, records] = await Promise.all([
     store.db.read((q) => q.select({ orgId: h.orgId }).from(h)),
-    store.db.read((q) => q.selectDistinct({ orgId: a.orgId }).from(a)),
+    store.db.read((q) => q.select({ orgId: a.orgId }).from(a).groupBy(a.orgId)),
   ]);
   return [...new Set([...heads, ...records].map((r) => r.orgId))].sort();
 }

@@ -7,20 +7,20 @@ import type { ColumnKit, KitTypes } from '../../db/schema/column-kit.js';
 export function roleColumns<T extends KitTypes>(k: ColumnKit<T>) {
   return {
     id: k.id(),
-    orgId: k.ref(),
+    orgId: k.text(),
     name: k.text(),
     description: k.optionalText(),
     permissions: k.labels(),
     /** Names of the roles it inherits: built-in or custom roles of the same organization. */
     inherits: k.labels(),
     createdAt: k.createdAt(),
-    updatedAt: k.createdAt(),
+    updatedAt: k.updatedAt(),
   };
 }
 
 /** A role given to a member beyond their own `members.role`: on the whole organization or on one project. */
 export function roleGrantColumns<T extends KitTypes>(k: ColumnKit<T>) {
-  return { id: k.id(), orgId: k.ref(), memberId: k.ref(), role: k.text(), projectId: k.optionalRef(), createdAt: k.createdAt() };
+  return { id: k.id(), orgId: k.text(), memberId: k.text(), role: k.text(), projectId: k.optionalText(), createdAt: k.createdAt() };
 }
 
 /** Bumped with every change to an organization's roles or grants, in the same transaction: instances compare it. */
@@ -38,9 +38,10 @@ export function auditRecordColumns<T extends KitTypes>(k: ColumnKit<T>) {
     orgId: k.text(),
     /** 1, 2, 3... within the organization's chain. */
     seq: k.int(),
-    at: k.timestamp(),
-    actorId: k.optionalRef(),
-    tokenId: k.optionalRef(),
+    /** When it was appended: stamped by the chain, never by the database. */
+    at: k.createdAt(),
+    actorId: k.optionalText(),
+    tokenId: k.optionalText(),
     action: k.text(),
     resourceType: k.optionalText(),
     resourceId: k.optionalText(),

@@ -3,6 +3,7 @@
 // CTE, and no round trips to save: it runs the two statements (chain.ts).
 import { eq, sql } from 'drizzle-orm';
 import type { Queryable } from '../../../db/database.js';
+import { postgresHandle } from '../../../db/postgres/handle.js';
 import type { EnterpriseTables } from '../../tables.js';
 import type { AuditRow } from '../record.js';
 
@@ -11,5 +12,5 @@ export async function writeRecord(tx: Queryable, tables: EnterpriseTables, row: 
   const insert = tx.insert(a).values(row);
   const move = tx.update(h).set({ seq: row.seq, hash: row.hash }).where(eq(h.orgId, row.orgId));
   // getSQL(): embedded as builders they would be parenthesised as subqueries, which a top-level UPDATE cannot be.
-  await tx.execute(sql`WITH appended AS (${insert.getSQL()}) ${move.getSQL()}`);
+  await postgresHandle(tx).execute(sql`WITH appended AS (${insert.getSQL()}) ${move.getSQL()}`);
 }
