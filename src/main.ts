@@ -1,7 +1,7 @@
 // Entry point of every bundle: `server.mjs [serve|migrate] [options]`, `--help`, `--version`.
 import { COMMANDS, MODULE_COMMANDS, parseCli } from './cli/args.js';
 import { helpText } from './cli/help.js';
-import { loadConfig } from './config/config.js';
+import { loadConfig, type Config } from './config/config.js';
 import { DatabaseRefusedError } from './db/errors.js';
 import { ConfigError } from './errors.js';
 import { loadFeatures } from './features.js';
@@ -9,7 +9,7 @@ import { registerApi } from './server/api.js';
 import { buildApp } from './server/app.js';
 import { describeBuild } from './server/health-routes.js';
 import { bringUpDatabase, bringUpWithRetry, createShutdown, describeTarget } from './server/lifecycle.js';
-import { createLogger } from './server/logger.js';
+import { createLogger, type Logger } from './server/logger.js';
 import { Runtime } from './server/runtime.js';
 import { buildHint, variant } from './variant.js';
 import type { Feature } from './features/feature.js';
@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** A command a feature adds (`audit verify`); one this build lacks is refused with how to get a build that has it. */
-async function runFeatureCommand(name: string, rest: string[], features: readonly Feature[], config: ReturnType<typeof loadConfig>, logger: ReturnType<typeof createLogger>): Promise<number> {
+async function runFeatureCommand(name: string, rest: string[], features: readonly Feature[], config: Config, logger: Logger): Promise<number> {
   const command = features.flatMap((f) => f.commands ?? []).find((c) => c.name === name);
   if (!command) {
     const known = [...COMMANDS, ...features.flatMap((f) => f.commands ?? []).map((c) => c.name)].join(', ');
