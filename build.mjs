@@ -111,12 +111,14 @@ export function forbiddenFor(flags) {
   const externals = [];
   if (!flags.scaling) folders.push('src/scaling/');
   if (!flags.enterprise) folders.push('src/enterprise/');
+  // `src/**/<dialect>/`: a module keeps its dialect-only parts (migrations with triggers, LISTEN) in subfolders named
+  // for the dialect, and they are proven absent from a build without that dialect like src/db/<dialect>/ is.
   if (!flags.dialects.includes('sqlite')) {
-    folders.push('src/db/sqlite/', 'node_modules/drizzle-orm/better-sqlite3/');
+    folders.push('src/db/sqlite/', 'src/**/sqlite/', 'node_modules/drizzle-orm/better-sqlite3/');
     externals.push('better-sqlite3');
   }
   if (!flags.dialects.includes('postgres')) {
-    folders.push('src/db/postgres/', 'node_modules/pg/', 'node_modules/pg-pool/', 'node_modules/pg-protocol/',
+    folders.push('src/db/postgres/', 'src/**/postgres/', 'node_modules/pg/', 'node_modules/pg-pool/', 'node_modules/pg-protocol/',
       'node_modules/drizzle-orm/node-postgres/');
     externals.push('pg', 'pg-pool', 'pg-native', 'pg-cursor', 'pg-query-stream');
   }
@@ -155,6 +157,19 @@ export function importChain(metafile, target) {
   return [target];
 }
 
+// Whether `file` (a metafile path) lies in `folder`. A folder written `src/**/x/` is any folder named x under src/.
+export function inFolder(file, folder) {
+  const deep = folder.indexOf('**/');
+  if (deep !== -1) {
+    const root = folder.slice(0, deep);
+    const name = folder.slice(deep + 3);
+    const at = file.startsWith(root) ? 0 : file.indexOf(`/${root}`) + 1;
+    if ((at === 0 && !file.startsWith(root)) || file.includes('node_modules/')) return false;
+    return `/${file.slice(at + root.length)}`.includes(`/${name}`);
+  }
+  return file.startsWith(folder) || file.includes(`/${folder}`);
+}
+
 /** Returns a list of human-readable leaks; empty when the bundle is clean. */
 export function findLeaks(metafile, flags) {
   const { folders, externals } = forbiddenFor(flags);
@@ -162,7 +177,7 @@ export function findLeaks(metafile, flags) {
   for (const [out, info] of Object.entries(metafile.outputs)) {
     if (out.endsWith('.map')) continue;
     for (const [file, { bytesInOutput }] of Object.entries(info.inputs)) {
-      const folder = folders.find((f) => file.startsWith(f) || file.includes(`/${f}`));
+      const folder = folders.find((f) => inFolder(file, f));
       if (folder && bytesInOutput > 0) {
         leaks.push(`${out} carries ${bytesInOutput} bytes of ${file} (from ${folder}, switched off)\n    chain: ${importChain(metafile, file).join(' -> ')}`);
       }

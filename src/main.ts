@@ -1,7 +1,7 @@
 // Entry point of every bundle: `server.mjs [serve|migrate] [options]`, `--help`, `--version`.
-import { parseCli } from './cli/args.js';
+import { COMMANDS, MODULE_COMMANDS, parseCli } from './cli/args.js';
 import { helpText } from './cli/help.js';
-import { loadConfig } from './config/config.js';
+import { loadConfig, type Config } from './config/config.js';
 import { DatabaseMisconfiguredError, DatabaseRefusedError } from './db/errors.js';
 import { ConfigError } from './errors.js';
 import { loadFeatures } from './features.js';
@@ -9,9 +9,10 @@ import { registerApi } from './server/api.js';
 import { buildApp } from './server/app.js';
 import { describeBuild } from './server/health-routes.js';
 import { bringUpDatabase, bringUpWithRetry, createShutdown, describeTarget } from './server/lifecycle.js';
-import { createLogger } from './server/logger.js';
+import { createLogger, type Logger } from './server/logger.js';
 import { Runtime } from './server/runtime.js';
-import { variant } from './variant.js';
+import { buildHint, variant } from './variant.js';
+import type { Feature } from './features/feature.js';
 
 function printVersion(features: ReturnType<typeof describeBuild>['features']): void {
   const lines = [`flagship ${variant.version}`, `variant: ${variant.name}`, `dialects: ${variant.dialects.join(', ')}`, `scaling: ${variant.scaling ? 'on' : 'off'}`, `enterprise: ${variant.enterprise ? 'on' : 'off'}`];
@@ -22,7 +23,7 @@ function printVersion(features: ReturnType<typeof describeBuild>['features']): v
 async function main(argv: string[]): Promise<number> {
   const args = parseCli(argv);
   if (args.command === 'help') {
-    process.stdout.write(helpText());
+    process.stdout.write(helpText(await loadFeatures({ config: undefined, logger: createLogger('silent') })));
     return 0;
   }
   if (args.command === 'version') {
@@ -32,14 +33,17 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig(process.env, args.options);
-  const logger = createLogger(config.logLevel);
+  const core = (COMMANDS as readonly string[]).includes(args.command);
+  // A feature command's stdout is its output; its logs go to stderr.
+  const logger = createLogger(config.logLevel, core ? 1 : 2);
   const features = await loadFeatures({ config, logger });
 
   if (args.command === 'migrate') {
-    const db = await bringUpDatabase(config, [], logger, true);
+    const db = await bringUpDatabase(config, features, logger, true);
     await db.close();
     return 0;
   }
+  if (!core) return runFeatureCommand(args.command, args.rest, features, config, logger);
 
   const runtime = new Runtime(config, features);
   const app = await buildApp({ runtime, logger, routes: registerApi });
@@ -70,6 +74,26 @@ async function main(argv: string[]): Promise<number> {
   });
   // A signal during start-up exits as soon as shutdown is done; a start-up failure rejects and exits non-zero.
   return Promise.race([exitCode, started]);
+}
+
+/** A command a feature adds (`audit verify`); one this build lacks is refused with how to get a build that has it. */
+async function runFeatureCommand(name: string, rest: string[], features: readonly Feature[], config: Config, logger: Logger): Promise<number> {
+  const command = features.flatMap((f) => f.commands ?? []).find((c) => c.name === name);
+  if (!command) {
+    const known = [...COMMANDS, ...features.flatMap((f) => f.commands ?? []).map((c) => c.name)].join(', ');
+    const module = MODULE_COMMANDS[name];
+    throw new ConfigError(module
+      ? `the "${variant.name}" build does not carry the ${module} module, which the \`${name}\` command belongs to; ${buildHint(module)}`
+      : `unknown command "${name}"; commands are ${known} (see --help)`);
+  }
+  return command.run({
+    config,
+    logger,
+    args: rest,
+    // Migrated like `serve` does (MIGRATE_ON_START decides), so a command never meets a schema older than itself.
+    openDatabase: () => bringUpDatabase(config, features, logger, config.migrateOnStart),
+    stdout: (text) => process.stdout.write(text),
+  });
 }
 
 main(process.argv.slice(2)).then(

@@ -30,6 +30,8 @@ export interface Config {
   readonly maxLifetimeSeconds: number;
   readonly replicas: string | undefined;
   readonly region: string | undefined;
+  readonly auditKeyFile: string | undefined;
+  readonly auditCheckpointFile: string | undefined;
 }
 
 const TRUE = ['1', 'true', 'yes', 'on'];

@@ -14,7 +14,7 @@ export interface OptionSpec {
   readonly max?: number;
   readonly help: string;
   /** Only meaningful for builds that carry this part. */
-  readonly only?: 'postgres' | 'sqlite' | 'scaling';
+  readonly only?: 'postgres' | 'sqlite' | 'scaling' | 'enterprise';
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -43,4 +43,6 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
   { key: 'startRetryMs', env: 'DB_START_RETRY_MS', flag: 'db-start-retry-ms', type: 'int', min: 0, max: 86_400_000, default: '120000', help: 'how long `serve` keeps retrying a database that cannot be reached yet (starting, restarting) before exiting 1 (0 = forever); one that can never work as configured (not a database, a directory, an unknown host or role) exits 2 at once' },
   { key: 'replicas', env: 'DATABASE_REPLICAS', flag: 'database-replicas', type: 'string', only: 'scaling', help: 'read replicas, comma-separated region=postgres://... (scaling)' },
   { key: 'region', env: 'FLAGSHIP_REGION', flag: 'region', type: 'string', only: 'scaling', help: "this server's region, preferred for reads (scaling)" },
+  { key: 'auditKeyFile', env: 'AUDIT_KEY_FILE', flag: 'audit-key-file', type: 'string', only: 'enterprise', help: 'PEM file of an Ed25519 key: a private key signs audit checkpoints and verifies them, a public key only verifies (`openssl genpkey -algorithm ed25519 -out audit-key.pem`)' },
+  { key: 'auditCheckpointFile', env: 'AUDIT_CHECKPOINT_FILE', flag: 'audit-checkpoint-file', type: 'string', only: 'enterprise', help: '`audit verify` also checks the signed checkpoints in this file (one JSON object a line, as `audit checkpoint` prints them)' },
 ] satisfies OptionSpec[]);

@@ -8,6 +8,7 @@ import type { Principal } from './authorizer.js';
 export interface RequestMeta {
   readonly id: string;
   readonly ip: string;
+  readonly userAgent?: string | undefined;
 }
 
 export interface Change {
@@ -41,6 +42,13 @@ export interface DomainContext {
   readonly request?: RequestMeta | undefined;
   /** How long new tokens live (TOKEN_LIFETIME_DAYS); 0 or absent: they do not expire unless asked to. */
   readonly tokenLifetimeMs?: number | undefined;
+  /** Which roles a member may be given; absent means the built-in roles below owner. */
+  readonly roles?: RoleCatalog | undefined;
+}
+
+/** Whether a role name may be given to a member (the enterprise module adds the organization's custom roles). */
+export interface RoleCatalog {
+  assignable(tx: Queryable, orgId: string, role: string): Promise<boolean>;
 }
 
 /** Reports `change`, made by `actor`, within `tx`. */

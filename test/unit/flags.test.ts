@@ -52,6 +52,6 @@ describe('flags files', () => {
   it('makes `node build.mjs` exit non-zero with the message', () => {
     const result = spawnSync(process.execPath, ['build.mjs', 'no-such-variant'], { cwd: ROOT, encoding: 'utf8' });
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/build failed: .*no-such-variant\.json: no such variant file; known variants: dev, prod/);
+    expect(result.stderr).toMatch(/build failed: .*no-such-variant\.json: no such variant file; known variants: dev, dev-enterprise, prod/);
   });
 });

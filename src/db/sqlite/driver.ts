@@ -23,7 +23,7 @@ export interface SqliteOptions {
   readonly onMigration?: (tag: string, ms: number) => void;
 }
 
-const capabilities: Capabilities = Object.freeze({ concurrentWriters: false, rowLocks: false });
+const capabilities: Capabilities = Object.freeze({ concurrentWriters: false, rowLocks: false, listenNotify: false });
 
 function connect(file: string, busyTimeoutMs: number, readonly: boolean): BetterSqlite3.Database {
   try {
@@ -98,7 +98,14 @@ export function openSqlite(options: SqliteOptions): Database {
     write: tracked,
     read: (fn) => machine.read(fn),
     verify: () => machine.verify(async () => void (reader ?? writer).prepare('SELECT 1').get()),
-    migrate: () => machine.exclusive(async (conn) => runMigrations(await sqliteMigrations(), sqliteMigrationTarget(conn), options.onMigration)),
+    migrate: (extra = []) => machine.exclusive(async (conn) => runMigrations([...(await sqliteMigrations()), ...extra], sqliteMigrationTarget(conn), options.onMigration)),
+    // One writer runs write transactions one at a time (BEGIN IMMEDIATE takes the file's write lock, across
+    // processes too), so a transaction already holds every lock there is.
+    lock: async () => undefined,
+    notify: async () => undefined,
+    async listen() {
+      throw new Error('SQLite has no LISTEN/NOTIFY (capabilities.listenNotify is false); poll a version row instead');
+    },
     async health(): Promise<DatabaseHealth> {
       const started = performance.now();
       try {
