@@ -1,7 +1,8 @@
 import { OPTIONS } from '../config/options.js';
 import { variant } from '../variant.js';
 
-const carried = (only: string | undefined) => only === undefined || (only === 'scaling' ? variant.scaling : variant.dialects.includes(only as 'sqlite' | 'postgres'));
+const carried = (only: string | undefined) =>
+  only === undefined || (only === 'scaling' ? variant.scaling : only === 'testing' ? variant.testing : variant.dialects.includes(only as 'sqlite' | 'postgres'));
 
 export function helpText(): string {
   const rows = OPTIONS.filter((o) => carried(o.only)).map((o) => {

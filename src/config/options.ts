@@ -14,7 +14,7 @@ export interface OptionSpec {
   readonly max?: number;
   readonly help: string;
   /** Only meaningful for builds that carry this part. */
-  readonly only?: 'postgres' | 'sqlite' | 'scaling';
+  readonly only?: 'postgres' | 'sqlite' | 'scaling' | 'testing';
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -36,4 +36,8 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
   { key: 'maxLifetimeSeconds', env: 'DB_MAX_LIFETIME_S', flag: 'db-max-lifetime-s', type: 'int', min: 0, max: 86_400, default: '1800', only: 'postgres', help: 'recycle pooled connections after this long (0 = never)' },
   { key: 'replicas', env: 'DATABASE_REPLICAS', flag: 'database-replicas', type: 'string', only: 'scaling', help: 'read replicas, comma-separated region=postgres://... (scaling)' },
   { key: 'region', env: 'FLAGSHIP_REGION', flag: 'region', type: 'string', only: 'scaling', help: "this server's region, preferred for reads (scaling)" },
+  { key: 'readyFile', env: 'FLAGSHIP_READY_FILE', flag: 'ready-file', type: 'string', help: 'once ready, write {"url", "pid", ...} as JSON to this file, whole (for test harnesses); removed at shutdown' },
+  { key: 'testing', env: 'FLAGSHIP_TESTING', flag: 'testing', type: 'bool', default: 'false', only: 'testing', help: 'serve the test-only tools under /testing (seed, reset, clock); on sqlite::memory: only, unless --testing-allow-persistent' },
+  { key: 'testingAllowPersistent', env: 'FLAGSHIP_TESTING_ALLOW_PERSISTENT', flag: 'testing-allow-persistent', type: 'bool', default: 'false', only: 'testing', help: 'let --testing run on a database that outlives the process (a file), all of whose rows /testing/reset deletes' },
+  { key: 'seed', env: 'FLAGSHIP_SEED', flag: 'seed', type: 'string', only: 'testing', help: 'with --testing: a JSON seed file (an organization with members, tokens, projects, tasks) applied before ready; the ready file gets its tokens' },
 ] satisfies OptionSpec[]);

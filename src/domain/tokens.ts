@@ -7,6 +7,7 @@ import type { Token } from '../db/schema.js';
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js';
 import type { Principal } from './authorizer.js';
 import { recordChange, type DomainContext } from './changes.js';
+import { systemClock } from './clock.js';
 import { iso, parseInstant } from './instants.js';
 import { locked } from './locks.js';
 import { byInstant, keyset, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
@@ -61,7 +62,7 @@ export interface NewTokenInput {
 /** Another token for the caller. */
 export async function createToken(ctx: DomainContext, principal: Principal, input: NewTokenInput): Promise<IssuedToken> {
   const expiresAt = input.expiresAt ? parseInstant('body.expiresAt', input.expiresAt) : null;
-  if (expiresAt && expiresAt.getTime() <= Date.now()) {
+  if (expiresAt && expiresAt.getTime() <= (ctx.clock ?? systemClock).now().getTime()) {
     throw new ValidationError('body.expiresAt is in the past; give an instant in the future, or leave it out for a token that does not expire', {
       details: [{ field: 'body.expiresAt', message: 'must be in the future' }],
     });

@@ -45,7 +45,7 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
   await registerHealthRoutes(app, runtime);
   if (routes) await routes(app, runtime);
   for (const feature of runtime.features) {
-    if (feature.registerRoutes) await feature.registerRoutes(app, () => runtime.db());
+    if (feature.registerRoutes) await feature.registerRoutes(app, () => runtime.db(), (request) => runtime.domain(request));
   }
   return app;
 }

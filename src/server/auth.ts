@@ -51,7 +51,7 @@ export class Guards {
       const db = this.runtime.db();
       let caller;
       try {
-        caller = await authenticate(db, bearerOf(request));
+        caller = await authenticate(db, bearerOf(request), this.runtime.clock.now());
       } catch (err) {
         if (err instanceof UnauthenticatedError) reply.header('www-authenticate', 'Bearer');
         throw err;

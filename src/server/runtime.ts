@@ -6,6 +6,7 @@ import type { Database } from '../db/database.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
 import { BuiltInRoleAuthorizer, type Authorizer } from '../domain/authorizer.js';
 import { keepNoChanges, type ChangeRecorder, type DomainContext } from '../domain/changes.js';
+import { systemClock, type Clock } from '../domain/clock.js';
 import type { FastifyRequest } from 'fastify';
 import type { Feature } from '../features/feature.js';
 
@@ -19,12 +20,16 @@ export class Runtime {
   authorizer: Authorizer = new BuiltInRoleAuthorizer();
   /** Where every mutation reports itself (the enterprise audit trail replaces the core's no-op). */
   changes: ChangeRecorder = keepNoChanges;
+  /** "Now" for expiry decisions; a feature may supply one (the testing module's can be moved). */
+  readonly clock: Clock;
   #db: Database | undefined;
 
   constructor(
     readonly config: Config,
     readonly features: readonly Feature[],
-  ) {}
+  ) {
+    this.clock = features.find((f) => f.clock)?.clock ?? systemClock;
+  }
 
   attach(db: Database): void {
     this.#db = db;
@@ -42,9 +47,9 @@ export class Runtime {
     return this.#db;
   }
 
-  /** What a domain write needs for this request: the database (or a 503), the recorder and who is asking. */
-  domain(request: FastifyRequest): DomainContext {
-    return { db: this.db(), changes: this.changes, request: { id: request.id, ip: request.ip } };
+  /** What a domain write needs for this request (none at start-up): the database (or a 503), the recorder and who is asking. */
+  domain(request?: FastifyRequest): DomainContext {
+    return { db: this.db(), changes: this.changes, clock: this.clock, request: request ? { id: request.id, ip: request.ip } : undefined };
   }
 
   get attached(): Database | undefined {

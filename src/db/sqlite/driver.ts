@@ -14,6 +14,7 @@ import { Mutex } from '../mutex.js';
 import type { Tables } from '../schema.js';
 import { mapSqliteError } from './errors.js';
 import { sqliteMigrationTarget, sqliteMigrations } from './migrate.js';
+import { sqliteNativeBinding } from './native-addon.js';
 import { tables } from './schema.js';
 
 export interface SqliteOptions {
@@ -31,10 +32,12 @@ const capabilities: Capabilities = Object.freeze({
   walPositions: false,
 });
 
-function connect(file: string, busyTimeoutMs: number, readonly: boolean): BetterSqlite3.Database {
+function connect(file: string, busyTimeoutMs: number, readonly: boolean, nativeBinding: object | undefined): BetterSqlite3.Database {
+  // better-sqlite3 also takes the addon already loaded (its types only say a path), which lets us word load failures.
+  const options = { readonly, timeout: busyTimeoutMs, ...(nativeBinding ? { nativeBinding } : {}) } as BetterSqlite3.Options;
   try {
     if (!readonly && file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const conn = new BetterSqlite3(file, { readonly, timeout: busyTimeoutMs });
+    const conn = new BetterSqlite3(file, options);
     if (!readonly) {
       conn.pragma('journal_mode = WAL');
       conn.pragma('synchronous = NORMAL');
@@ -49,9 +52,11 @@ function connect(file: string, busyTimeoutMs: number, readonly: boolean): Better
 
 export function openSqlite(options: SqliteOptions): Database {
   const memory = options.file === ':memory:';
-  const writer = connect(options.file, options.busyTimeoutMs, false);
+  // Loaded before connecting: an addon this process cannot load is a final error, not an unavailable database.
+  const binding = sqliteNativeBinding();
+  const writer = connect(options.file, options.busyTimeoutMs, false, binding);
   // A second connection on ':memory:' would be a different, empty database.
-  const reader = memory ? undefined : connect(options.file, options.busyTimeoutMs, true);
+  const reader = memory ? undefined : connect(options.file, options.busyTimeoutMs, true, binding);
   const drizzleOptions = { schema: tables, casing: 'snake_case' as const };
   // See src/db/schema.ts: the domain is typed against one builder surface shared by both dialects.
   const writeDb = drizzle(writer, drizzleOptions) as unknown as Queryable;

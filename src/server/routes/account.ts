@@ -5,7 +5,7 @@ import { principalOf } from '../auth.js';
 import { bearer, type ApiContext } from './context.js';
 import { LIMITS, errors, memberView, orgView, text, tokenView } from './schemas.js';
 
-const SLUG = '^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$';
+export const SLUG = '^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$';
 
 const signupBody = {
   type: 'object',

@@ -6,7 +6,7 @@ import { principalOf } from '../auth.js';
 import { bearer, type ApiContext } from './context.js';
 import { errors, idParams, LIMITS, memberView, noContent, page, pageOnlyQuery, text } from './schemas.js';
 
-const role = { type: 'string', enum: ASSIGNABLE_ROLES } as const;
+export const role = { type: 'string', enum: ASSIGNABLE_ROLES } as const;
 
 export async function memberRoutes(app: FastifyInstance, { runtime, guards }: ApiContext): Promise<void> {
   const tags = ['members'];

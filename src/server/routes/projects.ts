@@ -6,7 +6,7 @@ import { principalOf } from '../auth.js';
 import { bearer, type ApiContext } from './context.js';
 import { errors, idParams, LIMITS, noContent, page, pageOnlyQuery, projectView, text } from './schemas.js';
 
-const key = { type: 'string', pattern: '^[A-Z]{2,10}$', description: '2-10 upper-case letters, unique in the organization' } as const;
+export const key = { type: 'string', pattern: '^[A-Z]{2,10}$', description: '2-10 upper-case letters, unique in the organization' } as const;
 
 export async function projectRoutes(app: FastifyInstance, { runtime, guards }: ApiContext): Promise<void> {
   const tags = ['projects'];

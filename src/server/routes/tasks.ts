@@ -9,7 +9,7 @@ import { errors, id, idParams, LIMITS, noContent, nullableInstant, page, pageQue
 
 const status = { type: 'string', enum: TASK_STATUSES } as const;
 const label = text(LIMITS.label);
-const fields = {
+export const fields = {
   title: text(LIMITS.title),
   description: { type: ['string', 'null'], maxLength: LIMITS.description, pattern: SAFE_TEXT },
   status,
