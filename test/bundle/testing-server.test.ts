@@ -1,0 +1,129 @@
+// The test-only tools as the built bundles serve them: present in dev only when started with --testing (and on a
+// throwaway database unless asked), refused by prod with the reason; --seed and the ready file; the clock moving
+// token expiry; reset.
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { runBundle, startServer } from '../support/server-process.js';
+
+const dev = () => inject('bundles').dev!;
+const prod = () => inject('bundles').prod!;
+
+async function waitForFile(file: string): Promise<string> {
+  for (let i = 0; ; i++) {
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text !== undefined) return text;
+    if (i > 3000) throw new Error(`${file} never appeared`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const me = (url: string, token: string) => fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+
+describe('dev without --testing', () => {
+  it('serves no test-only route', async () => {
+    const server = await startServer(dev(), { args: ['--database-url', 'sqlite::memory:'] });
+    try {
+      await server.ready();
+      for (const [method, route] of [['POST', '/testing/reset'], ['POST', '/testing/seed'], ['GET', '/testing/clock']] as const) {
+        expect((await fetch(`${server.url}${route}`, { method })).status, route).toBe(404);
+      }
+      expect(((await (await fetch(`${server.url}/healthz`)).json()) as { features: unknown[] }).features).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('dev with --testing', () => {
+  it('refuses a database file unless asked, and runs on one when asked', async () => {
+    const cwd = await mkdtemp(path.join(tmpdir(), 'flagship-testing-file-'));
+    const refused = await runBundle(dev(), ['--testing', '--database-url', 'sqlite:./data/app.db'], { cwd });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--testing serves \/testing\/reset, which deletes every row, and the database is the file \.\/data\/app\.db; use --database-url sqlite::memory:/);
+    const server = await startServer(dev(), { cwd, args: ['--testing', '--testing-allow-persistent', '--database-url', 'sqlite:./data/app.db'] });
+    try {
+      await server.ready();
+      expect((await fetch(`${server.url}/testing/reset`, { method: 'POST' })).status).toBe(204);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('applies --seed before ready, writes the URL and tokens to the ready file, moves the clock, resets', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'flagship-seeded-'));
+    const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+    await writeFile(
+      path.join(dir, 'seed.json'),
+      JSON.stringify({
+        org: { name: 'Acme', slug: 'acme' },
+        members: [{ email: 'ann@acme.example', name: 'Ann', role: 'owner', tokens: [{ name: 'short', expiresAt: inAnHour }] }],
+        projects: [{ name: 'Web', key: 'WEB', tasks: [{ title: 'first' }] }],
+      }),
+    );
+    const readyFile = path.join(dir, 'ready.json');
+    const server = await startServer(dev(), { cwd: dir, args: ['--testing', '--database-url', 'sqlite::memory:', '--seed', 'seed.json', '--ready-file', readyFile] });
+    try {
+      const ready = JSON.parse(await waitForFile(readyFile));
+      expect(ready).toMatchObject({ url: server.url, pid: server.proc.pid, variant: 'dev', testing: { seeded: { org: { slug: 'acme' } } } });
+      const ann = ready.testing.seeded.members['ann@acme.example'];
+      expect((await me(ready.url, ann.token)).status).toBe(200);
+      expect((await me(ready.url, ann.tokens.short)).status).toBe(200);
+
+      const moved = await fetch(`${ready.url}/testing/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: 2 * 3_600_000 }) });
+      expect(moved.status).toBe(200);
+      const expired = await me(ready.url, ann.tokens.short);
+      expect(expired.status).toBe(401);
+      expect(await expired.text()).toMatch(/expired at/);
+      expect((await me(ready.url, ann.token)).status).toBe(200);
+      expect((await fetch(`${ready.url}/testing/clock`, { method: 'DELETE' })).status).toBe(200);
+      expect((await me(ready.url, ann.tokens.short)).status).toBe(200);
+
+      expect((await fetch(`${ready.url}/testing/reset`, { method: 'POST' })).status).toBe(204);
+      expect((await me(ready.url, ann.token)).status).toBe(401);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    // Removed at shutdown, so a harness reusing the path never reads a stale URL.
+    await expect(readFile(readyFile)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('refuses a seed file that is not a valid seed, listing the problems', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'flagship-bad-seed-'));
+    await writeFile(path.join(dir, 'seed.json'), JSON.stringify({ org: { name: 'Acme', slug: 'Not A Slug' }, members: [{ email: 'ann@acme.example', name: 'Ann', role: 'boss' }] }));
+    const { code, stderr } = await runBundle(dev(), ['--testing', '--database-url', 'sqlite::memory:', '--seed', 'seed.json'], { cwd: dir });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--seed seed\.json is not a valid seed: .*\/org\/slug must match pattern.*\/members\/0\/role must be equal to one of the allowed values/);
+  });
+
+  it('answers a bad seed request with 400 naming the field', async () => {
+    const server = await startServer(dev(), { args: ['--testing', '--database-url', 'sqlite::memory:'] });
+    try {
+      await server.ready();
+      const res = await fetch(`${server.url}/testing/seed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ org: { name: 'A', slug: 'a' }, members: [{ email: 'a@a.example', name: 'A', role: 'admin' }] }) });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'validation_failed', details: [{ field: 'body.members', message: 'must hold exactly one owner' }] } });
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('prod and the testing options', () => {
+  it.each([
+    ['--testing', ['--testing'], {}],
+    ['FLAGSHIP_TESTING', [], { FLAGSHIP_TESTING: 'true' }],
+    ['--seed', ['--seed', 'seed.json'], {}],
+  ])('refuses %s, saying the build does not carry the tools and which does', async (_name, args, env) => {
+    const { code, stderr } = await runBundle(prod(), args, { env: { DATABASE_URL: 'postgres://app@127.0.0.1:1/flagship', ...env } });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/the "prod" build does not carry the test-only tools .*compiled only into builds whose flags say "testing": true, such as dev\. Run test suites against dist\/dev\/server\.mjs/);
+  });
+
+  it('does not list them in --help', async () => {
+    const { stdout } = await runBundle(prod(), ['--help']);
+    expect(stdout).not.toContain('--testing');
+    expect((await runBundle(dev(), ['--help'])).stdout).toContain('--testing');
+  });
+});
