@@ -83,6 +83,8 @@ export interface StartOptions {
 export interface RunningFlagship {
   /** Base URL, such as http://127.0.0.1:41234. */
   readonly url: string;
+  /** The server's process id. */
+  readonly pid: number;
   /** By email: each seeded member's token, as of the last seed or reset. */
   readonly tokens: Record<string, string>;
   /** What the start seed created, as of the last reset; undefined without a seed. */
@@ -182,6 +184,7 @@ export async function startFlagship(options: StartOptions = {}): Promise<Running
 
   return {
     url,
+    pid: child.pid!,
     get tokens() {
       return seeded?.tokens ?? {};
     },
