@@ -67,6 +67,9 @@ describe('dev with --testing', () => {
     try {
       const ready = JSON.parse(await waitForFile(readyFile));
       expect(ready).toMatchObject({ url: server.url, pid: server.proc.pid, variant: 'dev', testing: { seeded: { org: { slug: 'acme' } } } });
+      // The log says it too, in a line a harness can match without knowing the log format beyond JSON.
+      const readyLine = () => server.output.map((l) => JSON.parse(l) as { msg?: string; url?: string }).find((l) => l.msg === 'ready');
+      await expect.poll(() => readyLine()?.url, { timeout: 30_000 }).toBe(server.url);
       const ann = ready.testing.seeded.members['ann@acme.example'];
       expect((await me(ready.url, ann.token)).status).toBe(200);
       expect((await me(ready.url, ann.tokens.short)).status).toBe(200);
