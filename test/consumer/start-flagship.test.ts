@@ -2,10 +2,11 @@
 // fresh tokens, a failed start reported with the server's own words, stop, and the leash that stops a server whose
 // test process died.
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import ts from 'typescript';
 import { describe, expect, inject, it } from 'vitest';
 
 type Client = typeof import('../../src/testing/start-flagship.js');
@@ -73,5 +74,32 @@ describe('startFlagship', () => {
       }
       await new Promise((r) => setTimeout(r, 50));
     }
+  });
+});
+
+describe('testing.d.mts', () => {
+  it('types a TypeScript consumer: right use compiles, a wrong seed does not', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'flagship-types-'));
+    const dev = path.dirname(inject('bundles').dev!);
+    for (const file of ['testing.mjs', 'testing.d.mts']) await copyFile(path.join(dev, file), path.join(dir, file));
+    const right = `import { startFlagship, type RunningFlagship } from './testing.mjs';
+const f: RunningFlagship = await startFlagship({ seed: { org: { name: 'A', slug: 'a' }, members: [{ email: 'a@a.example', name: 'A', role: 'owner' }] } });
+const token: string | undefined = f.tokens['a@a.example'];
+await f.clock.advance(1000);
+await f.reset();
+await f.stop();
+export { token };
+`;
+    const wrong = `import { startFlagship } from './testing.mjs';
+await startFlagship({ seed: { org: { name: 'A', slug: 'a' }, members: [{ email: 'a@a.example', name: 'A', role: 'emperor' }] } });
+`;
+    // One program over both files (lib.es2022 only: the declarations need nothing of Node or the DOM).
+    const files = { right: path.join(dir, 'right.mts'), wrong: path.join(dir, 'wrong.mts') };
+    await writeFile(files.right, right);
+    await writeFile(files.wrong, wrong);
+    const program = ts.createProgram(Object.values(files), { strict: true, noEmit: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, types: [], lib: ['lib.es2022.d.ts'] });
+    const diagnose = (file: string) => ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    expect(diagnose(files.right)).toEqual([]);
+    expect(diagnose(files.wrong).join('\n')).toMatch(/"emperor"' is not assignable to type 'SeedRole'/);
   });
 });
