@@ -39,7 +39,7 @@ export function validateFlags(file, value) {
     }
   }
   for (const key of Object.keys(KEYS)) {
-    if (!(key in value) && !(key in OPTIONAL)) fail(`missing key \`${key}\`; set it to ${KEYS[key]}.`);
+    if (!(key in value) && !Object.hasOwn(OPTIONAL, key)) fail(`missing key \`${key}\`; set it to ${KEYS[key]}.`);
   }
   const { dialects, scaling, enterprise } = value;
   if (!Array.isArray(dialects)) fail(`\`dialects\` must be ${KEYS.dialects}, not ${JSON.stringify(dialects)}.`);
@@ -49,7 +49,7 @@ export function validateFlags(file, value) {
   }
   if (new Set(dialects).size !== dialects.length) fail('`dialects` lists a dialect twice; list each once.');
   for (const key of ['scaling', 'enterprise', 'testing']) {
-    if (key in OPTIONAL && !(key in value)) continue;
+    if (Object.hasOwn(OPTIONAL, key) && !(key in value)) continue;
     if (typeof value[key] !== 'boolean') fail(`\`${key}\` must be ${KEYS[key]}, not ${JSON.stringify(value[key])}.`);
   }
   if (scaling && !dialects.includes('postgres')) {

@@ -1,9 +1,9 @@
 // Seeding: one organization with its members, their tokens, projects and tasks, made through the same domain code as
 // the API (numbering, labels, change records), inside one transaction: a seed that fails half-way leaves nothing.
 import { authenticate } from '../domain/authentication.js';
+import type { Principal } from '../domain/authorizer.js';
 import type { DomainContext } from '../domain/changes.js';
-import type { AssignableRole } from '../domain/members.js';
-import { addMember } from '../domain/members.js';
+import { addMember, type AssignableRole } from '../domain/members.js';
 import { parseInstant } from '../domain/instants.js';
 import { signup } from '../domain/orgs.js';
 import { createProject, updateProject } from '../domain/projects.js';
@@ -39,6 +39,12 @@ function checkSeed(seed: Seed): SeedMember {
   return owners[0]!;
 }
 
+/** A member other than the owner, with the token the API gives every new member. */
+async function newMember(ctx: DomainContext, principal: Principal, m: SeedMember): Promise<{ id: string; token: string }> {
+  const { member, token } = await addMember(ctx, principal, { email: m.email, name: m.name, role: m.role as AssignableRole });
+  return { id: member.id, token: token.token };
+}
+
 export async function applySeed(ctx: DomainContext, seed: Seed): Promise<SeedResult> {
   const owner = checkSeed(seed);
   const { db } = ctx;
@@ -47,11 +53,11 @@ export async function applySeed(ctx: DomainContext, seed: Seed): Promise<SeedRes
     const { lastUsedAt: _unused, ...principal } = await authenticate(db, made.token);
     const members: Mutable<SeedResult['members']> = {};
     const ids = new Map<string, string>();
-    for (const m of seed.members) {
-      const added = m === owner ? { id: made.user.id, token: made.token } : await addMember(ctx, principal, { email: m.email, name: m.name, role: m.role as AssignableRole }).then((r) => ({ id: r.member.id, token: r.token.token }));
+    for (const [index, m] of seed.members.entries()) {
+      const added = m === owner ? { id: made.user.id, token: made.token } : await newMember(ctx, principal, m);
       const tokens: Record<string, string> = {};
       for (const [i, t] of (m.tokens ?? []).entries()) {
-        const expiresAt = t.expiresAt ? parseInstant(`body.members[${seed.members.indexOf(m)}].tokens[${i}].expiresAt`, t.expiresAt) : null;
+        const expiresAt = t.expiresAt ? parseInstant(`body.members[${index}].tokens[${i}].expiresAt`, t.expiresAt) : null;
         const issued = await db.write((tx) => issueToken(tx, db, { orgId: made.org.id, memberId: added.id }, t.name, expiresAt));
         tokens[t.name] = issued.token;
       }
