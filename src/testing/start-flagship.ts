@@ -164,6 +164,9 @@ export async function startFlagship(options: StartOptions = {}): Promise<Running
     const res = await fetch(`${url}${route}`, {
       method,
       ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    }).catch((err: unknown) => {
+      const gone = child.exitCode !== null || child.signalCode !== null ? `; it exited (code ${child.exitCode}, signal ${child.signalCode})` : '';
+      throw fail(`${method} ${route} could not reach flagship at ${url} (${(err as Error).message})${gone}`);
     });
     const text = await res.text();
     if (!res.ok) throw fail(`${method} ${route} answered ${res.status}: ${text}`);
