@@ -113,6 +113,14 @@ describe('dev with --testing', () => {
   });
 });
 
+describe('--ready-file', () => {
+  it('stops the server with the reason when the file cannot be written', async () => {
+    const { code, stderr } = await runBundle(dev(), ['--database-url', 'sqlite::memory:', '--port', '0', '--ready-file', '/nonexistent-flagship-dir/ready.json']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--ready-file \/nonexistent-flagship-dir\/ready\.json cannot be written \(ENOENT.*\); give a path in an existing, writable folder/);
+  });
+});
+
 describe('prod and the testing options', () => {
   it.each([
     ['--testing', ['--testing'], {}],
