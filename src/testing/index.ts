@@ -43,5 +43,7 @@ export async function createTesting(ctx: FeatureContext): Promise<Feature> {
       return { seeded };
     },
     registerRoutes: (app, db, domain) => registerTestingRoutes(app, db, domain, clock),
+    // A moved clock explains many a surprising 401; /healthz shows it.
+    health: async () => ({ clockOffsetMs: clock.offsetMs, now: clock.now().toISOString() }),
   };
 }

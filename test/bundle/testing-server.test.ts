@@ -76,6 +76,8 @@ describe('dev with --testing', () => {
 
       const moved = await fetch(`${ready.url}/testing/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: 2 * 3_600_000 }) });
       expect(moved.status).toBe(200);
+      const health = (await (await fetch(`${ready.url}/healthz`)).json()) as { featureHealth: { testing: { clockOffsetMs: number } } };
+      expect(health.featureHealth.testing.clockOffsetMs).toBe(2 * 3_600_000);
       const expired = await me(ready.url, ann.tokens.short);
       expect(expired.status).toBe(401);
       expect(await expired.text()).toMatch(/expired at/);
