@@ -8,7 +8,7 @@ import { validatorCompiler } from '../server/validation.js';
 import { MovableClock } from './clock.js';
 import { registerTestingRoutes } from './routes.js';
 import { applySeed } from './seed.js';
-import { seedSchema } from './seed-schema.js';
+import { SeedSchema } from './seed-schema.js';
 import type { Seed } from './start-flagship.js';
 
 /** Reads and checks --seed before the server listens, so a bad file stops it at once with the problems listed. */
@@ -19,7 +19,7 @@ async function loadSeedFile(file: string): Promise<Seed> {
   } catch (err) {
     throw new ConfigError(`--seed ${file}: ${(err as Error).message}; give a JSON file holding {"org": {...}, "members": [...], "projects": [...]} (see the README's "Test server" section)`);
   }
-  const validate = validatorCompiler()({ schema: seedSchema, httpPart: 'body', method: 'POST', url: '--seed' });
+  const validate = validatorCompiler()({ schema: SeedSchema, httpPart: 'body', method: 'POST', url: '--seed' });
   if (!validate(value)) {
     const problems = ((validate as unknown as { errors?: Array<{ instancePath: string; message?: string }> }).errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
     throw new ConfigError(`--seed ${file} is not a valid seed: ${problems.join('; ')}`);

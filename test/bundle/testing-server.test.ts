@@ -94,12 +94,12 @@ describe('dev with --testing', () => {
     await expect(readFile(readyFile)).rejects.toThrow(/ENOENT/);
   });
 
-  it('refuses a seed file that is not a valid seed, listing the problems', async () => {
+  it('refuses a seed file that is not a valid seed, naming the field', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'flagship-bad-seed-'));
     await writeFile(path.join(dir, 'seed.json'), JSON.stringify({ org: { name: 'Acme', slug: 'Not A Slug' }, members: [{ email: 'ann@acme.example', name: 'Ann', role: 'boss' }] }));
     const { code, stderr } = await runBundle(dev(), ['--testing', '--database-url', 'sqlite::memory:', '--seed', 'seed.json'], { cwd: dir });
     expect(code).toBe(2);
-    expect(stderr).toMatch(/--seed seed\.json is not a valid seed: .*\/org\/slug must match pattern.*\/members\/0\/role must be equal to one of the allowed values/);
+    expect(stderr).toMatch(/--seed seed\.json is not a valid seed: \/org\/slug must match pattern/);
   });
 
   it('answers a bad seed request with 400 naming the field', async () => {
