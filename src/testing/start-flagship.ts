@@ -138,6 +138,10 @@ export async function startFlagship(options: StartOptions = {}): Promise<Running
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  // Nothing of the server keeps this process alive: a suite that forgets stop() still ends, and its server with it.
+  child.unref();
+  child.channel?.unref();
+  for (const stream of [child.stdout, child.stderr]) (stream as { unref?: () => void } | null)?.unref?.();
   const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as string | null }));
   const output = () => lines.join('\n');
   const fail = (message: string) => new FlagshipTestServerError(`${message}\n--- server output ---\n${output()}`);
@@ -145,6 +149,8 @@ export async function startFlagship(options: StartOptions = {}): Promise<Running
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= (async () => {
+      // Held again while it stops, or this process could end before the server has.
+      child.ref();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
       await rm(dir, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 // fresh tokens, a failed start reported with the server's own words, stop, and the leash that stops a server whose
 // test process died.
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -51,6 +52,25 @@ describe('startFlagship', () => {
     const failed = startFlagship({ args: ['--body-limit-bytes', '1'] });
     await expect(failed).rejects.toThrow(FlagshipTestServerError);
     await expect(failed).rejects.toThrow(/exited \(code 2, signal null\) before it was ready[\s\S]*--- server output ---[\s\S]*--body-limit-bytes="1" is out of range/);
+  });
+
+  it('lets a test process that forgot stop() end, and its server with it', async () => {
+    const testingMjs = pathToFileURL(path.join(path.dirname(inject('bundles').dev!), 'testing.mjs')).href;
+    const script = `const { startFlagship } = await import(${JSON.stringify(testingMjs)}); const f = await startFlagship(); console.log(JSON.stringify({ url: f.url, pid: f.pid }));`;
+    const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let printed = '';
+    parent.stdout.on('data', (c: Buffer) => (printed += c.toString()));
+    const [code] = await once(parent, 'exit');
+    expect(code).toBe(0);
+    const { url, pid } = JSON.parse(printed) as { url: string; pid: number };
+    const deadline = Date.now() + 30_000;
+    while (await fetch(`${url}/healthz`).then(() => true, () => false)) {
+      if (Date.now() > deadline) {
+        process.kill(pid);
+        throw new Error(`the server at ${url} (pid ${pid}) outlived the process that started it`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
   });
 
   it('stops the server when the test process that started it dies', async () => {
