@@ -102,6 +102,22 @@ describe('dev with --testing', () => {
     expect(stderr).toMatch(/--seed seed\.json is not a valid seed: \/org\/slug must match pattern/);
   });
 
+  it("accepts the README's example seed as written", async () => {
+    const readme = await readFile(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## Test server\n'), readme.indexOf('\n## ', readme.indexOf('\n## Test server\n') + 1));
+    const example = /^```json\n([\s\S]*?)^```$/m.exec(section)?.[1];
+    expect(example, 'the Test server section shows a seed').toBeDefined();
+    const server = await startServer(dev(), { args: ['--testing', '--database-url', 'sqlite::memory:'] });
+    try {
+      await server.ready();
+      const res = await fetch(`${server.url}/testing/seed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: example });
+      expect(res.status, await res.clone().text()).toBe(201);
+      expect(Object.keys(((await res.json()) as { tokens: object }).tokens)).toEqual(['ann@acme.example', 'vic@acme.example']);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('answers a bad seed request with 400 naming the field', async () => {
     const server = await startServer(dev(), { args: ['--testing', '--database-url', 'sqlite::memory:'] });
     try {
