@@ -2,7 +2,7 @@
 import { parseCli } from './cli/args.js';
 import { helpText } from './cli/help.js';
 import { loadConfig } from './config/config.js';
-import { DatabaseRefusedError } from './db/errors.js';
+import { DatabaseMisconfiguredError, DatabaseRefusedError } from './db/errors.js';
 import { ConfigError } from './errors.js';
 import { loadFeatures } from './features.js';
 import { registerApi } from './server/api.js';
@@ -45,11 +45,12 @@ async function main(argv: string[]): Promise<number> {
   const runtime = new Runtime(config, features);
   const app = await buildApp({ runtime, logger, routes: registerApi });
   const shutdown = createShutdown({ app, runtime, logger });
-  let stopping = false;
+  // Aborted by SIGTERM/SIGINT: start-up stops retrying at once instead of sleeping out its back-off.
+  const stopping = new AbortController();
   const exitCode = new Promise<number>((resolve) => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.on(signal, () => {
-        stopping = true;
+        stopping.abort();
         void shutdown(signal).then(resolve);
       });
     }
@@ -58,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     if (process.channel) {
       process.channel.unref();
       process.on('disconnect', () => {
-        stopping = true;
+        stopping.abort();
         void shutdown('disconnect').then(resolve);
       });
     }
@@ -66,23 +67,26 @@ async function main(argv: string[]): Promise<number> {
   const address = await app.listen({ port: config.port, host: config.host });
   logger.info({ address, ...describeBuild(runtime.features), database: describeTarget(config) }, `flagship listening on ${address}`);
 
-  const db = await bringUpWithRetry(runtime, logger, () => stopping);
-  if (db && !stopping) {
-    runtime.attach(db);
-    const facts: Record<string, unknown> = {};
-    for (const f of runtime.features) {
-      // Not through runtime.domain(): that answers 503 until the server is ready, which this comes before.
-      const fact = f.ready ? await f.ready({ db, changes: runtime.changes, clock: runtime.clock }) : undefined;
-      if (fact) facts[f.name] = fact;
+  const started = bringUpWithRetry(runtime, logger, stopping.signal).then(async (db) => {
+    if (db && !stopping.signal.aborted) {
+      runtime.attach(db);
+      const facts: Record<string, unknown> = {};
+      for (const f of runtime.features) {
+        // Not through runtime.domain(): that answers 503 until the server is ready, which this comes before.
+        const fact = f.ready ? await f.ready({ db, changes: runtime.changes, clock: runtime.clock, tokenLifetimeMs: config.tokenLifetimeDays * 86_400_000 }) : undefined;
+        if (fact) facts[f.name] = fact;
+      }
+      runtime.state = 'ready';
+      runtime.reason = '';
+      if (config.readyFile) await writeReadyFile(config.readyFile, { url: address, pid: process.pid, variant: variant.name, ...facts });
+      logger.info({ dialect: db.dialect, url: address }, 'ready');
+    } else {
+      await db?.close();
     }
-    runtime.state = 'ready';
-    runtime.reason = '';
-    if (config.readyFile) await writeReadyFile(config.readyFile, { url: address, pid: process.pid, variant: variant.name, ...facts });
-    logger.info({ dialect: db.dialect, url: address }, 'ready');
-  } else {
-    await db?.close();
-  }
-  const code = await exitCode;
+    return exitCode;
+  });
+  // A signal during start-up exits as soon as shutdown is done; a start-up failure rejects and exits non-zero.
+  const code = await Promise.race([exitCode, started]);
   if (config.readyFile) await removeReadyFile(config.readyFile);
   return code;
 }
@@ -90,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof DatabaseRefusedError) {
+    if (err instanceof ConfigError || err instanceof DatabaseRefusedError || err instanceof DatabaseMisconfiguredError) {
       process.stderr.write(`flagship: ${err.message}\n`);
       process.exit(2);
     }

@@ -42,6 +42,8 @@ export interface DomainContext {
   /** "Now" for expiry decisions; the system clock when absent. */
   readonly clock?: Clock | undefined;
   readonly request?: RequestMeta | undefined;
+  /** How long new tokens live (TOKEN_LIFETIME_DAYS); 0 or absent: they do not expire unless asked to. */
+  readonly tokenLifetimeMs?: number | undefined;
 }
 
 /** Reports `change`, made by `actor`, within `tx`. */

@@ -49,7 +49,13 @@ export class Runtime {
 
   /** What a domain write needs for this request (none at start-up): the database (or a 503), the recorder and who is asking. */
   domain(request?: FastifyRequest): DomainContext {
-    return { db: this.db(), changes: this.changes, clock: this.clock, request: request ? { id: request.id, ip: request.ip } : undefined };
+    return {
+      db: this.db(),
+      changes: this.changes,
+      clock: this.clock,
+      request: request ? { id: request.id, ip: request.ip } : undefined,
+      tokenLifetimeMs: this.config.tokenLifetimeDays * 86_400_000,
+    };
   }
 
   get attached(): Database | undefined {
