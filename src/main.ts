@@ -10,12 +10,13 @@ import { buildApp } from './server/app.js';
 import { describeBuild } from './server/health-routes.js';
 import { bringUpDatabase, bringUpWithRetry, createShutdown, describeTarget } from './server/lifecycle.js';
 import { createLogger, type Logger } from './server/logger.js';
+import { removeReadyFile, writeReadyFile } from './server/ready-file.js';
 import { Runtime } from './server/runtime.js';
 import { buildHint, variant } from './variant.js';
 import type { Feature } from './features/feature.js';
 
 function printVersion(features: ReturnType<typeof describeBuild>['features']): void {
-  const lines = [`flagship ${variant.version}`, `variant: ${variant.name}`, `dialects: ${variant.dialects.join(', ')}`, `scaling: ${variant.scaling ? 'on' : 'off'}`, `enterprise: ${variant.enterprise ? 'on' : 'off'}`];
+  const lines = [`flagship ${variant.version}`, `variant: ${variant.name}`, `dialects: ${variant.dialects.join(', ')}`, `scaling: ${variant.scaling ? 'on' : 'off'}`, `enterprise: ${variant.enterprise ? 'on' : 'off'}`, `testing: ${variant.testing ? 'compiled in (served with --testing)' : 'off'}`];
   for (const f of features) lines.push(`  ${f.name}: ${f.summary}`);
   process.stdout.write(lines.join('\n') + '\n');
 }
@@ -57,6 +58,15 @@ async function main(argv: string[]): Promise<number> {
         void shutdown(signal).then(resolve);
       });
     }
+    // Spawned with an IPC channel (as dist/dev/testing.mjs does), the server is its parent's: when the parent goes
+    // away, even killed, the channel closes and the server stops rather than linger unseen.
+    if (process.channel) {
+      process.channel.unref();
+      process.on('disconnect', () => {
+        stopping.abort();
+        void shutdown('disconnect').then(resolve);
+      });
+    }
   });
   const address = await app.listen({ port: config.port, host: config.host });
   logger.info({ address, ...describeBuild(runtime.features), database: describeTarget(config) }, `flagship listening on ${address}`);
@@ -64,16 +74,25 @@ async function main(argv: string[]): Promise<number> {
   const started = bringUpWithRetry(runtime, logger, stopping.signal).then(async (db) => {
     if (db && !stopping.signal.aborted) {
       runtime.attach(db);
+      const facts: Record<string, unknown> = {};
+      for (const f of runtime.features) {
+        // Not through runtime.domain(): that answers 503 until the server is ready, which this comes before.
+        const fact = f.ready ? await f.ready({ db, changes: runtime.changes, clock: runtime.clock, tokenLifetimeMs: config.tokenLifetimeDays * 86_400_000 }) : undefined;
+        if (fact) facts[f.name] = fact;
+      }
       runtime.state = 'ready';
       runtime.reason = '';
-      logger.info({ dialect: db.dialect }, 'ready');
+      if (config.readyFile) await writeReadyFile(config.readyFile, { url: address, pid: process.pid, variant: variant.name, ...facts });
+      logger.info({ dialect: db.dialect, url: address }, 'ready');
     } else {
       await db?.close();
     }
     return exitCode;
   });
   // A signal during start-up exits as soon as shutdown is done; a start-up failure rejects and exits non-zero.
-  return Promise.race([exitCode, started]);
+  const code = await Promise.race([exitCode, started]);
+  if (config.readyFile) await removeReadyFile(config.readyFile);
+  return code;
 }
 
 /** A command a feature adds (`audit verify`); one this build lacks is refused with how to get a build that has it. */

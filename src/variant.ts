@@ -7,6 +7,8 @@ export interface VariantInfo {
   readonly dialects: readonly Dialect[];
   readonly scaling: boolean;
   readonly enterprise: boolean;
+  /** Carries the test-only tools (src/testing/), served only when started with --testing. */
+  readonly testing: boolean;
 }
 
 export const variant: VariantInfo = Object.freeze({
@@ -15,6 +17,7 @@ export const variant: VariantInfo = Object.freeze({
   dialects: Object.freeze([...(__DIALECT_SQLITE__ ? (['sqlite'] as const) : []), ...(__DIALECT_POSTGRES__ ? (['postgres'] as const) : [])]),
   scaling: __FLAG_SCALING__,
   enterprise: __FLAG_ENTERPRISE__,
+  testing: __FLAG_TESTING__,
 });
 
 /** How to get a build that carries what this one lacks; used in every "this build cannot" message. */

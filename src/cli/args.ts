@@ -17,12 +17,30 @@ export interface ParsedArgs {
   readonly options: Record<string, string | undefined>;
 }
 
+const BOOLEAN_WORDS = /^(true|false|yes|no|on|off|1|0)$/i;
+
+/**
+ * A yes/no option may stand alone (`--testing`) as well as take a value (`--testing true`, `--testing=false`):
+ * a bare one becomes `--name=true` unless the next argument is a yes/no word.
+ */
+function expandBareSwitches(argv: string[]): string[] {
+  const switches = new Set(OPTIONS.filter((o) => o.type === 'bool').map((o) => `--${o.flag}`));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return [...out, ...argv.slice(i)];
+    const next = argv[i + 1];
+    out.push(switches.has(arg) && (next === undefined || !BOOLEAN_WORDS.test(next)) ? `${arg}=true` : arg);
+  }
+  return out;
+}
+
 export function parseCli(argv: string[]): ParsedArgs {
   const spec: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, version: { type: 'boolean' } };
   for (const o of OPTIONS) spec[o.flag] = { type: 'string' };
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: spec, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: expandBareSwitches(argv), options: spec, allowPositionals: true, strict: true });
   } catch (err) {
     throw new ConfigError(`${(err as Error).message.replace(/\. To specify.*$/s, '')}; see --help for the options`);
   }

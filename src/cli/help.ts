@@ -3,7 +3,8 @@ import type { Feature } from '../features/feature.js';
 import { variant } from '../variant.js';
 
 const carried = (only: string | undefined) =>
-  only === undefined || (only === 'scaling' ? variant.scaling : only === 'enterprise' ? variant.enterprise : variant.dialects.includes(only as 'sqlite' | 'postgres'));
+  only === undefined ||
+  (only === 'scaling' ? variant.scaling : only === 'enterprise' ? variant.enterprise : only === 'testing' ? variant.testing : variant.dialects.includes(only as 'sqlite' | 'postgres'));
 
 export function helpText(features: readonly Feature[] = []): string {
   const commands = features.flatMap((f) => f.commands ?? []).flatMap((c) => c.help.map((line) => `  ${line}`));

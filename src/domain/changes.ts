@@ -3,6 +3,7 @@
 // a hash-chained audit record in that same transaction, so a change and its record commit or roll back together.
 import type { Database, Queryable } from '../db/database.js';
 import type { Principal } from './authorizer.js';
+import type { Clock } from './clock.js';
 
 /** Who asked, as far as the HTTP layer knows: for audit records and logs. */
 export interface RequestMeta {
@@ -39,6 +40,8 @@ export const keepNoChanges: ChangeRecorder = Object.freeze({ record: async () =>
 export interface DomainContext {
   readonly db: Database;
   readonly changes: ChangeRecorder;
+  /** "Now" for expiry decisions; the system clock when absent. */
+  readonly clock?: Clock | undefined;
   readonly request?: RequestMeta | undefined;
   /** How long new tokens live (TOKEN_LIFETIME_DAYS); 0 or absent: they do not expire unless asked to. */
   readonly tokenLifetimeMs?: number | undefined;

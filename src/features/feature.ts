@@ -7,6 +7,7 @@ import type { Database } from '../db/database.js';
 import type { Migration } from '../db/migrator.js';
 import type { Authorizer, Principal } from '../domain/authorizer.js';
 import type { ChangeRecorder, DomainContext } from '../domain/changes.js';
+import type { Clock } from '../domain/clock.js';
 import type { PermissionSet, PermissionSpec } from '../domain/permissions.js';
 import type { SecurityEvents } from '../domain/security-events.js';
 import type { Access } from '../server/auth.js';
@@ -51,7 +52,7 @@ export interface FeatureCommand {
 }
 
 export interface Feature {
-  readonly name: 'scaling' | 'enterprise';
+  readonly name: 'scaling' | 'enterprise' | 'testing';
   /** `active` when it does its work; `not-implemented` while compiled in without doing anything yet. */
   readonly status: 'active' | 'not-implemented';
   /** One line for --version, /healthz and logs. */
@@ -73,7 +74,14 @@ export interface Feature {
   changeRecorder?(db: Database): ChangeRecorder;
   /** Receives refused sign-ins and denied permissions. */
   securityEvents?(db: Database): SecurityEvents;
-  /** Adds routes; called once after the core's routes. `host` lends the core's guards. */
+  /** Replaces the system clock where the server decides on time (token expiry); the testing module's moves. */
+  readonly clock?: Clock;
+  /**
+   * Called once the database is up, before the server reports ready (the testing module applies --seed here). What it
+   * returns goes into the ready file under the feature's name.
+   */
+  ready?(domain: DomainContext): Promise<Record<string, unknown> | undefined>;
+  /** Adds routes; called once after the core's routes. `host` lends the core's guards and the domain context. */
   registerRoutes?(app: FastifyInstance, db: () => Database, host: RouteHost): Promise<void>;
   /** Extra facts for /healthz. */
   health?(): Promise<Record<string, unknown>>;

@@ -58,7 +58,7 @@ export class Guards {
       const route = `${request.method} ${request.routeOptions.url ?? request.url}`;
       let caller;
       try {
-        caller = await authenticate(db, bearerOf(request));
+        caller = await authenticate(db, bearerOf(request), this.runtime.clock.now());
       } catch (err) {
         if (err instanceof UnauthenticatedError) {
           reply.header('www-authenticate', 'Bearer');

@@ -6,6 +6,7 @@ import type { Database } from '../db/database.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
 import { BuiltInRoleAuthorizer, type Authorizer } from '../domain/authorizer.js';
 import { keepNoChanges, type ChangeRecorder, type DomainContext, type RequestMeta, type RoleCatalog } from '../domain/changes.js';
+import { systemClock, type Clock } from '../domain/clock.js';
 import { permissionSet, type PermissionSet } from '../domain/permissions.js';
 import { ignoreSecurityEvents, type SecurityEvents } from '../domain/security-events.js';
 import type { FastifyRequest } from 'fastify';
@@ -25,6 +26,8 @@ export class Runtime {
   changes: ChangeRecorder = keepNoChanges;
   /** Where refused sign-ins and denied permissions report themselves. */
   securityEvents: SecurityEvents = ignoreSecurityEvents;
+  /** "Now" for expiry decisions; a feature may supply one (the testing module's can be moved). */
+  readonly clock: Clock;
   #db: Database | undefined;
 
   constructor(
@@ -33,6 +36,7 @@ export class Runtime {
   ) {
     this.permissions = permissionSet(features.flatMap((f) => f.permissions ?? []));
     this.authorizer = new BuiltInRoleAuthorizer(this.permissions.builtInRoles);
+    this.clock = features.find((f) => f.clock)?.clock ?? systemClock;
   }
 
   attach(db: Database): void {
@@ -52,11 +56,18 @@ export class Runtime {
     return this.#db;
   }
 
-  /** What a domain write needs for this request: the database (or a 503), the recorder and who is asking. */
-  domain(request: FastifyRequest): DomainContext {
+  /** What a domain write needs for this request (none at start-up): the database (or a 503), the recorder and who is asking. */
+  domain(request?: FastifyRequest): DomainContext {
     const { authorizer } = this;
     const roles: RoleCatalog | undefined = authorizer.assignable ? { assignable: (tx, orgId, role) => authorizer.assignable!(tx, orgId, role) } : undefined;
-    return { db: this.db(), changes: this.changes, request: requestMeta(request), roles, tokenLifetimeMs: this.config.tokenLifetimeDays * 86_400_000 };
+    return {
+      db: this.db(),
+      changes: this.changes,
+      clock: this.clock,
+      request: request ? requestMeta(request) : undefined,
+      roles,
+      tokenLifetimeMs: this.config.tokenLifetimeDays * 86_400_000,
+    };
   }
 
   get attached(): Database | undefined {
