@@ -2,7 +2,9 @@
 // is reported together, each with what is wrong and what is accepted, so one restart fixes them all.
 import { ConfigError } from '../errors.js';
 import { parseDatabaseUrl, type DatabaseTarget } from './database-url.js';
+import { parseAddresses } from './addresses.js';
 import { OPTIONS, type OptionSpec } from './options.js';
+import { testingProblems } from './testing-guard.js';
 
 export interface Config {
   readonly port: number;
@@ -13,6 +15,14 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly bodyLimitBytes: number;
   readonly trustProxy: boolean;
+  /** Addresses or CIDR ranges allowed to read /metrics; empty = nobody. `any` becomes ['0.0.0.0/0', '::/0']. */
+  readonly metricsAllow: readonly string[];
+  readonly signupRateLimit: number;
+  readonly authFailureRateLimit: number;
+  readonly rateLimitWindowSeconds: number;
+  readonly tokenLifetimeDays: number;
+  readonly queryTimeoutMs: number;
+  readonly startRetryMs: number;
   readonly busyTimeoutMs: number;
   readonly poolMax: number;
   readonly connectTimeoutMs: number;
@@ -21,6 +31,12 @@ export interface Config {
   readonly maxLifetimeSeconds: number;
   readonly replicas: string | undefined;
   readonly region: string | undefined;
+  readonly auditKeyFile: string | undefined;
+  readonly auditCheckpointFile: string | undefined;
+  readonly readyFile: string | undefined;
+  readonly testing: boolean;
+  readonly testingAllowPersistent: boolean;
+  readonly seed: string | undefined;
 }
 
 const TRUE = ['1', 'true', 'yes', 'on'];
@@ -40,6 +56,8 @@ function parseValue(spec: OptionSpec, raw: string, source: string): { value?: un
     case 'enum':
       if (spec.values?.includes(raw)) return { value: raw };
       return { problem: `${where} is not one of ${spec.values?.join(', ')}` };
+    case 'addresses':
+      return parseAddresses(raw, where);
     case 'port':
     case 'int': {
       const min = spec.type === 'port' ? 0 : (spec.min ?? 0);
@@ -80,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cli: Record<string, string | 
     if (problems.length === 0) throw err;
     problems.push(err.message);
   }
+  problems.push(...testingProblems({ testing: values.testing === true, testingAllowPersistent: values.testingAllowPersistent === true, seed: values.seed as string | undefined }, database));
   if (problems.length > 0 || !database) {
     throw new ConfigError(problems.length === 1 ? problems[0]! : `${problems.length} configuration problems:\n  - ${problems.join('\n  - ')}`);
   }

@@ -1,18 +1,25 @@
 // The one database contract of the program. Everything above src/db/ talks to a `Database`, never to a driver;
 // each dialect folder implements it, and the scaling module wraps it (a router is a Database too).
 import type { Dialect } from '../variant.js';
-import type { DomainDb, Tables } from './schema.js';
+import type { Migration } from './migrator.js';
+import type { Queryable, Tables } from './schema.js';
 
-/** What a dialect can do; generic code asks these instead of testing the dialect's name. */
+export type { Queryable };
+
+/**
+ * What a dialect can do; generic code asks these instead of testing the dialect's name. Each has a reader: a
+ * capability no code asks about does not belong here.
+ */
 export interface Capabilities {
-  /** Several writers at once (Postgres); SQLite has one writer, serialised by the adapter's mutex. */
+  /**
+   * Several writers at once (Postgres). Without it (SQLite, one writer) the transaction machine queues every
+   * connection holder on one mutex (src/db/transactions.ts).
+   */
   readonly concurrentWriters: boolean;
-  /** `SELECT ... FOR UPDATE`. */
+  /** `SELECT ... FOR UPDATE / FOR SHARE`, taken by src/domain/locks.ts where a decision must hold until commit. */
   readonly rowLocks: boolean;
-  readonly advisoryLocks: boolean;
+  /** LISTEN/NOTIFY (Postgres): `listen` works, and `notify` reaches other processes; read by enterprise's RBAC cache. */
   readonly listenNotify: boolean;
-  /** WAL positions (LSNs) usable as consistency tokens for read-your-writes on replicas. */
-  readonly walPositions: boolean;
 }
 
 export interface DatabaseHealth {
@@ -27,9 +34,6 @@ export interface MigrationReport {
   readonly applied: string[];
   readonly alreadyApplied: number;
 }
-
-/** A query handle valid for the duration of one read, write or transaction callback. */
-export type Queryable = DomainDb;
 
 export interface Database {
   readonly dialect: Dialect;
@@ -46,13 +50,42 @@ export interface Database {
   /** Write intent: a transaction on the primary. */
   write<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /**
-   * Checks the server is fit to serve: reachable, and (Postgres) a primary, not a server in recovery. Throws
-   * PrimaryRequiredError when it never will be, an UnavailableError when it may be later.
+   * Checks the server is fit to serve: reachable, and (Postgres) a primary, not a server in recovery. Throws, on every
+   * dialect, a DatabaseRefusedError (PrimaryRequiredError for a replica) when it never will be as configured, an
+   * UnavailableError when it may be later.
    */
   verify(): Promise<void>;
-  /** Runs pending migrations, each in its own transaction. */
-  migrate(): Promise<MigrationReport>;
+  /** Runs pending migrations, each in its own transaction: the core's, then `extra` (a feature's own schema). */
+  migrate(extra?: readonly Migration[]): Promise<MigrationReport>;
+  /**
+   * Holds a lock named `key` until the transaction of `tx` ends, so writers taking the same key run one after the
+   * other, across processes too. Postgres: a transaction-scoped advisory lock; SQLite: nothing to take, its single
+   * writer already runs write transactions one at a time. Call it inside `transaction`/`write` only.
+   */
+  lock(tx: Queryable, key: string): Promise<void>;
+  /** Sends `payload` to the listeners of `channel` when the transaction of `tx` commits; a no-op without listenNotify. */
+  notify(tx: Queryable, channel: string, payload: string): Promise<void>;
+  /**
+   * Listens on `channel` over a direct connection of its own, reconnecting while open (capabilities.listenNotify;
+   * throws elsewhere). `connected` runs on every (re)connection: messages sent while disconnected are lost.
+   */
+  listen(channel: string, handlers: ListenHandlers): Promise<Subscription>;
   health(): Promise<DatabaseHealth>;
   /** Idempotent; waits for work in progress. */
+  close(): Promise<void>;
+}
+
+export interface ListenHandlers {
+  message(payload: string): void;
+  connected(): void;
+  disconnected(err: Error): void;
+}
+
+export interface Subscription {
+  /** Sends `payload` on the subscribed channel now, over the listening connection (outside any transaction). */
+  send(payload: string): Promise<void>;
+  /** How many connections of this program listen on this database (this one included); 0 while disconnected. */
+  peers(): Promise<number>;
+  /** Idempotent. */
   close(): Promise<void>;
 }

@@ -1,27 +1,33 @@
 // Members of an organization and their built-in roles. Removal is a soft delete (`active = false`) so that comments
 // and history keep their author; the member's tokens are revoked in the same transaction.
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Database } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import type { Member } from '../db/schema.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Principal } from './authorizer.js';
 import { recordChange, type DomainContext } from './changes.js';
 import { conflictAs } from './conflicts.js';
 import { iso } from './instants.js';
 import { locked } from './locks.js';
-import { byInstant, keyset, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
-import { issueToken, type IssuedToken } from './tokens.js';
+import { byInstant, keyset, type KeysetOrder } from './pagination.js';
+import type { Page, PageRequest } from './schemas/page.js';
+import type { MemberView, NewMemberInput } from './schemas/members.js';
+import type { IssuedToken } from './schemas/tokens.js';
+import { defaultExpiry, issueToken } from './tokens.js';
 
-/** Roles that can be given through the API. There is one owner, made at signup; ownership is not transferable yet. */
+/** Built-in roles that can be given through the API. There is one owner, made at signup; ownership is not transferable yet. */
 export const ASSIGNABLE_ROLES = ['admin', 'member', 'viewer'] as const;
-export type AssignableRole = (typeof ASSIGNABLE_ROLES)[number];
+/** A built-in role below owner, or a role the build's RoleCatalog knows (enterprise: the organization's custom roles). */
+export type AssignableRole = string;
 
-export interface MemberView {
-  id: string;
-  email: string;
-  name: string;
-  role: string;
-  createdAt: string;
+/** Refuses a role the member cannot be given, inside the writing transaction so a role deleted meanwhile is seen. */
+async function checkAssignable(ctx: DomainContext, tx: Queryable, orgId: string, role: string): Promise<void> {
+  const ok = ctx.roles ? await ctx.roles.assignable(tx, orgId, role) : (ASSIGNABLE_ROLES as readonly string[]).includes(role);
+  if (!ok) {
+    throw new ValidationError(`body.role: there is no role "${role}" to give in this organization; use one of ${ASSIGNABLE_ROLES.join(', ')}${ctx.roles ? ' or a custom role from GET /v1/roles' : ''}`, {
+      details: [{ field: 'body.role', message: 'is not a role of this organization' }],
+    });
+  }
 }
 
 export function memberView(row: Member): MemberView {
@@ -33,13 +39,7 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-export interface NewMemberInput {
-  email: string;
-  name: string;
-  role: AssignableRole;
-}
-
-const notFound = (id: string) => new NotFoundError(`no member ${id} in your organization; list them with GET /v1/members`);
+export const memberNotFound = (id: string) => new NotFoundError(`no member ${id} in your organization; list them with GET /v1/members`);
 
 /** Adds a member (or brings back a removed one with that email) and issues their first token. */
 export async function addMember(ctx: DomainContext, principal: Principal, input: NewMemberInput): Promise<{ member: MemberView; token: IssuedToken }> {
@@ -50,6 +50,7 @@ export async function addMember(ctx: DomainContext, principal: Principal, input:
   return conflictAs(
     () =>
       db.write(async (tx) => {
+        await checkAssignable(ctx, tx, principal.orgId, input.role);
         const [existing] = await locked(db, tx.select().from(m).where(and(eq(m.orgId, principal.orgId), eq(m.email, email))));
         if (existing?.active) throw new ConflictError(taken, { details: [{ field: 'body.email', message: 'is already a member' }] });
         if (existing) {
@@ -60,7 +61,7 @@ export async function addMember(ctx: DomainContext, principal: Principal, input:
         const [row] = existing
           ? await tx.update(m).set({ name: input.name, role: input.role, active: true, createdAt: new Date() }).where(eq(m.id, existing.id)).returning()
           : await tx.insert(m).values({ orgId: principal.orgId, email, name: input.name, role: input.role, active: true }).returning();
-        const token = await issueToken(tx, db, { orgId: principal.orgId, memberId: row!.id }, 'initial');
+        const token = await issueToken(tx, db, { orgId: principal.orgId, memberId: row!.id }, 'initial', defaultExpiry(ctx));
         const member = memberView(row!);
         await recordChange(ctx, tx, principal, { action: 'member.add', orgId: principal.orgId, resource: { type: 'member', id: member.id }, after: member });
         return { member, token };
@@ -101,8 +102,9 @@ export async function changeRole(ctx: DomainContext, principal: Principal, id: s
   const m = db.tables.members;
   return db.write(async (tx) => {
     const [target] = await locked(db, tx.select().from(m).where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true))));
-    if (!target) throw notFound(id);
+    if (!target) throw memberNotFound(id);
     protectOwner(target, 'given another role');
+    await checkAssignable(ctx, tx, principal.orgId, role);
     const [row] = await tx.update(m).set({ role }).where(eq(m.id, id)).returning();
     const after = memberView(row!);
     await recordChange(ctx, tx, principal, { action: 'member.role', orgId: principal.orgId, resource: { type: 'member', id }, before: memberView(target), after });
@@ -116,7 +118,7 @@ export async function removeMember(ctx: DomainContext, principal: Principal, id:
   const { members: m, tokens: t } = db.tables;
   await db.write(async (tx) => {
     const [target] = await locked(db, tx.select().from(m).where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true))));
-    if (!target) throw notFound(id);
+    if (!target) throw memberNotFound(id);
     protectOwner(target, 'removed');
     await tx.update(m).set({ active: false }).where(eq(m.id, id));
     // Tokens revoked earlier keep the time they were revoked.

@@ -7,28 +7,16 @@ import type { Token } from '../db/schema.js';
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js';
 import type { Principal } from './authorizer.js';
 import { recordChange, type DomainContext } from './changes.js';
+import { systemClock } from './clock.js';
 import { iso, parseInstant } from './instants.js';
 import { locked } from './locks.js';
-import { byInstant, keyset, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
+import { byInstant, keyset, type KeysetOrder } from './pagination.js';
+import type { Page, PageRequest } from './schemas/page.js';
+import type { IssuedToken, NewTokenInput, TokenView } from './schemas/tokens.js';
 
 export const TOKEN_PREFIX = 'fs_';
 /** The shape of every secret we hand out; anything else is refused before it is hashed. */
 export const TOKEN_SHAPE = /^fs_[A-Za-z0-9_-]{43}$/;
-
-export interface TokenView {
-  id: string;
-  name: string;
-  memberId: string;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-/** A token as created: its metadata plus the secret, which is never shown again. */
-export interface IssuedToken extends TokenView {
-  token: string;
-}
 
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
@@ -53,17 +41,25 @@ export async function issueToken(tx: Queryable, db: Database, owner: { orgId: st
   return { ...tokenView(row!), token: secret };
 }
 
-export interface NewTokenInput {
-  name: string;
-  expiresAt?: string | null | undefined;
+/** When a token issued now expires by default (TOKEN_LIFETIME_DAYS), or null where tokens do not expire. */
+export function defaultExpiry(ctx: DomainContext, now = Date.now()): Date | null {
+  return ctx.tokenLifetimeMs ? new Date(now + ctx.tokenLifetimeMs) : null;
 }
 
 /** Another token for the caller. */
 export async function createToken(ctx: DomainContext, principal: Principal, input: NewTokenInput): Promise<IssuedToken> {
-  const expiresAt = input.expiresAt ? parseInstant('body.expiresAt', input.expiresAt) : null;
-  if (expiresAt && expiresAt.getTime() <= Date.now()) {
-    throw new ValidationError('body.expiresAt is in the past; give an instant in the future, or leave it out for a token that does not expire', {
+  const now = (ctx.clock ?? systemClock).now().getTime();
+  const latest = defaultExpiry(ctx, now);
+  const expiresAt = input.expiresAt ? parseInstant('body.expiresAt', input.expiresAt) : latest;
+  const otherwise = latest ? `leave it out for a token that expires at ${latest.toISOString()}` : 'leave it out for a token that does not expire';
+  if (expiresAt && expiresAt.getTime() <= now) {
+    throw new ValidationError(`body.expiresAt is in the past; give an instant in the future, or ${otherwise}`, {
       details: [{ field: 'body.expiresAt', message: 'must be in the future' }],
+    });
+  }
+  if (expiresAt && latest && expiresAt.getTime() > latest.getTime()) {
+    throw new ValidationError(`body.expiresAt is later than tokens may live on this server (TOKEN_LIFETIME_DAYS); give an instant before ${latest.toISOString()}, or ${otherwise}`, {
+      details: [{ field: 'body.expiresAt', message: 'is beyond the token lifetime' }],
     });
   }
   const { db } = ctx;

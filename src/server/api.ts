@@ -1,9 +1,10 @@
 // The /v1 API: every route with its schema, its declared permission, and the OpenAPI document generated from those
 // schemas at /v1/openapi.json.
 import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { variant } from '../variant.js';
-import { Guards } from './auth.js';
+import type { Guards } from './auth.js';
 import { accountRoutes } from './routes/account.js';
 import { commentRoutes } from './routes/comments.js';
 import type { ApiContext } from './routes/context.js';
@@ -13,7 +14,9 @@ import { taskRoutes } from './routes/tasks.js';
 import { tokenRoutes } from './routes/tokens.js';
 import type { Runtime } from './runtime.js';
 
-export async function registerApi(app: FastifyInstance, runtime: Runtime): Promise<void> {
+export async function registerApi(fastify: FastifyInstance, runtime: Runtime, guards: Guards): Promise<void> {
+  // The same instance, typed so that each route's handler types are inferred from its schema.
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest('principal', undefined);
   // Registered before the routes: it collects them as they are declared.
   await app.register(swagger, {
@@ -25,7 +28,7 @@ export async function registerApi(app: FastifyInstance, runtime: Runtime): Promi
     hideUntagged: true,
   });
 
-  const ctx: ApiContext = { runtime, guards: new Guards(runtime) };
+  const ctx: ApiContext = { runtime, guards };
   await accountRoutes(app, ctx);
   await memberRoutes(app, ctx);
   await tokenRoutes(app, ctx);

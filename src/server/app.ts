@@ -2,11 +2,15 @@
 // routes the variant's features add. It does not listen; lifecycle.ts does.
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { clientErrorHandler, errorHandler, notFoundHandler } from './error-handler.js';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './error-handler.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { createMetrics, registerMetrics } from './metrics.js';
+import { Guards } from './auth.js';
 import type { Logger } from './logger.js';
+import { registerRateLimits } from './rate-limits.js';
+import { routeHost } from './route-host.js';
 import type { Runtime } from './runtime.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { validatorCompiler } from './validation.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -15,7 +19,7 @@ export interface AppOptions {
   readonly runtime: Runtime;
   readonly logger: Logger;
   /** Registers the API (kept apart so tests can build a bare app). */
-  readonly routes?: (app: FastifyInstance, runtime: Runtime) => Promise<void>;
+  readonly routes?: (app: FastifyInstance, runtime: Runtime, guards: Guards) => Promise<void>;
 }
 
 export async function buildApp({ runtime, logger, routes }: AppOptions): Promise<FastifyInstance> {
@@ -32,6 +36,8 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     clientErrorHandler,
+    // Errors met before routing (a path that does not percent-decode) get our envelope and request id too.
+    frameworkErrors: frameworkErrorHandler,
   });
   // JSON is the only body the API speaks; anything else is a 415 rather than a string handed to a handler.
   app.removeContentTypeParser('text/plain');
@@ -41,11 +47,15 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  registerMetrics(app, createMetrics(runtime));
+  await registerSecurityHeaders(app);
+  registerMetrics(app, createMetrics(runtime), runtime.config.metricsAllow);
   await registerHealthRoutes(app, runtime);
-  if (routes) await routes(app, runtime);
+  // One set of guards (and one failed-authentication limiter) for the core's routes and every feature's.
+  const guards = new Guards(runtime, await registerRateLimits(app, runtime.config));
+  if (routes) await routes(app, runtime, guards);
+  const host = routeHost(runtime, guards);
   for (const feature of runtime.features) {
-    if (feature.registerRoutes) await feature.registerRoutes(app, () => runtime.db());
+    if (feature.registerRoutes) await feature.registerRoutes(app, () => runtime.db(), host);
   }
   return app;
 }
