@@ -176,7 +176,7 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL test harness', () => {
       await eventually('the child printed its topology', () => stdout.includes('\n') || child.exitCode !== null, 60_000);
     } catch (error) {
       child.kill('SIGKILL');
-      throw new Error(`${(error as Error).message}\n${stderr}`);
+      throw new Error(`${(error as Error).message}\n${stderr}`, { cause: error });
     }
     expect(child.exitCode, stderr).toBeNull();
     const childInfo = JSON.parse(stdout.split('\n')[0]!) as PgTopologyInfo;

@@ -30,6 +30,7 @@ interface Position {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** No NUL and no unpaired surrogate, as the API's schemas require of stored text. */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this refuses
 const STORABLE_TEXT = /^[^\u0000\uD800-\uDFFF]*$/u;
 
 const badCursor = () =>

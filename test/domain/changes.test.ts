@@ -48,8 +48,6 @@ describe.each(DIALECTS)('domain changes on %s', (dialect) => {
     await db?.close();
   });
 
-  const last = () => recorder.seen[recorder.seen.length - 1]!;
-
   it('signup is recorded with the new owner as actor', () => {
     expect(recorder.seen[0]).toMatchObject({ action: 'org.create', orgId: owner.orgId, resource: { type: 'org', id: owner.orgId }, actor: { memberId: owner.memberId, role: 'owner' }, request: { id: 'req-1', ip: '192.0.2.1' }, visibleInTx: true });
   });

@@ -76,7 +76,7 @@ export async function checkCheckpoint(store: AuditStore, key: AuditKey, checkpoi
   const { orgId, seq } = checkpoint;
   const fail = (message: string): CheckpointResult => ({ ok: false, orgId, seq, message });
   if (checkpoint.keyId !== key.keyId) return fail(`the checkpoint of seq ${seq} was signed with key ${checkpoint.keyId}, not the configured key ${key.keyId}; configure the key it was made with`);
-  let valid = false;
+  let valid: boolean;
   try {
     valid = verify(null, signedBytes(checkpoint), key.publicKey, Buffer.from(checkpoint.signature, 'base64'));
   } catch {

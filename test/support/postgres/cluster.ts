@@ -140,7 +140,7 @@ export async function startCluster(options: ClusterOptions): Promise<StartedTopo
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       await Promise.all(
-        nodes.map((n) => (existsSync(path.join(n.info.dataDir, 'postmaster.pid')) ? pgCtlStop(n.target, 'immediate', 30).catch(() => undefined) : undefined)),
+        nodes.map((n) => (existsSync(path.join(n.info.dataDir, 'postmaster.pid')) ? pgCtlStop(n.target, 'immediate', 30).catch(() => undefined) : Promise.resolve())),
       );
       // pg_ctl cannot stop a server whose data dir is gone or whose binaries vanished; find those by command line.
       await killAndWait(processesMentioning(`${tempDir}/`, watchdog.pid === undefined ? [] : [watchdog.pid]));

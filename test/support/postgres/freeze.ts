@@ -21,7 +21,7 @@ export function serverProcesses(info: PgTopologyInfo, name: string): number[] {
   try {
     postmaster = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
   } catch (error) {
-    throw new Error(`serverProcesses: ${pidFile} is unreadable (${(error as Error).message}); is node ${name} running?`);
+    throw new Error(`serverProcesses: ${pidFile} is unreadable (${(error as Error).message}); is node ${name} running?`, { cause: error });
   }
   if (!Number.isInteger(postmaster) || postmaster <= 0) throw new Error(`serverProcesses: ${pidFile} names no process`);
   const all = [postmaster];

@@ -52,7 +52,7 @@ export async function pgCtlStart(target: NodeTarget, timeoutSeconds = 60): Promi
   try {
     await pgCtl(target, ['start', '-D', target.dataDir, '-l', target.logFile, '-w', '-t', String(timeoutSeconds), '-s'], (timeoutSeconds + 10) * 1000);
   } catch (error) {
-    throw new Error(`could not start PostgreSQL node ${target.name}: ${(error as Error).message}${await logTail(target.logFile)}`);
+    throw new Error(`could not start PostgreSQL node ${target.name}: ${(error as Error).message}${await logTail(target.logFile)}`, { cause: error });
   }
 }
 
@@ -60,6 +60,6 @@ export async function pgCtlStop(target: NodeTarget, mode: 'fast' | 'immediate', 
   try {
     await pgCtl(target, ['stop', '-D', target.dataDir, '-m', mode, '-w', '-t', String(timeoutSeconds), '-s'], (timeoutSeconds + 10) * 1000);
   } catch (error) {
-    throw new Error(`could not stop PostgreSQL node ${target.name}: ${(error as Error).message}${await logTail(target.logFile)}`);
+    throw new Error(`could not stop PostgreSQL node ${target.name}: ${(error as Error).message}${await logTail(target.logFile)}`, { cause: error });
   }
 }

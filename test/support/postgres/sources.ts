@@ -109,7 +109,7 @@ export async function openTopology(replicas: number): Promise<StartedTopology> {
   try {
     choice = chooseSource(process.env, { binaries: binaries?.kind, containerEngine: await containerEngineAnswers() });
   } catch (error) {
-    throw new Error(lookedAt ? `${(error as Error).message}\n${lookedAt}` : (error as Error).message);
+    throw new Error(lookedAt ? `${(error as Error).message}\n${lookedAt}` : (error as Error).message, { cause: error });
   }
   switch (choice.source) {
     case 'url':

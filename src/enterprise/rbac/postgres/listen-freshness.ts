@@ -33,7 +33,7 @@ export async function listenFreshness(store: RbacStore, logger: Logger): Promise
   const waiting = new Set<{ orgId: string; version: number; needed: number; done: () => void }>();
   const ackCount = (orgId: string, version: number) => [...(acked.get(orgId)?.values() ?? [])].filter((v) => v >= version).length;
   let live = false;
-  let subscription: Subscription | undefined;
+  let subscription: Subscription | undefined; // eslint-disable-line prefer-const -- assigned once the listener is up, read by closures made before
 
   const acknowledge = (orgId: string, version: number) => {
     // Best effort: a lost acknowledgement only makes the changing instance wait out its bound.
