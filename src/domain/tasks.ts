@@ -1,6 +1,7 @@
 // Tasks: numbered per project without gaps, versioned for optimistic concurrency, labelled through task_labels.
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database, Queryable } from '../db/database.js';
+import { prepared, slot, UNNAMED } from '../db/prepared.js';
 import type { Task } from '../db/schema.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
 import type { Principal } from './authorizer.js';
@@ -135,12 +136,15 @@ export async function createTask(ctx: DomainContext, principal: Principal, proje
   });
 }
 
-export async function getTask(db: Database, principal: Principal, id: string): Promise<TaskView> {
-  const t = db.tables.tasks;
-  const [row] = await db.read((q) => q.select().from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId))));
+const taskInOrg = prepared((q, { tasks: t }) => q.select().from(t).where(and(eq(t.id, slot('id')), eq(t.orgId, slot('orgId')))).prepare(UNNAMED));
+
+/** The caller's task `id` as stored; a 404 when it is not in the caller's organization. */
+export async function findTask(db: Database, principal: Principal, id: string): Promise<Task> {
+  const [row] = await db.read((q) => taskInOrg(q, db.tables).execute({ id, orgId: principal.orgId }));
   if (!row) throw taskNotFound(id);
-  return taskView(row);
+  return row;
 }
+
 
 function stale(id: string, version: number): PreconditionFailedError {
   return new PreconditionFailedError(`task ${id} has changed (it is at version ${version}, ETag "${version}"); fetch it again, reapply your change and send the new ETag in If-Match`, {

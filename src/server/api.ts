@@ -15,6 +15,7 @@ import type { Runtime } from './runtime.js';
 
 export async function registerApi(app: FastifyInstance, runtime: Runtime): Promise<void> {
   app.decorateRequest('principal', undefined);
+  app.decorateRequest('scopedTask', undefined);
   // Registered before the routes: it collects them as they are declared.
   await app.register(swagger, {
     openapi: {

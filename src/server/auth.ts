@@ -3,21 +3,29 @@
 // resource to the caller's organization (a 404 before any 403, so another organization's ids are never confirmed),
 // then asks the one Authorizer. The enterprise module swaps the Authorizer, never this flow.
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { Database } from '../db/database.js';
+import type { Task } from '../db/schema.js';
 import { authenticate, touchToken } from '../domain/authentication.js';
 import type { Permission, Principal } from '../domain/authorizer.js';
-import { projectScope, type ScopeKind } from '../domain/scopes.js';
-import { UnauthenticatedError } from '../errors.js';
+import { confirmProject, scopedTask, type ScopeKind } from '../domain/scopes.js';
+import { ForbiddenError, UnauthenticatedError } from '../errors.js';
 import type { Runtime } from './runtime.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | undefined;
+    /** The task a route scoped to a task acts on, as the guard read it. */
+    scopedTask: Task | undefined;
   }
 }
 
 export interface Access {
   readonly permission: Permission;
-  /** What the route's `:id` names, when the route acts on one project or task. */
+  /**
+   * What the route's `:id` names, when the route acts on one project or task. A project-scoped route's own query
+   * must confine the project to the caller's organization and answer 404 (every domain function does): the guard
+   * checks the project itself only for a caller it refuses.
+   */
   readonly scope?: ScopeKind;
 }
 
@@ -33,6 +41,12 @@ function bearerOf(request: FastifyRequest): string {
   return match[1]!;
 }
 
+/** The task of a route guarded with `scope: 'task'`, confined to the caller's organization. */
+export function scopedTaskOf(request: FastifyRequest): Task {
+  if (!request.scopedTask) throw new Error(`route ${request.routeOptions.url} is not scoped to a task but asks for it`);
+  return request.scopedTask;
+}
+
 /** The caller of a guarded route. */
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new Error(`route ${request.routeOptions.url} has no guard but asks for the caller`);
@@ -44,6 +58,20 @@ export class Guards {
   readonly #recentlyTouched = new Map<string, number>();
 
   constructor(private readonly runtime: Runtime) {}
+
+  /**
+   * The route's own query confines the project and answers 404 when it is not the caller's, so a caller who is
+   * allowed costs no query here. A refused caller must still get a 404 for a project that is not theirs, never a 403
+   * that would confirm it exists: the project is checked then, and its 404 wins.
+   */
+  async #authorizeOnProject(db: Database, principal: Principal, permission: Permission, projectId: string): Promise<void> {
+    try {
+      await this.runtime.authorizer.authorize(principal, permission, { projectId });
+    } catch (err) {
+      if (err instanceof ForbiddenError) await confirmProject(db, principal, projectId);
+      throw err;
+    }
+  }
 
   /** The preHandler for a route needing `access`. */
   require(access: Access): preHandlerAsyncHookHandler {
@@ -62,8 +90,15 @@ export class Guards {
       request.log = request.log.child({ orgId: principal.orgId, memberId: principal.memberId });
       reply.log = request.log;
       const id = (request.params as { id?: string }).id;
-      const projectId = access.scope && id !== undefined ? await projectScope(db, principal, access.scope, id) : undefined;
-      await this.runtime.authorizer.authorize(principal, access.permission, projectId === undefined ? undefined : { projectId });
+      if (access.scope === 'task' && id !== undefined) {
+        const task = await scopedTask(db, principal, id);
+        request.scopedTask = task;
+        await this.runtime.authorizer.authorize(principal, access.permission, { projectId: task.projectId });
+      } else if (access.scope === 'project' && id !== undefined) {
+        await this.#authorizeOnProject(db, principal, access.permission, id);
+      } else {
+        await this.runtime.authorizer.authorize(principal, access.permission);
+      }
       touchToken(db, principal.tokenId, lastUsedAt, this.#recentlyTouched)?.catch((err: unknown) => {
         request.log.debug({ err }, 'could not record token use');
       });

@@ -1,8 +1,8 @@
 // Tasks of a project: numbered, filtered and paged listings, and versioned reads and writes (ETag / If-Match).
 import type { FastifyInstance } from 'fastify';
 import { TASK_SORTS, listTasks, type TaskQuery } from '../../domain/task-list.js';
-import { MAX_LABELS, TASK_PRIORITIES, TASK_STATUSES, createTask, deleteTask, getTask, updateTask, type TaskFields, type TaskPatch } from '../../domain/tasks.js';
-import { principalOf } from '../auth.js';
+import { MAX_LABELS, TASK_PRIORITIES, TASK_STATUSES, createTask, deleteTask, taskView as viewOf, updateTask, type TaskFields, type TaskPatch } from '../../domain/tasks.js';
+import { principalOf, scopedTaskOf } from '../auth.js';
 import { etagOf, ifMatch, noneMatch } from '../preconditions.js';
 import { bearer, type ApiContext } from './context.js';
 import { errors, id, idParams, LIMITS, noContent, nullableInstant, page, pageQuery, SAFE_TEXT, taskView, text } from './schemas.js';
@@ -80,7 +80,8 @@ export async function taskRoutes(app: FastifyInstance, { runtime, guards }: ApiC
       schema: { tags, summary: 'One task, with its version as ETag', security: bearer, params: idParams, response: { 200: taskView, 304: { type: 'null' }, ...errors(400, 401, 403, 404, 503) } },
     },
     async (request, reply) => {
-      const task = await getTask(runtime.db(), principalOf(request), request.params.id);
+      // The guard read the task to authorize on its project; that read is the answer.
+      const task = viewOf(scopedTaskOf(request));
       reply.header('etag', etagOf(task.version));
       if (noneMatch(request.headers['if-none-match'], task.version)) return reply.status(304).send();
       return task;
