@@ -9,6 +9,7 @@ import { authenticate, touchToken } from '../domain/authentication.js';
 import type { Permission, Principal } from '../domain/authorizer.js';
 import { confirmProject, scopedTask, type ScopeKind } from '../domain/scopes.js';
 import { ForbiddenError, UnauthenticatedError } from '../errors.js';
+import { callerOf } from './request-log.js';
 import type { Runtime } from './runtime.js';
 
 declare module 'fastify' {
@@ -85,10 +86,8 @@ export class Guards {
         throw err;
       }
       const { lastUsedAt, ...principal } = caller;
+      // The request's log line (request-log.ts) and error lines say who made it.
       request.principal = principal;
-      // Every later log line of this request says who made it.
-      request.log = request.log.child({ orgId: principal.orgId, memberId: principal.memberId });
-      reply.log = request.log;
       const id = (request.params as { id?: string }).id;
       if (access.scope === 'task' && id !== undefined) {
         const task = await scopedTask(db, principal, id);
@@ -100,7 +99,7 @@ export class Guards {
         await this.runtime.authorizer.authorize(principal, access.permission);
       }
       touchToken(db, principal.tokenId, lastUsedAt, this.#recentlyTouched)?.catch((err: unknown) => {
-        request.log.debug({ err }, 'could not record token use');
+        request.log.debug({ err, ...callerOf(request) }, 'could not record token use');
       });
     };
   }

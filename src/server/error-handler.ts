@@ -5,6 +5,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, BadRequestError, NotFoundError, PayloadTooLargeError, UnavailableError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
+import { callerOf } from './request-log.js';
 import { SAFE_TEXT } from './routes/schemas.js';
 
 interface ErrorBody {
@@ -63,12 +64,12 @@ function clientError(status: number, message: string): AppError {
 export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const known = err instanceof AppError ? err : fromFastify(err, request);
   if (!known) {
-    request.log.error({ err }, 'unhandled error');
+    request.log.error({ err, ...callerOf(request) }, 'unhandled error');
     void reply.status(500).send({ error: { code: 'internal', message: `something went wrong on our side; quote request id ${request.id} when reporting it` } });
     return;
   }
   if (known instanceof UnavailableError) reply.header('retry-after', String(known.retryAfter));
-  if (known.status >= 500) request.log.warn({ err: { code: known.code, message: known.message } }, 'request could not be served');
+  if (known.status >= 500) request.log.warn({ err: { code: known.code, message: known.message }, ...callerOf(request) }, 'request could not be served');
   void reply.status(known.status).send(body(known));
 }
 
