@@ -14,6 +14,8 @@ export interface Side {
   readonly latencyP99Ms: number;
   readonly statuses: Record<string, number>;
   readonly runs: number[];
+  /** The server process's CPU time per 2xx answer, over every run; null when it could not be read. */
+  readonly cpuUsPerRequest: number | null;
 }
 
 export interface Comparison {
@@ -21,6 +23,11 @@ export interface Comparison {
   readonly baseline: Side;
   /** flagship per second / baseline per second; null when void. */
   readonly ratio: number | null;
+  /**
+   * baseline CPU per request / flagship CPU per request: the same comparison by the work each server process did,
+   * which other load on a shared machine moves much less than requests per second. Null when void or unknown.
+   */
+  readonly cpuRatio: number | null;
   /** Why there is no ratio. */
   readonly voided: string | null;
 }
@@ -46,6 +53,7 @@ export function side(runs: readonly LoadResult[]): Side {
     latencyP99Ms: median(runs.map((r) => r.latencyP99Ms)),
     statuses,
     runs: runs.map((r) => (r.seconds > 0 ? Math.round(r.ok / r.seconds) : 0)),
+    cpuUsPerRequest: ok > 0 && runs.every((r) => r.serverCpuMs !== null) ? (runs.reduce((n, r) => n + r.serverCpuMs!, 0) * 1000) / ok : null,
   };
 }
 
@@ -63,5 +71,6 @@ export function compare(flagship: readonly LoadResult[], baseline: readonly Load
   const f = side(flagship);
   const b = side(baseline);
   const voided = [fault('flagship', f), fault('baseline', b)].filter((x) => x !== undefined).join('; ') || null;
-  return { flagship: f, baseline: b, ratio: voided ? null : f.perSecond / b.perSecond, voided };
+  const cpuRatio = voided || f.cpuUsPerRequest === null || b.cpuUsPerRequest === null || f.cpuUsPerRequest === 0 ? null : b.cpuUsPerRequest / f.cpuUsPerRequest;
+  return { flagship: f, baseline: b, ratio: voided ? null : f.perSecond / b.perSecond, cpuRatio, voided };
 }

@@ -19,17 +19,27 @@ export interface LoadResult {
   readonly latencyP99Ms: number;
   /** Status codes seen, with counts, to say what went wrong. */
   readonly statuses: Record<string, number>;
+  /** CPU time the server process used during the run (null where it cannot be read). */
+  readonly serverCpuMs: number | null;
 }
 
-export async function load(base: string, token: string, request: LoadRequest, options: { connections: number; seconds: number }): Promise<LoadResult> {
+/** The server under load: where it listens, and how much CPU its process has used so far. */
+export interface LoadTarget {
+  readonly url: string;
+  cpuMs(): number | null;
+}
+
+export async function load(server: LoadTarget, token: string, request: LoadRequest, options: { connections: number; seconds: number }): Promise<LoadResult> {
+  const cpuBefore = server.cpuMs();
   const result = await autocannon({
-    url: base + request.path,
+    url: server.url + request.path,
     method: request.method,
     connections: options.connections,
     duration: options.seconds,
     headers: { authorization: `Bearer ${token}`, ...(request.body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
   });
+  const cpuAfter = server.cpuMs();
   const statuses: Record<string, number> = {};
   const stats = (result as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {};
   for (const [code, { count }] of Object.entries(stats)) statuses[code] = count;
@@ -41,5 +51,6 @@ export async function load(base: string, token: string, request: LoadRequest, op
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
     statuses,
+    serverCpuMs: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
   };
 }

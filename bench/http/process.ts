@@ -2,12 +2,28 @@
 // reads none of flagship's log lines while it generates load) and its stderr kept for the reason of a failed start.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export interface BenchServer {
   readonly name: string;
   readonly url: string;
+  /** CPU time the process has used so far (user + system), in ms; null where /proc is not there to say. */
+  cpuMs(): number | null;
   stop(): Promise<void>;
+}
+
+/** Linux reports a process's CPU time in clock ticks of 1/100 s (USER_HZ) in /proc/<pid>/stat. */
+function cpuMsOf(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    // The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
 }
 
 /** A port free right now: the OS picks it, we release it and hand it to the server. */
@@ -64,6 +80,7 @@ export async function launch({ name, args, env, cwd, readyPath }: Launch): Promi
   return {
     name,
     url,
+    cpuMs: () => cpuMsOf(proc.pid),
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       await exited;

@@ -71,21 +71,21 @@ export async function runHttpSuite(target: Target, settings: HttpSettings, log: 
     for (const c of HTTP_CASES) {
       const request = c.request(fixture);
       if (settings.warmupSeconds > 0) {
-        await load(flagship.url, fixture.token, request, { ...options, seconds: settings.warmupSeconds });
-        await load(baseline.url, fixture.token, request, { ...options, seconds: settings.warmupSeconds });
+        await load(flagship, fixture.token, request, { ...options, seconds: settings.warmupSeconds });
+        await load(baseline, fixture.token, request, { ...options, seconds: settings.warmupSeconds });
       }
       const a: LoadResult[] = [];
       const b: LoadResult[] = [];
       for (let round = 0; round < settings.rounds; round++) {
-        a.push(await load(flagship.url, fixture.token, request, options));
-        b.push(await load(baseline.url, fixture.token, request, options));
+        a.push(await load(flagship, fixture.token, request, options));
+        b.push(await load(baseline, fixture.token, request, options));
       }
       const result: HttpCaseResult = { dialect: target.dialect, bundle: target.bundle, case: c.id, title: c.title, ...compare(a, b) };
       results.push(result);
-      const side = (s: HttpCaseResult['flagship']) => `${fmt(s.perSecond)} req/s (non-2xx ${s.non2xx})`;
+      const side = (s: HttpCaseResult['flagship']) => `${fmt(s.perSecond)} req/s (non-2xx ${s.non2xx}, ${s.cpuUsPerRequest?.toFixed(0) ?? '?'} µs CPU/req)`;
       log(
         `  ${target.dialect.padEnd(8)} ${c.title.padEnd(52)} flagship ${side(result.flagship)}  baseline ${side(result.baseline)}  ` +
-          (result.ratio === null ? `VOID: ${result.voided}` : `ratio ${result.ratio.toFixed(2)}x`),
+          (result.ratio === null ? `VOID: ${result.voided}` : `ratio ${result.ratio.toFixed(2)}x, by CPU ${result.cpuRatio?.toFixed(2) ?? '?'}x`),
       );
     }
     return results;
@@ -111,7 +111,7 @@ export async function profileFlagship(target: Target, settings: HttpSettings, ca
   try {
     const fixture = await seed(flagship.url, settings.seedTasks);
     for (const c of HTTP_CASES.filter((x) => caseIds.includes(x.id))) {
-      await load(flagship.url, fixture.token, c.request(fixture), { connections: settings.connections, seconds: settings.seconds * settings.rounds });
+      await load(flagship, fixture.token, c.request(fixture), { connections: settings.connections, seconds: settings.seconds * settings.rounds });
     }
   } finally {
     await flagship.stop();

@@ -11,7 +11,7 @@ export interface Bar {
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function barChart(title: string, bars: readonly Bar[], options: { goal: number; colors: Record<string, string> }): string {
-  const left = 330;
+  const left = 400;
   const plot = 360;
   const row = 22;
   const top = 48;
@@ -34,7 +34,7 @@ export function barChart(title: string, bars: readonly Bar[], options: { goal: n
     const color = options.colors[b.group] ?? '#888';
     if (b.value === null) {
       out.push(`<rect x="${left}" y="${y + 4}" width="${plot}" height="${row - 8}" fill="none" stroke="#c00" stroke-dasharray="4 3"/>`);
-      out.push(`<text x="${left + 6}" y="${y + 15}" fill="#c00">void: a side answered non-2xx</text>`);
+      out.push(`<text x="${left + 6}" y="${y + 15}" fill="#c00">no figure: void (a non-2xx answer) or not measured</text>`);
     } else {
       out.push(`<rect x="${left}" y="${y + 4}" width="${Math.max(1, x(b.value) - left).toFixed(1)}" height="${row - 8}" fill="${color}"/>`);
       out.push(`<text x="${(x(b.value) + 4).toFixed(1)}" y="${y + 15}">${b.value.toFixed(2)}x</text>`);

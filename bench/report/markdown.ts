@@ -47,14 +47,20 @@ export function renderHttp(results: BenchResults, chartFile: string): string {
     'warm-up of each) in one process on the same machine, so the ratio is the figure; absolute requests per second move',
     'with whatever else the machine runs. A ratio is void if either side answered anything but 2xx.',
     '',
-    `![flagship / baseline requests per second](${chartFile})`,
+    '"By CPU" compares the CPU time each server process used per answer (baseline / flagship, from /proc): the work',
+    "each does for a request, which the machine's other load moves much less than requests per second. On PostgreSQL it",
+    "leaves out the database server's own CPU (each extra query costs it some).",
     '',
-    '| Request | Bundle | flagship req/s | baseline req/s | flagship / baseline | non-2xx (flagship / baseline) | p99 ms (flagship / baseline) |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    `![flagship / baseline, by requests per second and by CPU per request](${chartFile})`,
+    '',
+    '| Request | Bundle | flagship req/s | baseline req/s | **flagship / baseline** | CPU µs/req (flagship / baseline) | by CPU | non-2xx (flagship / baseline) | p99 ms (flagship / baseline) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
+  const us = (n: number | null) => (n === null ? '?' : n.toFixed(0));
   for (const c of http.cases) {
     lines.push(
       `| \`${c.title}\` | ${DIALECT_TITLE[c.dialect]} | ${num(c.flagship.perSecond)} | ${num(c.baseline.perSecond)} | **${ratio(c.ratio)}** | ` +
+        `${us(c.flagship.cpuUsPerRequest)} / ${us(c.baseline.cpuUsPerRequest)} | ${ratio(c.cpuRatio)} | ` +
         `${c.flagship.non2xx} / ${c.baseline.non2xx} | ${c.flagship.latencyP99Ms} / ${c.baseline.latencyP99Ms} |`,
     );
   }

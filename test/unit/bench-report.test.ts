@@ -14,6 +14,7 @@ const run = (ok: number, extra: Partial<LoadResult> = {}): LoadResult => ({
   latencyP50Ms: 1,
   latencyP99Ms: 2,
   statuses: { '200': ok },
+  serverCpuMs: ok / 10,
   ...extra,
 });
 
@@ -23,11 +24,20 @@ describe('compare', () => {
     expect(c.ratio).toBeCloseTo(0.9);
     expect(c.flagship.runs).toEqual([800, 1000]);
     expect(c.voided).toBeNull();
+    expect(c.cpuRatio).toBeCloseTo(1);
+  });
+
+  it('compares the CPU each server used per answer, and has no CPU ratio where it could not be read', () => {
+    const c = compare([run(1000, { serverCpuMs: 200 })], [run(1000, { serverCpuMs: 100 })]);
+    expect(c.flagship.cpuUsPerRequest).toBeCloseTo(200);
+    expect(c.cpuRatio).toBeCloseTo(0.5);
+    expect(compare([run(1000, { serverCpuMs: null })], [run(1000)]).cpuRatio).toBeNull();
   });
 
   it('voids the figure when either side answered anything but 2xx, naming the statuses', () => {
     const c = compare([run(900)], [run(1000, { non2xx: 3, statuses: { '200': 1000, '500': 3 } })]);
     expect(c.ratio).toBeNull();
+    expect(c.cpuRatio).toBeNull();
     expect(c.voided).toBe('baseline answered 3 non-2xx (3x 500)');
     expect(compare([run(900, { non2xx: 1, statuses: { '401': 1 } })], [run(1000)]).ratio).toBeNull();
   });
@@ -71,7 +81,7 @@ describe('barChart', () => {
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg).toContain('t &lt;&amp;&gt;');
     expect(svg).toContain('0.50x');
-    expect(svg).toContain('void: a side answered non-2xx');
+    expect(svg).toContain('no figure: void (a non-2xx answer) or not measured');
     expect(svg).toContain('goal (0.8x)');
     expect(svg).toContain('baseline (1.0x)');
     expect(svg.trim().endsWith('</svg>')).toBe(true);
