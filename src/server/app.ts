@@ -1,7 +1,7 @@
 // Builds the Fastify application: request ids, JSON-only bodies, the error catalogue, health, the API and whatever
 // routes the variant's features add. It does not listen; lifecycle.ts does.
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { clientErrorHandler, errorHandler, notFoundHandler } from './error-handler.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { createMetrics, registerMetrics } from './metrics.js';
@@ -34,7 +34,7 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
     return503OnClosing: true,
     clientErrorHandler,
     // request-log.ts writes one line per request instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
   // JSON is the only body the API speaks; anything else is a 415 rather than a string handed to a handler.
   app.removeContentTypeParser('text/plain');
