@@ -5,21 +5,14 @@ import type { Database } from '../db/database.js';
 import { preparedByShape, slot, UNNAMED } from '../db/prepared.js';
 import type { Tables, Task } from '../db/schema.js';
 import type { Principal } from './authorizer.js';
-import { afterSlots, byInstant, keyset, orderBy, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
+import { afterSlots, byInstant, keyset, orderBy, type KeysetOrder } from './pagination.js';
+import type { Page } from './schemas/page.js';
+import type { TaskQuery, TaskView } from './schemas/tasks.js';
 import { confirmProject } from './scopes.js';
-import { taskView, type TaskStatus, type TaskView } from './tasks.js';
+import { taskView } from './tasks.js';
 
 export const TASK_SORTS = ['number', '-number', 'createdAt', '-createdAt', 'updatedAt', '-updatedAt'] as const;
 export type TaskSort = (typeof TASK_SORTS)[number];
-
-export interface TaskQuery extends PageRequest {
-  status?: TaskStatus[] | undefined;
-  assigneeId?: string | undefined;
-  label?: string | undefined;
-  /** Case-insensitive substring of the title. */
-  q?: string | undefined;
-  sort?: TaskSort | undefined;
-}
 
 function orderFor(tables: Tables, sort: TaskSort): KeysetOrder<Task> {
   const t = tables.tasks;

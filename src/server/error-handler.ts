@@ -5,12 +5,9 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, BadRequestError, NotFoundError, PayloadTooLargeError, UnavailableError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
+import { SAFE_TEXT } from '../domain/schemas/common.js';
 import { callerOf } from './request-log.js';
-import { SAFE_TEXT } from './routes/schemas.js';
-
-interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}
+import type { ErrorBody } from './routes/schemas.js';
 
 function body(err: AppError): ErrorBody {
   return { error: err.details === undefined ? { code: err.code, message: err.message } : { code: err.code, message: err.message, details: err.details } };
