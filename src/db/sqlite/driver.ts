@@ -56,6 +56,10 @@ export function openSqlite(options: SqliteOptions): Database {
   // See src/db/schema.ts: the domain is typed against one builder surface shared by both dialects.
   const writeDb = drizzle(writer, drizzleOptions) as unknown as Queryable;
   const readDb = reader ? (drizzle(reader, drizzleOptions) as unknown as Queryable) : writeDb;
+  // Compiled once: exec() parses its SQL on every call, and these run twice per write.
+  const begin = writer.prepare('BEGIN IMMEDIATE');
+  const commit = writer.prepare('COMMIT');
+  const rollback = writer.prepare('ROLLBACK');
   const mutex = new Mutex();
   const inTransaction = new AsyncLocalStorage<{ depth: number }>();
   let closed: Promise<void> | undefined;
@@ -83,16 +87,16 @@ export function openSqlite(options: SqliteOptions): Database {
     guard();
     return mutex.run(async () => {
       try {
-        writer.exec('BEGIN IMMEDIATE');
+        begin.run();
       } catch (err) {
         throw mapSqliteError(err);
       }
       try {
         const result = await inTransaction.run({ depth: 0 }, () => fn(writeDb));
-        writer.exec('COMMIT');
+        commit.run();
         return result;
       } catch (err) {
-        if (writer.inTransaction) writer.exec('ROLLBACK');
+        if (writer.inTransaction) rollback.run();
         throw mapSqliteError(err);
       }
     });
