@@ -28,16 +28,25 @@ const SETTINGS: Record<'full' | 'quick', HttpSettings> = {
 
 const log = (line: string) => process.stdout.write(line + '\n');
 
+/**
+ * Builds every variant three times over and keeps the fastest round: other work on a shared machine only ever
+ * adds to a build's time, so the least is the closest to what the build itself costs.
+ */
 async function measureBuild(): Promise<BuildFigures> {
   const flagsDir = path.join(ROOT, 'flags');
-  const variants = [];
-  const started = performance.now();
-  for (const name of await listVariants(flagsDir)) {
-    const t = performance.now();
-    const report = await buildVariant(await loadVariant(flagsDir, name));
-    variants.push({ name, ms: performance.now() - t, bytes: report.bytes, groups: report.groups });
+  let best: BuildFigures | undefined;
+  for (let round = 0; round < 3; round++) {
+    const variants = [];
+    const started = performance.now();
+    for (const name of await listVariants(flagsDir)) {
+      const t = performance.now();
+      const report = await buildVariant(await loadVariant(flagsDir, name));
+      variants.push({ name, ms: performance.now() - t, bytes: report.bytes, groups: report.groups });
+    }
+    const totalMs = performance.now() - started;
+    if (!best || totalMs < best.totalMs) best = { totalMs, variants };
   }
-  return { totalMs: performance.now() - started, variants };
+  return best!;
 }
 
 async function postgresVersion(url: string): Promise<string | null> {
@@ -152,7 +161,7 @@ async function main(argv: string[]): Promise<void> {
   const dialects = (process.env.DIALECTS ?? 'sqlite,postgres').split(',').map((d) => d.trim());
 
   log(`flagship benchmarks (${mode}); the machine's load average is ${loadAtStart.toFixed(1)} on ${os.cpus().length} cores`);
-  log('building every variant');
+  log('building every variant (best of 3 rounds)');
   const build = await measureBuild();
   log(`  ${build.variants.map((v) => `${v.name} ${Math.round(v.ms)} ms`).join(', ')}; ${Math.round(build.totalMs)} ms in all`);
 

@@ -3,41 +3,11 @@
 // the create.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { TASK_COLUMNS, containsPattern, judgeToken, type BaselineStore, type TaskJson, type TokenRow } from './store.js';
+import { TASK_COLUMNS, containsPattern, judgeToken, taskJson, type TaskRow as StoredTask, type BaselineStore, type TaskJson, type TokenRow } from './store.js';
 
-interface TaskRow {
-  id: string;
-  project_id: string;
-  number: number;
-  title: string;
-  description: string | null;
-  status: string;
-  priority: string;
-  assignee_id: string | null;
-  labels: string[];
-  due_at: Date | null;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-}
+type TaskRow = StoredTask<string[], Date>;
 
-function json(row: TaskRow): TaskJson {
-  return {
-    id: row.id,
-    projectId: row.project_id,
-    number: row.number,
-    title: row.title,
-    description: row.description,
-    status: row.status,
-    priority: row.priority,
-    assigneeId: row.assignee_id,
-    labels: row.labels,
-    dueAt: row.due_at === null ? null : row.due_at.toISOString(),
-    version: row.version,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-  };
-}
+const json = (row: TaskRow): TaskJson => taskJson(row, (l) => l, (at) => at.toISOString());
 
 const TOKEN = 'SELECT t.org_id, t.member_id, t.revoked_at, t.expires_at, m.org_id AS member_org, m.active FROM tokens t JOIN members m ON m.id = t.member_id WHERE t.hash = $1';
 const TASK = `SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND org_id = $2`;

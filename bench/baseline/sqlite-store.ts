@@ -2,41 +2,11 @@
 // statements prepared once at start, a synchronous transaction for the create.
 import { randomUUID } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
-import { TASK_COLUMNS, containsPattern, judgeToken, type BaselineStore, type TaskJson, type TokenRow } from './store.js';
+import { TASK_COLUMNS, containsPattern, judgeToken, taskJson, type TaskRow as StoredTask, type BaselineStore, type TaskJson, type TokenRow } from './store.js';
 
-interface TaskRow {
-  id: string;
-  project_id: string;
-  number: number;
-  title: string;
-  description: string | null;
-  status: string;
-  priority: string;
-  assignee_id: string | null;
-  labels: string;
-  due_at: number | null;
-  version: number;
-  created_at: number;
-  updated_at: number;
-}
+type TaskRow = StoredTask<string, number>;
 
-function json(row: TaskRow): TaskJson {
-  return {
-    id: row.id,
-    projectId: row.project_id,
-    number: row.number,
-    title: row.title,
-    description: row.description,
-    status: row.status,
-    priority: row.priority,
-    assigneeId: row.assignee_id,
-    labels: JSON.parse(row.labels) as string[],
-    dueAt: row.due_at === null ? null : new Date(row.due_at).toISOString(),
-    version: row.version,
-    createdAt: new Date(row.created_at).toISOString(),
-    updatedAt: new Date(row.updated_at).toISOString(),
-  };
-}
+const json = (row: TaskRow): TaskJson => taskJson(row, (l) => JSON.parse(l) as string[], (ms) => new Date(ms).toISOString());
 
 export function openSqliteStore(file: string): BaselineStore {
   const db = new BetterSqlite3(file, { timeout: 5000 });

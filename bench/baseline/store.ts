@@ -71,5 +71,41 @@ export function containsPattern(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** A task row as a driver returns it: `L` is how it returns the labels, `I` an instant. */
+export interface TaskRow<L, I> {
+  id: string;
+  project_id: string;
+  number: number;
+  title: string;
+  description: string | null;
+  status: string;
+  priority: string;
+  assignee_id: string | null;
+  labels: L;
+  due_at: I | null;
+  version: number;
+  created_at: I;
+  updated_at: I;
+}
+
+/** The API's shape of a task row, given how to read this driver's labels and instants. */
+export function taskJson<L, I>(row: TaskRow<L, I>, labels: (l: L) => string[], instant: (at: I) => string): TaskJson {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    number: row.number,
+    title: row.title,
+    description: row.description,
+    status: row.status,
+    priority: row.priority,
+    assigneeId: row.assignee_id,
+    labels: labels(row.labels),
+    dueAt: row.due_at === null ? null : instant(row.due_at),
+    version: row.version,
+    createdAt: instant(row.created_at),
+    updatedAt: instant(row.updated_at),
+  };
+}
+
 export const TASK_COLUMNS =
   'id, project_id, number, title, description, status, priority, assignee_id, labels, due_at, version, created_at, updated_at';
