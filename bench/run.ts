@@ -44,7 +44,7 @@ async function measureBuild(): Promise<BuildFigures> {
       variants.push({ name, ms: performance.now() - t, bytes: report.bytes, groups: report.groups });
     }
     const totalMs = performance.now() - started;
-    if (!best || totalMs < best.totalMs) best = { totalMs, variants };
+    if (!best || totalMs < best.totalMs) best = { totalMs, rounds: 3, variants };
   }
   return best!;
 }

@@ -23,7 +23,7 @@ export function barChart(title: string, bars: readonly Bar[], options: { goal: n
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="${width}" height="${height}" fill="#fff"/>`);
   out.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${esc(title)}</text>`);
-  let legend = left;
+  let legend = 10;
   for (const [name, color] of Object.entries(options.colors)) {
     out.push(`<rect x="${legend}" y="28" width="10" height="10" fill="${color}"/><text x="${legend + 14}" y="37">${esc(name)}</text>`);
     legend += 14 + name.length * 7 + 20;

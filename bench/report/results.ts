@@ -17,6 +17,8 @@ export interface Machine {
 export interface BuildFigures {
   /** node build.mjs for every variant, one after the other, in one process. */
   readonly totalMs: number;
+  /** Rounds built, the fastest kept (absent: one round). */
+  readonly rounds?: number;
   readonly variants: ReadonlyArray<{ name: string; ms: number; bytes: number; groups: Record<string, number> }>;
 }
 
