@@ -1,5 +1,5 @@
 // Every setting, once: its environment variable, its CLI option, its default and what it means. --help and the
-// configuration reference in docs/configuration.md are made from this table, and a test keeps the doc current.
+// configuration table in README.md are made from this table, and test/unit/docs.test.ts keeps the README current.
 
 export type OptionType = 'string' | 'port' | 'int' | 'enum' | 'bool';
 

@@ -1,12 +1,13 @@
-// The PostgreSQL adapter: a pg pool, transactions on one checked-out client (savepoints when nested), driver errors
-// mapped to ours at this boundary. The scaling router wraps this same contract around several pools.
-import { AsyncLocalStorage } from 'node:async_hooks';
+// The PostgreSQL adapter: a pg pool, each transaction on one checked-out client, driver errors mapped to ours by
+// SQLSTATE. The transaction context, savepoints and the closing guard are the shared machine's (../transactions.ts).
+// The scaling router composes several of these, one per node, into a Database of its own.
 import { drizzle, type NodePgClient } from 'drizzle-orm/node-postgres';
 import { redactUrl } from '../../config/database-url.js';
 import type { Capabilities, Database, DatabaseHealth, Queryable } from '../database.js';
 import { DatabaseUnavailableError, PrimaryRequiredError } from '../errors.js';
 import { runMigrations } from '../migrator.js';
 import type { Tables } from '../schema.js';
+import { TransactionMachine, type Connector } from '../transactions.js';
 import { mapPostgresError } from './errors.js';
 import { postgresMigrationTarget, postgresMigrations } from './migrate.js';
 import { createPool, type PgClient, type PgPool, type PoolOptions } from './pool.js';
@@ -17,19 +18,11 @@ export interface PostgresOptions extends PoolOptions {
   readonly onPoolError?: (err: Error) => void;
 }
 
-export const postgresCapabilities: Capabilities = Object.freeze({
-  concurrentWriters: true,
-  rowLocks: true,
-  advisoryLocks: true,
-  listenNotify: true,
-  walPositions: true,
-});
+export const postgresCapabilities: Capabilities = Object.freeze({ concurrentWriters: true, rowLocks: true });
 
-const drizzleOptions = { schema: tables, casing: 'snake_case' as const };
-
-/** Wraps a handle of drizzle bound to a pool or a client in the domain's type (see src/db/schema.ts). */
+/** drizzle bound to a pool (each query on any idle client) or to one client (a transaction). */
 function handle(conn: PgPool | PgClient): Queryable {
-  return drizzle({ client: conn as unknown as NodePgClient, ...drizzleOptions }) as unknown as Queryable;
+  return drizzle({ client: conn as unknown as NodePgClient, schema: tables, casing: 'snake_case' });
 }
 
 /** A server in recovery is a replica: writes would fail one by one, so we refuse it at once. */
@@ -40,92 +33,54 @@ export async function assertPrimary(pool: PgPool, redactedUrl: string): Promise<
   }
 }
 
-
-export function openPostgres(options: PostgresOptions): Database & { readonly pool: PgPool } {
-  const pool = createPool(options, options.onPoolError ?? (() => undefined));
-  const poolDb = handle(pool);
+/**
+ * The machine's view of a pg pool: one checked-out client per transaction, reads outside one on the pool. Exported
+ * so that a Database composed of several pools (the scaling router) can run its transactions on the same machine.
+ */
+export function postgresConnector(pool: PgPool, options: Pick<PoolOptions, 'max' | 'connectionTimeoutMs'>): Connector<PgClient> {
   // pg hands the same client objects out again and again; building drizzle (its dialect, session and relational
   // config) once per client instead of once per transaction keeps that cost off every write.
   const clientDbs = new WeakMap<PgClient, Queryable>();
-  const clientDb = (client: PgClient): Queryable => {
-    let db = clientDbs.get(client);
-    if (!db) clientDbs.set(client, (db = handle(client)));
-    return db;
-  };
-  const inTransaction = new AsyncLocalStorage<{ client: PgClient; db: Queryable; depth: number }>();
-  let closed: Promise<void> | undefined;
-
-  async function checkout(): Promise<PgClient> {
-    if (closed) throw new DatabaseUnavailableError('the database is closing; retry on another instance');
-    try {
-      return await pool.connect();
-    } catch (err) {
-      if (/timeout exceeded/i.test((err as Error).message)) {
-        throw new DatabaseUnavailableError(`all ${options.max} database connections stayed busy for ${options.connectionTimeoutMs} ms; retry shortly, or raise DB_POOL_MAX`, err);
-      }
-      throw mapPostgresError(err);
-    }
-  }
-
-  async function transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const outer = inTransaction.getStore();
-    if (outer) {
-      const name = `sp_${outer.depth + 1}`;
-      await outer.client.query(`SAVEPOINT ${name}`);
+  return {
+    async acquire() {
       try {
-        const result = await inTransaction.run({ ...outer, depth: outer.depth + 1 }, () => fn(outer.db));
-        await outer.client.query(`RELEASE SAVEPOINT ${name}`);
-        return result;
+        return await pool.connect();
       } catch (err) {
-        await outer.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
-        throw mapPostgresError(err);
+        if (/timeout exceeded/i.test((err as Error).message)) {
+          throw new DatabaseUnavailableError(`all ${options.max} database connections stayed busy for ${options.connectionTimeoutMs} ms; retry shortly, or raise DB_POOL_MAX`, err);
+        }
+        throw err;
       }
-    }
-    const client = await checkout();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const db = clientDb(client);
-      const result = await inTransaction.run({ client, db, depth: 0 }, () => fn(db));
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackErr) {
-        // The connection is gone or unusable: do not hand it to the next caller.
-        broken = rollbackErr as Error;
-      }
-      throw mapPostgresError(err);
-    } finally {
-      client.release(broken ?? false);
-    }
-  }
+    },
+    // A broken client is destroyed rather than handed to the next caller.
+    release: (client, broken) => client.release(broken ?? false),
+    control: async (client, statement) => void (await client.query(statement)),
+    handle(client) {
+      let db = clientDbs.get(client);
+      if (!db) clientDbs.set(client, (db = handle(client)));
+      return db;
+    },
+    reader: handle(pool),
+    begin: 'BEGIN',
+    mapError: mapPostgresError,
+    // pool.end() resolves once every checked-out client has been released and ended.
+    close: () => pool.end(),
+  };
+}
+
+export function openPostgres(options: PostgresOptions): Database & { readonly pool: PgPool } {
+  const pool = createPool(options, options.onPoolError ?? (() => undefined));
+  const machine = new TransactionMachine(postgresConnector(pool, options), postgresCapabilities);
 
   return {
     dialect: 'postgres',
     capabilities: postgresCapabilities,
     tables: tables as unknown as Tables,
     pool,
-    transaction,
-    write: transaction,
-    async read(fn) {
-      const tx = inTransaction.getStore();
-      if (tx) return fn(tx.db);
-      if (closed) throw new DatabaseUnavailableError('the database is closing; retry on another instance');
-      try {
-        return await fn(poolDb);
-      } catch (err) {
-        throw mapPostgresError(err);
-      }
-    },
-    async verify() {
-      try {
-        await assertPrimary(pool, redactUrl(options.url));
-      } catch (err) {
-        throw mapPostgresError(err);
-      }
-    },
+    transaction: (fn) => machine.transaction(fn),
+    write: (fn) => machine.transaction(fn),
+    read: (fn) => machine.read(fn),
+    verify: () => machine.verify(() => assertPrimary(pool, redactUrl(options.url))),
     async migrate() {
       try {
         return await runMigrations(await postgresMigrations(), postgresMigrationTarget(pool), options.onMigration);
@@ -144,11 +99,6 @@ export function openPostgres(options: PostgresOptions): Database & { readonly po
         return { ok: false, latencyMs: performance.now() - started, pool: counts, detail: (mapPostgresError(err) as Error).message };
       }
     },
-    close() {
-      // pool.end() resolves once every checked-out client has been released and ended.
-      closed ??= pool.end();
-      return closed;
-    },
+    close: () => machine.close(),
   };
 }
-
