@@ -95,10 +95,11 @@ export function renderBuild(results: BenchResults): string {
 
 export function renderLayer(results: BenchResults): string {
   const v = results.vitest;
-  const lines = ['## The database layer', ''];
+  const lines = ['## The database layer, and the two bundles side by side', ''];
   if (!v || v.groups.length === 0) return [...lines, `Not measured in the last run${v?.skipped ? `: ${v.skipped}` : '.'}`].join('\n');
   lines.push(
-    `\`bench/*.bench.ts\` (vitest bench), same run. Within a group the entries ran one after the other on the same`,
+    `\`bench/*.bench.ts\` (vitest bench), same run: \`database.bench.ts\` puts our layer beside drizzle and the bare driver,`,
+    '`api.bench.ts` the dev bundle beside the prod bundle (one client, so latencies). Within a group the entries ran one after the other on the same',
     'database; the median time per operation is the steadier figure on a shared machine (the mean, as ops/s, takes every',
     'pause of the machine in). "vs first" compares medians with the group\'s first entry.',
     '',
