@@ -25,6 +25,7 @@ export async function openDatabase(config: Config, hooks: OpenHooks = {}): Promi
       connectionTimeoutMs: config.connectTimeoutMs,
       idleTimeoutMs: config.idleTimeoutMs,
       statementTimeoutMs: config.statementTimeoutMs,
+      queryTimeoutMs: config.queryTimeoutMs,
       maxLifetimeSeconds: config.maxLifetimeSeconds,
       applicationName: `flagship/${variant.name}`,
       ...(hooks.onMigration ? { onMigration: hooks.onMigration } : {}),

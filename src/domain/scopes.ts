@@ -6,11 +6,19 @@ import type { Database } from '../db/database.js';
 import { prepared, slot, UNNAMED } from '../db/prepared.js';
 import type { Task } from '../db/schema.js';
 import type { Principal } from './authorizer.js';
+import { memberNotFound } from './members.js';
 import { projectNotFound } from './projects.js';
 import { findTask } from './tasks.js';
 
 /** What a route's `:id` names. */
-export type ScopeKind = 'project' | 'task';
+export type ScopeKind = 'project' | 'task' | 'member';
+
+/** Resolves when member `id` is a current member of the caller's organization; a 404 otherwise. */
+export async function confirmMember(db: Database, principal: Principal, id: string): Promise<void> {
+  const m = db.tables.members;
+  const rows = await db.read((q) => q.select({ id: m.id }).from(m).where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true))));
+  if (!rows[0]) throw memberNotFound(id);
+}
 
 const projectInOrg = prepared((q, { projects: p }) =>
   q.select({ id: p.id }).from(p).where(and(eq(p.id, slot('id')), eq(p.orgId, slot('orgId')))).prepare(UNNAMED),

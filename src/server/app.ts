@@ -2,12 +2,13 @@
 // routes the variant's features add. It does not listen; lifecycle.ts does.
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { clientErrorHandler, errorHandler, notFoundHandler } from './error-handler.js';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './error-handler.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { createMetrics, registerMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 import { registerRequestLog } from './request-log.js';
 import type { Runtime } from './runtime.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { validatorCompiler } from './validation.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -35,6 +36,8 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
     clientErrorHandler,
     // request-log.ts writes one line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    // Errors met before routing (a path that does not percent-decode) get our envelope and request id too.
+    frameworkErrors: frameworkErrorHandler,
   });
   // JSON is the only body the API speaks; anything else is a 415 rather than a string handed to a handler.
   app.removeContentTypeParser('text/plain');
@@ -46,7 +49,8 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
     done();
   });
   registerRequestLog(app);
-  registerMetrics(app, createMetrics(runtime));
+  await registerSecurityHeaders(app);
+  registerMetrics(app, createMetrics(runtime), runtime.config.metricsAllow);
   await registerHealthRoutes(app, runtime);
   if (routes) await routes(app, runtime);
   for (const feature of runtime.features) {

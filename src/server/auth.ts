@@ -7,8 +7,9 @@ import type { Database } from '../db/database.js';
 import type { Task } from '../db/schema.js';
 import { authenticate, touchToken } from '../domain/authentication.js';
 import type { Permission, Principal } from '../domain/authorizer.js';
-import { confirmProject, scopedTask, type ScopeKind } from '../domain/scopes.js';
+import { confirmMember, confirmProject, scopedTask, type ScopeKind } from '../domain/scopes.js';
 import { ForbiddenError, UnauthenticatedError } from '../errors.js';
+import type { AuthFailureLimiter } from './rate-limits.js';
 import { callerOf } from './request-log.js';
 import type { Runtime } from './runtime.js';
 
@@ -58,7 +59,11 @@ export class Guards {
   /** Tokens whose lastUsedAt this instance wrote recently (see touchToken). */
   readonly #recentlyTouched = new Map<string, number>();
 
-  constructor(private readonly runtime: Runtime) {}
+  constructor(
+    private readonly runtime: Runtime,
+    /** Counts failed authentications per client; one over its limit is refused before its token is looked at. */
+    private readonly failures: AuthFailureLimiter,
+  ) {}
 
   /**
    * The route's own query confines the project and answers 404 when it is not the caller's, so a caller who is
@@ -77,12 +82,16 @@ export class Guards {
   /** The preHandler for a route needing `access`. */
   require(access: Access): preHandlerAsyncHookHandler {
     return async (request: FastifyRequest, reply: FastifyReply) => {
+      await this.failures.check(request);
       const db = this.runtime.db();
       let caller;
       try {
         caller = await authenticate(db, bearerOf(request));
       } catch (err) {
-        if (err instanceof UnauthenticatedError) reply.header('www-authenticate', 'Bearer');
+        if (err instanceof UnauthenticatedError) {
+          reply.header('www-authenticate', 'Bearer');
+          await this.failures.failed(request);
+        }
         throw err;
       }
       const { lastUsedAt, ...principal } = caller;
@@ -96,6 +105,8 @@ export class Guards {
       } else if (access.scope === 'project' && id !== undefined) {
         await this.#authorizeOnProject(db, principal, access.permission, id);
       } else {
+        // A member route confines the member before any permission is checked (not a hot path).
+        if (access.scope === 'member' && id !== undefined) await confirmMember(db, principal, id);
         await this.runtime.authorizer.authorize(principal, access.permission);
       }
       touchToken(db, principal.tokenId, lastUsedAt, this.#recentlyTouched)?.catch((err: unknown) => {

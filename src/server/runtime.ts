@@ -44,7 +44,7 @@ export class Runtime {
 
   /** What a domain write needs for this request: the database (or a 503), the recorder and who is asking. */
   domain(request: FastifyRequest): DomainContext {
-    return { db: this.db(), changes: this.changes, request: { id: request.id, ip: request.ip } };
+    return { db: this.db(), changes: this.changes, request: { id: request.id, ip: request.ip }, tokenLifetimeMs: this.config.tokenLifetimeDays * 86_400_000 };
   }
 
   get attached(): Database | undefined {

@@ -8,9 +8,9 @@ import { DatabaseUnavailableError, PrimaryRequiredError } from '../errors.js';
 import { runMigrations } from '../migrator.js';
 import type { Tables } from '../schema.js';
 import { TransactionMachine, type Connector } from '../transactions.js';
-import { mapPostgresError } from './errors.js';
+import { connectionLost, mapPostgresError } from './errors.js';
 import { postgresMigrationTarget, postgresMigrations } from './migrate.js';
-import { createPool, type PgClient, type PgPool, type PoolOptions } from './pool.js';
+import { createPool, createProbePool, type PgClient, type PgPool, type PoolOptions } from './pool.js';
 import { tables } from './schema.js';
 
 export interface PostgresOptions extends PoolOptions {
@@ -63,6 +63,7 @@ export function postgresConnector(pool: PgPool, options: Pick<PoolOptions, 'max'
     reader: handle(pool),
     begin: 'BEGIN',
     mapError: mapPostgresError,
+    lost: connectionLost,
     // pool.end() resolves once every checked-out client has been released and ended.
     close: () => pool.end(),
   };
@@ -71,6 +72,8 @@ export function postgresConnector(pool: PgPool, options: Pick<PoolOptions, 'max'
 export function openPostgres(options: PostgresOptions): Database & { readonly pool: PgPool } {
   const pool = createPool(options, options.onPoolError ?? (() => undefined));
   const machine = new TransactionMachine(postgresConnector(pool, options), postgresCapabilities);
+  const probe = createProbePool(options, options.onPoolError ?? (() => undefined));
+  let closed: Promise<void> | undefined;
 
   return {
     dialect: 'postgres',
@@ -92,13 +95,16 @@ export function openPostgres(options: PostgresOptions): Database & { readonly po
       const started = performance.now();
       const counts = { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
       try {
-        const { rows } = await pool.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
+        const { rows } = await probe.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
         const inRecovery = rows[0]?.r === true;
         return { ok: !inRecovery, latencyMs: performance.now() - started, pool: counts, ...(inRecovery ? { detail: 'server is in recovery (not a primary)' } : {}) };
       } catch (err) {
         return { ok: false, latencyMs: performance.now() - started, pool: counts, detail: (mapPostgresError(err) as Error).message };
       }
     },
-    close: () => machine.close(),
+    close() {
+      closed ??= Promise.all([machine.close(), probe.end()]).then(() => undefined);
+      return closed;
+    },
   };
 }
