@@ -5,8 +5,11 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './error-handler.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { createMetrics, registerMetrics } from './metrics.js';
+import { Guards } from './auth.js';
 import type { Logger } from './logger.js';
+import { registerRateLimits } from './rate-limits.js';
 import { registerRequestLog } from './request-log.js';
+import { routeHost } from './route-host.js';
 import type { Runtime } from './runtime.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { validatorCompiler } from './validation.js';
@@ -17,7 +20,7 @@ export interface AppOptions {
   readonly runtime: Runtime;
   readonly logger: Logger;
   /** Registers the API (kept apart so tests can build a bare app). */
-  readonly routes?: (app: FastifyInstance, runtime: Runtime) => Promise<void>;
+  readonly routes?: (app: FastifyInstance, runtime: Runtime, guards: Guards) => Promise<void>;
 }
 
 export async function buildApp({ runtime, logger, routes }: AppOptions): Promise<FastifyInstance> {
@@ -52,9 +55,12 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
   await registerSecurityHeaders(app);
   registerMetrics(app, createMetrics(runtime), runtime.config.metricsAllow);
   await registerHealthRoutes(app, runtime);
-  if (routes) await routes(app, runtime);
+  // One set of guards (and one failed-authentication limiter) for the core's routes and every feature's.
+  const guards = new Guards(runtime, await registerRateLimits(app, runtime.config));
+  if (routes) await routes(app, runtime, guards);
+  const host = routeHost(runtime, guards);
   for (const feature of runtime.features) {
-    if (feature.registerRoutes) await feature.registerRoutes(app, () => runtime.db());
+    if (feature.registerRoutes) await feature.registerRoutes(app, () => runtime.db(), host);
   }
   return app;
 }

@@ -5,13 +5,13 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Database } from '../db/database.js';
 import type { Task } from '../db/schema.js';
-import { authenticate, touchToken } from '../domain/authentication.js';
+import { RefusedTokenError, authenticate, touchToken } from '../domain/authentication.js';
 import type { Permission, Principal } from '../domain/authorizer.js';
 import { confirmMember, confirmProject, scopedTask, type ScopeKind } from '../domain/scopes.js';
 import { ForbiddenError, UnauthenticatedError } from '../errors.js';
 import type { AuthFailureLimiter } from './rate-limits.js';
 import { callerOf } from './request-log.js';
-import type { Runtime } from './runtime.js';
+import { requestMeta, type Runtime } from './runtime.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -84,13 +84,19 @@ export class Guards {
     return async (request: FastifyRequest, reply: FastifyReply) => {
       await this.failures.check(request);
       const db = this.runtime.db();
+      const route = `${request.method} ${request.routeOptions.url ?? request.url}`;
       let caller;
       try {
-        caller = await authenticate(db, bearerOf(request));
+        caller = await authenticate(db, bearerOf(request), this.runtime.clock.now());
       } catch (err) {
         if (err instanceof UnauthenticatedError) {
           reply.header('www-authenticate', 'Bearer');
           await this.failures.failed(request);
+          // A request with no Authorization header attempted no sign-in; one that presented a token did.
+          if (request.headers.authorization !== undefined) {
+            const subject = err instanceof RefusedTokenError ? err.subject : undefined;
+            await this.#report(request, () => this.runtime.securityEvents.signInFailed({ reason: err.message, subject, route }, requestMeta(request)));
+          }
         }
         throw err;
       }
@@ -98,20 +104,39 @@ export class Guards {
       // The request's log line (request-log.ts) and error lines say who made it.
       request.principal = principal;
       const id = (request.params as { id?: string }).id;
-      if (access.scope === 'task' && id !== undefined) {
-        const task = await scopedTask(db, principal, id);
-        request.scopedTask = task;
-        await this.runtime.authorizer.authorize(principal, access.permission, { projectId: task.projectId });
-      } else if (access.scope === 'project' && id !== undefined) {
-        await this.#authorizeOnProject(db, principal, access.permission, id);
-      } else {
-        // A member route confines the member before any permission is checked (not a hot path).
-        if (access.scope === 'member' && id !== undefined) await confirmMember(db, principal, id);
-        await this.runtime.authorizer.authorize(principal, access.permission);
+      let projectId: string | undefined;
+      try {
+        if (access.scope === 'task' && id !== undefined) {
+          const task = await scopedTask(db, principal, id);
+          request.scopedTask = task;
+          projectId = task.projectId;
+          await this.runtime.authorizer.authorize(principal, access.permission, { projectId });
+        } else if (access.scope === 'project' && id !== undefined) {
+          projectId = id;
+          await this.#authorizeOnProject(db, principal, access.permission, id);
+        } else {
+          // A member route confines the member before any permission is checked (not a hot path).
+          if (access.scope === 'member' && id !== undefined) await confirmMember(db, principal, id);
+          await this.runtime.authorizer.authorize(principal, access.permission);
+        }
+      } catch (err) {
+        if (err instanceof ForbiddenError) {
+          await this.#report(request, () => this.runtime.securityEvents.denied({ principal, permission: access.permission, projectId, route }, requestMeta(request)));
+        }
+        throw err;
       }
       touchToken(db, principal.tokenId, lastUsedAt, this.#recentlyTouched)?.catch((err: unknown) => {
         request.log.debug({ err, ...callerOf(request) }, 'could not record token use');
       });
     };
+  }
+
+  /** The refusal stands whatever happens to its record; a record that cannot be written is logged loudly. */
+  async #report(request: FastifyRequest, write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      request.log.error({ err }, 'could not record a refused request');
+    }
   }
 }

@@ -6,7 +6,8 @@ import { variant } from '../variant.js';
 
 export type Logger = FastifyBaseLogger;
 
-export function createLogger(level: string): Logger {
+/** `fd` 2 sends the lines to stderr: commands whose stdout is their output (`audit checkpoint > file`) use it. */
+export function createLogger(level: string, fd: 1 | 2 = 1): Logger {
   return pino(
     {
       level,
@@ -16,9 +17,10 @@ export function createLogger(level: string): Logger {
       // Tokens travel in this header; a log line must never carry one.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
     },
-    // Written without blocking the event loop: under load the lines that arrive while a write is in flight go out
-    // together in the next one, instead of one blocking write per line. pino flushes what is pending when the
-    // process exits (a normal exit, a signal we handle, a crash); only a SIGKILL can lose the last moment's lines.
-    pino.destination({ dest: 1, sync: false }),
+    // The server's lines (stdout) are written without blocking the event loop: under load the lines that arrive while
+    // a write is in flight go out together in the next one. pino flushes what is pending when the process exits (a
+    // normal exit, a signal we handle, a crash); only a SIGKILL can lose the last moment's lines. Commands logging to
+    // stderr keep their lines in step with their output.
+    pino.destination({ fd, sync: fd === 2 }),
   );
 }

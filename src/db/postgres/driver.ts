@@ -1,6 +1,7 @@
 // The PostgreSQL adapter: a pg pool, each transaction on one checked-out client, driver errors mapped to ours by
 // SQLSTATE. The transaction context, savepoints and the closing guard are the shared machine's (../transactions.ts).
 // The scaling router composes several of these, one per node, into a Database of its own.
+import { sql } from 'drizzle-orm';
 import { drizzle, type NodePgClient } from 'drizzle-orm/node-postgres';
 import { redactUrl } from '../../config/database-url.js';
 import type { Capabilities, Database, DatabaseHealth, Queryable } from '../database.js';
@@ -9,6 +10,8 @@ import { runMigrations } from '../migrator.js';
 import type { Tables } from '../schema.js';
 import { TransactionMachine, type Connector } from '../transactions.js';
 import { connectionLost, mapPostgresError } from './errors.js';
+import { postgresHandle } from './handle.js';
+import { listen } from './listener.js';
 import { postgresMigrationTarget, postgresMigrations } from './migrate.js';
 import { createPool, createProbePool, type PgClient, type PgPool, type PoolOptions } from './pool.js';
 import { tables } from './schema.js';
@@ -18,7 +21,7 @@ export interface PostgresOptions extends PoolOptions {
   readonly onPoolError?: (err: Error) => void;
 }
 
-export const postgresCapabilities: Capabilities = Object.freeze({ concurrentWriters: true, rowLocks: true });
+export const postgresCapabilities: Capabilities = Object.freeze({ concurrentWriters: true, rowLocks: true, listenNotify: true });
 
 /** drizzle bound to a pool (each query on any idle client) or to one client (a transaction). */
 function handle(conn: PgPool | PgClient): Queryable {
@@ -84,12 +87,22 @@ export function openPostgres(options: PostgresOptions): Database & { readonly po
     write: (fn) => machine.transaction(fn),
     read: (fn) => machine.read(fn),
     verify: () => machine.verify(() => assertPrimary(pool, redactUrl(options.url))),
-    async migrate() {
+    async migrate(extra = []) {
       try {
-        return await runMigrations(await postgresMigrations(), postgresMigrationTarget(pool), options.onMigration);
+        return await runMigrations([...(await postgresMigrations()), ...extra], postgresMigrationTarget(pool), options.onMigration);
       } catch (err) {
         throw mapPostgresError(err);
       }
+    },
+    async lock(tx, key) {
+      // hashtextextended maps any key to the 64-bit space of advisory locks; a collision only makes two keys queue.
+      await postgresHandle(tx).execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
+    },
+    async notify(tx, channel, payload) {
+      await postgresHandle(tx).execute(sql`SELECT pg_notify(${channel}, ${payload})`);
+    },
+    listen(channel, handlers) {
+      return listen({ url: options.url, applicationName: options.applicationName, connectionTimeoutMs: options.connectionTimeoutMs }, channel, handlers);
     },
     async health(): Promise<DatabaseHealth> {
       const started = performance.now();
