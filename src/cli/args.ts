@@ -1,6 +1,6 @@
 // Command-line parsing with node:util, against the same option table as the environment.
 import { parseArgs } from 'node:util';
-import { OPTIONS } from '../config/options.js';
+import { OPTIONS, type OptionSpec } from '../config/options.js';
 import { ConfigError } from '../errors.js';
 
 export const COMMANDS = ['serve', 'migrate'] as const;
@@ -11,9 +11,11 @@ export interface ParsedArgs {
   readonly options: Record<string, string | undefined>;
 }
 
-export function parseCli(argv: string[]): ParsedArgs {
+/** `moduleOptions`: the options the compiled-in modules declare (src/features.ts), accepted like the core's. */
+export function parseCli(argv: string[], moduleOptions: readonly OptionSpec[] = []): ParsedArgs {
+  const all = [...OPTIONS, ...moduleOptions];
   const spec: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, version: { type: 'boolean' } };
-  for (const o of OPTIONS) spec[o.flag] = { type: 'string' };
+  for (const o of all) spec[o.flag] = { type: 'string' };
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: spec, allowPositionals: true, strict: true });
@@ -27,6 +29,6 @@ export function parseCli(argv: string[]): ParsedArgs {
   const command = (positionals[0] ?? 'serve') as Command;
   if (!COMMANDS.includes(command)) throw new ConfigError(`unknown command "${positionals[0]}"; commands are ${COMMANDS.join(', ')} (see --help)`);
   const options: Record<string, string | undefined> = {};
-  for (const o of OPTIONS) options[o.flag] = values[o.flag] as string | undefined;
+  for (const o of all) options[o.flag] = values[o.flag] as string | undefined;
   return { command, options };
 }

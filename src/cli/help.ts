@@ -1,10 +1,11 @@
-import { OPTIONS } from '../config/options.js';
+import { OPTIONS, type OptionSpec } from '../config/options.js';
 import { variant } from '../variant.js';
 
-const carried = (only: string | undefined) => only === undefined || (only === 'scaling' ? variant.scaling : variant.dialects.includes(only as 'sqlite' | 'postgres'));
+const carried = (only: string | undefined) =>
+  only === undefined || (only === 'scaling' ? variant.scaling : only === 'enterprise' ? variant.enterprise : variant.dialects.includes(only as 'sqlite' | 'postgres'));
 
-export function helpText(): string {
-  const rows = OPTIONS.filter((o) => carried(o.only)).map((o) => {
+export function helpText(moduleOptions: readonly OptionSpec[] = []): string {
+  const rows = [...OPTIONS, ...moduleOptions].filter((o) => carried(o.only)).map((o) => {
     const left = `  --${o.flag} <${o.type === 'bool' ? 'true|false' : o.type === 'enum' ? o.values?.join('|') : o.type === 'port' || o.type === 'int' ? 'n' : 'value'}>`;
     return `${left.padEnd(44)} ${o.help}\n${' '.repeat(45)}env ${o.env}${o.default !== undefined ? `, default ${o.default}` : ''}`;
   });

@@ -1,5 +1,6 @@
 // Every setting, once: its environment variable, its CLI option, its default and what it means. --help and the
-// configuration reference in docs/configuration.md are made from this table, and a test keeps the doc current.
+// configuration table in README.md are made from this table (plus the options each compiled-in module declares, see
+// moduleOptions in src/features.ts), and a test keeps the README current.
 
 export type OptionType = 'string' | 'port' | 'int' | 'enum' | 'bool';
 
@@ -14,7 +15,12 @@ export interface OptionSpec {
   readonly max?: number;
   readonly help: string;
   /** Only meaningful for builds that carry this part. */
-  readonly only?: 'postgres' | 'sqlite' | 'scaling';
+  readonly only?: 'postgres' | 'sqlite' | 'scaling' | 'enterprise';
+  /**
+   * Parses a value this table's types cannot express (a list, a URL per region...): the value, or every problem with
+   * it. `where` names the source for messages (`DATABASE_REPLICAS="..."`). Used by modules for their own options.
+   */
+  readonly parse?: (raw: string, where: string) => { value: unknown } | { problems: string[] };
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -34,6 +40,4 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
   { key: 'idleTimeoutMs', env: 'DB_IDLE_TIMEOUT_MS', flag: 'db-idle-timeout-ms', type: 'int', min: 0, max: 86_400_000, default: '30000', only: 'postgres', help: 'close pooled connections idle this long' },
   { key: 'statementTimeoutMs', env: 'DB_STATEMENT_TIMEOUT_MS', flag: 'db-statement-timeout-ms', type: 'int', min: 0, max: 86_400_000, default: '30000', only: 'postgres', help: 'PostgreSQL statement_timeout for every pooled connection (0 = none)' },
   { key: 'maxLifetimeSeconds', env: 'DB_MAX_LIFETIME_S', flag: 'db-max-lifetime-s', type: 'int', min: 0, max: 86_400, default: '1800', only: 'postgres', help: 'recycle pooled connections after this long (0 = never)' },
-  { key: 'replicas', env: 'DATABASE_REPLICAS', flag: 'database-replicas', type: 'string', only: 'scaling', help: 'read replicas, comma-separated region=postgres://... (scaling)' },
-  { key: 'region', env: 'FLAGSHIP_REGION', flag: 'region', type: 'string', only: 'scaling', help: "this server's region, preferred for reads (scaling)" },
 ] satisfies OptionSpec[]);

@@ -33,6 +33,8 @@ export async function authenticate(db: Database, secret: string, now = new Date(
       .innerJoin(members, eq(members.id, tokens.memberId))
       .where(eq(tokens.hash, hashSecret(secret)))
       .limit(1),
+    // Never from a lagging replica: a revoked token must fail, and a new one work, on the very next request.
+    { fresh: true },
   );
   if (!row || row.memberOrg !== row.orgId) throw new UnauthenticatedError(`the bearer token is not known; check that it was copied whole, or ${NEW_TOKEN}`);
   if (!row.active) throw new UnauthenticatedError('the member this token belongs to was removed from the organization; ask an admin to add you again');

@@ -14,6 +14,8 @@ export const PERMISSIONS = [
   'member:read',
   'member:manage',
   'token:manage',
+  /** Operating the server: database nodes and pools (GET /v1/admin/pools, with the scaling module). */
+  'pool:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -22,7 +24,7 @@ export type Role = (typeof ROLES)[number];
 
 const VIEWER: readonly Permission[] = ['org:read', 'project:read', 'task:read', 'comment:read', 'member:read', 'token:manage'];
 const MEMBER: readonly Permission[] = [...VIEWER, 'task:write', 'comment:write'];
-const ADMIN: readonly Permission[] = [...MEMBER, 'project:write', 'member:manage'];
+const ADMIN: readonly Permission[] = [...MEMBER, 'project:write', 'member:manage', 'pool:read'];
 
 /** viewer reads; member writes tasks and comments; admin manages projects and members; owner everything. */
 export const BUILT_IN_ROLES: Readonly<Record<Role, ReadonlySet<Permission>>> = Object.freeze({

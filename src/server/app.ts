@@ -2,7 +2,9 @@
 // routes the variant's features add. It does not listen; lifecycle.ts does.
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { Guards } from './auth.js';
 import { clientErrorHandler, errorHandler, notFoundHandler } from './error-handler.js';
+import { openFeatureRequests } from './feature-requests.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { createMetrics, registerMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
@@ -41,11 +43,13 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  openFeatureRequests(app, runtime.features);
   registerMetrics(app, createMetrics(runtime));
   await registerHealthRoutes(app, runtime);
   if (routes) await routes(app, runtime);
+  const guards = new Guards(runtime);
   for (const feature of runtime.features) {
-    if (feature.registerRoutes) await feature.registerRoutes(app, () => runtime.db());
+    if (feature.registerRoutes) await feature.registerRoutes(app, () => runtime.db(), (permission) => guards.require({ permission }));
   }
   return app;
 }

@@ -7,6 +7,7 @@ import { authenticate, touchToken } from '../domain/authentication.js';
 import type { Permission, Principal } from '../domain/authorizer.js';
 import { projectScope, type ScopeKind } from '../domain/scopes.js';
 import { UnauthenticatedError } from '../errors.js';
+import { identifyCaller } from './feature-requests.js';
 import type { Runtime } from './runtime.js';
 
 declare module 'fastify' {
@@ -58,6 +59,7 @@ export class Guards {
       }
       const { lastUsedAt, ...principal } = caller;
       request.principal = principal;
+      identifyCaller(request, principal);
       // Every later log line of this request says who made it.
       request.log = request.log.child({ orgId: principal.orgId, memberId: principal.memberId });
       reply.log = request.log;

@@ -35,6 +35,7 @@ export function createMetrics(runtime: Runtime): Registry {
       }
     },
   });
+  for (const f of runtime.features) f.registerMetrics?.(registry);
   return registry;
 }
 

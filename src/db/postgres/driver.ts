@@ -7,7 +7,7 @@ import type { Capabilities, Database, DatabaseHealth, Queryable } from '../datab
 import { DatabaseUnavailableError, PrimaryRequiredError } from '../errors.js';
 import { runMigrations } from '../migrator.js';
 import type { Tables } from '../schema.js';
-import { mapPostgresError } from './errors.js';
+import { isWrongRole, mapPostgresError } from './errors.js';
 import { postgresMigrationTarget, postgresMigrations } from './migrate.js';
 import { createPool, type PgClient, type PgPool, type PoolOptions } from './pool.js';
 import { tables } from './schema.js';
@@ -15,6 +15,27 @@ import { tables } from './schema.js';
 export interface PostgresOptions extends PoolOptions {
   readonly onMigration?: (tag: string, ms: number) => void;
   readonly onPoolError?: (err: Error) => void;
+  /**
+   * `primary` (default): verify() refuses a server in recovery. `any`: one node of a replicated set, which may be a
+   * replica now and the primary after a failover; verify() only checks that it answers, a router decides its role.
+   */
+  readonly role?: 'primary' | 'any';
+  /**
+   * Callers allowed to wait for a pooled connection at once; one more is refused at once with a 503 rather than
+   * queued (a bounded queue sheds load instead of piling up requests that would time out anyway). Default: unbounded.
+   */
+  readonly maxWaiting?: number;
+}
+
+/** A Postgres node's Database, with what a router over several of them needs. */
+export interface PostgresDatabase extends Database {
+  readonly pool: PgPool;
+  /**
+   * write(), also returning the WAL position just past the commit (read on the same connection after COMMIT): a
+   * replica whose replay position has reached it sees the write. Inside a transaction it is a savepoint and the
+   * position is undefined (the outer commit's is what counts).
+   */
+  writeAt<T>(fn: (tx: Queryable) => Promise<T>): Promise<{ result: T; position: string | undefined }>;
 }
 
 export const postgresCapabilities: Capabilities = Object.freeze({
@@ -41,7 +62,7 @@ export async function assertPrimary(pool: PgPool, redactedUrl: string): Promise<
 }
 
 
-export function openPostgres(options: PostgresOptions): Database & { readonly pool: PgPool } {
+export function openPostgres(options: PostgresOptions): PostgresDatabase {
   const pool = createPool(options, options.onPoolError ?? (() => undefined));
   const poolDb = handle(pool);
   // pg hands the same client objects out again and again; building drizzle (its dialect, session and relational
@@ -55,8 +76,15 @@ export function openPostgres(options: PostgresOptions): Database & { readonly po
   const inTransaction = new AsyncLocalStorage<{ client: PgClient; db: Queryable; depth: number }>();
   let closed: Promise<void> | undefined;
 
-  async function checkout(): Promise<PgClient> {
+  function admit(): void {
     if (closed) throw new DatabaseUnavailableError('the database is closing; retry on another instance');
+    if (options.maxWaiting !== undefined && pool.totalCount >= options.max && pool.idleCount === 0 && pool.waitingCount >= options.maxWaiting) {
+      throw new DatabaseUnavailableError(`all ${options.max} database connections are busy and ${pool.waitingCount} callers already wait for one; retry shortly, or raise DB_POOL_MAX or DB_POOL_QUEUE_MAX`);
+    }
+  }
+
+  async function checkout(): Promise<PgClient> {
+    admit();
     try {
       return await pool.connect();
     } catch (err) {
@@ -68,6 +96,10 @@ export function openPostgres(options: PostgresOptions): Database & { readonly po
   }
 
   async function transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return (await transactionAt(fn, false)).result;
+  }
+
+  async function transactionAt<T>(fn: (tx: Queryable) => Promise<T>, withPosition: boolean): Promise<{ result: T; position: string | undefined }> {
     const outer = inTransaction.getStore();
     if (outer) {
       const name = `sp_${outer.depth + 1}`;
@@ -75,7 +107,7 @@ export function openPostgres(options: PostgresOptions): Database & { readonly po
       try {
         const result = await inTransaction.run({ ...outer, depth: outer.depth + 1 }, () => fn(outer.db));
         await outer.client.query(`RELEASE SAVEPOINT ${name}`);
-        return result;
+        return { result, position: undefined };
       } catch (err) {
         await outer.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
         throw mapPostgresError(err);
@@ -88,7 +120,9 @@ export function openPostgres(options: PostgresOptions): Database & { readonly po
       const db = clientDb(client);
       const result = await inTransaction.run({ client, db, depth: 0 }, () => fn(db));
       await client.query('COMMIT');
-      return result;
+      // The insert position after our COMMIT returned lies past the commit record (whatever synchronous_commit says).
+      const position = withPosition ? (await client.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn')).rows[0]?.lsn : undefined;
+      return { result, position };
     } catch (err) {
       try {
         await client.query('ROLLBACK');
@@ -96,6 +130,8 @@ export function openPostgres(options: PostgresOptions): Database & { readonly po
         // The connection is gone or unusable: do not hand it to the next caller.
         broken = rollbackErr as Error;
       }
+      // A connection that finds its server read-only was opened before a failover: never hand it out again.
+      if (isWrongRole(err)) broken ??= err as Error;
       throw mapPostgresError(err);
     } finally {
       client.release(broken ?? false);
@@ -109,10 +145,11 @@ export function openPostgres(options: PostgresOptions): Database & { readonly po
     pool,
     transaction,
     write: transaction,
+    writeAt: (fn) => transactionAt(fn, true),
     async read(fn) {
       const tx = inTransaction.getStore();
       if (tx) return fn(tx.db);
-      if (closed) throw new DatabaseUnavailableError('the database is closing; retry on another instance');
+      admit();
       try {
         return await fn(poolDb);
       } catch (err) {
@@ -121,7 +158,8 @@ export function openPostgres(options: PostgresOptions): Database & { readonly po
     },
     async verify() {
       try {
-        await assertPrimary(pool, redactUrl(options.url));
+        if (options.role === 'any') await pool.query('SELECT 1');
+        else await assertPrimary(pool, redactUrl(options.url));
       } catch (err) {
         throw mapPostgresError(err);
       }
@@ -138,7 +176,7 @@ export function openPostgres(options: PostgresOptions): Database & { readonly po
       const counts = { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
       try {
         const { rows } = await pool.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
-        const inRecovery = rows[0]?.r === true;
+        const inRecovery = rows[0]?.r === true && options.role !== 'any';
         return { ok: !inRecovery, latencyMs: performance.now() - started, pool: counts, ...(inRecovery ? { detail: 'server is in recovery (not a primary)' } : {}) };
       } catch (err) {
         return { ok: false, latencyMs: performance.now() - started, pool: counts, detail: (mapPostgresError(err) as Error).message };

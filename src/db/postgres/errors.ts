@@ -32,6 +32,19 @@ function info(e: PgError): ConstraintInfo {
   return { constraint: e.constraint, table: e.table, columns: cols ?? (e.column ? [e.column] : undefined) };
 }
 
+/** The server refused a write because it is read-only: a replica, or a primary demoted under a pooled connection. */
+export function isWrongRole(err: unknown): boolean {
+  return driverError(err)?.code === '25006';
+}
+
+/** The server is gone or refuses connections (down, restarting, unreachable): the node, not the query, failed. */
+export function isConnectionFailure(err: unknown): boolean {
+  const e = driverError(err);
+  if (!e) return false;
+  const code = e.code ?? '';
+  return !code || /^(08|57P0)/.test(code) || NETWORK_CODES.has(code);
+}
+
 export function mapPostgresError(err: unknown): unknown {
   if (err instanceof AppError) return err;
   const e = driverError(err);

@@ -1,0 +1,204 @@
+// The replica router: a Database over one Postgres Database per node (each from the Postgres adapter, so
+// transactions, savepoints and error mapping are the adapter's). Writes and transactions go to the primary the health
+// monitor found, and so does every query made inside one (an AsyncLocalStorage pin); reads go where
+// chooseReadTarget says, and a read that fails on a replica is retried once elsewhere.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Capabilities, Database, DatabaseHealth, MigrationReport, Queryable, ReadOptions } from '../db/database.js';
+import { DatabaseUnavailableError, PrimaryRequiredError } from '../db/errors.js';
+import { postgresCapabilities } from '../db/postgres/driver.js';
+import { isConnectionFailure, isWrongRole } from '../db/postgres/errors.js';
+import { parseLsn } from '../db/postgres/lsn.js';
+import type { Tables } from '../db/schema.js';
+import { UnavailableError } from '../errors.js';
+import type { Consistency } from './consistency.js';
+import type { HealthMonitor } from './health-monitor.js';
+import type { DbNode } from './node.js';
+import { chooseReadTarget, unfitBecause, type RoutingPolicy } from './read-target.js';
+
+/** A node's state as GET /v1/admin/pools and the metrics show it. */
+export interface NodeReport {
+  readonly node: string;
+  readonly region: string | null;
+  readonly role: 'primary' | 'replica' | 'unknown';
+  /** Takes writes (the primary) or reads (a replica fit to serve them). */
+  readonly serving: boolean;
+  readonly healthy: boolean;
+  readonly lagBytes: number;
+  readonly lagSeconds: number;
+  readonly inUse: number;
+  readonly idle: number;
+  readonly waiting: number;
+  readonly readsServed: number;
+  readonly writesServed: number;
+  readonly ejections: number;
+  readonly lastError: string | null;
+}
+
+export class ReplicaRouter implements Database {
+  readonly dialect = 'postgres' as const;
+  readonly capabilities: Capabilities = postgresCapabilities;
+  readonly tables: Tables;
+  /** Set while a write or transaction runs: every query under it stays on that node. */
+  readonly #pin = new AsyncLocalStorage<DbNode>();
+  #turn = 0;
+  #closed: Promise<void> | undefined;
+
+  constructor(
+    readonly nodes: readonly DbNode[],
+    readonly monitor: HealthMonitor,
+    readonly consistency: Consistency,
+    readonly policy: RoutingPolicy,
+  ) {
+    this.tables = nodes[0]!.db.tables;
+  }
+
+  #primary(): DbNode {
+    if (this.#closed) throw new DatabaseUnavailableError('the database is closing; retry on another instance');
+    const primary = this.monitor.primary;
+    if (!primary) throw new DatabaseUnavailableError('no database node answers read-write yet (the primary is down or a failover is in progress); retry shortly');
+    return primary;
+  }
+
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.#write(fn);
+  }
+
+  write<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.#write(fn);
+  }
+
+  async #write<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const pinned = this.#pin.getStore();
+    // Nested: a savepoint in the enclosing transaction, on its node.
+    if (pinned) return pinned.db.transaction(fn);
+    const node = this.#primary();
+    node.outstanding++;
+    try {
+      const { result, position } = await this.#pin.run(node, () => node.db.writeAt(fn));
+      node.writesServed++;
+      const lsn = parseLsn(position);
+      if (lsn !== undefined) {
+        this.monitor.noteWrite(node, lsn);
+        this.consistency.wrote(lsn);
+      }
+      return result;
+    } catch (err) {
+      if (isWrongRole(err)) this.monitor.checkSoon();
+      else if (isConnectionFailure(err)) this.monitor.suspect(node, (err as Error).message);
+      throw err;
+    } finally {
+      node.outstanding--;
+    }
+  }
+
+  async read<T>(fn: (q: Queryable) => Promise<T>, options?: ReadOptions): Promise<T> {
+    const pinned = this.#pin.getStore();
+    // Inside a write or transaction: the node's own adapter runs it on the transaction's connection.
+    if (pinned) return pinned.db.read(fn);
+    const need = { fresh: options?.fresh, minLsn: this.consistency.required() };
+    const first = this.#target(need);
+    try {
+      return await this.#readOn(first, fn);
+    } catch (err) {
+      // A replica that failed: retried once elsewhere (reads only). The primary's failures are the caller's.
+      if (first === this.monitor.primary || !(err instanceof UnavailableError)) throw err;
+      const second = this.#target({ ...need, exclude: new Set([first.name]) });
+      return this.#readOn(second, fn);
+    }
+  }
+
+  #target(need: Parameters<typeof chooseReadTarget>[1]): DbNode {
+    const choice = chooseReadTarget(this.nodes, need, this.policy, this.#turn++);
+    return choice === 'primary' ? this.#primary() : choice;
+  }
+
+  async #readOn<T>(node: DbNode, fn: (q: Queryable) => Promise<T>): Promise<T> {
+    node.outstanding++;
+    try {
+      const result = await node.db.read(fn);
+      node.readsServed++;
+      return result;
+    } catch (err) {
+      if (isConnectionFailure(err)) this.monitor.suspect(node, (err as Error).message);
+      throw err;
+    } finally {
+      node.outstanding--;
+    }
+  }
+
+  /**
+   * Fit to serve once a primary is found. Refuses for good (PrimaryRequiredError) when every host of DATABASE_URL
+   * answers and each is a server in recovery; unreachable hosts may still come up, so that is only "unavailable".
+   */
+  async verify(): Promise<void> {
+    await this.monitor.round();
+    if (this.monitor.primary) return;
+    const named = this.nodes.filter((n) => n.origin === 'database-url');
+    if (named.every((n) => n.healthy && n.role === 'replica')) {
+      throw new PrimaryRequiredError(
+        `${named.map((n) => n.name).join(', ')} ${named.length === 1 ? 'is a server' : 'are servers'} in recovery (a read replica or a standby); DATABASE_URL must name the primary (several hosts allowed: the read-write one is used). Put replicas in DATABASE_REPLICAS instead.`,
+      );
+    }
+    const why = named.map((n) => `${n.name}: ${n.lastError ?? n.role}`).join('; ');
+    throw new DatabaseUnavailableError(`no host of DATABASE_URL answers read-write (${why}); retry shortly`);
+  }
+
+  migrate(): Promise<MigrationReport> {
+    return this.#primary().db.migrate();
+  }
+
+  async health(): Promise<DatabaseHealth> {
+    const started = performance.now();
+    await this.monitor.round();
+    const primary = this.monitor.primary;
+    const primaryUp = primary?.healthy === true && primary.role === 'primary';
+    const replicasUp = this.nodes.filter((n) => n.role === 'replica' && n.healthy).length;
+    const pool = primary ? { total: primary.db.pool.totalCount, idle: primary.db.pool.idleCount, waiting: primary.db.pool.waitingCount } : undefined;
+    // Reads keep working from replicas while the primary is away, so the instance stays in rotation.
+    const ok = primaryUp || replicasUp > 0;
+    return {
+      ok,
+      latencyMs: performance.now() - started,
+      ...(pool ? { pool } : {}),
+      primary: primaryUp ? primary.name : null,
+      replicasUp,
+      ...(primaryUp ? {} : { detail: ok ? 'the primary is unavailable: writes answer 503 until it is back or a replica is promoted' : 'no database node answers' }),
+    };
+  }
+
+  /** Every node as the router sees it now. */
+  report(): NodeReport[] {
+    const primary = this.monitor.primary;
+    return this.nodes.map((n) => {
+      const pool = n.db.pool;
+      const isPrimary = n === primary && n.role === 'primary';
+      return {
+        node: n.name,
+        region: n.region ?? null,
+        role: n.role,
+        serving: isPrimary ? n.healthy : unfitBecause(n, {}, this.policy) === undefined,
+        healthy: n.healthy,
+        lagBytes: n.lagBytes,
+        lagSeconds: Math.round(n.lagSeconds * 1000) / 1000,
+        inUse: pool.totalCount - pool.idleCount,
+        idle: pool.idleCount,
+        waiting: pool.waitingCount,
+        readsServed: n.readsServed,
+        writesServed: n.writesServed,
+        ejections: n.ejections,
+        lastError: n.lastError ?? null,
+      };
+    });
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.monitor.stop();
+      await Promise.all(this.nodes.map(async (n) => {
+        await n.checking;
+        await Promise.all([n.db.close(), n.probe.end()]);
+      }));
+    })();
+    return this.#closed;
+  }
+}
