@@ -41,6 +41,8 @@ export class ReplicaRouter implements Database {
   /** Set while a write or transaction runs: every query under it stays on that node. */
   readonly #pin = new AsyncLocalStorage<DbNode>();
   #turn = 0;
+  /** Every read must see this position: the schema as migrated at start, so no replica answers without a table. */
+  #floor: bigint | undefined;
   #closed: Promise<void> | undefined;
 
   constructor(
@@ -95,7 +97,8 @@ export class ReplicaRouter implements Database {
     const pinned = this.#pin.getStore();
     // Inside a write or transaction: the node's own adapter runs it on the transaction's connection.
     if (pinned) return pinned.db.read(fn);
-    const need = { fresh: options?.fresh, minLsn: this.consistency.required() };
+    const required = this.consistency.required();
+    const need = { fresh: options?.fresh, minLsn: this.#floor !== undefined && (required === undefined || this.#floor > required) ? this.#floor : required };
     const first = this.#target(need);
     try {
       return await this.#readOn(first, fn);
@@ -143,8 +146,13 @@ export class ReplicaRouter implements Database {
     throw new DatabaseUnavailableError(`no host of DATABASE_URL answers read-write (${why}); retry shortly`);
   }
 
-  migrate(): Promise<MigrationReport> {
-    return this.#primary().db.migrate();
+  async migrate(): Promise<MigrationReport> {
+    const primary = this.#primary();
+    const report = await primary.db.migrate();
+    // The position after migrating, read with a no-op write on the primary.
+    const { position } = await primary.db.writeAt(async () => undefined);
+    this.#floor = parseLsn(position);
+    return report;
   }
 
   async health(): Promise<DatabaseHealth> {
@@ -176,7 +184,7 @@ export class ReplicaRouter implements Database {
         node: n.name,
         region: n.region ?? null,
         role: n.role,
-        serving: isPrimary ? n.healthy : unfitBecause(n, {}, this.policy) === undefined,
+        serving: isPrimary ? n.healthy : unfitBecause(n, { minLsn: this.#floor }, this.policy) === undefined,
         healthy: n.healthy,
         lagBytes: n.lagBytes,
         lagSeconds: Math.round(n.lagSeconds * 1000) / 1000,

@@ -9,7 +9,7 @@ import { runMigrations } from '../migrator.js';
 import type { Tables } from '../schema.js';
 import { isWrongRole, mapPostgresError } from './errors.js';
 import { postgresMigrationTarget, postgresMigrations } from './migrate.js';
-import { createPool, type PgClient, type PgPool, type PoolOptions } from './pool.js';
+import { createPool, type PgClient, type PgPool, type PgQueryResult, type PoolOptions } from './pool.js';
 import { tables } from './schema.js';
 
 export interface PostgresOptions extends PoolOptions {
@@ -119,10 +119,14 @@ export function openPostgres(options: PostgresOptions): PostgresDatabase {
       await client.query('BEGIN');
       const db = clientDb(client);
       const result = await inTransaction.run({ client, db, depth: 0 }, () => fn(db));
-      await client.query('COMMIT');
-      // The insert position after our COMMIT returned lies past the commit record (whatever synchronous_commit says).
-      const position = withPosition ? (await client.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn')).rows[0]?.lsn : undefined;
-      return { result, position };
+      if (!withPosition) {
+        await client.query('COMMIT');
+        return { result, position: undefined };
+      }
+      // The insert position read after COMMIT lies past the commit record (whatever synchronous_commit says). Sent
+      // with it as one simple query, so it costs no extra round trip; a failing COMMIT skips the SELECT.
+      const replies = (await client.query('COMMIT; SELECT pg_current_wal_insert_lsn()::text AS lsn')) as unknown as Array<PgQueryResult<{ lsn: string }>>;
+      return { result, position: replies[1]?.rows[0]?.lsn };
     } catch (err) {
       try {
         await client.query('ROLLBACK');
