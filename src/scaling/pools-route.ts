@@ -1,5 +1,6 @@
 // GET /v1/admin/pools: every database node as the router sees it, for operators (owner and admin).
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import { errors } from '../server/routes/schemas.js';
 import type { ReplicaRouter } from './router.js';
 
 const nodeReport = {
@@ -23,8 +24,6 @@ const nodeReport = {
   },
 } as const;
 
-const errorBody = { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } } as const;
-
 export async function poolsRoute(app: FastifyInstance, router: () => ReplicaRouter, guard: preHandlerAsyncHookHandler): Promise<void> {
   app.get(
     '/v1/admin/pools',
@@ -34,7 +33,7 @@ export async function poolsRoute(app: FastifyInstance, router: () => ReplicaRout
         tags: ['admin'],
         summary: 'Database nodes: role, region, health, lag, pool use, reads served, ejections (scaling)',
         security: [{ bearerAuth: [] }],
-        response: { 200: { type: 'object', required: ['nodes'], properties: { nodes: { type: 'array', items: nodeReport } } }, 401: errorBody, 403: errorBody, 503: errorBody },
+        response: { 200: { type: 'object', required: ['nodes'], properties: { nodes: { type: 'array', items: nodeReport } } }, ...errors(401, 403, 503) },
       },
     },
     async () => ({ nodes: router().report() }),

@@ -12,10 +12,10 @@ function redact(url: string): string {
   return url.replace(/:\/\/([^:/@]+):[^@/]*@/, '://$1:***@');
 }
 
-/** Splits on commas that start a new `region=` entry, so a URL's own query string may hold commas. */
+/** Splits on commas that start a new entry (`region=scheme://` or `scheme://`), so a URL's query may hold commas. */
 function entries(raw: string): string[] {
   return raw
-    .split(/,(?=\s*[a-z0-9][a-z0-9_.-]*\s*=\s*postgres(?:ql)?:\/\/)/i)
+    .split(/,(?=\s*(?:[^,=:/\s]+\s*=\s*)?[a-z][a-z0-9+.-]*:\/\/)/i)
     .map((e) => e.trim())
     .filter((e) => e !== '');
 }
@@ -25,9 +25,9 @@ export function parseReplicaList(raw: string, where: string): { value: ReplicaSp
   const value: ReplicaSpec[] = [];
   const seen = new Set<string>();
   for (const entry of entries(raw)) {
-    const eq = entry.indexOf('=');
-    const region = eq > 0 ? entry.slice(0, eq).trim() : '';
-    const url = eq > 0 ? entry.slice(eq + 1).trim() : entry;
+    const m = /^([^=:/]*)=(.*)$/s.exec(entry);
+    const region = m ? m[1]!.trim() : '';
+    const url = m ? m[2]!.trim() : entry;
     const shown = redact(entry);
     if (!REGION.test(region)) {
       problems.push(`${where.replace(/=.*$/s, '')}: entry "${shown}" needs a region first, as region=postgres://user:password@host:5432/db (a region is letters, digits, _ . -)`);
