@@ -98,11 +98,13 @@ export class HealthMonitor {
         node.lsn = parseLsn(status.lsn);
         node.lagSeconds = status.replayDelaySeconds;
         node.lastCheckAt = Date.now();
+        node.lastFailure = undefined;
         if (!node.healthy) {
           node.healthy = true;
           this.logger.info({ node: node.name, region: node.region, role }, 'database node admitted');
         }
       } catch (err) {
+        node.lastFailure = err;
         const reason = (err as Error).message;
         if (node.eject(reason)) this.logger.warn({ node: node.name, region: node.region, reason }, 'database node ejected');
       } finally {

@@ -19,6 +19,8 @@ export class DbNode implements NodeView {
   writesServed = 0;
   ejections = 0;
   lastError: string | undefined;
+  /** What the last failed check threw (undefined once one succeeds): verify tells a refusal from an outage by it. */
+  lastFailure: unknown;
   lastCheckAt: number | undefined;
   /** A check in flight, so checks never pile up on a node that hangs. */
   checking: Promise<void> | undefined;

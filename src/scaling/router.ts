@@ -6,7 +6,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Capabilities, Database, DatabaseHealth, MigrationReport, Queryable, ReadOptions } from '../db/database.js';
 import { DatabaseUnavailableError, PrimaryRequiredError } from '../db/errors.js';
 import { postgresCapabilities } from '../db/postgres/driver.js';
-import { isConnectionFailure, isWrongRole } from '../db/postgres/errors.js';
+import { isConnectionFailure, isWrongRole, mapPostgresError } from '../db/postgres/errors.js';
 import { parseLsn } from '../db/postgres/lsn.js';
 import type { Tables } from '../db/schema.js';
 import { UnavailableError } from '../errors.js';
@@ -142,6 +142,9 @@ export class ReplicaRouter implements Database {
         `${named.map((n) => n.name).join(', ')} ${named.length === 1 ? 'is a server' : 'are servers'} in recovery (a read replica or a standby); DATABASE_URL must name the primary (several hosts allowed: the read-write one is used). Put replicas in DATABASE_REPLICAS instead.`,
       );
     }
+    // A host that refuses us (wrong credentials, no such database) will not change its mind: fail for good.
+    const refusal = named.find((n) => n.lastFailure !== undefined && !isConnectionFailure(n.lastFailure));
+    if (refusal) throw mapPostgresError(refusal.lastFailure);
     const why = named.map((n) => `${n.name}: ${n.lastError ?? n.role}`).join('; ');
     throw new DatabaseUnavailableError(`no host of DATABASE_URL answers read-write (${why}); retry shortly`);
   }

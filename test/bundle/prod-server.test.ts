@@ -20,11 +20,11 @@ describe.runIf(DIALECTS.includes('postgres'))('prod bundle on PostgreSQL', () =>
     expect(await server?.stop()).toBe(0);
   });
 
-  it('names its variant, flags and dialect, and says which modules do nothing yet', async () => {
+  it('names its variant, flags and dialect, and says which modules are active and which do nothing yet', async () => {
     const body = (await (await fetch(`${server.url}/healthz`)).json()) as Record<string, unknown>;
     expect(body).toMatchObject({ status: 'ok', variant: 'prod', dialect: 'postgres', flags: { dialects: ['postgres'], scaling: true, enterprise: true } });
     expect(body.features).toEqual([
-      { name: 'scaling', status: 'not-implemented', summary: expect.stringContaining('not implemented yet') },
+      { name: 'scaling', status: 'active', summary: 'active: no replicas configured (DATABASE_REPLICAS), every query goes to the primary' },
       { name: 'enterprise', status: 'not-implemented', summary: expect.stringContaining('not implemented yet') },
     ]);
   });
@@ -44,7 +44,7 @@ describe.runIf(DIALECTS.includes('postgres'))('prod bundle on PostgreSQL', () =>
 
   it('refuses to start on a replica, naming the fix', async () => {
     const info = inject('pg');
-    const { code, stderr } = await runBundle(prod(), [], { env: { DATABASE_URL: replicaUrl(url, info.replicas[0]!) } });
+    const { code, stderr } = await runBundle(prod(), [], { env: { PORT: '0', DATABASE_URL: replicaUrl(url, info.replicas[0]!) } });
     expect(code).toBe(2);
     expect(stderr).toMatch(/is a server in recovery .*DATABASE_URL must name the primary/);
   });
@@ -52,7 +52,7 @@ describe.runIf(DIALECTS.includes('postgres'))('prod bundle on PostgreSQL', () =>
   it('refuses wrong credentials at once instead of retrying forever', async () => {
     const wrong = new URL(url);
     wrong.username = 'nobody_here';
-    const { code, stderr } = await runBundle(prod(), [], { env: { DATABASE_URL: wrong.toString() } });
+    const { code, stderr } = await runBundle(prod(), [], { env: { PORT: '0', DATABASE_URL: wrong.toString() } });
     expect(code).not.toBe(0);
     expect(stderr).toMatch(/nobody_here/);
   });
