@@ -32,7 +32,16 @@ export function openRouter(config: Config, settings: ScalingSettings, logger: Lo
       ...(hooks.onPoolError ? { onPoolError: hooks.onPoolError } : {}),
     });
     const probe = createPool(
-      { url, max: 1, connectionTimeoutMs: checkTimeoutMs, idleTimeoutMs: 0, statementTimeoutMs: checkTimeoutMs, maxLifetimeSeconds: config.maxLifetimeSeconds, applicationName: `${pool.applicationName}/health` },
+      {
+        url,
+        max: 1,
+        connectionTimeoutMs: checkTimeoutMs,
+        idleTimeoutMs: 0,
+        // DB_STATEMENT_TIMEOUT_MS=0 is how one runs behind PgBouncer, which refuses the startup parameter.
+        statementTimeoutMs: config.statementTimeoutMs === 0 ? 0 : checkTimeoutMs,
+        maxLifetimeSeconds: config.maxLifetimeSeconds,
+        applicationName: `${pool.applicationName}/health`,
+      },
       () => undefined, // a check's connection dying is seen by the next check
     );
     return new DbNode(nodeName(url), region, origin, db, probe);
