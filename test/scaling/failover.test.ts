@@ -34,6 +34,24 @@ describe.runIf(DIALECTS.includes('postgres'))('replica router when the primary g
     await cluster?.close();
   });
 
+  it('discards a pooled connection that finds its server read-only, and re-checks the node', async () => {
+    await write();
+    const primary = router.monitor.primary!;
+    const pooled = primary.db.pool.totalCount;
+    expect(pooled).toBeGreaterThan(0);
+    // What a demoted primary looks like to a connection opened before: writes refused as read-only (SQLSTATE 25006).
+    await queryOne(url, 'alter system set default_transaction_read_only = on');
+    await queryOne(url, 'select pg_reload_conf()');
+    try {
+      await waitUntil('the server refusing writes', () => write().then(() => false, (e: unknown) => e instanceof DatabaseUnavailableError && /read-only/.test((e as Error).message)), 10_000);
+      expect(primary.db.pool.totalCount).toBeLessThan(pooled);
+    } finally {
+      await queryOne(url, 'alter system reset default_transaction_read_only');
+      await queryOne(url, 'select pg_reload_conf()');
+    }
+    await waitUntil('writes accepted again', () => write().then(() => true, () => false), 10_000);
+  });
+
   it('answers writes with 503 within the acquire timeout while the primary is stopped, keeps reading from replicas, and writes again once it is back', async () => {
     await stopNode(cluster.info, 'primary', 'fast');
     for (let i = 0; i < 3; i++) {

@@ -67,6 +67,29 @@ describe.runIf(DIALECTS.includes('postgres'))('replica router on a primary and t
     expect(router.report().filter((n) => n.role === 'replica').map((n) => n.writesServed)).toEqual([0, 0]);
   });
 
+  it('takes the read-write host of a DATABASE_URL naming several, whatever their order', async () => {
+    const { url, replicaUrls } = await freshDatabase(cluster.info, 'hosts');
+    const primary = new URL(url);
+    const replica = new URL(replicaUrls[1]!);
+    const several = `postgres://${primary.username}@${replica.host},${primary.host}${primary.pathname}`;
+    const router = open({ DATABASE_URL: several, DATABASE_REPLICAS: `eu=${replicaUrls[0]!}` });
+    await router.verify();
+    await router.migrate();
+    expect(router.report().map((n) => [n.node, n.role])).toEqual([
+      [replica.host, 'replica'],
+      [primary.host, 'primary'],
+      [hostOf(replicaUrls[0]!), 'replica'],
+    ]);
+    await router.write((tx) => tx.insert(router.tables.orgs).values({ slug: 'several', name: 'x' }));
+    expect(router.report().find((n) => n.node === primary.host)?.writesServed).toBe(1);
+  });
+
+  it('refuses for good a DATABASE_URL whose every host is a replica, naming the fix', async () => {
+    const { replicaUrls } = await freshDatabase(cluster.info, 'replonly');
+    const router = open({ DATABASE_URL: replicaUrls[0]! });
+    await expect(router.verify()).rejects.toThrow(/is a server in recovery .*DATABASE_URL must name the primary/);
+  });
+
   it('loses no read when the local replica stops under load: ejected at once, re-admitted once it answers again', async () => {
     const { url, replicaUrls } = await freshDatabase(cluster.info, 'eject');
     const router = open({ DATABASE_URL: url, DATABASE_REPLICAS: replicaSetting(replicaUrls), FLAGSHIP_REGION: 'eu', DB_HEALTH_INTERVAL_MS: '250' });

@@ -189,6 +189,15 @@ describe.runIf(DIALECTS.includes('postgres'))('prod bundle with replicas', () =>
     }
   });
 
+  it('leaves no connection open on any node after SIGTERM', async () => {
+    const { url, replicas } = { url: env.DATABASE_URL!, replicas: env.DATABASE_REPLICAS!.split(',').map((e) => e.slice(e.indexOf('=') + 1)) };
+    const open = (u: string) => queryOne<{ n: number }>(u, "select count(*)::int as n from pg_stat_activity where datname = $1 and application_name like 'flagship/prod%'", [databaseOf(u)]);
+    expect((await Promise.all([url, ...replicas].map(open))).some((r) => r.n > 0)).toBe(true);
+    expect(await a.stop()).toBe(0);
+    expect(await b.stop()).toBe(0);
+    expect((await Promise.all([url, ...replicas].map(open))).map((r) => r.n)).toEqual([0, 0, 0]);
+  });
+
   it('answers 1,000 concurrent requests on a pool of 10 with a queue of 200: the overflow gets 503 with Retry-After, none hangs, no connection leaks', async () => {
     const url = env.DATABASE_URL!;
     const small = await startServer(inject('bundles').prod!, { env: { ...env, DB_POOL_MAX: '10', DB_POOL_QUEUE_MAX: '200', DB_CONNECT_TIMEOUT_MS: '30000' } });
