@@ -43,7 +43,8 @@ async function main(argv: string[]): Promise<number> {
   const features = await loadFeatures({ config, logger });
 
   if (args.command === 'migrate') {
-    const db = await bringUpDatabase(config, [], logger, true);
+    // The features take part so one that opens the database (scaling: several hosts, find the primary) does here too.
+    const db = await bringUpDatabase(config, features, logger, true);
     await db.close();
     return 0;
   }
