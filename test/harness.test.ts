@@ -61,6 +61,13 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL test harness', () => {
   let close: () => Promise<void>;
   let db: string;
   const startedHere = (): boolean => info.controllable && info.tempDir !== undefined;
+  /** Skips a test that needs servers this harness started itself, saying why. */
+  const skipUnlessStartedHere = (ctx: { skip(note?: string): never }, what: string): void => {
+    if (startedHere()) return;
+    const why = `${what}: skipped, PostgreSQL from ${info.source} is not started by the harness from binaries, so it cannot stop, start or clean up its servers`;
+    console.warn(why);
+    ctx.skip(why);
+  };
 
   beforeAll(async () => {
     ({ info, close } = await startPostgres({ replicas: 2 }));
@@ -118,7 +125,7 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL test harness', () => {
   });
 
   it('stops and starts a replica, which then catches up', async (ctx) => {
-    if (!startedHere()) return ctx.skip();
+    skipUnlessStartedHere(ctx, 'stopping and starting a replica');
     await expect(stopNode({ ...info, controllable: false }, 'replica2')).rejects.toThrow(/cannot stop or start them/);
     await expect(stopNode(info, 'replica9')).rejects.toThrow(/no node named "replica9"; this topology has primary, replica1, replica2/);
 
@@ -133,7 +140,7 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL test harness', () => {
   });
 
   it('close() stops every server and removes the temp dir', async (ctx) => {
-    if (!startedHere()) return ctx.skip();
+    skipUnlessStartedHere(ctx, 'close() removing the temp dir');
     const before = processesOf(info);
     // Three postmasters at least, plus their children and the watchdog.
     expect(before.length).toBeGreaterThan(3);
@@ -144,7 +151,7 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL test harness', () => {
   });
 
   it('cleans up through the watchdog when the owning process is killed', async (ctx) => {
-    if (!startedHere()) return ctx.skip();
+    skipUnlessStartedHere(ctx, 'the watchdog');
     // A separate node process owns this topology; vite (which vitest runs on) loads the TypeScript harness there.
     const script = `
       import { createServer } from 'vite';

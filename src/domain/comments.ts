@@ -6,22 +6,16 @@ import type { Principal } from './authorizer.js';
 import { recordChange, type DomainContext } from './changes.js';
 import { iso } from './instants.js';
 import { locked } from './locks.js';
-import { byInstant, keyset, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
+import { byInstant, keyset, type KeysetOrder } from './pagination.js';
+import type { Page, PageRequest } from './schemas/page.js';
+import type { CommentView, NewComment } from './schemas/comments.js';
 import { taskNotFound } from './tasks.js';
-
-export interface CommentView {
-  id: string;
-  taskId: string;
-  authorId: string;
-  body: string;
-  createdAt: string;
-}
 
 export function commentView(row: Comment): CommentView {
   return { id: row.id, taskId: row.taskId, authorId: row.authorId, body: row.body, createdAt: iso(row.createdAt) };
 }
 
-export async function addComment(ctx: DomainContext, principal: Principal, taskId: string, input: { body: string }): Promise<CommentView> {
+export async function addComment(ctx: DomainContext, principal: Principal, taskId: string, input: NewComment): Promise<CommentView> {
   const { db } = ctx;
   const { tasks: t, comments: c } = db.tables;
   return db.write(async (tx) => {

@@ -9,20 +9,15 @@ import { recordChange, type DomainContext } from './changes.js';
 import { conflictAs } from './conflicts.js';
 import { iso } from './instants.js';
 import { locked } from './locks.js';
-import { byInstant, keyset, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
-import { issueToken, type IssuedToken } from './tokens.js';
+import { byInstant, keyset, type KeysetOrder } from './pagination.js';
+import type { Page, PageRequest } from './schemas/page.js';
+import type { MemberView, NewMemberInput } from './schemas/members.js';
+import type { IssuedToken } from './schemas/tokens.js';
+import { issueToken } from './tokens.js';
 
 /** Roles that can be given through the API. There is one owner, made at signup; ownership is not transferable yet. */
 export const ASSIGNABLE_ROLES = ['admin', 'member', 'viewer'] as const;
 export type AssignableRole = (typeof ASSIGNABLE_ROLES)[number];
-
-export interface MemberView {
-  id: string;
-  email: string;
-  name: string;
-  role: string;
-  createdAt: string;
-}
 
 export function memberView(row: Member): MemberView {
   return { id: row.id, email: row.email, name: row.name, role: row.role, createdAt: iso(row.createdAt) };
@@ -31,12 +26,6 @@ export function memberView(row: Member): MemberView {
 /** Emails compare case-insensitively; they are stored lower-cased so the unique index agrees. */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
-}
-
-export interface NewMemberInput {
-  email: string;
-  name: string;
-  role: AssignableRole;
 }
 
 const notFound = (id: string) => new NotFoundError(`no member ${id} in your organization; list them with GET /v1/members`);

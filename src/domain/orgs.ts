@@ -7,26 +7,15 @@ import type { Principal } from './authorizer.js';
 import { recordChange, type DomainContext } from './changes.js';
 import { conflictAs } from './conflicts.js';
 import { iso } from './instants.js';
-import { memberView, normalizeEmail, type MemberView } from './members.js';
-import { issueToken, tokenView, type TokenView } from './tokens.js';
-
-export interface OrgView {
-  id: string;
-  slug: string;
-  name: string;
-  createdAt: string;
-}
+import { memberView, normalizeEmail } from './members.js';
+import type { OrgView, SignedUp, SignupInput, WhoAmI } from './schemas/account.js';
+import { issueToken, tokenView } from './tokens.js';
 
 export function orgView(row: Org): OrgView {
   return { id: row.id, slug: row.slug, name: row.name, createdAt: iso(row.createdAt) };
 }
 
-export interface SignupInput {
-  org: { name: string; slug: string };
-  user: { email: string; name: string };
-}
-
-export async function signup(ctx: DomainContext, input: SignupInput): Promise<{ org: OrgView; user: MemberView; token: string }> {
+export async function signup(ctx: DomainContext, input: SignupInput): Promise<SignedUp> {
   const { db } = ctx;
   const { orgs, members } = db.tables;
   return conflictAs(
@@ -51,7 +40,7 @@ export async function signup(ctx: DomainContext, input: SignupInput): Promise<{ 
 }
 
 /** The caller: their organization, their member record and the token they used. */
-export async function whoAmI(db: Database, principal: Principal): Promise<{ org: OrgView; user: MemberView; token: TokenView }> {
+export async function whoAmI(db: Database, principal: Principal): Promise<WhoAmI> {
   const { orgs, members, tokens } = db.tables;
   const [row] = await db.read((q) =>
     q

@@ -4,20 +4,10 @@
 import { and, asc, desc, eq, gt, lt, or, type AnyColumn, type SQL } from 'drizzle-orm';
 import { ValidationError } from '../errors.js';
 import { storableInstant } from './instants.js';
+import type { Page, PageRequest } from './schemas/page.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
-
-export interface Page<T> {
-  items: T[];
-  /** Pass back as `cursor` for the next page; null on the last page. */
-  nextCursor: string | null;
-}
-
-export interface PageRequest {
-  readonly limit?: number | undefined;
-  readonly cursor?: string | undefined;
-}
 
 /** One ordering a listing offers. */
 export interface KeysetOrder<R> {

@@ -9,30 +9,12 @@ import { conflictAs } from './conflicts.js';
 import { iso } from './instants.js';
 import { locked } from './locks.js';
 import { definedOnly } from './patches.js';
-import { keyset, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
-
-export interface ProjectView {
-  id: string;
-  key: string;
-  name: string;
-  archived: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+import { keyset, type KeysetOrder } from './pagination.js';
+import type { Page, PageRequest } from './schemas/page.js';
+import type { NewProjectInput, ProjectPatch, ProjectView } from './schemas/projects.js';
 
 export function projectView(row: Project): ProjectView {
   return { id: row.id, key: row.key, name: row.name, archived: row.archived, createdAt: iso(row.createdAt), updatedAt: iso(row.updatedAt) };
-}
-
-export interface NewProjectInput {
-  name: string;
-  key: string;
-}
-
-export interface ProjectPatch {
-  name?: string | undefined;
-  key?: string | undefined;
-  archived?: boolean | undefined;
 }
 
 export const projectNotFound = (id: string) => new NotFoundError(`no project ${id} in your organization; list them with GET /v1/projects`);

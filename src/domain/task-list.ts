@@ -4,21 +4,14 @@ import { and, eq, exists, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
 import type { Task } from '../db/schema.js';
 import type { Principal } from './authorizer.js';
-import { byInstant, keyset, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
+import { byInstant, keyset, type KeysetOrder } from './pagination.js';
 import { projectNotFound } from './projects.js';
-import { taskView, type TaskStatus, type TaskView } from './tasks.js';
+import type { Page } from './schemas/page.js';
+import type { TaskQuery, TaskView } from './schemas/tasks.js';
+import { taskView } from './tasks.js';
 
 export const TASK_SORTS = ['number', '-number', 'createdAt', '-createdAt', 'updatedAt', '-updatedAt'] as const;
 export type TaskSort = (typeof TASK_SORTS)[number];
-
-export interface TaskQuery extends PageRequest {
-  status?: TaskStatus[] | undefined;
-  assigneeId?: string | undefined;
-  label?: string | undefined;
-  /** Case-insensitive substring of the title. */
-  q?: string | undefined;
-  sort?: TaskSort | undefined;
-}
 
 function orderFor(db: Database, sort: TaskSort): KeysetOrder<Task> {
   const t = db.tables.tasks;

@@ -9,28 +9,12 @@ import { iso, parseInstant } from './instants.js';
 import { locked } from './locks.js';
 import { definedOnly } from './patches.js';
 import { projectNotFound } from './projects.js';
+import type { TaskFields, TaskPatch, TaskView } from './schemas/tasks.js';
 
 export const TASK_STATUSES = ['todo', 'in_progress', 'done', 'canceled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const TASK_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type TaskPriority = (typeof TASK_PRIORITIES)[number];
-export const MAX_LABELS = 20;
-
-export interface TaskView {
-  id: string;
-  projectId: string;
-  number: number;
-  title: string;
-  description: string | null;
-  status: string;
-  priority: string;
-  assigneeId: string | null;
-  labels: string[];
-  dueAt: string | null;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
 
 export function taskView(row: Task): TaskView {
   return {
@@ -49,17 +33,6 @@ export function taskView(row: Task): TaskView {
     updatedAt: iso(row.updatedAt),
   };
 }
-
-export interface TaskFields {
-  title: string;
-  description?: string | null | undefined;
-  status?: TaskStatus | undefined;
-  priority?: TaskPriority | undefined;
-  assigneeId?: string | null | undefined;
-  labels?: string[] | undefined;
-  dueAt?: string | null | undefined;
-}
-export type TaskPatch = Partial<TaskFields>;
 
 /** Decides whether the stored version satisfies the client's precondition (If-Match); absent means no condition. */
 export type VersionCheck = (version: number) => boolean;

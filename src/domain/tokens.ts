@@ -9,26 +9,13 @@ import type { Principal } from './authorizer.js';
 import { recordChange, type DomainContext } from './changes.js';
 import { iso, parseInstant } from './instants.js';
 import { locked } from './locks.js';
-import { byInstant, keyset, type KeysetOrder, type Page, type PageRequest } from './pagination.js';
+import { byInstant, keyset, type KeysetOrder } from './pagination.js';
+import type { Page, PageRequest } from './schemas/page.js';
+import type { IssuedToken, NewTokenInput, TokenView } from './schemas/tokens.js';
 
 export const TOKEN_PREFIX = 'fs_';
 /** The shape of every secret we hand out; anything else is refused before it is hashed. */
 export const TOKEN_SHAPE = /^fs_[A-Za-z0-9_-]{43}$/;
-
-export interface TokenView {
-  id: string;
-  name: string;
-  memberId: string;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-/** A token as created: its metadata plus the secret, which is never shown again. */
-export interface IssuedToken extends TokenView {
-  token: string;
-}
 
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
@@ -51,11 +38,6 @@ export async function issueToken(tx: Queryable, db: Database, owner: { orgId: st
   const secret = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   const [row] = await tx.insert(db.tables.tokens).values({ orgId: owner.orgId, memberId: owner.memberId, name, hash: hashSecret(secret), expiresAt }).returning();
   return { ...tokenView(row!), token: secret };
-}
-
-export interface NewTokenInput {
-  name: string;
-  expiresAt?: string | null | undefined;
 }
 
 /** Another token for the caller. */

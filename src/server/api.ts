@@ -1,6 +1,7 @@
 // The /v1 API: every route with its schema, its declared permission, and the OpenAPI document generated from those
 // schemas at /v1/openapi.json.
 import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { variant } from '../variant.js';
 import { Guards } from './auth.js';
@@ -13,7 +14,9 @@ import { taskRoutes } from './routes/tasks.js';
 import { tokenRoutes } from './routes/tokens.js';
 import type { Runtime } from './runtime.js';
 
-export async function registerApi(app: FastifyInstance, runtime: Runtime): Promise<void> {
+export async function registerApi(fastify: FastifyInstance, runtime: Runtime): Promise<void> {
+  // The same instance, typed so that each route's handler types are inferred from its schema.
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest('principal', undefined);
   // Registered before the routes: it collects them as they are declared.
   await app.register(swagger, {

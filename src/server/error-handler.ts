@@ -5,11 +5,8 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, BadRequestError, NotFoundError, PayloadTooLargeError, UnavailableError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
-import { SAFE_TEXT } from './routes/schemas.js';
-
-interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}
+import { SAFE_TEXT } from '../domain/schemas/common.js';
+import type { ErrorBody } from './routes/schemas.js';
 
 function body(err: AppError): ErrorBody {
   return { error: err.details === undefined ? { code: err.code, message: err.message } : { code: err.code, message: err.message, details: err.details } };

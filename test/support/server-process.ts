@@ -74,7 +74,8 @@ export async function startServer(bundle: string, options: StartOptions = {}): P
 export async function runBundle(bundle: string, args: string[], options: StartOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const proc = spawn(process.execPath, [bundle, ...args], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH ?? '', ...options.env },
+    // Port 0 as startServer does: a command that ends up serving must not collide with a server already on 3000.
+    env: { PATH: process.env.PATH ?? '', PORT: '0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -1,33 +1,22 @@
 // Tasks of a project: numbered, filtered and paged listings, and versioned reads and writes (ETag / If-Match).
-import type { FastifyInstance } from 'fastify';
-import { TASK_SORTS, listTasks, type TaskQuery } from '../../domain/task-list.js';
-import { MAX_LABELS, TASK_PRIORITIES, TASK_STATUSES, createTask, deleteTask, getTask, updateTask, type TaskFields, type TaskPatch } from '../../domain/tasks.js';
+import { Type } from '@sinclair/typebox';
+import { PageOf } from '../../domain/schemas/page.js';
+import { TaskFields, TaskPatch, TaskQuery, TaskView } from '../../domain/schemas/tasks.js';
+import { listTasks } from '../../domain/task-list.js';
+import { createTask, deleteTask, getTask, updateTask } from '../../domain/tasks.js';
 import { principalOf } from '../auth.js';
 import { etagOf, ifMatch, noneMatch } from '../preconditions.js';
-import { bearer, type ApiContext } from './context.js';
-import { errors, id, idParams, LIMITS, noContent, nullableInstant, page, pageQuery, SAFE_TEXT, taskView, text } from './schemas.js';
+import { bearer, type Api, type ApiContext } from './context.js';
+import { Empty, errors, IdParams, noContent } from './schemas.js';
 
-const status = { type: 'string', enum: TASK_STATUSES } as const;
-const label = text(LIMITS.label);
-const fields = {
-  title: text(LIMITS.title),
-  description: { type: ['string', 'null'], maxLength: LIMITS.description, pattern: SAFE_TEXT },
-  status,
-  priority: { type: 'string', enum: TASK_PRIORITIES },
-  assigneeId: { type: ['string', 'null'], format: 'uuid' },
-  labels: { type: 'array', maxItems: MAX_LABELS, uniqueItems: true, items: label },
-  dueAt: nullableInstant,
-} as const;
+const IfMatchHeader = Type.Object({
+  'if-match': Type.Optional(Type.String({ description: 'the ETag from GET; the write is refused with 412 if the task changed since' })),
+});
 
-const ifMatchHeader = {
-  type: 'object',
-  properties: { 'if-match': { type: 'string', description: 'the ETag from GET; the write is refused with 412 if the task changed since' } },
-} as const;
-
-export async function taskRoutes(app: FastifyInstance, { runtime, guards }: ApiContext): Promise<void> {
+export async function taskRoutes(app: Api, { runtime, guards }: ApiContext): Promise<void> {
   const tags = ['tasks'];
 
-  app.post<{ Params: { id: string }; Body: TaskFields }>(
+  app.post(
     '/v1/projects/:id/tasks',
     {
       preHandler: guards.require({ permission: 'task:write', scope: 'project' }),
@@ -35,9 +24,9 @@ export async function taskRoutes(app: FastifyInstance, { runtime, guards }: ApiC
         tags,
         summary: "Create a task with the project's next number",
         security: bearer,
-        params: idParams,
-        body: { type: 'object', required: ['title'], additionalProperties: false, properties: fields },
-        response: { 201: taskView, ...errors(400, 401, 403, 404, 409, 413, 415, 503) },
+        params: IdParams,
+        body: TaskFields,
+        response: { 201: TaskView, ...errors(400, 401, 403, 404, 409, 413, 415, 503) },
       },
     },
     async (request, reply) => {
@@ -46,7 +35,7 @@ export async function taskRoutes(app: FastifyInstance, { runtime, guards }: ApiC
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: TaskQuery }>(
+  app.get(
     '/v1/projects/:id/tasks',
     {
       preHandler: guards.require({ permission: 'task:read', scope: 'project' }),
@@ -54,30 +43,19 @@ export async function taskRoutes(app: FastifyInstance, { runtime, guards }: ApiC
         tags,
         summary: 'Tasks of a project, filtered, sorted and paged',
         security: bearer,
-        params: idParams,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...pageQuery,
-            status: { type: 'array', items: status, maxItems: TASK_STATUSES.length, description: 'one or more statuses (repeat the parameter)' },
-            assigneeId: id,
-            label,
-            q: { ...text(LIMITS.search), description: 'case-insensitive substring of the title' },
-            sort: { type: 'string', enum: TASK_SORTS, description: 'default number; a leading - sorts descending' },
-          },
-        },
-        response: { 200: page(taskView), ...errors(400, 401, 403, 404, 503) },
+        params: IdParams,
+        querystring: TaskQuery,
+        response: { 200: PageOf(TaskView), ...errors(400, 401, 403, 404, 503) },
       },
     },
     async (request) => listTasks(runtime.db(), principalOf(request), request.params.id, request.query),
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/tasks/:id',
     {
       preHandler: guards.require({ permission: 'task:read', scope: 'task' }),
-      schema: { tags, summary: 'One task, with its version as ETag', security: bearer, params: idParams, response: { 200: taskView, 304: { type: 'null' }, ...errors(400, 401, 403, 404, 503) } },
+      schema: { tags, summary: 'One task, with its version as ETag', security: bearer, params: IdParams, response: { 200: TaskView, 304: Empty, ...errors(400, 401, 403, 404, 503) } },
     },
     async (request, reply) => {
       const task = await getTask(runtime.db(), principalOf(request), request.params.id);
@@ -87,7 +65,7 @@ export async function taskRoutes(app: FastifyInstance, { runtime, guards }: ApiC
     },
   );
 
-  app.patch<{ Params: { id: string }; Body: TaskPatch; Headers: { 'if-match'?: string } }>(
+  app.patch(
     '/v1/tasks/:id',
     {
       preHandler: guards.require({ permission: 'task:write', scope: 'task' }),
@@ -95,10 +73,10 @@ export async function taskRoutes(app: FastifyInstance, { runtime, guards }: ApiC
         tags,
         summary: 'Change a task; with If-Match only if it is still at that version',
         security: bearer,
-        params: idParams,
-        headers: ifMatchHeader,
-        body: { type: 'object', additionalProperties: false, minProperties: 1, properties: fields },
-        response: { 200: taskView, ...errors(400, 401, 403, 404, 412, 413, 415, 503) },
+        params: IdParams,
+        headers: IfMatchHeader,
+        body: TaskPatch,
+        response: { 200: TaskView, ...errors(400, 401, 403, 404, 412, 413, 415, 503) },
       },
     },
     async (request, reply) => {
@@ -107,11 +85,11 @@ export async function taskRoutes(app: FastifyInstance, { runtime, guards }: ApiC
     },
   );
 
-  app.delete<{ Params: { id: string }; Headers: { 'if-match'?: string } }>(
+  app.delete(
     '/v1/tasks/:id',
     {
       preHandler: guards.require({ permission: 'task:write', scope: 'task' }),
-      schema: { tags, summary: 'Delete a task (with If-Match, only at that version)', security: bearer, params: idParams, headers: ifMatchHeader, response: { ...noContent, ...errors(400, 401, 403, 404, 412, 503) } },
+      schema: { tags, summary: 'Delete a task (with If-Match, only at that version)', security: bearer, params: IdParams, headers: IfMatchHeader, response: { ...noContent, ...errors(400, 401, 403, 404, 412, 503) } },
     },
     async (request, reply) => {
       await deleteTask(runtime.domain(request), principalOf(request), request.params.id, ifMatch(request.headers['if-match']));

@@ -1,15 +1,16 @@
-// Where the test PostgreSQL comes from. The first that works wins, and the choice is logged on one stderr line:
-//   1. TEST_DATABASE_URL (+ TEST_DATABASE_REPLICA_URLS): servers someone else runs; no start/stop control.
-//   2. testcontainers, when the package is installed and a Docker engine answers: a primary only.
+// Where the test PostgreSQL comes from (source-choice.ts decides; the choice is logged on one stderr line):
+//   1. PG_HARNESS_SOURCE=system|embedded|containers pins one, which must then be there.
+//   2. TEST_DATABASE_URL (+ TEST_DATABASE_REPLICA_URLS): servers someone else runs; no start/stop control.
 //   3. throwaway clusters from PostgreSQL binaries (system installation, else the embedded npm package).
-// PG_HARNESS_BIN_SOURCE=system|embedded skips 1 and 2 and pins 3 to one kind of binaries;
+//   4. testcontainers, when no binaries are found and a container engine answers: a primary and streaming replicas.
 // PG_HARNESS_FORCE_COLD_COPY=1 makes replicas by copying the data dir even where pg_basebackup exists.
 import { existsSync } from 'node:fs';
 import http from 'node:http';
-import { startCluster, TEST_DATABASE } from './cluster.js';
-import { findBinaries, installationUsableBy, type BinaryKind } from './find-binaries.js';
+import { startCluster } from './cluster.js';
+import { DEFAULT_IMAGE, startContainers } from './containers.js';
+import { findBinaries, installationUsableBy, type PgBinaries } from './find-binaries.js';
 import { resolveRunAs } from './run-as.js';
-import { waitForConnect } from './sql.js';
+import { chooseSource, pinnedSource, type SourceChoice } from './source-choice.js';
 import type { PgNodeInfo, StartedTopology } from './types.js';
 
 function announce(line: string): void {
@@ -31,13 +32,6 @@ function portOf(url: string): number {
   return parsed.port ? Number(parsed.port) : 5432;
 }
 
-function binSourceOverride(): BinaryKind | undefined {
-  const value = process.env.PG_HARNESS_BIN_SOURCE;
-  if (!value) return undefined;
-  if (value === 'system' || value === 'embedded') return value;
-  throw new Error(`PG_HARNESS_BIN_SOURCE=${value} is not understood; use "system" or "embedded", or unset it.`);
-}
-
 function fromEnvironment(): StartedTopology | undefined {
   const primaryUrl = process.env.TEST_DATABASE_URL;
   if (!primaryUrl) return undefined;
@@ -53,8 +47,8 @@ function fromEnvironment(): StartedTopology | undefined {
   };
 }
 
-/** GET /_ping on the Docker engine, bounded to about a second: a configured but dead engine must not stall the tests. */
-function dockerAnswers(): Promise<boolean> {
+/** GET /_ping on the container engine, bounded to about a second: a configured but dead engine must not stall the tests. */
+function containerEngineAnswers(): Promise<boolean> {
   const host = process.env.DOCKER_HOST;
   let target: http.RequestOptions;
   if (host?.startsWith('unix://')) target = { socketPath: host.slice('unix://'.length) };
@@ -74,61 +68,15 @@ function dockerAnswers(): Promise<boolean> {
   });
 }
 
-// Only the slice of testcontainers used here; the package is optional and not a dependency of this repo.
-interface StartedContainer {
-  getHost(): string;
-  getMappedPort(port: number): number;
-  stop(): Promise<unknown>;
-}
-interface ContainerBuilder {
-  withEnvironment(env: Record<string, string>): ContainerBuilder;
-  withCommand(command: string[]): ContainerBuilder;
-  withExposedPorts(...ports: number[]): ContainerBuilder;
-  withWaitStrategy(strategy: unknown): ContainerBuilder;
-  start(): Promise<StartedContainer>;
-}
-interface TestcontainersModule {
-  GenericContainer: new (image: string) => ContainerBuilder;
-  Wait: { forLogMessage(message: RegExp, times?: number): unknown };
+async function fromContainers(replicas: number): Promise<StartedTopology> {
+  const image = process.env.PG_HARNESS_IMAGE ?? DEFAULT_IMAGE;
+  announce(`using testcontainers ${image}: primary + ${replicas} streaming replica${replicas === 1 ? '' : 's'} on one container network (no start/stop control)`);
+  const started = await startContainers(replicas, image);
+  announce(`primary at ${redact(started.info.primary.url)}`);
+  return started;
 }
 
-async function fromTestcontainers(): Promise<StartedTopology | undefined> {
-  if (!(await dockerAnswers())) return undefined;
-  let tc: TestcontainersModule;
-  try {
-    const specifier = 'testcontainers'; // a variable, so neither tsc nor vite insists the optional package exists
-    tc = (await import(/* @vite-ignore */ specifier)) as TestcontainersModule;
-  } catch {
-    announce('a Docker engine answers, but the testcontainers package is not installed; trying PostgreSQL binaries instead');
-    return undefined;
-  }
-  const image = process.env.PG_HARNESS_IMAGE ?? 'postgres:17-alpine';
-  try {
-    const container = await new tc.GenericContainer(image)
-      .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust', POSTGRES_DB: TEST_DATABASE })
-      .withCommand(['postgres', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'])
-      .withExposedPorts(5432)
-      // The image's entrypoint starts the server twice (initialisation, then for real).
-      .withWaitStrategy(tc.Wait.forLogMessage(/database system is ready to accept connections/, 2))
-      .start();
-    const port = container.getMappedPort(5432);
-    const url = `postgres://postgres@${container.getHost()}:${port}/${TEST_DATABASE}`;
-    await waitForConnect(url, { what: `the ${image} container` });
-    announce(`using testcontainers ${image} at ${url} (primary only: no replicas on this path, no start/stop control)`);
-    return {
-      info: { source: 'testcontainers', primary: { name: 'primary', role: 'primary', url, port }, replicas: [], controllable: false },
-      close: async () => {
-        await container.stop();
-      },
-    };
-  } catch (error) {
-    announce(`testcontainers could not start ${image} (${(error as Error).message.split('\n')[0]}); trying PostgreSQL binaries instead`);
-    return undefined;
-  }
-}
-
-async function fromBinaries(replicas: number, only: BinaryKind | undefined): Promise<StartedTopology> {
-  const binaries = await findBinaries(only);
+async function fromBinaries(replicas: number, binaries: PgBinaries): Promise<StartedTopology> {
   const runAs = await resolveRunAs();
   const copyBinaries = runAs !== undefined && !(await installationUsableBy(binaries, runAs));
   const coldCopy = replicas > 0 && (process.env.PG_HARNESS_FORCE_COLD_COPY === '1' || !binaries.hasBasebackup);
@@ -145,12 +93,30 @@ async function fromBinaries(replicas: number, only: BinaryKind | undefined): Pro
 
 export async function openTopology(replicas: number): Promise<StartedTopology> {
   if (!Number.isInteger(replicas) || replicas < 0) throw new Error(`startPostgres: replicas must be a whole number >= 0, got ${replicas}`);
-  const only = binSourceOverride();
-  if (!only) {
-    const external = fromEnvironment();
-    if (external) return external;
-    const container = await fromTestcontainers();
-    if (container) return container;
+  const pinned = pinnedSource(process.env);
+  let binaries: PgBinaries | undefined;
+  let lookedAt = '';
+  if (pinned !== 'containers') {
+    try {
+      binaries = await findBinaries(pinned);
+    } catch (error) {
+      // A PG_BIN that names no PostgreSQL is a mistake to fix, not a reason to look elsewhere.
+      if (process.env.PG_BIN) throw error;
+      lookedAt = (error as Error).message; // said again below if nothing else serves either
+    }
   }
-  return fromBinaries(replicas, only);
+  let choice: SourceChoice;
+  try {
+    choice = chooseSource(process.env, { binaries: binaries?.kind, containerEngine: await containerEngineAnswers() });
+  } catch (error) {
+    throw new Error(lookedAt ? `${(error as Error).message}\n${lookedAt}` : (error as Error).message);
+  }
+  switch (choice.source) {
+    case 'url':
+      return fromEnvironment()!;
+    case 'binaries':
+      return fromBinaries(replicas, binaries!);
+    case 'containers':
+      return fromContainers(replicas);
+  }
 }
