@@ -208,17 +208,19 @@ function buildReport(variant, metafile, outFile) {
 
 /**
  * Builds one variant into `outDir` and proves the exclusions. Throws a LeakError naming the chain on a leak.
- * `entry` is overridable so a test can build a deliberately leaking fixture through the same checks.
+ * `entry` is overridable so a test can build a deliberately leaking fixture through the same checks; `root` and
+ * `preserveSymlinks` so a test can build the project against another node_modules (one without optional packages).
  */
-export async function buildVariant(variant, { outDir = path.join(ROOT, 'dist', variant.name), entry = path.join(ROOT, 'src/main.ts'), logLevel = 'warning' } = {}) {
+export async function buildVariant(variant, { root = ROOT, outDir = path.join(root, 'dist', variant.name), entry = path.join(root, 'src/main.ts'), logLevel = 'warning', preserveSymlinks = false } = {}) {
   const esbuild = await import('esbuild');
-  const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'));
+  const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
   const outfile = path.join(outDir, 'server.mjs');
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   const result = await esbuild.build({
-    absWorkingDir: ROOT,
+    absWorkingDir: root,
     entryPoints: [entry],
+    preserveSymlinks,
     outfile,
     bundle: true,
     platform: 'node',
@@ -234,8 +236,10 @@ export async function buildVariant(variant, { outDir = path.join(ROOT, 'dist', v
     define: definesFor(variant, pkg.version),
     // better-sqlite3 is a native addon: it stays external and is loaded from node_modules by the dev bundle. pg is
     // bundled where Postgres is on and kept external elsewhere, so that a leak shows up as an import the proof sees.
-    // pg-native is an optional peer of pg that we never use.
-    external: ['better-sqlite3', 'pg-native', ...(variant.flags.dialects.includes('postgres') ? [] : ['pg', 'pg-pool', 'pg-cursor', 'pg-query-stream'])],
+    // pg-native is an optional peer of pg that we never use. pg-cloudflare is pg's optional dependency for Cloudflare
+    // Workers, required only when pg finds itself running there: `npm ci --omit=optional` leaves it out, so the build
+    // must not need it.
+    external: ['better-sqlite3', 'pg-native', 'pg-cloudflare', ...(variant.flags.dialects.includes('postgres') ? [] : ['pg', 'pg-pool', 'pg-cursor', 'pg-query-stream'])],
     // CommonJS dependencies call require() for Node built-ins; an ESM bundle has no require unless we define one.
     banner: { js: "import { createRequire as __flagshipCreateRequire } from 'node:module'; const require = __flagshipCreateRequire(import.meta.url);" },
   });
@@ -246,7 +250,7 @@ export async function buildVariant(variant, { outDir = path.join(ROOT, 'dist', v
     throw new LeakError(`${variant.file}: the "${variant.name}" bundle carries code its flags switch off:\n  ${leaks.join('\n  ')}\n` +
       'Reach a guarded module only through `await import(...)` inside `if (__FLAG_X__)` (docs/architecture.md).');
   }
-  const outKey = path.relative(ROOT, outfile).split(path.sep).join('/');
+  const outKey = path.relative(root, outfile).split(path.sep).join('/');
   const report = buildReport(variant, metafile, outKey);
   await writeFile(path.join(outDir, 'build-report.json'), JSON.stringify(report, null, 2) + '\n');
   return report;

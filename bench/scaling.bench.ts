@@ -7,6 +7,7 @@
 // Setup is at module level: vitest's bench mode does not run beforeAll/afterAll hooks.
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
+import { postgresHandle } from '../src/db/postgres/handle.js';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { withReplicas } from 'drizzle-orm/pg-core';
 import pg from 'pg';
@@ -145,7 +146,7 @@ if (DIALECTS.includes('postgres')) {
     await contention('flagship router (queue bound 200)', (hold) =>
       router.transaction(async (tx) => {
         await hold();
-        await tx.execute(sql`select pg_sleep(0.002)`);
+        await postgresHandle(tx).execute(sql`select pg_sleep(0.002)`);
       }),
     ),
   );

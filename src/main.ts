@@ -2,7 +2,7 @@
 import { parseCli } from './cli/args.js';
 import { helpText } from './cli/help.js';
 import { loadConfig } from './config/config.js';
-import { PrimaryRequiredError } from './db/errors.js';
+import { DatabaseRefusedError } from './db/errors.js';
 import { ConfigError } from './errors.js';
 import { loadFeatures, moduleOptions } from './features.js';
 import { registerApi } from './server/api.js';
@@ -79,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof PrimaryRequiredError) {
+    if (err instanceof ConfigError || err instanceof DatabaseRefusedError) {
       process.stderr.write(`flagship: ${err.message}\n`);
       process.exit(2);
     }

@@ -1,18 +1,22 @@
 // The one database contract of the program. Everything above src/db/ talks to a `Database`, never to a driver;
 // each dialect folder implements it, and the scaling module wraps it (a router is a Database too).
 import type { Dialect } from '../variant.js';
-import type { DomainDb, Tables } from './schema.js';
+import type { Queryable, Tables } from './schema.js';
 
-/** What a dialect can do; generic code asks these instead of testing the dialect's name. */
+export type { Queryable };
+
+/**
+ * What a dialect can do; generic code asks these instead of testing the dialect's name. Each has a reader: a
+ * capability no code asks about does not belong here.
+ */
 export interface Capabilities {
-  /** Several writers at once (Postgres); SQLite has one writer, serialised by the adapter's mutex. */
+  /**
+   * Several writers at once (Postgres). Without it (SQLite, one writer) the transaction machine queues every
+   * connection holder on one mutex (src/db/transactions.ts).
+   */
   readonly concurrentWriters: boolean;
-  /** `SELECT ... FOR UPDATE`. */
+  /** `SELECT ... FOR UPDATE / FOR SHARE`, taken by src/domain/locks.ts where a decision must hold until commit. */
   readonly rowLocks: boolean;
-  readonly advisoryLocks: boolean;
-  readonly listenNotify: boolean;
-  /** WAL positions (LSNs) usable as consistency tokens for read-your-writes on replicas. */
-  readonly walPositions: boolean;
 }
 
 export interface DatabaseHealth {
@@ -37,9 +41,6 @@ export interface ReadOptions {
   readonly fresh?: boolean;
 }
 
-/** A query handle valid for the duration of one read, write or transaction callback. */
-export type Queryable = DomainDb;
-
 export interface Database {
   readonly dialect: Dialect;
   readonly capabilities: Capabilities;
@@ -55,8 +56,9 @@ export interface Database {
   /** Write intent: a transaction on the primary. */
   write<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /**
-   * Checks the server is fit to serve: reachable, and (Postgres) a primary, not a server in recovery. Throws
-   * PrimaryRequiredError when it never will be, an UnavailableError when it may be later.
+   * Checks the server is fit to serve: reachable, and (Postgres) a primary, not a server in recovery. Throws, on every
+   * dialect, a DatabaseRefusedError (PrimaryRequiredError for a replica) when it never will be as configured, an
+   * UnavailableError when it may be later.
    */
   verify(): Promise<void>;
   /** Runs pending migrations, each in its own transaction. */

@@ -1,6 +1,6 @@
 // Database errors in our own terms. Each dialect's errors.ts maps driver errors onto these at the boundary, keeping
-// the driver error as `cause`, so the server answers 404 / 409 / 503 the same way on every dialect.
-import { AppError, ConflictError, NotFoundError, UnavailableError } from '../errors.js';
+// the driver error as `cause`, so the server answers 400 / 409 / 503 the same way on every dialect.
+import { AppError, ConflictError, UnavailableError } from '../errors.js';
 
 export interface ConstraintInfo {
   /** Constraint or index name, when the driver reports it. */
@@ -18,8 +18,6 @@ function describe(info: ConstraintInfo): Record<string, unknown> {
   if (info.columns?.length) out.columns = info.columns;
   return out;
 }
-
-export class RecordNotFoundError extends NotFoundError {}
 
 export class UniqueViolationError extends ConflictError {
   constructor(readonly info: ConstraintInfo, cause?: unknown) {
@@ -68,7 +66,15 @@ export class DatabaseUnavailableError extends UnavailableError {
   }
 }
 
-/** DATABASE_URL names a server that can never take writes (a replica). Not retryable: fix the configuration. */
-export class PrimaryRequiredError extends Error {
+/**
+ * The database will not serve us as configured (credentials refused, no such database, ...). Not retryable: fix the
+ * configuration. The CLI prints the message and exits 2.
+ */
+export class DatabaseRefusedError extends Error {
+  override name = 'DatabaseRefusedError';
+}
+
+/** DATABASE_URL names a server that can never take writes (a replica). */
+export class PrimaryRequiredError extends DatabaseRefusedError {
   override name = 'PrimaryRequiredError';
 }

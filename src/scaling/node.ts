@@ -1,7 +1,7 @@
 // One PostgreSQL server of the set the router spreads work over: its Database (from the Postgres adapter), a pool of
 // its own for health checks (so a check never queues behind busy work), and what the router has learned about it.
 import { redactUrl } from '../config/database-url.js';
-import type { PostgresDatabase } from '../db/postgres/driver.js';
+import type { PostgresNodeDatabase } from '../db/postgres/driver.js';
 import type { PgPool } from '../db/postgres/pool.js';
 import type { NodeView } from './read-target.js';
 
@@ -29,7 +29,7 @@ export class DbNode implements NodeView {
     readonly name: string,
     readonly region: string | undefined,
     readonly origin: NodeOrigin,
-    readonly db: PostgresDatabase,
+    readonly db: PostgresNodeDatabase,
     readonly probe: PgPool,
   ) {}
 

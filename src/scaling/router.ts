@@ -159,8 +159,10 @@ export class ReplicaRouter implements Database {
   }
 
   async health(): Promise<DatabaseHealth> {
-    // From the monitor's last round (and what queries reported since): /readyz and every scrape stay cheap.
+    // A fresh round (coalesced with one in flight, bounded by the check timeout): /readyz must see a node that
+    // went away since the last interval.
     const started = performance.now();
+    await this.monitor.round();
     const primary = this.monitor.primary;
     const primaryUp = primary?.healthy === true && primary.role === 'primary';
     const replicasUp = this.nodes.filter((n) => n.role === 'replica' && n.healthy).length;

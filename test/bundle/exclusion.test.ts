@@ -1,9 +1,8 @@
-import { readFile, mkdtemp, copyFile } from 'node:fs/promises';
+import { readFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LeakError, buildVariant, findLeaks, loadVariant } from '../../build.mjs';
-import { runBundle } from '../support/server-process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -53,13 +52,6 @@ describe('what each bundle carries', () => {
     expect(report.excluded.externals).toContain('better-sqlite3');
   });
 
-  it('prod --version runs from an empty folder with Node alone', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'flagship-empty-'));
-    await copyFile(inject('bundles').prod!, path.join(dir, 'server.mjs'));
-    const { code, stdout } = await runBundle(path.join(dir, 'server.mjs'), ['--version'], { cwd: dir });
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/variant: prod\ndialects: postgres\nscaling: on\nenterprise: on/);
-  });
 });
 
 describe('the exclusion proof', () => {

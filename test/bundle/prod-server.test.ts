@@ -1,5 +1,9 @@
 // The production bundle as deployed: on a real PostgreSQL primary, reporting what it carries, migrating, and riding
 // out a database that goes away and comes back.
+import { existsSync } from 'node:fs';
+import { copyFile, mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, replicaUrl, startNode, startPostgres, stopNode, type PgTopologyInfo } from '../support/postgres/index.js';
 import { runBundle, startServer, type RunningServer } from '../support/server-process.js';
@@ -52,9 +56,43 @@ describe.runIf(DIALECTS.includes('postgres'))('prod bundle on PostgreSQL', () =>
   it('refuses wrong credentials at once instead of retrying forever', async () => {
     const wrong = new URL(url);
     wrong.username = 'nobody_here';
-    const { code, stderr } = await runBundle(prod(), [], { env: { PORT: '0', DATABASE_URL: wrong.toString() } });
-    expect(code).not.toBe(0);
-    expect(stderr).toMatch(/nobody_here/);
+    const { code, stderr } = await runBundle(prod(), [], { env: { DATABASE_URL: wrong.toString() } });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/PostgreSQL refused the connection \(28[0-9A-Z]{3}: .*nobody_here.*\); check the user, password and database name in DATABASE_URL/);
+  });
+});
+
+if (!DIALECTS.includes('postgres')) console.warn('prod bundle tests skipped: DIALECTS leaves out postgres, and the prod bundle runs only on PostgreSQL');
+
+describe.runIf(DIALECTS.includes('postgres'))('prod bundle with Node alone', () => {
+  it('serves from a folder holding nothing but server.mjs: migrates a fresh database and answers the API', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'flagship-node-alone-'));
+    // Nothing to fall back on: no node_modules in the folder or in any folder above it.
+    for (let d = dir; ; d = path.dirname(d)) {
+      expect(existsSync(path.join(d, 'node_modules')), `${d}/node_modules`).toBe(false);
+      if (d === path.dirname(d)) break;
+    }
+    const bundle = path.join(dir, 'server.mjs');
+    await copyFile(prod(), bundle);
+    const url = await createDatabase(inject('pg'), `alone_${Date.now()}`);
+    const alone = await startServer(bundle, { cwd: dir, env: { DATABASE_URL: url } });
+    try {
+      await alone.ready();
+      const signup = await fetch(`${alone.url}/v1/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ org: { name: 'Alone', slug: 'alone' }, user: { email: 'ann@alone.example', name: 'Ann' } }),
+      });
+      expect(signup.status).toBe(201);
+      const { token } = (await signup.json()) as { token: string };
+      const me = await fetch(`${alone.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+      expect(me.status).toBe(200);
+      expect(await me.json()).toMatchObject({ org: { slug: 'alone' }, user: { email: 'ann@alone.example', role: 'owner' } });
+      expect(alone.output.some((l) => l.includes('"migration":"0000_init"'))).toBe(true);
+      expect(await readdir(dir)).toEqual(['server.mjs']);
+    } finally {
+      expect(await alone.stop()).toBe(0);
+    }
   });
 });
 

@@ -1,9 +1,10 @@
 // One suite, every dialect: the Database contract must behave the same on SQLite and on a real PostgreSQL.
 import { randomUUID } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/database.js';
+import type { Database, Queryable } from '../../src/db/database.js';
 import { DatabaseUnavailableError, ForeignKeyViolationError, NotNullViolationError, UniqueViolationError, UnstorableValueError } from '../../src/db/errors.js';
+import { locked } from '../../src/domain/locks.js';
 import { DIALECTS, openFresh } from '../support/dialects.js';
 
 describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
@@ -85,6 +86,32 @@ describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
     expect(slugs).not.toContain('inner-undone');
   });
 
+  it('never commits a transaction whose inner savepoint could not be rolled back', async () => {
+    const t = db.tables;
+    // Releases the savepoint behind the machine's back, so that its ROLLBACK TO fails: the raw statement goes through
+    // the driver's own method, which the domain's handle rightly lacks.
+    const releaseBehindItsBack = (tx: Queryable) => {
+      const raw = tx as unknown as { run?(q: SQL): unknown; execute?(q: SQL): Promise<unknown> };
+      return dialect === 'sqlite' ? raw.run!(sql.raw('RELEASE SAVEPOINT sp_1')) : raw.execute!(sql.raw('RELEASE SAVEPOINT sp_1'));
+    };
+    const outcome = db
+      .transaction(async (tx) => {
+        await tx.insert(t.orgs).values(newOrg('undo-outer'));
+        await db
+          .transaction(async (inner) => {
+            await inner.insert(t.orgs).values(newOrg('undo-inner'));
+            await releaseBehindItsBack(inner);
+            throw new Error('inner failed');
+          })
+          .catch(() => undefined);
+      })
+      .catch((e: unknown) => e);
+    expect(await outcome).toBeInstanceOf(Error);
+    const slugs = (await db.read((q) => q.select({ slug: t.orgs.slug }).from(t.orgs))).map((r) => r.slug);
+    expect(slugs).not.toContain('undo-inner');
+    expect(slugs).not.toContain('undo-outer');
+  });
+
   it('reads its own uncommitted writes inside a transaction, and others do not see them until commit', async () => {
     const t = db.tables;
     let release!: () => void;
@@ -109,9 +136,8 @@ describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
     await Promise.all(
       Array.from({ length: 50 }, () =>
         db.transaction(async (tx) => {
-          const select = tx.select({ seq: t.projects.taskSeq }).from(t.projects).where(eq(t.projects.id, projectId));
           // Where the dialect has concurrent writers, the row lock is what serialises them; SQLite has one writer.
-          const [row] = db.capabilities.rowLocks ? await select.for('update') : await select;
+          const [row] = await locked(db, tx.select({ seq: t.projects.taskSeq }).from(t.projects).where(eq(t.projects.id, projectId)));
           await tx.update(t.projects).set({ taskSeq: row!.seq + 1 }).where(eq(t.projects.id, projectId));
         }),
       ),
@@ -159,18 +185,21 @@ describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
     expect((err as NotNullViolationError).info.columns).toEqual(['name']);
   });
 
-  it('a NUL character in text is stored whole or refused as a 400, never a raw driver error', async () => {
+  it('stores a NUL character in text where the dialect can, and refuses it as a 400 where it cannot', async () => {
     const t = db.tables;
     const name = 'before\u0000after';
     const result = await db.write((tx) => tx.insert(t.orgs).values({ slug: 'nul', name }).returning()).catch((e: unknown) => e);
-    if (result instanceof Error) {
-      // PostgreSQL text cannot hold U+0000.
+    const [read] = await db.read((q) => q.select().from(t.orgs).where(eq(t.orgs.slug, 'nul')));
+    if (dialect === 'sqlite') {
+      // SQLite text holds any code point.
+      expect(result).toEqual([expect.objectContaining({ name })]);
+      expect(read!.name).toBe(name);
+    } else {
+      // PostgreSQL text cannot hold U+0000: the driver's error becomes ours, never a 500.
       expect(result).toBeInstanceOf(UnstorableValueError);
       expect((result as UnstorableValueError).status).toBe(400);
-      expect(result.message).toMatch(/NUL/);
-    } else {
-      const [read] = await db.read((q) => q.select().from(t.orgs).where(eq(t.orgs.slug, 'nul')));
-      expect(read!.name).toBe(name);
+      expect((result as Error).message).toMatch(/NUL/);
+      expect(read).toBeUndefined();
     }
   });
 
@@ -227,10 +256,17 @@ describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
     expect(report).toEqual({ applied: [], alreadyApplied: 1 });
   });
 
-  it('reports health', async () => {
+  it('reports health with what the dialect can tell', async () => {
     const health = await db.health();
-    expect(health.ok).toBe(true);
-    expect(health.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(health).toMatchObject({ ok: true, latencyMs: expect.any(Number) });
+    expect(health.detail).toBeUndefined();
+    // SQLite names its file and queued writers; Postgres its pool, which /metrics reads.
+    if (dialect === 'sqlite') expect(health).toMatchObject({ file: expect.any(String), waitingWriters: 0 });
+    else expect(health).toMatchObject({ pool: { total: expect.any(Number), idle: expect.any(Number), waiting: 0 } });
+  });
+
+  it('verify() accepts a database fit to serve', async () => {
+    await expect(db.verify()).resolves.toBeUndefined();
   });
 });
 
@@ -250,5 +286,8 @@ describe.each(DIALECTS)('Database lifecycle on %s', (dialect) => {
     expect(finished).toBe(true);
     await expect(db.transaction(async () => undefined)).rejects.toBeInstanceOf(DatabaseUnavailableError);
     await expect(db.read(async () => undefined)).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    // verify() speaks our error classes, never the driver's, and health() says the database cannot answer.
+    await expect(db.verify()).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    expect(await db.health()).toMatchObject({ ok: false, detail: expect.any(String) });
   });
 });

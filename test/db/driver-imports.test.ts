@@ -1,10 +1,11 @@
-// Only the dialect folders may touch a driver: the rest of the program speaks the Database contract.
+// Only the dialect folders may touch a driver or a dialect's builders: the rest of the program speaks the Database
+// contract and the dialect-neutral drizzle-orm entry point.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 
 const SRC = path.resolve(import.meta.dirname, '../../src');
-const DRIVER = /from\s+['"](pg|pg-pool|better-sqlite3|drizzle-orm\/node-postgres|drizzle-orm\/better-sqlite3)['"]/;
+const DRIVER = /from\s+['"](pg|pg-pool|better-sqlite3|drizzle-orm\/node-postgres|drizzle-orm\/better-sqlite3|drizzle-orm\/pg-core|drizzle-orm\/sqlite-core)['"]/;
 
 async function* files(dir: string): AsyncGenerator<string> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -14,7 +15,7 @@ async function* files(dir: string): AsyncGenerator<string> {
   }
 }
 
-it('imports a driver nowhere outside src/db/sqlite/ and src/db/postgres/', async () => {
+it('imports a driver or a dialect\'s builders (drizzle-orm/pg-core, /sqlite-core) nowhere outside src/db/sqlite/ and src/db/postgres/', async () => {
   const offenders: string[] = [];
   let seen = 0;
   for await (const file of files(SRC)) {
@@ -25,4 +26,12 @@ it('imports a driver nowhere outside src/db/sqlite/ and src/db/postgres/', async
   }
   expect(seen).toBeGreaterThan(10);
   expect(offenders).toEqual([]);
+});
+
+it('takes row locks (a builder method only PostgreSQL has) only through src/domain/locks.ts, which asks the capability', async () => {
+  const callers: string[] = [];
+  for await (const file of files(SRC)) {
+    if (/(?<!Symbol)\.for\(/.test(await readFile(file, 'utf8'))) callers.push(path.relative(SRC, file));
+  }
+  expect(callers).toEqual(['domain/locks.ts']);
 });

@@ -1,7 +1,10 @@
 // What only the Postgres adapter has to get right: pool limits, refusing a replica, statement timeouts.
+import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DatabaseUnavailableError, PrimaryRequiredError } from '../../src/db/errors.js';
 import { openPostgres, type PostgresOptions } from '../../src/db/postgres/driver.js';
+import { postgresHandle } from '../../src/db/postgres/handle.js';
+import { openSqlite } from '../../src/db/sqlite/driver.js';
 import { createDatabase, replicaUrl, waitForReplay } from '../support/postgres/index.js';
 import { DIALECTS } from '../support/dialects.js';
 
@@ -28,7 +31,7 @@ describe.runIf(DIALECTS.includes('postgres'))('Postgres adapter', () => {
 
   it('maps a statement timeout to 503 with the setting to change', async () => {
     const db = openPostgres({ ...base, url, statementTimeoutMs: 100 });
-    const err = await db.read((q) => q.execute('select pg_sleep(2)')).catch((e: unknown) => e);
+    const err = await db.read((q) => postgresHandle(q).execute(sql`select pg_sleep(2)`)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DatabaseUnavailableError);
     expect((err as Error).message).toMatch(/statement timeout \(DB_STATEMENT_TIMEOUT_MS\)/);
     await db.close();
@@ -43,6 +46,16 @@ describe.runIf(DIALECTS.includes('postgres'))('Postgres adapter', () => {
     expect(err).toBeInstanceOf(PrimaryRequiredError);
     expect((err as Error).message).toMatch(/is a server in recovery \(a read replica or a standby\); DATABASE_URL must name the primary/);
     await db.close();
+  });
+
+  it('hands Postgres-only code its handle, and refuses another dialect\'s', async () => {
+    const db = openPostgres({ ...base, url });
+    const [row] = await db.read(async (q) => (await postgresHandle(q).execute<{ n: number }>(sql`select 41 + 1 as n`)).rows);
+    expect(row).toEqual({ n: 42 });
+    await db.close();
+    const sqlite = openSqlite({ file: ':memory:', busyTimeoutMs: 100 });
+    await expect(sqlite.read(async (q) => postgresHandle(q))).rejects.toThrow(/given the query handle of another dialect/);
+    await sqlite.close();
   });
 
   it('accepts the primary', async () => {

@@ -1,4 +1,4 @@
-// PostgreSQL's timestamptz text, parsed by our column rather than by `new Date(text)` (which reads years below 100
+// PostgreSQL's timestamptz text, parsed by our column through postgres-date rather than by `new Date(text)` (which reads years below 100
 // as 19xx or not at all).
 import { describe, expect, it } from 'vitest';
 import { parseTimestamptz } from '../../src/db/postgres/instants.js';

@@ -1,5 +1,6 @@
-// The PostgreSQL adapter: a pg pool, transactions on one checked-out client (savepoints when nested), driver errors
-// mapped to ours at this boundary. The scaling router wraps this same contract around several pools.
+// The PostgreSQL adapter: a pg pool, each transaction on one checked-out client, driver errors mapped to ours by
+// SQLSTATE. The transaction context, savepoints and the closing guard are the shared machine's (../transactions.ts).
+// The scaling router composes several of these, one per node, into a Database of its own.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { drizzle, type NodePgClient } from 'drizzle-orm/node-postgres';
 import { redactUrl } from '../../config/database-url.js';
@@ -7,6 +8,8 @@ import type { Capabilities, Database, DatabaseHealth, Queryable } from '../datab
 import { DatabaseUnavailableError, PrimaryRequiredError } from '../errors.js';
 import { runMigrations } from '../migrator.js';
 import type { Tables } from '../schema.js';
+import { TransactionMachine, type Connector } from '../transactions.js';
+import { boundedPool } from './bounded-pool.js';
 import { isWrongRole, mapPostgresError } from './errors.js';
 import { postgresMigrationTarget, postgresMigrations } from './migrate.js';
 import { createPool, type PgClient, type PgPool, type PgQueryResult, type PoolOptions } from './pool.js';
@@ -28,29 +31,27 @@ export interface PostgresOptions extends PoolOptions {
 }
 
 /** A Postgres node's Database, with what a router over several of them needs. */
-export interface PostgresDatabase extends Database {
+export interface PostgresNodeDatabase extends Database {
   readonly pool: PgPool;
   /**
-   * write(), also returning the WAL position just past the commit (read on the same connection after COMMIT): a
-   * replica whose replay position has reached it sees the write. Inside a transaction it is a savepoint and the
-   * position is undefined (the outer commit's is what counts).
+   * write(), also returning the WAL position just past the commit: a replica whose replay position has reached it
+   * sees the write. Inside a transaction it is a savepoint and the position is undefined (the outer commit counts).
    */
   writeAt<T>(fn: (tx: Queryable) => Promise<T>): Promise<{ result: T; position: string | undefined }>;
 }
 
-export const postgresCapabilities: Capabilities = Object.freeze({
-  concurrentWriters: true,
-  rowLocks: true,
-  advisoryLocks: true,
-  listenNotify: true,
-  walPositions: true,
-});
+/** What one top-level transaction of this adapter learns on its way: its commit position, a read-only server. */
+interface Receipt {
+  readonly wantPosition: boolean;
+  position: string | undefined;
+  wrongRole: boolean;
+}
 
-const drizzleOptions = { schema: tables, casing: 'snake_case' as const };
+export const postgresCapabilities: Capabilities = Object.freeze({ concurrentWriters: true, rowLocks: true });
 
-/** Wraps a handle of drizzle bound to a pool or a client in the domain's type (see src/db/schema.ts). */
+/** drizzle bound to a pool (each query on any idle client) or to one client (a transaction). */
 function handle(conn: PgPool | PgClient): Queryable {
-  return drizzle({ client: conn as unknown as NodePgClient, ...drizzleOptions }) as unknown as Queryable;
+  return drizzle({ client: conn as unknown as NodePgClient, schema: tables, casing: 'snake_case' });
 }
 
 /** A server in recovery is a replica: writes would fail one by one, so we refuse it at once. */
@@ -61,113 +62,82 @@ export async function assertPrimary(pool: PgPool, redactedUrl: string): Promise<
   }
 }
 
-
-export function openPostgres(options: PostgresOptions): PostgresDatabase {
-  const pool = createPool(options, options.onPoolError ?? (() => undefined));
-  const poolDb = handle(pool);
+/**
+ * The machine's view of a pg pool: one checked-out client per transaction, reads outside one on the pool. Exported
+ * so that a Database composed of several pools (the scaling router) can run its transactions on the same machine.
+ */
+export function postgresConnector(pool: PgPool, options: Pick<PoolOptions, 'max' | 'connectionTimeoutMs'>): Connector<PgClient> {
   // pg hands the same client objects out again and again; building drizzle (its dialect, session and relational
   // config) once per client instead of once per transaction keeps that cost off every write.
   const clientDbs = new WeakMap<PgClient, Queryable>();
-  const clientDb = (client: PgClient): Queryable => {
-    let db = clientDbs.get(client);
-    if (!db) clientDbs.set(client, (db = handle(client)));
-    return db;
-  };
-  const inTransaction = new AsyncLocalStorage<{ client: PgClient; db: Queryable; depth: number }>();
-  let closed: Promise<void> | undefined;
-
-  function admit(): void {
-    if (closed) throw new DatabaseUnavailableError('the database is closing; retry on another instance');
-    if (options.maxWaiting !== undefined && pool.totalCount >= options.max && pool.idleCount === 0 && pool.waitingCount >= options.maxWaiting) {
-      throw new DatabaseUnavailableError(`all ${options.max} database connections are busy and ${pool.waitingCount} callers already wait for one; retry shortly, or raise DB_POOL_MAX or DB_POOL_QUEUE_MAX`);
-    }
-  }
-
-  async function checkout(): Promise<PgClient> {
-    admit();
-    try {
-      return await pool.connect();
-    } catch (err) {
-      if (/timeout exceeded/i.test((err as Error).message)) {
-        throw new DatabaseUnavailableError(`all ${options.max} database connections stayed busy for ${options.connectionTimeoutMs} ms; retry shortly, or raise DB_POOL_MAX`, err);
-      }
-      throw mapPostgresError(err);
-    }
-  }
-
-  async function transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return (await transactionAt(fn, false)).result;
-  }
-
-  async function transactionAt<T>(fn: (tx: Queryable) => Promise<T>, withPosition: boolean): Promise<{ result: T; position: string | undefined }> {
-    const outer = inTransaction.getStore();
-    if (outer) {
-      const name = `sp_${outer.depth + 1}`;
-      await outer.client.query(`SAVEPOINT ${name}`);
+  return {
+    async acquire() {
       try {
-        const result = await inTransaction.run({ ...outer, depth: outer.depth + 1 }, () => fn(outer.db));
-        await outer.client.query(`RELEASE SAVEPOINT ${name}`);
-        return { result, position: undefined };
+        return await pool.connect();
       } catch (err) {
-        await outer.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
-        throw mapPostgresError(err);
+        if (/timeout exceeded/i.test((err as Error).message)) {
+          throw new DatabaseUnavailableError(`all ${options.max} database connections stayed busy for ${options.connectionTimeoutMs} ms; retry shortly, or raise DB_POOL_MAX`, err);
+        }
+        throw err;
       }
-    }
-    const client = await checkout();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const db = clientDb(client);
-      const result = await inTransaction.run({ client, db, depth: 0 }, () => fn(db));
-      if (!withPosition) {
-        await client.query('COMMIT');
-        return { result, position: undefined };
-      }
+    },
+    // A broken client is destroyed rather than handed to the next caller.
+    release: (client, broken) => client.release(broken ?? false),
+    control: async (client, statement) => void (await client.query(statement)),
+    handle(client) {
+      let db = clientDbs.get(client);
+      if (!db) clientDbs.set(client, (db = handle(client)));
+      return db;
+    },
+    reader: handle(pool),
+    begin: 'BEGIN',
+    mapError: mapPostgresError,
+    // pool.end() resolves once every checked-out client has been released and ended.
+    close: () => pool.end(),
+  };
+}
+
+export function openPostgres(options: PostgresOptions): PostgresNodeDatabase {
+  const created = createPool(options, options.onPoolError ?? (() => undefined));
+  const pool = options.maxWaiting === undefined ? created : boundedPool(created, options.max, options.maxWaiting);
+  // The machine calls the connector within the transaction's async context, so a receipt opened around it sees the
+  // COMMIT, the errors and the release of that transaction's connection.
+  const receipts = new AsyncLocalStorage<Receipt>();
+  const base = postgresConnector(pool, options);
+  const connector: Connector<PgClient> = {
+    ...base,
+    async control(client, statement) {
+      const receipt = receipts.getStore();
+      if (statement !== 'COMMIT' || !receipt?.wantPosition) return base.control(client, statement);
       // The insert position read after COMMIT lies past the commit record (whatever synchronous_commit says). Sent
-      // with it as one simple query, so it costs no extra round trip; a failing COMMIT skips the SELECT.
+      // with it as one simple query, it costs no extra round trip; a failing COMMIT skips the SELECT.
       const replies = (await client.query('COMMIT; SELECT pg_current_wal_insert_lsn()::text AS lsn')) as unknown as Array<PgQueryResult<{ lsn: string }>>;
-      return { result, position: replies[1]?.rows[0]?.lsn };
-    } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackErr) {
-        // The connection is gone or unusable: do not hand it to the next caller.
-        broken = rollbackErr as Error;
-      }
-      // A connection that finds its server read-only was opened before a failover: never hand it out again.
-      if (isWrongRole(err)) broken ??= err as Error;
-      throw mapPostgresError(err);
-    } finally {
-      client.release(broken ?? false);
-    }
-  }
+      receipt.position = replies[1]?.rows[0]?.lsn;
+    },
+    mapError(err) {
+      const receipt = receipts.getStore();
+      if (receipt && isWrongRole(err)) receipt.wrongRole = true;
+      return base.mapError(err);
+    },
+    // A connection that found its server read-only was opened before a failover: never hand it out again.
+    release: (client, broken) => base.release(client, broken ?? (receipts.getStore()?.wrongRole ? new Error('the server is read-only under this connection') : undefined)),
+  };
+  const machine = new TransactionMachine(connector, postgresCapabilities);
+  const run = <T>(fn: (tx: Queryable) => Promise<T>, wantPosition: boolean) => {
+    const receipt: Receipt = { wantPosition, position: undefined, wrongRole: false };
+    return receipts.run(receipt, async () => ({ result: await machine.transaction(fn), position: receipt.position }));
+  };
 
   return {
     dialect: 'postgres',
     capabilities: postgresCapabilities,
     tables: tables as unknown as Tables,
     pool,
-    transaction,
-    write: transaction,
-    writeAt: (fn) => transactionAt(fn, true),
-    async read(fn) {
-      const tx = inTransaction.getStore();
-      if (tx) return fn(tx.db);
-      admit();
-      try {
-        return await fn(poolDb);
-      } catch (err) {
-        throw mapPostgresError(err);
-      }
-    },
-    async verify() {
-      try {
-        if (options.role === 'any') await pool.query('SELECT 1');
-        else await assertPrimary(pool, redactUrl(options.url));
-      } catch (err) {
-        throw mapPostgresError(err);
-      }
-    },
+    transaction: async (fn) => (await run(fn, false)).result,
+    write: async (fn) => (await run(fn, false)).result,
+    writeAt: (fn) => run(fn, true),
+    read: (fn) => machine.read(fn),
+    verify: () => machine.verify(async () => (options.role === 'any' ? void (await pool.query('SELECT 1')) : assertPrimary(pool, redactUrl(options.url)))),
     async migrate() {
       try {
         return await runMigrations(await postgresMigrations(), postgresMigrationTarget(pool), options.onMigration);
@@ -186,11 +156,6 @@ export function openPostgres(options: PostgresOptions): PostgresDatabase {
         return { ok: false, latencyMs: performance.now() - started, pool: counts, detail: (mapPostgresError(err) as Error).message };
       }
     },
-    close() {
-      // pool.end() resolves once every checked-out client has been released and ended.
-      closed ??= pool.end();
-      return closed;
-    },
+    close: () => machine.close(),
   };
 }
-

@@ -1,7 +1,7 @@
 // pg errors -> our error classes, by SQLSTATE. drizzle wraps driver errors in DrizzleQueryError (whose message holds
 // the query and its parameters, which we never pass on), so the driver error is its `cause`.
 import { AppError } from '../../errors.js';
-import { DatabaseUnavailableError, ForeignKeyViolationError, NotNullViolationError, SerializationFailureError, UniqueViolationError, UnstorableValueError, type ConstraintInfo } from '../errors.js';
+import { DatabaseRefusedError, DatabaseUnavailableError, ForeignKeyViolationError, NotNullViolationError, SerializationFailureError, UniqueViolationError, UnstorableValueError, type ConstraintInfo } from '../errors.js';
 
 interface PgError {
   code?: string;
@@ -47,6 +47,8 @@ export function isConnectionFailure(err: unknown): boolean {
 
 export function mapPostgresError(err: unknown): unknown {
   if (err instanceof AppError) return err;
+  // drizzle wraps whatever its client throws, our own refusals too (the bounded pool's): those pass through as they are.
+  if ((err as { cause?: unknown })?.cause instanceof AppError) return (err as { cause: AppError }).cause;
   const e = driverError(err);
   if (!e) return err;
   const code = e.code ?? '';
@@ -57,6 +59,10 @@ export function mapPostgresError(err: unknown): unknown {
   // Class 22, data exceptions, are raised by a value (a NUL byte, an untranslatable character, a number or date out
   // of range...). The API's schemas refuse such values first; this keeps one that slips through a 400, not a 500.
   if (code.startsWith('22')) return new UnstorableValueError(e.message, e);
+  // Class 28, invalid authorization, and 3D000, no such database: the server answers, and will keep refusing.
+  if (code.startsWith('28') || code === '3D000') {
+    return new DatabaseRefusedError(`PostgreSQL refused the connection (${code}: ${e.message}); check the user, password and database name in DATABASE_URL`, { cause: e });
+  }
   if (code === '25006') return new DatabaseUnavailableError('the database is read-only (a replica, or a primary being demoted); retry shortly', e);
   if (code === '57014') return new DatabaseUnavailableError('the query ran past the statement timeout (DB_STATEMENT_TIMEOUT_MS); retry, or raise the timeout', e);
   // Class 08 connection exceptions, 57P0x shutdown / cannot connect now, 53xxx insufficient resources.

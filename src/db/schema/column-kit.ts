@@ -6,41 +6,39 @@
 /** The concrete builder type a dialect returns for each kind of column. */
 export interface KitTypes {
   id: unknown;
-  ref: unknown;
-  optionalRef: unknown;
   text: unknown;
   optionalText: unknown;
   int: unknown;
   bool: unknown;
-  timestamp: unknown;
   optionalTimestamp: unknown;
   createdAt: unknown;
+  updatedAt: unknown;
   labels: unknown;
-  json: unknown;
 }
 
 /** Column names come from the object keys (drizzle `casing: 'snake_case'`), so no builder takes a name. */
 export interface ColumnKit<T extends KitTypes> {
   /** Text primary key filled with a random UUID. */
   id(): T['id'];
-  /** Not-null text id of another row. */
-  ref(): T['ref'];
-  optionalRef(): T['optionalRef'];
+  /** Not-null text; also the id of another row (tables.ts declares which). */
   text(): T['text'];
   optionalText(): T['optionalText'];
   /** Not-null integer, default 0. */
   int(): T['int'];
   /** Not-null boolean, default false. */
   bool(): T['bool'];
-  /** Not-null instant with millisecond precision. */
-  timestamp(): T['timestamp'];
+  /** Instant with millisecond precision, or null. */
   optionalTimestamp(): T['optionalTimestamp'];
   /** Not-null instant, defaulting to the time of insert. */
   createdAt(): T['createdAt'];
+  /**
+   * Not-null instant, the time of insert until the domain stamps each change. No automatic on-update value: the
+   * domain stamps it after taking the row lock (so it follows commit order), and bookkeeping writes such as a
+   * project's task counter are not changes of the row.
+   */
+  updatedAt(): T['updatedAt'];
   /** Not-null JSON array of strings, default []. */
   labels(): T['labels'];
-  /** Not-null JSON object, default {}. */
-  json(): T['json'];
 }
 
 export function orgColumns<T extends KitTypes>(k: ColumnKit<T>) {
@@ -48,14 +46,14 @@ export function orgColumns<T extends KitTypes>(k: ColumnKit<T>) {
 }
 
 export function memberColumns<T extends KitTypes>(k: ColumnKit<T>) {
-  return { id: k.id(), orgId: k.ref(), email: k.text(), name: k.text(), role: k.text(), active: k.bool(), createdAt: k.createdAt() };
+  return { id: k.id(), orgId: k.text(), email: k.text(), name: k.text(), role: k.text(), active: k.bool(), createdAt: k.createdAt() };
 }
 
 export function tokenColumns<T extends KitTypes>(k: ColumnKit<T>) {
   return {
     id: k.id(),
-    orgId: k.ref(),
-    memberId: k.ref(),
+    orgId: k.text(),
+    memberId: k.text(),
     name: k.text(),
     /** SHA-256 of the secret; the secret itself is shown once and never stored. */
     hash: k.text(),
@@ -69,22 +67,22 @@ export function tokenColumns<T extends KitTypes>(k: ColumnKit<T>) {
 export function projectColumns<T extends KitTypes>(k: ColumnKit<T>) {
   return {
     id: k.id(),
-    orgId: k.ref(),
+    orgId: k.text(),
     key: k.text(),
     name: k.text(),
     /** Last task number handed out; incremented in the creating transaction, so numbers are gap-free. */
     taskSeq: k.int(),
     archived: k.bool(),
     createdAt: k.createdAt(),
-    updatedAt: k.createdAt(),
+    updatedAt: k.updatedAt(),
   };
 }
 
 export function taskColumns<T extends KitTypes>(k: ColumnKit<T>) {
   return {
     id: k.id(),
-    orgId: k.ref(),
-    projectId: k.ref(),
+    orgId: k.text(),
+    projectId: k.text(),
     number: k.int(),
     title: k.text(),
     /** Lower-cased title, so a case-insensitive search is the same plain LIKE on every dialect. */
@@ -92,12 +90,12 @@ export function taskColumns<T extends KitTypes>(k: ColumnKit<T>) {
     description: k.optionalText(),
     status: k.text(),
     priority: k.text(),
-    assigneeId: k.optionalRef(),
+    assigneeId: k.optionalText(),
     labels: k.labels(),
     dueAt: k.optionalTimestamp(),
     version: k.int(),
     createdAt: k.createdAt(),
-    updatedAt: k.createdAt(),
+    updatedAt: k.updatedAt(),
   };
 }
 
@@ -107,11 +105,11 @@ export function taskColumns<T extends KitTypes>(k: ColumnKit<T>) {
  */
 export function taskLabelColumns<T extends KitTypes>(k: ColumnKit<T>) {
   /** `createdAt`: when the label was put on the task (an update keeps the labels it does not change). */
-  return { taskId: k.ref(), projectId: k.ref(), label: k.text(), createdAt: k.createdAt() };
+  return { taskId: k.text(), projectId: k.text(), label: k.text(), createdAt: k.createdAt() };
 }
 
 export function commentColumns<T extends KitTypes>(k: ColumnKit<T>) {
-  return { id: k.id(), orgId: k.ref(), taskId: k.ref(), authorId: k.ref(), body: k.text(), createdAt: k.createdAt() };
+  return { id: k.id(), orgId: k.text(), taskId: k.text(), authorId: k.text(), body: k.text(), createdAt: k.createdAt() };
 }
 
 /** A small table the migrations record themselves in; not drizzle-managed, created by the migrator. */

@@ -1,38 +1,14 @@
-// The SQLite physical schema: the shared column sets (src/db/schema/column-kit.ts) plus this dialect's keys.
-import { foreignKey, index, primaryKey, sqliteTable, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import * as c from '../schema/column-kit.js';
-import { sqliteKit as k, type SqliteKitTypes } from './column-kit.js';
+// The SQLite physical schema: the tables of src/db/schema/tables.ts, built with this dialect's column kit.
+import { foreignKey, index, primaryKey, sqliteTable, uniqueIndex, type SQLiteColumnBuilderBase } from 'drizzle-orm/sqlite-core';
+import { defineTables, type TableType } from '../schema/tables.js';
+import { sqliteKit, type SqliteKitTypes } from './column-kit.js';
 
-export const orgs = sqliteTable('orgs', c.orgColumns<SqliteKitTypes>(k), (t) => [uniqueIndex('orgs_slug_key').on(t.slug)]);
-export const members = sqliteTable('members', c.memberColumns<SqliteKitTypes>(k), (t) => [
-  uniqueIndex('members_org_email_key').on(t.orgId, t.email),
-  foreignKey({ name: 'members_org_fk', columns: [t.orgId], foreignColumns: [orgs.id] }).onDelete('cascade'),
-]);
-export const tokens = sqliteTable('tokens', c.tokenColumns<SqliteKitTypes>(k), (t) => [
-  uniqueIndex('tokens_hash_key').on(t.hash),
-  index('tokens_member_idx').on(t.memberId),
-  foreignKey({ name: 'tokens_member_fk', columns: [t.memberId], foreignColumns: [members.id] }).onDelete('cascade'),
-]);
-export const projects = sqliteTable('projects', c.projectColumns<SqliteKitTypes>(k), (t) => [
-  uniqueIndex('projects_org_key_key').on(t.orgId, t.key),
-  foreignKey({ name: 'projects_org_fk', columns: [t.orgId], foreignColumns: [orgs.id] }).onDelete('cascade'),
-]);
-export const tasks = sqliteTable('tasks', c.taskColumns<SqliteKitTypes>(k), (t) => [
-  uniqueIndex('tasks_project_number_key').on(t.projectId, t.number),
-  index('tasks_project_created_idx').on(t.projectId, t.createdAt, t.id),
-  index('tasks_project_updated_idx').on(t.projectId, t.updatedAt, t.id),
-  index('tasks_assignee_idx').on(t.assigneeId),
-  foreignKey({ name: 'tasks_project_fk', columns: [t.projectId], foreignColumns: [projects.id] }).onDelete('cascade'),
-  foreignKey({ name: 'tasks_assignee_fk', columns: [t.assigneeId], foreignColumns: [members.id] }).onDelete('set null'),
-]);
-export const taskLabels = sqliteTable('task_labels', c.taskLabelColumns<SqliteKitTypes>(k), (t) => [
-  primaryKey({ name: 'task_labels_pkey', columns: [t.taskId, t.label] }),
-  index('task_labels_project_label_idx').on(t.projectId, t.label),
-  foreignKey({ name: 'task_labels_task_fk', columns: [t.taskId], foreignColumns: [tasks.id] }).onDelete('cascade'),
-]);
-export const comments = sqliteTable('comments', c.commentColumns<SqliteKitTypes>(k), (t) => [
-  index('comments_task_created_idx').on(t.taskId, t.createdAt, t.id),
-  foreignKey({ name: 'comments_task_fk', columns: [t.taskId], foreignColumns: [tasks.id] }).onDelete('cascade'),
-]);
+/** What sqliteTable returns for a name and a column map. */
+interface SqliteTable extends TableType {
+  readonly table: ReturnType<typeof sqliteTable<this['name'], Extract<this['columns'], Record<string, SQLiteColumnBuilderBase>>>>;
+}
 
-export const tables = { orgs, members, tokens, projects, tasks, taskLabels, comments };
+export const tables = defineTables<SqliteKitTypes, SqliteTable>({ columns: sqliteKit, table: sqliteTable, index, uniqueIndex, primaryKey, foreignKey });
+
+// drizzle-kit finds tables among the module's exports.
+export const { orgs, members, tokens, projects, tasks, taskLabels, comments } = tables;

@@ -1,0 +1,186 @@
+// The transaction machine every dialect shares: the transaction context (which connection the current async call
+// chain is in), savepoints for nested transactions, the guard that refuses new work once closing, and the mapping of
+// driver errors to ours. A dialect supplies only what really differs, as a Connector: how a connection is acquired
+// and released, how it runs a control statement, its query handle, and its error codes. A single-writer dialect
+// (capabilities.concurrentWriters false, SQLite) also gets its writers queued on one mutex here, so async code
+// between statements never interleaves two transactions on its one connection.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { AppError } from '../errors.js';
+import type { Capabilities, Queryable } from './database.js';
+import { DatabaseRefusedError, DatabaseUnavailableError } from './errors.js';
+import { Mutex } from './mutex.js';
+
+/** What a dialect supplies to the machine. `C` is its connection type. */
+export interface Connector<C> {
+  /** A connection for one transaction; throws our error classes when none can be had. */
+  acquire(): Promise<C>;
+  /** Gives the connection back; `broken` when it must not be reused (it could not even roll back). */
+  release(conn: C, broken: Error | undefined): void;
+  /** Runs a transaction-control statement (BEGIN, COMMIT, ROLLBACK, SAVEPOINT ...) on the connection. */
+  control(conn: C, statement: string): Promise<void>;
+  /** Whether the connection still holds an open transaction to roll back (SQLite may have ended it itself). */
+  inTransaction?(conn: C): boolean;
+  /** The query handle bound to the connection. */
+  handle(conn: C): Queryable;
+  /**
+   * The handle for reads outside a transaction, when the dialect has one that only sees committed rows (a pool, a
+   * read-only connection). Without one, reads hold a connection as a transaction does.
+   */
+  readonly reader: Queryable | undefined;
+  /** The statement that opens a transaction: SQLite takes its write lock up front with BEGIN IMMEDIATE. */
+  readonly begin: string;
+  /** Driver errors to ours; anything it does not know passes through unchanged. */
+  mapError(err: unknown): unknown;
+  /** Ends every connection; called once, after queued single-writer work has finished. */
+  close(): Promise<void>;
+}
+
+interface Scope<C> {
+  readonly conn: C;
+  readonly handle: Queryable;
+  readonly depth: number;
+  /** Shared by every level of one transaction. */
+  readonly outcome: {
+    /** Set when a savepoint could not be rolled back: the transaction must not commit what it would have undone. */
+    failed: Error | undefined;
+  };
+}
+
+const CLOSING = 'the database is closing; retry on another instance';
+
+export class TransactionMachine<C> {
+  readonly #connector: Connector<C>;
+  readonly #scope = new AsyncLocalStorage<Scope<C>>();
+  /** Present where the dialect has a single writer: every connection holder queues here. */
+  readonly #writer: Mutex | undefined;
+  #closed: Promise<void> | undefined;
+
+  constructor(connector: Connector<C>, capabilities: Capabilities) {
+    this.#connector = connector;
+    this.#writer = capabilities.concurrentWriters ? undefined : new Mutex();
+  }
+
+  /** Callers queued for the single writer (0 where writers run concurrently). */
+  get waiting(): number {
+    return this.#writer?.waiting ?? 0;
+  }
+
+  /** Throws the 503 every new piece of work gets once close() was called. */
+  guard(): void {
+    if (this.#closed) throw new DatabaseUnavailableError(CLOSING);
+  }
+
+  /** Database.transaction: commit when `fn` resolves, roll back when it throws; a savepoint when nested. */
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const outer = this.#scope.getStore();
+    if (outer) return this.#savepoint(outer, fn);
+    this.guard();
+    return this.#hold(async (conn, spoil) => {
+      const scope: Scope<C> = { conn, handle: this.#connector.handle(conn), depth: 0, outcome: { failed: undefined } };
+      try {
+        await this.#connector.control(conn, this.#connector.begin);
+        const result = await this.#scope.run(scope, () => fn(scope.handle));
+        if (scope.outcome.failed) throw scope.outcome.failed;
+        await this.#control(conn, 'COMMIT');
+        return result;
+      } catch (err) {
+        try {
+          if (this.#connector.inTransaction?.(conn) ?? true) await this.#connector.control(conn, 'ROLLBACK');
+        } catch (rollbackErr) {
+          // The connection is gone or unusable: it must not serve the next caller.
+          spoil(rollbackErr as Error);
+        }
+        throw this.#connector.mapError(err);
+      }
+    });
+  }
+
+  /** Database.read: inside a transaction, its connection; otherwise the dialect's reader. */
+  async read<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    const scope = this.#scope.getStore();
+    if (scope) return fn(scope.handle);
+    this.guard();
+    const reader = this.#connector.reader;
+    try {
+      return reader ? await fn(reader) : await this.#hold((conn) => fn(this.#connector.handle(conn)));
+    } catch (err) {
+      throw this.#connector.mapError(err);
+    }
+  }
+
+  /** Holds a connection (and the single writer, where there is one) for work outside the contract: migrations. */
+  exclusive<T>(fn: (conn: C) => Promise<T>): Promise<T> {
+    this.guard();
+    return this.#hold((conn) => fn(conn));
+  }
+
+  /**
+   * Database.verify, as the contract promises it on every dialect: `check` failing becomes an UnavailableError when
+   * the database may serve later, a DatabaseRefusedError (PrimaryRequiredError among them) when it never will as
+   * configured. A failure the dialect cannot name is taken as the latter: retrying blindly would hide it.
+   */
+  async verify(check: () => Promise<void>): Promise<void> {
+    this.guard();
+    try {
+      await check();
+    } catch (err) {
+      const mapped = this.#connector.mapError(err);
+      if (mapped instanceof AppError || mapped instanceof DatabaseRefusedError) throw mapped;
+      throw new DatabaseRefusedError(`the database cannot serve: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Idempotent. Queued single-writer work finishes first; new work is refused from the first call on. */
+  close(): Promise<void> {
+    this.#closed ??= this.#writer ? this.#writer.run(() => this.#connector.close()) : this.#connector.close();
+    return this.#closed;
+  }
+
+  async #savepoint<T>(outer: Scope<C>, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const depth = outer.depth + 1;
+    const name = `sp_${depth}`;
+    await this.#control(outer.conn, `SAVEPOINT ${name}`);
+    try {
+      const result = await this.#scope.run({ ...outer, depth }, () => fn(outer.handle));
+      await this.#control(outer.conn, `RELEASE SAVEPOINT ${name}`);
+      return result;
+    } catch (err) {
+      // An inner failure undoes only the inner work; RELEASE after ROLLBACK TO pops the savepoint on both dialects.
+      try {
+        await this.#connector.control(outer.conn, `ROLLBACK TO SAVEPOINT ${name}`);
+        await this.#connector.control(outer.conn, `RELEASE SAVEPOINT ${name}`);
+      } catch (undoErr) {
+        outer.outcome.failed ??= this.#connector.mapError(undoErr) as Error;
+      }
+      throw this.#connector.mapError(err);
+    }
+  }
+
+  async #control(conn: C, statement: string): Promise<void> {
+    try {
+      await this.#connector.control(conn, statement);
+    } catch (err) {
+      throw this.#connector.mapError(err);
+    }
+  }
+
+  async #hold<T>(work: (conn: C, spoil: (err: Error) => void) => Promise<T>): Promise<T> {
+    const unlock = this.#writer ? await this.#writer.acquire() : undefined;
+    try {
+      let conn: C;
+      try {
+        conn = await this.#connector.acquire();
+      } catch (err) {
+        throw this.#connector.mapError(err);
+      }
+      let broken: Error | undefined;
+      try {
+        return await work(conn, (err) => (broken = err));
+      } finally {
+        this.#connector.release(conn, broken);
+      }
+    } finally {
+      unlock?.();
+    }
+  }
+}
