@@ -12,7 +12,7 @@ import { TransactionMachine, type Connector } from '../transactions.js';
 import { boundedPool } from './bounded-pool.js';
 import { isWrongRole, mapPostgresError } from './errors.js';
 import { postgresMigrationTarget, postgresMigrations } from './migrate.js';
-import { createPool, type PgClient, type PgPool, type PgQueryResult, type PoolOptions } from './pool.js';
+import { createPool, type PgClient, type PgPool, type PoolOptions } from './pool.js';
 import { tables } from './schema.js';
 
 export interface PostgresOptions extends PoolOptions {
@@ -45,7 +45,12 @@ interface Receipt {
   readonly wantPosition: boolean;
   position: string | undefined;
   wrongRole: boolean;
+  /** The connection failed after the COMMIT: not to be reused. */
+  broken?: Error;
 }
+
+// Any session's insert position read after our COMMIT returned is past our commit record.
+const POSITION_SQL = 'SELECT pg_current_wal_insert_lsn()::text AS lsn';
 
 export const postgresCapabilities: Capabilities = Object.freeze({ concurrentWriters: true, rowLocks: true });
 
@@ -108,11 +113,17 @@ export function openPostgres(options: PostgresOptions): PostgresNodeDatabase {
     ...base,
     async control(client, statement) {
       const receipt = receipts.getStore();
-      if (statement !== 'COMMIT' || !receipt?.wantPosition) return base.control(client, statement);
-      // The insert position read after COMMIT lies past the commit record (whatever synchronous_commit says). Sent
-      // with it as one simple query, it costs no extra round trip; a failing COMMIT skips the SELECT.
-      const replies = (await client.query('COMMIT; SELECT pg_current_wal_insert_lsn()::text AS lsn')) as unknown as Array<PgQueryResult<{ lsn: string }>>;
-      receipt.position = replies[1]?.rows[0]?.lsn;
+      await base.control(client, statement);
+      if (statement !== 'COMMIT' || !receipt?.wantPosition) return;
+      // The insert position read after COMMIT returned lies past the commit record, whatever synchronous_commit says.
+      // It is a query of its own, not sent with the COMMIT: a connection cut between the two would turn a committed
+      // write into an error. Once committed, the write succeeds; without its position it carries no token.
+      try {
+        receipt.position = (await client.query<{ lsn: string }>(POSITION_SQL)).rows[0]?.lsn;
+      } catch (err) {
+        receipt.broken = err as Error;
+        receipt.position = await created.query<{ lsn: string }>(POSITION_SQL).then((r) => r.rows[0]?.lsn, () => undefined);
+      }
     },
     mapError(err) {
       const receipt = receipts.getStore();
@@ -120,7 +131,10 @@ export function openPostgres(options: PostgresOptions): PostgresNodeDatabase {
       return base.mapError(err);
     },
     // A connection that found its server read-only was opened before a failover: never hand it out again.
-    release: (client, broken) => base.release(client, broken ?? (receipts.getStore()?.wrongRole ? new Error('the server is read-only under this connection') : undefined)),
+    release(client, broken) {
+      const receipt = receipts.getStore();
+      base.release(client, broken ?? receipt?.broken ?? (receipt?.wrongRole ? new Error('the server is read-only under this connection') : undefined));
+    },
   };
   const machine = new TransactionMachine(connector, postgresCapabilities);
   const run = <T>(fn: (tx: Queryable) => Promise<T>, wantPosition: boolean) => {
