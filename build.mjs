@@ -19,6 +19,14 @@ export class FlagsError extends Error {
   name = 'FlagsError';
 }
 
+/**
+ * The first key of a parsed flags file that is not one of ours. Own keys only: `key in KEYS` would take
+ * `constructor`, `toString` or `__proto__` (which JSON.parse makes an own key) for known ones.
+ */
+export function unknownKey(value) {
+  return Object.keys(value).find((key) => !Object.hasOwn(KEYS, key));
+}
+
 /** Validates the parsed content of one flags file; returns a frozen, normalised copy. */
 export function validateFlags(file, value) {
   const fail = (msg) => {
@@ -27,13 +35,12 @@ export function validateFlags(file, value) {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     fail('must hold a JSON object such as {"dialects": ["sqlite"], "scaling": false, "enterprise": false}');
   }
-  for (const key of Object.keys(value)) {
-    if (!(key in KEYS)) {
-      fail(`unknown key \`${key}\`; the keys are ${Object.keys(KEYS).map((k) => `\`${k}\``).join(', ')}. Remove or rename it.`);
-    }
+  const unknown = unknownKey(value);
+  if (unknown !== undefined) {
+    fail(`unknown key \`${unknown}\`; the keys are ${Object.keys(KEYS).map((k) => `\`${k}\``).join(', ')}. Remove or rename it.`);
   }
   for (const key of Object.keys(KEYS)) {
-    if (!(key in value)) fail(`missing key \`${key}\`; set it to ${KEYS[key]}.`);
+    if (!Object.hasOwn(value, key)) fail(`missing key \`${key}\`; set it to ${KEYS[key]}.`);
   }
   const { dialects, scaling, enterprise } = value;
   if (!Array.isArray(dialects)) fail(`\`dialects\` must be ${KEYS.dialects}, not ${JSON.stringify(dialects)}.`);

@@ -60,6 +60,18 @@ export class BadRequestError extends AppError {
     super(message);
   }
 }
+/** A client that went over a rate limit (signups, failed authentications); `retryAfter` says when it may try again. */
+export class TooManyRequestsError extends AppError {
+  readonly code = 'rate_limited';
+  readonly status = 429;
+  constructor(
+    message: string,
+    /** Seconds until the limit lets this client through again. */
+    readonly retryAfter: number,
+  ) {
+    super(message);
+  }
+}
 export class UnavailableError extends AppError {
   readonly code = 'unavailable';
   readonly status = 503;
@@ -75,7 +87,7 @@ export type AppErrorClass = abstract new (...args: never[]) => AppError;
  * class's code and status; test/unit/docs.test.ts keeps it current and checks that no class above is left out).
  */
 export const ERROR_CATALOGUE: ReadonlyArray<{ readonly type: AppErrorClass; readonly when: string; readonly status?: string }> = [
-  { type: ValidationError, when: 'the request is malformed: bad JSON, a missing, unknown or out-of-limit field, a bad cursor (`details` names the field)' },
+  { type: ValidationError, when: 'the request is malformed: bad JSON, a missing, unknown or out-of-limit field, a bad cursor, a path that does not percent-decode, an `If-Match` that is not a quoted ETag (`details` names the field)' },
   { type: UnauthenticatedError, when: 'no bearer token, or one that is malformed, unknown, revoked, expired or of a removed member' },
   { type: ForbiddenError, when: 'your role lacks the permission the route needs (`details.permission` names it)' },
   { type: NotFoundError, when: 'no such route, or no such resource in your organization (another organization\'s ids included)' },
@@ -84,6 +96,7 @@ export const ERROR_CATALOGUE: ReadonlyArray<{ readonly type: AppErrorClass; read
   { type: PayloadTooLargeError, when: 'the body is over `BODY_LIMIT_BYTES`' },
   { type: UnsupportedMediaTypeError, when: 'a body that is not `application/json`' },
   { type: BadRequestError, status: '4xx', when: 'another client error of the HTTP layer, with its own status (408 request timeout, 431 headers too large...)' },
+  { type: TooManyRequestsError, when: 'too many signups, or failed authentications, from your address (`SIGNUP_RATE_LIMIT`, `AUTH_FAILURE_RATE_LIMIT`; with `Retry-After`)' },
   { type: UnavailableError, when: 'the database is not reachable, busy beyond its timeouts, or the server is starting or stopping (with `Retry-After`)' },
 ];
 

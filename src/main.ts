@@ -2,7 +2,7 @@
 import { parseCli } from './cli/args.js';
 import { helpText } from './cli/help.js';
 import { loadConfig } from './config/config.js';
-import { DatabaseRefusedError } from './db/errors.js';
+import { DatabaseMisconfiguredError, DatabaseRefusedError } from './db/errors.js';
 import { ConfigError } from './errors.js';
 import { loadFeatures, moduleOptions } from './features.js';
 import { registerApi } from './server/api.js';
@@ -52,11 +52,12 @@ async function main(argv: string[]): Promise<number> {
   const runtime = new Runtime(config, features);
   const app = await buildApp({ runtime, logger, routes: registerApi });
   const shutdown = createShutdown({ app, runtime, logger });
-  let stopping = false;
+  // Aborted by SIGTERM/SIGINT: start-up stops retrying at once instead of sleeping out its back-off.
+  const stopping = new AbortController();
   const exitCode = new Promise<number>((resolve) => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.on(signal, () => {
-        stopping = true;
+        stopping.abort();
         void shutdown(signal).then(resolve);
       });
     }
@@ -64,22 +65,25 @@ async function main(argv: string[]): Promise<number> {
   const address = await app.listen({ port: config.port, host: config.host });
   logger.info({ address, ...describeBuild(runtime.features), database: describeTarget(config) }, `flagship listening on ${address}`);
 
-  const db = await bringUpWithRetry(runtime, logger, () => stopping);
-  if (db && !stopping) {
-    runtime.attach(db);
-    runtime.state = 'ready';
-    runtime.reason = '';
-    logger.info({ dialect: db.dialect }, 'ready');
-  } else {
-    await db?.close();
-  }
-  return exitCode;
+  const started = bringUpWithRetry(runtime, logger, stopping.signal).then(async (db) => {
+    if (db && !stopping.signal.aborted) {
+      runtime.attach(db);
+      runtime.state = 'ready';
+      runtime.reason = '';
+      logger.info({ dialect: db.dialect }, 'ready');
+    } else {
+      await db?.close();
+    }
+    return exitCode;
+  });
+  // A signal during start-up exits as soon as shutdown is done; a start-up failure rejects and exits non-zero.
+  return Promise.race([exitCode, started]);
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof DatabaseRefusedError) {
+    if (err instanceof ConfigError || err instanceof DatabaseRefusedError || err instanceof DatabaseMisconfiguredError) {
       process.stderr.write(`flagship: ${err.message}\n`);
       process.exit(2);
     }

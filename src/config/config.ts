@@ -2,6 +2,7 @@
 // is reported together, each with what is wrong and what is accepted, so one restart fixes them all.
 import { ConfigError } from '../errors.js';
 import { parseDatabaseUrl, type DatabaseTarget } from './database-url.js';
+import { parseAddresses } from './addresses.js';
 import { OPTIONS, type OptionSpec } from './options.js';
 
 export interface Config {
@@ -13,6 +14,14 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly bodyLimitBytes: number;
   readonly trustProxy: boolean;
+  /** Addresses or CIDR ranges allowed to read /metrics; empty = nobody. `any` becomes ['0.0.0.0/0', '::/0']. */
+  readonly metricsAllow: readonly string[];
+  readonly signupRateLimit: number;
+  readonly authFailureRateLimit: number;
+  readonly rateLimitWindowSeconds: number;
+  readonly tokenLifetimeDays: number;
+  readonly queryTimeoutMs: number;
+  readonly startRetryMs: number;
   readonly busyTimeoutMs: number;
   readonly poolMax: number;
   readonly connectTimeoutMs: number;
@@ -41,6 +50,8 @@ function parseValue(spec: OptionSpec, raw: string, source: string): { value?: un
     case 'enum':
       if (spec.values?.includes(raw)) return { value: raw };
       return { problem: `${where} is not one of ${spec.values?.join(', ')}` };
+    case 'addresses':
+      return parseAddresses(raw, where);
     case 'port':
     case 'int': {
       const min = spec.type === 'port' ? 0 : (spec.min ?? 0);

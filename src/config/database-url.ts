@@ -7,15 +7,22 @@ export type DatabaseTarget = { readonly dialect: 'sqlite'; readonly file: string
 
 export const DEFAULT_SQLITE_FILE = './data/flagship.db';
 
-/** postgres://user:secret@host/db -> postgres://user:***@host/db, for every log line and message. */
+/** Query parameters that carry secrets in a libpq-style URL (?password=..., ?sslpassword=..., ?sslkey=...). */
+const SECRET_PARAM = /pass|secret|key|token/i;
+
+/**
+ * postgres://user:secret@host/db?password=x -> postgres://user:***@host/db?password=***, for every log line and
+ * message: the password may sit in the user-info part or in a query parameter.
+ */
 export function redactUrl(url: string): string {
   if (url.includes(',')) return url.replace(/:\/\/([^:/@]+):[^@/]*@/, '://$1:***@');
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    for (const name of [...u.searchParams.keys()]) if (SECRET_PARAM.test(name)) u.searchParams.set(name, '***');
     return u.toString();
   } catch {
-    return url.replace(/:\/\/([^:/@]+):[^@/]*@/, '://$1:***@');
+    return url.replace(/:\/\/([^:/@]+):[^@/]*@/, '://$1:***@').replace(/([?&][^=&]*(?:pass|secret|key|token)[^=&]*=)[^&]*/gi, '$1***');
   }
 }
 

@@ -2,7 +2,7 @@
 // configuration table in README.md are made from this table (plus the options each compiled-in module declares, see
 // moduleOptions in src/features.ts), and a test keeps the README current.
 
-export type OptionType = 'string' | 'port' | 'int' | 'enum' | 'bool';
+export type OptionType = 'string' | 'port' | 'int' | 'enum' | 'bool' | 'addresses';
 
 export interface OptionSpec {
   readonly key: string;
@@ -33,6 +33,11 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
   { key: 'migrateOnStart', env: 'MIGRATE_ON_START', flag: 'migrate-on-start', type: 'bool', default: 'true', help: 'apply pending migrations when `serve` starts' },
   { key: 'shutdownTimeoutMs', env: 'SHUTDOWN_TIMEOUT_MS', flag: 'shutdown-timeout-ms', type: 'int', min: 100, max: 600_000, default: '10000', help: 'on SIGTERM/SIGINT, how long in-flight requests may take before the process exits anyway (exit 1)' },
   { key: 'bodyLimitBytes', env: 'BODY_LIMIT_BYTES', flag: 'body-limit-bytes', type: 'int', min: 1024, max: 104_857_600, default: '1048576', help: 'largest request body accepted; larger is a 413' },
+  { key: 'metricsAllow', env: 'METRICS_ALLOW', flag: 'metrics-allow', type: 'addresses', default: '127.0.0.1,::1', help: 'client addresses or CIDR ranges (comma-separated) that may read GET /metrics; `any` for everyone, `none` to switch it off; others get a 404' },
+  { key: 'signupRateLimit', env: 'SIGNUP_RATE_LIMIT', flag: 'signup-rate-limit', type: 'int', min: 0, max: 1_000_000, default: '20', help: 'signups per client address per RATE_LIMIT_WINDOW_S; more are a 429 with Retry-After (0 = no limit)' },
+  { key: 'authFailureRateLimit', env: 'AUTH_FAILURE_RATE_LIMIT', flag: 'auth-failure-rate-limit', type: 'int', min: 0, max: 1_000_000, default: '50', help: 'failed authentications per client address per RATE_LIMIT_WINDOW_S before its authenticated requests are a 429 with Retry-After (0 = no limit)' },
+  { key: 'rateLimitWindowSeconds', env: 'RATE_LIMIT_WINDOW_S', flag: 'rate-limit-window-s', type: 'int', min: 1, max: 86_400, default: '900', help: 'the window both rate limits count in' },
+  { key: 'tokenLifetimeDays', env: 'TOKEN_LIFETIME_DAYS', flag: 'token-lifetime-days', type: 'int', min: 0, max: 36_500, default: '90', help: 'API tokens expire this long after they are issued unless POST /v1/tokens names an earlier `expiresAt` (0 = tokens do not expire)' },
   { key: 'trustProxy', env: 'TRUST_PROXY', flag: 'trust-proxy', type: 'bool', default: 'false', help: 'behind a load balancer: take the client address from X-Forwarded-For (for logs and audit)' },
   { key: 'busyTimeoutMs', env: 'SQLITE_BUSY_TIMEOUT_MS', flag: 'sqlite-busy-timeout-ms', type: 'int', min: 0, max: 600_000, default: '5000', only: 'sqlite', help: 'how long SQLite waits for another process holding the file lock' },
   { key: 'poolMax', env: 'DB_POOL_MAX', flag: 'db-pool-max', type: 'int', min: 1, max: 1000, default: '10', only: 'postgres', help: 'connections per PostgreSQL pool' },
@@ -40,4 +45,6 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
   { key: 'idleTimeoutMs', env: 'DB_IDLE_TIMEOUT_MS', flag: 'db-idle-timeout-ms', type: 'int', min: 0, max: 86_400_000, default: '30000', only: 'postgres', help: 'close pooled connections idle this long' },
   { key: 'statementTimeoutMs', env: 'DB_STATEMENT_TIMEOUT_MS', flag: 'db-statement-timeout-ms', type: 'int', min: 0, max: 86_400_000, default: '30000', only: 'postgres', help: 'PostgreSQL statement_timeout for every pooled connection (0 = none)' },
   { key: 'maxLifetimeSeconds', env: 'DB_MAX_LIFETIME_S', flag: 'db-max-lifetime-s', type: 'int', min: 0, max: 86_400, default: '1800', only: 'postgres', help: 'recycle pooled connections after this long (0 = never)' },
+  { key: 'queryTimeoutMs', env: 'DB_QUERY_TIMEOUT_MS', flag: 'db-query-timeout-ms', type: 'int', min: 0, max: 86_400_000, default: '35000', only: 'postgres', help: 'client-side bound on every query, for a server that stopped answering (frozen, or cut off by the network); keep it above DB_STATEMENT_TIMEOUT_MS (0 = none)' },
+  { key: 'startRetryMs', env: 'DB_START_RETRY_MS', flag: 'db-start-retry-ms', type: 'int', min: 0, max: 86_400_000, default: '120000', help: 'how long `serve` keeps retrying a database that cannot be reached yet (starting, restarting) before exiting 1 (0 = forever); one that can never work as configured (not a database, a directory, an unknown host or role) exits 2 at once' },
 ] satisfies OptionSpec[]);

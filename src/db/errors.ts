@@ -67,6 +67,13 @@ export class DatabaseUnavailableError extends UnavailableError {
 }
 
 /**
+ * The database DATABASE_URL names can never work as configured, though a request meeting it is still a 503 (the
+ * server cannot serve it): a file that is not a SQLite database, a directory, a host name that does not resolve.
+ * Start-up does not retry it: it exits with the message, since only the operator can fix it.
+ */
+export class DatabaseMisconfiguredError extends DatabaseUnavailableError {}
+
+/**
  * The database will not serve us as configured (credentials refused, no such database, ...). Not retryable: fix the
  * configuration. The CLI prints the message and exits 2.
  */

@@ -18,6 +18,7 @@ export function postgresPoolSettings(config: Config) {
     connectionTimeoutMs: config.connectTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
     statementTimeoutMs: config.statementTimeoutMs,
+    queryTimeoutMs: config.queryTimeoutMs,
     maxLifetimeSeconds: config.maxLifetimeSeconds,
     applicationName: `flagship/${variant.name}`,
   };

@@ -18,6 +18,11 @@ export interface Connector<C> {
   release(conn: C, broken: Error | undefined): void;
   /** Runs a transaction-control statement (BEGIN, COMMIT, ROLLBACK, SAVEPOINT ...) on the connection. */
   control(conn: C, statement: string): Promise<void>;
+  /**
+   * Whether `err` left the connection unusable (gone, or a query on it never answered): the machine then releases it
+   * broken without sending a ROLLBACK, which would only wait behind the unanswered query.
+   */
+  lost?(err: unknown): boolean;
   /** Whether the connection still holds an open transaction to roll back (SQLite may have ended it itself). */
   inTransaction?(conn: C): boolean;
   /** The query handle bound to the connection. */
@@ -84,6 +89,11 @@ export class TransactionMachine<C> {
         await this.#control(conn, 'COMMIT');
         return result;
       } catch (err) {
+        if (this.#connector.lost?.(err)) {
+          // The server rolls back when the connection goes.
+          spoil(err as Error);
+          throw this.#connector.mapError(err);
+        }
         try {
           if (this.#connector.inTransaction?.(conn) ?? true) await this.#connector.control(conn, 'ROLLBACK');
         } catch (rollbackErr) {

@@ -39,6 +39,8 @@ export interface DomainContext {
   readonly db: Database;
   readonly changes: ChangeRecorder;
   readonly request?: RequestMeta | undefined;
+  /** How long new tokens live (TOKEN_LIFETIME_DAYS); 0 or absent: they do not expire unless asked to. */
+  readonly tokenLifetimeMs?: number | undefined;
 }
 
 /** Reports `change`, made by `actor`, within `tx`. */

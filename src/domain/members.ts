@@ -13,7 +13,7 @@ import { byInstant, keyset, type KeysetOrder } from './pagination.js';
 import type { Page, PageRequest } from './schemas/page.js';
 import type { MemberView, NewMemberInput } from './schemas/members.js';
 import type { IssuedToken } from './schemas/tokens.js';
-import { issueToken } from './tokens.js';
+import { defaultExpiry, issueToken } from './tokens.js';
 
 /** Roles that can be given through the API. There is one owner, made at signup; ownership is not transferable yet. */
 export const ASSIGNABLE_ROLES = ['admin', 'member', 'viewer'] as const;
@@ -28,7 +28,7 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-const notFound = (id: string) => new NotFoundError(`no member ${id} in your organization; list them with GET /v1/members`);
+export const memberNotFound = (id: string) => new NotFoundError(`no member ${id} in your organization; list them with GET /v1/members`);
 
 /** Adds a member (or brings back a removed one with that email) and issues their first token. */
 export async function addMember(ctx: DomainContext, principal: Principal, input: NewMemberInput): Promise<{ member: MemberView; token: IssuedToken }> {
@@ -49,7 +49,7 @@ export async function addMember(ctx: DomainContext, principal: Principal, input:
         const [row] = existing
           ? await tx.update(m).set({ name: input.name, role: input.role, active: true, createdAt: new Date() }).where(eq(m.id, existing.id)).returning()
           : await tx.insert(m).values({ orgId: principal.orgId, email, name: input.name, role: input.role, active: true }).returning();
-        const token = await issueToken(tx, db, { orgId: principal.orgId, memberId: row!.id }, 'initial');
+        const token = await issueToken(tx, db, { orgId: principal.orgId, memberId: row!.id }, 'initial', defaultExpiry(ctx));
         const member = memberView(row!);
         await recordChange(ctx, tx, principal, { action: 'member.add', orgId: principal.orgId, resource: { type: 'member', id: member.id }, after: member });
         return { member, token };
@@ -90,7 +90,7 @@ export async function changeRole(ctx: DomainContext, principal: Principal, id: s
   const m = db.tables.members;
   return db.write(async (tx) => {
     const [target] = await locked(db, tx.select().from(m).where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true))));
-    if (!target) throw notFound(id);
+    if (!target) throw memberNotFound(id);
     protectOwner(target, 'given another role');
     const [row] = await tx.update(m).set({ role }).where(eq(m.id, id)).returning();
     const after = memberView(row!);
@@ -105,7 +105,7 @@ export async function removeMember(ctx: DomainContext, principal: Principal, id:
   const { members: m, tokens: t } = db.tables;
   await db.write(async (tx) => {
     const [target] = await locked(db, tx.select().from(m).where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true))));
-    if (!target) throw notFound(id);
+    if (!target) throw memberNotFound(id);
     protectOwner(target, 'removed');
     await tx.update(m).set({ active: false }).where(eq(m.id, id));
     // Tokens revoked earlier keep the time they were revoked.

@@ -9,7 +9,7 @@ import { conflictAs } from './conflicts.js';
 import { iso } from './instants.js';
 import { memberView, normalizeEmail } from './members.js';
 import type { OrgView, SignedUp, SignupInput, WhoAmI } from './schemas/account.js';
-import { issueToken, tokenView } from './tokens.js';
+import { defaultExpiry, issueToken, tokenView } from './tokens.js';
 
 export function orgView(row: Org): OrgView {
   return { id: row.id, slug: row.slug, name: row.name, createdAt: iso(row.createdAt) };
@@ -26,7 +26,7 @@ export async function signup(ctx: DomainContext, input: SignupInput): Promise<Si
           .insert(members)
           .values({ orgId: org!.id, email: normalizeEmail(input.user.email), name: input.user.name, role: 'owner', active: true })
           .returning();
-        const token = await issueToken(tx, db, { orgId: org!.id, memberId: owner!.id }, 'signup');
+        const token = await issueToken(tx, db, { orgId: org!.id, memberId: owner!.id }, 'signup', defaultExpiry(ctx));
         const result = { org: orgView(org!), user: memberView(owner!) };
         // The new owner is the actor of their own signup.
         const actor = { orgId: org!.id, memberId: owner!.id, role: 'owner', tokenId: token.id };

@@ -28,6 +28,10 @@ interface Position {
   id: string;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** No NUL and no unpaired surrogate, as the API's schemas require of stored text. */
+const STORABLE_TEXT = /^[^\u0000\uD800-\uDFFF]*$/u;
+
 const badCursor = () =>
   new ValidationError('the cursor is not one this listing handed out (or belongs to another sort order); start again without `cursor`', {
     details: [{ field: 'querystring.cursor', message: 'is not a valid cursor for this listing' }],
@@ -45,9 +49,11 @@ function decode<R>(order: KeysetOrder<R>, cursor: string): Position {
     throw badCursor();
   }
   const { s, v, id } = (data ?? {}) as { s?: unknown; v?: unknown; id?: unknown };
-  if (s !== order.name || typeof id !== 'string') throw badCursor();
+  // Ids are UUIDs and text values are stored text: anything else (a NUL, which PostgreSQL cannot even compare) was
+  // made by hand, and is refused here the same way on every dialect.
+  if (s !== order.name || typeof id !== 'string' || !UUID.test(id)) throw badCursor();
   if (order.kind === 'text') {
-    if (typeof v !== 'string') throw badCursor();
+    if (typeof v !== 'string' || !STORABLE_TEXT.test(v)) throw badCursor();
     return { value: v, id };
   }
   if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw badCursor();

@@ -40,12 +40,24 @@ export async function issueToken(tx: Queryable, db: Database, owner: { orgId: st
   return { ...tokenView(row!), token: secret };
 }
 
+/** When a token issued now expires by default (TOKEN_LIFETIME_DAYS), or null where tokens do not expire. */
+export function defaultExpiry(ctx: DomainContext, now = Date.now()): Date | null {
+  return ctx.tokenLifetimeMs ? new Date(now + ctx.tokenLifetimeMs) : null;
+}
+
 /** Another token for the caller. */
 export async function createToken(ctx: DomainContext, principal: Principal, input: NewTokenInput): Promise<IssuedToken> {
-  const expiresAt = input.expiresAt ? parseInstant('body.expiresAt', input.expiresAt) : null;
+  const latest = defaultExpiry(ctx);
+  const expiresAt = input.expiresAt ? parseInstant('body.expiresAt', input.expiresAt) : latest;
+  const otherwise = latest ? `leave it out for a token that expires at ${latest.toISOString()}` : 'leave it out for a token that does not expire';
   if (expiresAt && expiresAt.getTime() <= Date.now()) {
-    throw new ValidationError('body.expiresAt is in the past; give an instant in the future, or leave it out for a token that does not expire', {
+    throw new ValidationError(`body.expiresAt is in the past; give an instant in the future, or ${otherwise}`, {
       details: [{ field: 'body.expiresAt', message: 'must be in the future' }],
+    });
+  }
+  if (expiresAt && latest && expiresAt.getTime() > latest.getTime()) {
+    throw new ValidationError(`body.expiresAt is later than tokens may live on this server (TOKEN_LIFETIME_DAYS); give an instant before ${latest.toISOString()}, or ${otherwise}`, {
+      details: [{ field: 'body.expiresAt', message: 'is beyond the token lifetime' }],
     });
   }
   const { db } = ctx;

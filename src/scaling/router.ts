@@ -4,9 +4,9 @@
 // chooseReadTarget says, and a read that fails on a replica is retried once elsewhere.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Capabilities, Database, DatabaseHealth, MigrationReport, Queryable, ReadOptions } from '../db/database.js';
-import { DatabaseUnavailableError, PrimaryRequiredError } from '../db/errors.js';
+import { DatabaseMisconfiguredError, DatabaseRefusedError, DatabaseUnavailableError, PrimaryRequiredError } from '../db/errors.js';
 import { postgresCapabilities } from '../db/postgres/driver.js';
-import { isConnectionFailure, isWrongRole, mapPostgresError } from '../db/postgres/errors.js';
+import { connectionLost, isWrongRole, mapPostgresError } from '../db/postgres/errors.js';
 import { parseLsn } from '../db/postgres/lsn.js';
 import type { Tables } from '../db/schema.js';
 import { UnavailableError } from '../errors.js';
@@ -86,7 +86,7 @@ export class ReplicaRouter implements Database {
       return result;
     } catch (err) {
       if (isWrongRole(err)) this.monitor.checkSoon();
-      else if (isConnectionFailure(err)) this.monitor.suspect(node, (err as Error).message);
+      else if (connectionLost(err)) this.monitor.suspect(node, (err as Error).message);
       throw err;
     } finally {
       node.outstanding--;
@@ -122,7 +122,7 @@ export class ReplicaRouter implements Database {
       node.readsServed++;
       return result;
     } catch (err) {
-      if (isConnectionFailure(err)) this.monitor.suspect(node, (err as Error).message);
+      if (connectionLost(err)) this.monitor.suspect(node, (err as Error).message);
       throw err;
     } finally {
       node.outstanding--;
@@ -142,9 +142,12 @@ export class ReplicaRouter implements Database {
         `${named.map((n) => n.name).join(', ')} ${named.length === 1 ? 'is a server' : 'are servers'} in recovery (a read replica or a standby); DATABASE_URL must name the primary (several hosts allowed: the read-write one is used). Put replicas in DATABASE_REPLICAS instead.`,
       );
     }
-    // A host that refuses us (wrong credentials, no such database) will not change its mind: fail for good.
-    const refusal = named.find((n) => n.lastFailure !== undefined && !isConnectionFailure(n.lastFailure));
-    if (refusal) throw mapPostgresError(refusal.lastFailure);
+    // A host that refuses us (wrong credentials, no such database) or does not resolve will not change its mind.
+    for (const n of named) {
+      if (n.lastFailure === undefined) continue;
+      const mapped = mapPostgresError(n.lastFailure);
+      if (mapped instanceof DatabaseMisconfiguredError || mapped instanceof DatabaseRefusedError || !connectionLost(n.lastFailure)) throw mapped;
+    }
     const why = named.map((n) => `${n.name}: ${n.lastError ?? n.role}`).join('; ');
     throw new DatabaseUnavailableError(`no host of DATABASE_URL answers read-write (${why}); retry shortly`);
   }

@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { variant } from '../variant.js';
 import { Guards } from './auth.js';
+import { registerRateLimits } from './rate-limits.js';
 import { accountRoutes } from './routes/account.js';
 import { commentRoutes } from './routes/comments.js';
 import type { ApiContext } from './routes/context.js';
@@ -33,7 +34,8 @@ export async function registerApi(fastify: FastifyInstance, runtime: Runtime): P
     },
   });
 
-  const ctx: ApiContext = { runtime, guards: new Guards(runtime) };
+  const ctx: ApiContext = { runtime, guards: new Guards(runtime, await registerRateLimits(app, runtime.config)) };
+  runtime.requireAccess = (permission) => ctx.guards.require({ permission });
   await accountRoutes(app, ctx);
   await memberRoutes(app, ctx);
   await tokenRoutes(app, ctx);

@@ -2,13 +2,14 @@
 // routes the variant's features add. It does not listen; lifecycle.ts does.
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { Guards } from './auth.js';
-import { clientErrorHandler, errorHandler, notFoundHandler } from './error-handler.js';
+import type { Permission } from '../domain/authorizer.js';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './error-handler.js';
 import { openFeatureRequests } from './feature-requests.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { createMetrics, registerMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 import type { Runtime } from './runtime.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { validatorCompiler } from './validation.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -34,6 +35,8 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     clientErrorHandler,
+    // Errors met before routing (a path that does not percent-decode) get our envelope and request id too.
+    frameworkErrors: frameworkErrorHandler,
   });
   // JSON is the only body the API speaks; anything else is a 415 rather than a string handed to a handler.
   app.removeContentTypeParser('text/plain');
@@ -43,13 +46,17 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  await registerSecurityHeaders(app);
   openFeatureRequests(app, runtime.features);
-  registerMetrics(app, createMetrics(runtime));
+  registerMetrics(app, createMetrics(runtime), runtime.config.metricsAllow);
   await registerHealthRoutes(app, runtime);
   if (routes) await routes(app, runtime);
-  const guards = new Guards(runtime);
+  const access = (permission: Permission) => {
+    if (!runtime.requireAccess) throw new Error(`a feature guards a route with ${permission}, but this app has no API (and so no guards)`);
+    return runtime.requireAccess(permission);
+  };
   for (const feature of runtime.features) {
-    if (feature.registerRoutes) await feature.registerRoutes(app, () => runtime.db(), (permission) => guards.require({ permission }));
+    if (feature.registerRoutes) await feature.registerRoutes(app, () => runtime.db(), access);
   }
   return app;
 }

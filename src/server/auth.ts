@@ -5,9 +5,10 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { authenticate, touchToken } from '../domain/authentication.js';
 import type { Permission, Principal } from '../domain/authorizer.js';
-import { projectScope, type ScopeKind } from '../domain/scopes.js';
+import { resolveScope, type ScopeKind } from '../domain/scopes.js';
 import { UnauthenticatedError } from '../errors.js';
 import { identifyCaller } from './feature-requests.js';
+import type { AuthFailureLimiter } from './rate-limits.js';
 import type { Runtime } from './runtime.js';
 
 declare module 'fastify' {
@@ -44,17 +45,25 @@ export class Guards {
   /** Tokens whose lastUsedAt this instance wrote recently (see touchToken). */
   readonly #recentlyTouched = new Map<string, number>();
 
-  constructor(private readonly runtime: Runtime) {}
+  constructor(
+    private readonly runtime: Runtime,
+    /** Counts failed authentications per client; one over its limit is refused before its token is looked at. */
+    private readonly failures: AuthFailureLimiter,
+  ) {}
 
   /** The preHandler for a route needing `access`. */
   require(access: Access): preHandlerAsyncHookHandler {
     return async (request: FastifyRequest, reply: FastifyReply) => {
+      await this.failures.check(request);
       const db = this.runtime.db();
       let caller;
       try {
         caller = await authenticate(db, bearerOf(request));
       } catch (err) {
-        if (err instanceof UnauthenticatedError) reply.header('www-authenticate', 'Bearer');
+        if (err instanceof UnauthenticatedError) {
+          reply.header('www-authenticate', 'Bearer');
+          await this.failures.failed(request);
+        }
         throw err;
       }
       const { lastUsedAt, ...principal } = caller;
@@ -64,7 +73,7 @@ export class Guards {
       request.log = request.log.child({ orgId: principal.orgId, memberId: principal.memberId });
       reply.log = request.log;
       const id = (request.params as { id?: string }).id;
-      const projectId = access.scope && id !== undefined ? await projectScope(db, principal, access.scope, id) : undefined;
+      const projectId = access.scope && id !== undefined ? await resolveScope(db, principal, access.scope, id) : undefined;
       await this.runtime.authorizer.authorize(principal, access.permission, projectId === undefined ? undefined : { projectId });
       touchToken(db, principal.tokenId, lastUsedAt, this.#recentlyTouched)?.catch((err: unknown) => {
         request.log.debug({ err }, 'could not record token use');

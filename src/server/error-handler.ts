@@ -4,26 +4,40 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, BadRequestError, NotFoundError, PayloadTooLargeError, UnavailableError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
+import { AppError, BadRequestError, NotFoundError, PayloadTooLargeError, TooManyRequestsError, UnavailableError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
 import { SAFE_TEXT } from '../domain/schemas/common.js';
 import type { ErrorBody } from './routes/schemas.js';
 
+// An error answer stays small whatever the request held (a body of 100 000 unknown keys, a key of a megabyte): a
+// refusal must never cost more to send than the request cost to make.
+const MAX_DETAILS = 20;
+const MAX_FIELD = 100;
+const MAX_MESSAGE = 1000;
+
+/** `text` cut to `max` characters, saying that it was. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length - max} more characters)`;
+}
+
 function body(err: AppError): ErrorBody {
-  return { error: err.details === undefined ? { code: err.code, message: err.message } : { code: err.code, message: err.message, details: err.details } };
+  const message = clip(err.message, MAX_MESSAGE);
+  return { error: err.details === undefined ? { code: err.code, message } : { code: err.code, message, details: err.details } };
 }
 
 function fromValidation(err: FastifyError): ValidationError {
-  const details = (err.validation ?? []).map((v) => {
+  const all = err.validation ?? [];
+  const details = all.slice(0, MAX_DETAILS).map((v) => {
     const field = [err.validationContext, ...v.instancePath.split('/').filter(Boolean)].join('.');
     const missing = (v.params as { missingProperty?: string }).missingProperty;
     const extra = (v.params as { additionalProperty?: string }).additionalProperty;
-    if (missing) return { field: `${field}.${missing}`, message: 'is required' };
-    if (extra) return { field: `${field}.${extra}`, message: 'is not a known field' };
-    if (v.keyword === 'pattern' && (v.params as { pattern?: string }).pattern === SAFE_TEXT) return { field, message: 'must not contain NUL (U+0000) or unpaired surrogate characters' };
-    return { field, message: v.message ?? 'is invalid' };
+    if (missing) return { field: clip(`${field}.${missing}`, MAX_FIELD), message: 'is required' };
+    if (extra) return { field: clip(`${field}.${extra}`, MAX_FIELD), message: 'is not a known field' };
+    if (v.keyword === 'pattern' && (v.params as { pattern?: string }).pattern === SAFE_TEXT) return { field: clip(field, MAX_FIELD), message: 'must not contain NUL (U+0000) or unpaired surrogate characters' };
+    return { field: clip(field, MAX_FIELD), message: v.message ?? 'is invalid' };
   });
+  const more = all.length > details.length ? `; and ${all.length - details.length} more problems` : '';
   const summary = details.map((d) => `${d.field} ${d.message}`).join('; ');
-  return new ValidationError(`the request is invalid: ${summary}`, { details });
+  return new ValidationError(`the request is invalid: ${summary}${more}`, { details });
 }
 
 /** Fastify's own errors as our classes, so each code and status is said in one place (src/errors.ts). */
@@ -64,13 +78,27 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
     void reply.status(500).send({ error: { code: 'internal', message: `something went wrong on our side; quote request id ${request.id} when reporting it` } });
     return;
   }
-  if (known instanceof UnavailableError) reply.header('retry-after', String(known.retryAfter));
+  if (known instanceof UnavailableError || known instanceof TooManyRequestsError) reply.header('retry-after', String(known.retryAfter));
   if (known.status >= 500) request.log.warn({ err: { code: known.code, message: known.message } }, 'request could not be served');
   void reply.status(known.status).send(body(known));
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
-  void reply.status(404).send(body(new NotFoundError(`no route ${request.method} ${request.url.split('?')[0]}; see /v1/openapi.json for the API`)));
+  void reply.status(404).send(body(new NotFoundError(`no route ${request.method} ${clip(request.url.split('?')[0] ?? '', MAX_FIELD)}; see /v1/openapi.json for the API`)));
+}
+
+/**
+ * Errors Fastify meets before routing (a path whose percent-encoding does not decode, such as /v1/tasks/%ZZ): the
+ * same envelope and request id as every other answer, instead of Fastify's own shape.
+ */
+export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', request.id);
+  const known = fromFastify(err, request) ?? clientError(400, 'the request could not be routed');
+  if (err.code === 'FST_ERR_BAD_URL') {
+    void reply.status(400).send(body(new ValidationError(`the path is not valid percent-encoding: ${clip(request.url.split('?')[0] ?? '', MAX_FIELD)}; encode reserved characters as %XX with two hex digits`)));
+    return;
+  }
+  void reply.status(known.status).send(body(known));
 }
 
 /**

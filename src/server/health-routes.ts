@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { variant } from '../variant.js';
 import type { Feature } from '../features/feature.js';
+import { checkReadiness } from './readiness.js';
 import type { Runtime } from './runtime.js';
 
 export function describeBuild(features: readonly Feature[]) {
@@ -29,14 +30,10 @@ export async function registerHealthRoutes(app: FastifyInstance, runtime: Runtim
   });
 
   app.get('/readyz', async (_request, reply) => {
-    const db = runtime.attached;
-    if (runtime.state !== 'ready' || !db) {
-      return reply.status(503).header('retry-after', '1').send({ status: 'not_ready', state: runtime.state, reason: runtime.reason });
+    const r = await checkReadiness(runtime);
+    if (!r.ready) {
+      return reply.status(503).header('retry-after', '1').send({ status: 'not_ready', state: r.state, reason: r.reason, ...(r.health ? { database: r.health } : {}) });
     }
-    const health = await db.health();
-    if (!health.ok) {
-      return reply.status(503).header('retry-after', '1').send({ status: 'not_ready', state: runtime.state, reason: `database: ${health.detail ?? 'not answering'}`, database: health });
-    }
-    return { status: 'ready', dialect: db.dialect, database: health };
+    return { status: 'ready', dialect: runtime.config.database.dialect, database: r.health };
   });
 }

@@ -1,11 +1,14 @@
 // Start and stop. `serve` listens at once (so /healthz answers and /readyz can say why it is not ready), then brings
-// the database up in the background, retrying while it is unreachable. SIGTERM/SIGINT stop accepting connections,
+// the database up in the background, retrying while it is unreachable (for at most DB_START_RETRY_MS; a database
+// that can never work stops the server at once). SIGTERM/SIGINT stop accepting connections,
 // let in-flight requests finish, close features and the database, and exit 0, or exit 1 when that takes longer
 // than SHUTDOWN_TIMEOUT_MS.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.js';
 import { redactUrl } from '../config/database-url.js';
 import type { Database } from '../db/database.js';
+import { DatabaseMisconfiguredError } from '../db/errors.js';
 import { openDatabase, type OpenHooks } from '../db/open.js';
 import { UnavailableError } from '../errors.js';
 import type { Feature } from '../features/feature.js';
@@ -40,18 +43,37 @@ export async function bringUpDatabase(config: Config, features: readonly Feature
   }
 }
 
-/** Retries while the database is unreachable; any other failure is final. */
-export async function bringUpWithRetry(runtime: Runtime, logger: Logger, stopping: () => boolean): Promise<Database | undefined> {
+/** The database could not be reached within DB_START_RETRY_MS; the CLI prints the message and exits 1. */
+export class StartTimeoutError extends Error {
+  override name = 'StartTimeoutError';
+}
+
+/**
+ * Retries while the database is unreachable, for at most DB_START_RETRY_MS (0 = forever); any other failure, and a
+ * database that can never work as configured (DatabaseMisconfiguredError), is final. `signal` (SIGTERM) ends the
+ * back-off at once and resolves undefined.
+ */
+export async function bringUpWithRetry(runtime: Runtime, logger: Logger, signal: AbortSignal): Promise<Database | undefined> {
+  const { startRetryMs } = runtime.config;
+  const deadline = Date.now() + startRetryMs;
   let delay = 250;
   for (let attempt = 1; ; attempt++) {
     try {
       return await bringUpDatabase(runtime.config, runtime.features, logger, runtime.config.migrateOnStart);
     } catch (err) {
-      if (!(err instanceof UnavailableError) || stopping()) throw err;
+      if (signal.aborted) return undefined;
+      if (!(err instanceof UnavailableError) || err instanceof DatabaseMisconfiguredError) throw err;
+      const left = startRetryMs === 0 ? delay : deadline - Date.now();
+      if (left <= 0) {
+        throw new StartTimeoutError(`database ${describeTarget(runtime.config)} still unavailable after ${attempt} attempts in ${startRetryMs} ms (DB_START_RETRY_MS): ${err.message}`);
+      }
       runtime.reason = `database ${describeTarget(runtime.config)} unavailable (attempt ${attempt}): ${err.message}`;
-      logger.warn({ attempt, retryInMs: delay }, runtime.reason);
-      await new Promise((r) => setTimeout(r, delay));
-      if (stopping()) return undefined;
+      logger.warn({ attempt, retryInMs: Math.min(delay, left) }, runtime.reason);
+      try {
+        await sleep(Math.min(delay, left), undefined, { signal });
+      } catch {
+        return undefined;
+      }
       delay = Math.min(delay * 2, 5000);
     }
   }

@@ -2,7 +2,10 @@
 // status, and the database's health and pool counts, read from the Database at scrape time rather than duplicated.
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { addressMatcher } from '../config/addresses.js';
 import { variant } from '../variant.js';
+import { notFoundHandler } from './error-handler.js';
+import { checkReadiness, type Readiness } from './readiness.js';
 import type { Runtime } from './runtime.js';
 
 export function createMetrics(runtime: Runtime): Registry {
@@ -10,36 +13,49 @@ export function createMetrics(runtime: Runtime): Registry {
   registry.setDefaultLabels({ variant: variant.name });
   collectDefaultMetrics({ register: registry });
 
+  // One readiness check per scrape, shared by the gauges below (prom-client collects them concurrently), and the
+  // same check /readyz makes, so flagship_ready and /readyz always agree.
+  let scrape: Promise<Readiness> | undefined;
+  const readiness = (): Promise<Readiness> =>
+    (scrape ??= checkReadiness(runtime).finally(() => {
+      scrape = undefined;
+    }));
   new Gauge({
     name: 'flagship_ready',
-    help: '1 when the server takes traffic (the database is up and migrated), else 0',
+    help: '1 when the server takes traffic (what GET /readyz answers with 200), else 0',
     registers: [registry],
-    collect() {
-      this.set(runtime.state === 'ready' ? 1 : 0);
+    async collect() {
+      this.set((await readiness()).ready ? 1 : 0);
     },
   });
-  const poolGauge = new Gauge({ name: 'flagship_db_pool_connections', help: 'pooled database connections by state', labelNames: ['state'], registers: [registry] });
+  new Gauge({
+    name: 'flagship_db_pool_connections',
+    help: 'pooled database connections by state',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      const pool = (await readiness()).health?.pool as { total?: number; idle?: number; waiting?: number } | undefined;
+      if (!pool) return;
+      this.set({ state: 'total' }, pool.total ?? 0);
+      this.set({ state: 'idle' }, pool.idle ?? 0);
+      this.set({ state: 'waiting' }, pool.waiting ?? 0);
+    },
+  });
   new Gauge({
     name: 'flagship_db_up',
     help: '1 when the database answered the last health check',
     registers: [registry],
     async collect() {
-      const db = runtime.attached;
-      const health = db ? await db.health() : undefined;
-      this.set(health?.ok ? 1 : 0);
-      const pool = health?.pool as { total?: number; idle?: number; waiting?: number } | undefined;
-      if (pool) {
-        poolGauge.set({ state: 'total' }, pool.total ?? 0);
-        poolGauge.set({ state: 'idle' }, pool.idle ?? 0);
-        poolGauge.set({ state: 'waiting' }, pool.waiting ?? 0);
-      }
+      this.set((await readiness()).health?.ok ? 1 : 0);
     },
   });
   for (const f of runtime.features) f.registerMetrics?.(registry);
   return registry;
 }
 
-export function registerMetrics(app: FastifyInstance, registry: Registry): void {
+/** Serves /metrics to the addresses in `allow` (METRICS_ALLOW); everyone else gets the 404 of a route that is not there. */
+export function registerMetrics(app: FastifyInstance, registry: Registry, allow: readonly string[]): void {
+  const allowed = addressMatcher(allow);
   const requests = new Counter({ name: 'flagship_http_requests_total', help: 'HTTP requests answered', labelNames: ['method', 'route', 'status'], registers: [registry] });
   const duration = new Histogram({
     name: 'flagship_http_request_duration_seconds',
@@ -54,7 +70,11 @@ export function registerMetrics(app: FastifyInstance, registry: Registry): void 
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', async (request, reply) => {
+    if (!allowed(request.ip)) {
+      notFoundHandler(request, reply);
+      return reply;
+    }
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });

@@ -1,13 +1,28 @@
 // Optimistic concurrency over HTTP: a task's ETag is its version, and If-Match makes a write conditional on it
 // (RFC 9110 13.1.1: strong comparison, `*` matches any current representation).
 import type { VersionCheck } from '../domain/tasks.js';
+import { ValidationError } from '../errors.js';
 
 export const etagOf = (version: number): string => `"${version}"`;
 
-/** The check an If-Match header asks for; undefined when the request carries none (an unconditional write). */
+/** An entity tag as RFC 9110 8.8.3 writes it: in double quotes, perhaps weak (W/). */
+const ENTITY_TAG = /^(W\/)?"[\x21\x23-\x7E\x80-\xFF]*"$/;
+
+/**
+ * The check an If-Match header asks for; undefined when the request carries none (an unconditional write). A value
+ * that is not a list of quoted entity tags (`If-Match: 2`, the version without its quotes) is a 400 naming the form
+ * expected, not a 412 that would send the client to re-read a task that did not change.
+ */
 export function ifMatch(header: string | undefined): VersionCheck | undefined {
   if (header === undefined) return undefined;
   const tags = header.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+  const malformed = tags.find((t) => t !== '*' && !ENTITY_TAG.test(t));
+  if (malformed !== undefined || tags.length === 0) {
+    const example = /^\d+$/.test(malformed ?? '') ? `"${malformed}"` : '"3"';
+    throw new ValidationError(`If-Match must hold the task's ETag in double quotes, as GET /v1/tasks/:id sends it (If-Match: ${example}), or *`, {
+      details: [{ field: 'headers.if-match', message: 'is not a quoted entity tag' }],
+    });
+  }
   if (tags.includes('*')) return () => true;
   // A weak tag (W/"3") never matches strongly, and anything unparseable matches nothing: both end in a 412.
   return (version) => tags.includes(etagOf(version));

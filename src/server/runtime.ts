@@ -4,9 +4,9 @@
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
-import { BuiltInRoleAuthorizer, type Authorizer } from '../domain/authorizer.js';
+import { BuiltInRoleAuthorizer, type Authorizer, type Permission } from '../domain/authorizer.js';
 import { keepNoChanges, type ChangeRecorder, type DomainContext } from '../domain/changes.js';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Feature } from '../features/feature.js';
 
 export type ReadinessState = 'starting' | 'ready' | 'stopping';
@@ -19,6 +19,8 @@ export class Runtime {
   authorizer: Authorizer = new BuiltInRoleAuthorizer();
   /** Where every mutation reports itself (the enterprise audit trail replaces the core's no-op). */
   changes: ChangeRecorder = keepNoChanges;
+  /** The API's guard for a permission, once the API is registered; features' routes are guarded by it too. */
+  requireAccess: ((permission: Permission) => preHandlerAsyncHookHandler) | undefined;
   #db: Database | undefined;
 
   constructor(
@@ -44,7 +46,7 @@ export class Runtime {
 
   /** What a domain write needs for this request: the database (or a 503), the recorder and who is asking. */
   domain(request: FastifyRequest): DomainContext {
-    return { db: this.db(), changes: this.changes, request: { id: request.id, ip: request.ip } };
+    return { db: this.db(), changes: this.changes, request: { id: request.id, ip: request.ip }, tokenLifetimeMs: this.config.tokenLifetimeDays * 86_400_000 };
   }
 
   get attached(): Database | undefined {

@@ -167,7 +167,11 @@ describe.each(API_TARGETS)('accounts on $name', (target) => {
       const { owner } = await newOrg(api);
       const created = await owner.post('/v1/tokens', { name: 'ci' });
       expect(created.status).toBe(201);
-      expect(created.body).toMatchObject({ name: 'ci', expiresAt: null, revokedAt: null, token: expect.stringMatching(/^fs_/) });
+      expect(created.body).toMatchObject({ name: 'ci', expiresAt: expect.any(String), revokedAt: null, token: expect.stringMatching(/^fs_/) });
+      // Tokens expire by default, TOKEN_LIFETIME_DAYS (90) after they are issued.
+      const lifetimeDays = (Date.parse(created.body.expiresAt) - Date.now()) / 86_400_000;
+      expect(lifetimeDays).toBeGreaterThan(89.9);
+      expect(lifetimeDays).toBeLessThanOrEqual(90);
       const ci = owner.as(created.body.token);
       expect((await ci.get('/v1/me')).status).toBe(200);
 

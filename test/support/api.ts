@@ -72,6 +72,8 @@ export interface CallOptions {
   /** Sent as is, with no content type unless `headers` gives one. */
   rawBody?: string | Buffer;
   headers?: Record<string, string>;
+  /** Abort the request (and fail the call) after this long. */
+  timeoutMs?: number;
 }
 
 export class Client {
@@ -94,7 +96,8 @@ export class Client {
     } else if (options.rawBody !== undefined) {
       payload = options.rawBody;
     }
-    const res = await fetch(this.base + route, { method, headers: { ...headers, ...options.headers }, body: payload });
+    const signal = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
+    const res = await fetch(this.base + route, { method, headers: { ...headers, ...options.headers }, body: payload, ...(signal ? { signal } : {}) });
     const text = await res.text();
     let body: unknown = text;
     if ((res.headers.get('content-type') ?? '').includes('application/json') && text.length > 0) body = JSON.parse(text);

@@ -17,12 +17,22 @@ export interface StartOptions {
   readonly env?: Record<string, string>;
   readonly args?: string[];
   readonly cwd?: string;
+  /** Run as this user and group (the tests run as root on CI, where file modes mean nothing to root). */
+  readonly uid?: number;
+  readonly gid?: number;
 }
+
+/**
+ * Every suite's clients come from 127.0.0.1 and sign up far more often than a person would: the rate limits are off
+ * unless a test sets them (test/reliability/security.test.ts does).
+ */
+const UNLIMITED = { SIGNUP_RATE_LIMIT: '0', AUTH_FAILURE_RATE_LIMIT: '0' };
 
 export async function startServer(bundle: string, options: StartOptions = {}): Promise<RunningServer> {
   const proc = spawn(process.execPath, [bundle, ...(options.args ?? [])], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...options.env },
+    ...(options.uid !== undefined && options.gid !== undefined ? { uid: options.uid, gid: options.gid } : {}),
+    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...UNLIMITED, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

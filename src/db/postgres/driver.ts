@@ -10,9 +10,9 @@ import { runMigrations } from '../migrator.js';
 import type { Tables } from '../schema.js';
 import { TransactionMachine, type Connector } from '../transactions.js';
 import { boundedPool } from './bounded-pool.js';
-import { isWrongRole, mapPostgresError } from './errors.js';
+import { connectionLost, isWrongRole, mapPostgresError } from './errors.js';
 import { postgresMigrationTarget, postgresMigrations } from './migrate.js';
-import { createPool, type PgClient, type PgPool, type PoolOptions } from './pool.js';
+import { createPool, createProbePool, type PgClient, type PgPool, type PoolOptions } from './pool.js';
 import { tables } from './schema.js';
 
 export interface PostgresOptions extends PoolOptions {
@@ -97,6 +97,7 @@ export function postgresConnector(pool: PgPool, options: Pick<PoolOptions, 'max'
     reader: handle(pool),
     begin: 'BEGIN',
     mapError: mapPostgresError,
+    lost: connectionLost,
     // pool.end() resolves once every checked-out client has been released and ended.
     close: () => pool.end(),
   };
@@ -137,6 +138,8 @@ export function openPostgres(options: PostgresOptions): PostgresNodeDatabase {
     },
   };
   const machine = new TransactionMachine(connector, postgresCapabilities);
+  const probe = createProbePool(options, options.onPoolError ?? (() => undefined));
+  let closed: Promise<void> | undefined;
   const run = <T>(fn: (tx: Queryable) => Promise<T>, wantPosition: boolean) => {
     const receipt: Receipt = { wantPosition, position: undefined, wrongRole: false };
     return receipts.run(receipt, async () => ({ result: await machine.transaction(fn), position: receipt.position }));
@@ -163,13 +166,16 @@ export function openPostgres(options: PostgresOptions): PostgresNodeDatabase {
       const started = performance.now();
       const counts = { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
       try {
-        const { rows } = await pool.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
+        const { rows } = await probe.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
         const inRecovery = rows[0]?.r === true && options.role !== 'any';
         return { ok: !inRecovery, latencyMs: performance.now() - started, pool: counts, ...(inRecovery ? { detail: 'server is in recovery (not a primary)' } : {}) };
       } catch (err) {
         return { ok: false, latencyMs: performance.now() - started, pool: counts, detail: (mapPostgresError(err) as Error).message };
       }
     },
-    close: () => machine.close(),
+    close() {
+      closed ??= Promise.all([machine.close(), probe.end()]).then(() => undefined);
+      return closed;
+    },
   };
 }

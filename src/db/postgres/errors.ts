@@ -1,7 +1,7 @@
 // pg errors -> our error classes, by SQLSTATE. drizzle wraps driver errors in DrizzleQueryError (whose message holds
 // the query and its parameters, which we never pass on), so the driver error is its `cause`.
 import { AppError } from '../../errors.js';
-import { DatabaseRefusedError, DatabaseUnavailableError, ForeignKeyViolationError, NotNullViolationError, SerializationFailureError, UniqueViolationError, UnstorableValueError, type ConstraintInfo } from '../errors.js';
+import { DatabaseMisconfiguredError, DatabaseRefusedError, DatabaseUnavailableError, ForeignKeyViolationError, NotNullViolationError, SerializationFailureError, UniqueViolationError, UnstorableValueError, type ConstraintInfo } from '../errors.js';
 
 interface PgError {
   code?: string;
@@ -19,7 +19,7 @@ function driverError(err: unknown): PgError | undefined {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && (/^[0-9A-Z]{5}$/.test(code) || NETWORK_CODES.has(code))) return e as PgError;
     const msg = (e as { message?: unknown }).message;
-    if (typeof msg === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(msg)) {
+    if (typeof msg === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(msg)) {
       return e as PgError;
     }
   }
@@ -37,12 +37,22 @@ export function isWrongRole(err: unknown): boolean {
   return driverError(err)?.code === '25006';
 }
 
-/** The server is gone or refuses connections (down, restarting, unreachable): the node, not the query, failed. */
-export function isConnectionFailure(err: unknown): boolean {
+/**
+ * Whether `err` left the connection unusable: it is gone, or a query on it went unanswered past DB_QUERY_TIMEOUT_MS
+ * (pg keeps waiting for that answer, so anything sent after it would wait too). Such a connection must be discarded,
+ * not sent a ROLLBACK.
+ */
+export function connectionLost(err: unknown): boolean {
   const e = driverError(err);
   if (!e) return false;
   const code = e.code ?? '';
-  return !code || /^(08|57P0)/.test(code) || NETWORK_CODES.has(code);
+  return !code || NETWORK_CODES.has(code) || /^(08|57P0)/.test(code);
+}
+
+/** A host that does not resolve never will by waiting (the server's refusals, class 28 and 3D000, are below). */
+function misconfigured(e: PgError): string | undefined {
+  if (e.code === 'ENOTFOUND') return `the PostgreSQL host does not resolve (${e.message}); check the host name in DATABASE_URL`;
+  return undefined;
 }
 
 export function mapPostgresError(err: unknown): unknown {
@@ -52,6 +62,8 @@ export function mapPostgresError(err: unknown): unknown {
   const e = driverError(err);
   if (!e) return err;
   const code = e.code ?? '';
+  const wrong = misconfigured(e);
+  if (wrong) return new DatabaseMisconfiguredError(wrong, e);
   if (code === '23505') return new UniqueViolationError(info(e), e);
   if (code === '23503') return new ForeignKeyViolationError(info(e), e);
   if (code === '23502') return new NotNullViolationError(info(e), e);

@@ -30,7 +30,15 @@ export interface PoolOptions {
   /** Recycle connections after this long, so a failover or DNS change is picked up. 0 = never. */
   readonly maxLifetimeSeconds: number;
   readonly applicationName: string;
+  /**
+   * Client-side bound on every query, in ms (0 or absent = none). statement_timeout only works while the server
+   * answers; a frozen server, or one cut off by the network, leaves a pooled connection waiting forever without this.
+   */
+  readonly queryTimeoutMs?: number;
 }
+
+/** How soon an idle pooled connection starts TCP keepalive probes, so a dead peer is noticed without a query. */
+const KEEPALIVE_DELAY_MS = 10_000;
 
 export function createPool(options: PoolOptions, onError: (err: Error) => void): PgPool {
   const pool = new pg.Pool({
@@ -41,6 +49,9 @@ export function createPool(options: PoolOptions, onError: (err: Error) => void):
     statement_timeout: options.statementTimeoutMs,
     maxLifetimeSeconds: options.maxLifetimeSeconds,
     application_name: options.applicationName,
+    ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
   });
   // An idle client whose server goes away emits 'error' on the pool; unhandled, that would kill the process.
   pool.on('error', onError);
@@ -52,4 +63,15 @@ export function createPool(options: PoolOptions, onError: (err: Error) => void):
     client.on('error', () => undefined);
   });
   return pool as unknown as PgPool;
+}
+
+/**
+ * A one-connection pool of its own for health checks. /readyz asks whether the server answers, not whether the main
+ * pool has a free connection: with every pooled connection busy on slow statements the server is up and serving, and
+ * a readiness probe that queued behind them would take every instance out of the load balancer at once. Its query is
+ * bounded by the connect timeout, so a frozen server makes /readyz say so promptly instead of hanging.
+ */
+export function createProbePool(options: PoolOptions, onError: (err: Error) => void): PgPool {
+  const bound = options.connectionTimeoutMs;
+  return createPool({ ...options, max: 1, idleTimeoutMs: Math.max(options.idleTimeoutMs, 1000), statementTimeoutMs: bound, queryTimeoutMs: bound, applicationName: `${options.applicationName} (health)` }, onError);
 }

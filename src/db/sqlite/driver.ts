@@ -8,12 +8,12 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { Capabilities, Database, DatabaseHealth, Queryable } from '../database.js';
-import { DatabaseUnavailableError } from '../errors.js';
 import { runMigrations } from '../migrator.js';
 import type { Tables } from '../schema.js';
 import { TransactionMachine } from '../transactions.js';
-import { mapSqliteError } from './errors.js';
+import { mapSqliteError, openError } from './errors.js';
 import { sqliteMigrationTarget, sqliteMigrations } from './migrate.js';
+import { WriteFaults } from './write-faults.js';
 import { tables } from './schema.js';
 
 export interface SqliteOptions {
@@ -35,9 +35,12 @@ function connect(file: string, busyTimeoutMs: number, readonly: boolean): Better
     }
     conn.pragma('foreign_keys = ON');
     conn.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+    // SQLite opens a file it may not write read-only without a word, and every write would fail until a restart.
+    // Rewriting the header's user_version unchanged fails at once instead, so start-up reports it and retries.
+    if (!readonly) conn.pragma(`user_version = ${Math.trunc(conn.pragma('user_version', { simple: true }) as number)}`);
     return conn;
   } catch (err) {
-    throw new DatabaseUnavailableError(`cannot open the SQLite database at ${file}: ${(err as Error).message}; check that the directory exists and is writable, or set DATABASE_URL to another file`, err);
+    throw openError(file, err);
   }
 }
 
@@ -74,13 +77,25 @@ export function openSqlite(options: SqliteOptions): Database {
     },
     capabilities,
   );
+  const faults = new WriteFaults();
+  /** A write transaction whose failure or success says whether the file takes writes. */
+  async function tracked<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    try {
+      const result = await machine.transaction(fn);
+      faults.clear();
+      return result;
+    } catch (err) {
+      faults.note(err);
+      throw err;
+    }
+  }
 
   return {
     dialect: 'sqlite',
     capabilities,
     tables: tables as unknown as Tables,
-    transaction: (fn) => machine.transaction(fn),
-    write: (fn) => machine.transaction(fn),
+    transaction: tracked,
+    write: tracked,
     read: (fn) => machine.read(fn),
     verify: () => machine.verify(async () => void (reader ?? writer).prepare('SELECT 1').get()),
     migrate: () => machine.exclusive(async (conn) => runMigrations(await sqliteMigrations(), sqliteMigrationTarget(conn), options.onMigration)),
@@ -88,6 +103,13 @@ export function openSqlite(options: SqliteOptions): Database {
       const started = performance.now();
       try {
         (reader ?? writer).prepare('SELECT 1').get();
+        if (faults.current) {
+          try {
+            await machine.exclusive(async (conn) => faults.probe(conn));
+          } catch (err) {
+            return { ok: false, latencyMs: performance.now() - started, file: options.file, detail: `writes are failing: ${(mapSqliteError(err) as Error).message}` };
+          }
+        }
         return { ok: true, latencyMs: performance.now() - started, file: options.file, waitingWriters: machine.waiting };
       } catch (err) {
         return { ok: false, latencyMs: performance.now() - started, detail: (err as Error).message };

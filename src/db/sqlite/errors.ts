@@ -1,7 +1,8 @@
 // better-sqlite3 errors -> our error classes. drizzle wraps driver errors in DrizzleQueryError (whose message holds
 // the query and its parameters, which we never pass on), so the driver error is its `cause`.
+import { statSync } from 'node:fs';
 import { AppError } from '../../errors.js';
-import { DatabaseUnavailableError, ForeignKeyViolationError, NotNullViolationError, SerializationFailureError, UniqueViolationError, type ConstraintInfo } from '../errors.js';
+import { DatabaseMisconfiguredError, DatabaseUnavailableError, ForeignKeyViolationError, NotNullViolationError, SerializationFailureError, UniqueViolationError, type ConstraintInfo } from '../errors.js';
 
 interface SqliteError {
   code: string;
@@ -38,8 +39,11 @@ export function mapSqliteError(err: unknown): unknown {
       return new ForeignKeyViolationError({}, e);
     case 'SQLITE_CONSTRAINT_NOTNULL':
       return new NotNullViolationError(constraintInfo(e.message), e);
+  }
+  // Storage faults come with extended codes (SQLITE_IOERR_WRITE on a full disk, SQLITE_READONLY_DBMOVED...): the
+  // primary code decides.
+  switch (/^SQLITE_[A-Z]+/.exec(e.code)?.[0]) {
     case 'SQLITE_BUSY':
-    case 'SQLITE_BUSY_SNAPSHOT':
     case 'SQLITE_LOCKED':
       return new SerializationFailureError('the SQLite database is locked by another process; retry, or stop the other writer', e);
     case 'SQLITE_CANTOPEN':
@@ -52,4 +56,24 @@ export function mapSqliteError(err: unknown): unknown {
     default:
       return err;
   }
+}
+
+/**
+ * Why a SQLite file could not be opened. A directory, or a file that is not a SQLite database, never becomes one by
+ * waiting: start-up stops with the message. Anything else (a lock, a disk briefly full) may pass and is retried.
+ */
+export function openError(file: string, err: unknown): DatabaseUnavailableError {
+  const code = driverError(err)?.code;
+  const reason = (err as Error).message;
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(file).isDirectory();
+  } catch {
+    // Missing or unreadable: SQLite's own message says which.
+  }
+  if (isDirectory) return new DatabaseMisconfiguredError(`the SQLite database ${file} is a directory; set DATABASE_URL to a file inside it, such as sqlite:${file.replace(/\/+$/, '')}/flagship.db`, err);
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new DatabaseMisconfiguredError(`${file} is not a SQLite database (${reason}); set DATABASE_URL to the right file, or to a new path to start empty`, err);
+  }
+  return new DatabaseUnavailableError(`cannot open the SQLite database at ${file}: ${reason}; check that the directory exists and is writable, or set DATABASE_URL to another file`, err);
 }

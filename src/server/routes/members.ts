@@ -45,7 +45,7 @@ export async function memberRoutes(app: Api, { runtime, guards }: ApiContext): P
   app.patch(
     '/v1/members/:id',
     {
-      preHandler: guards.require({ permission: 'member:manage' }),
+      preHandler: guards.require({ permission: 'member:manage', scope: 'member' }),
       schema: {
         tags,
         summary: "Change a member's role (not the owner's)",
@@ -61,7 +61,7 @@ export async function memberRoutes(app: Api, { runtime, guards }: ApiContext): P
   app.delete(
     '/v1/members/:id',
     {
-      preHandler: guards.require({ permission: 'member:manage' }),
+      preHandler: guards.require({ permission: 'member:manage', scope: 'member' }),
       schema: { tags, summary: 'Remove a member (not the owner); their tokens stop working at once', security: bearer, params: IdParams, response: { ...noContent, ...errors(400, 401, 403, 404, 409, 503) } },
     },
     async (request, reply) => {

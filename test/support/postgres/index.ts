@@ -8,6 +8,7 @@ import type { PgNodeInfo, PgTopologyInfo } from './types.js';
 export type { PgNodeInfo, PgTopologyInfo } from './types.js';
 export { pauseReplay, resumeReplay, waitForReplay } from './replication.js';
 export { withDatabase } from './sql.js';
+export { freezeNode, serverProcesses } from './freeze.js';
 
 /**
  * Starts (or connects to) a primary with `replicas` streaming replicas (default 2); see sources.ts for where it comes

@@ -1,0 +1,52 @@
+// Rate limits with @fastify/rate-limit, per client address (TRUST_PROXY decides what that is): signups, which anyone
+// may attempt, and failed authentications, so tokens cannot be guessed at speed. Both answer 429 with Retry-After.
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../config/config.js';
+import { TooManyRequestsError } from '../errors.js';
+
+/** Counts failed authentications and refuses a client that had too many, before its next attempt is even checked. */
+export interface AuthFailureLimiter {
+  /** Throws a 429 when `request`'s client is over the limit. */
+  check(request: FastifyRequest): Promise<void>;
+  /** Counts one failed authentication of `request`'s client. */
+  failed(request: FastifyRequest): Promise<void>;
+}
+
+type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
+
+const noLimit: AuthFailureLimiter = Object.freeze({ check: async () => undefined, failed: async () => undefined });
+
+function limiter(app: FastifyInstance, name: string, max: number, config: Config): Limiter {
+  // One store serves every limiter the plugin makes; the name keeps their counts apart.
+  return app.createRateLimit({ max, timeWindow: config.rateLimitWindowSeconds * 1000, keyGenerator: (request) => `${name}:${request.ip}` });
+}
+
+/** Registers the plugin (no global limit) and the signup limit; returns the failed-authentication limiter. */
+export async function registerRateLimits(app: FastifyInstance, config: Config): Promise<AuthFailureLimiter> {
+  await app.register(rateLimit, { global: false });
+  if (config.signupRateLimit > 0) {
+    const signups = limiter(app, 'signup', config.signupRateLimit, config);
+    app.addHook('onRequest', async (request) => {
+      if (request.method !== 'POST' || request.routeOptions.url !== '/v1/signup') return;
+      const state = await signups(request);
+      if (!state.isAllowed && state.isExceeded) {
+        throw new TooManyRequestsError(`too many signups from your address (at most ${state.max} in ${config.rateLimitWindowSeconds} s); retry after ${state.ttlInSeconds} s`, state.ttlInSeconds);
+      }
+    });
+  }
+  if (config.authFailureRateLimit === 0) return noLimit;
+  const failures = limiter(app, 'auth-failure', config.authFailureRateLimit, config);
+  return {
+    async check(request) {
+      const state = await failures(request, { increment: false });
+      // `read` does not count, so the limit is reached once the count is at max, not past it.
+      if (!state.isAllowed && state.remaining === 0 && state.ttl > 0) {
+        throw new TooManyRequestsError(`too many failed authentications from your address (${state.max} in ${config.rateLimitWindowSeconds} s); retry after ${state.ttlInSeconds} s with a valid token`, state.ttlInSeconds);
+      }
+    },
+    async failed(request) {
+      await failures(request);
+    },
+  };
+}
