@@ -39,6 +39,8 @@ export function openRouter(config: Config, settings: ScalingSettings, logger: Lo
         idleTimeoutMs: 0,
         // DB_STATEMENT_TIMEOUT_MS=0 is how one runs behind PgBouncer, which refuses the startup parameter.
         statementTimeoutMs: config.statementTimeoutMs === 0 ? 0 : checkTimeoutMs,
+        // A frozen server answers nothing, not even a timeout of its own: the client side bounds every check.
+        queryTimeoutMs: checkTimeoutMs,
         maxLifetimeSeconds: config.maxLifetimeSeconds,
         applicationName: `${pool.applicationName}/health`,
       },
