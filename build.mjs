@@ -3,6 +3,9 @@
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { locateSqliteAddon, placeSqliteAddon } from './build/native-addon.mjs';
+import { packVariant } from './build/pack.mjs';
+import { buildTestingClient } from './build/testing-client.mjs';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Flags files.
@@ -13,7 +16,10 @@ const KEYS = {
   dialects: 'a non-empty list drawn from ' + DIALECTS.map((d) => `"${d}"`).join(', '),
   scaling: 'true or false',
   enterprise: 'true or false',
+  testing: 'true or false',
 };
+/** Keys a flags file may leave out, with the value they then take: a variant carries the test-only tools only if asked. */
+const OPTIONAL = { testing: false };
 
 export class FlagsError extends Error {
   name = 'FlagsError';
@@ -40,7 +46,7 @@ export function validateFlags(file, value) {
     fail(`unknown key \`${unknown}\`; the keys are ${Object.keys(KEYS).map((k) => `\`${k}\``).join(', ')}. Remove or rename it.`);
   }
   for (const key of Object.keys(KEYS)) {
-    if (!Object.hasOwn(value, key)) fail(`missing key \`${key}\`; set it to ${KEYS[key]}.`);
+    if (!Object.hasOwn(value, key) && !Object.hasOwn(OPTIONAL, key)) fail(`missing key \`${key}\`; set it to ${KEYS[key]}.`);
   }
   const { dialects, scaling, enterprise } = value;
   if (!Array.isArray(dialects)) fail(`\`dialects\` must be ${KEYS.dialects}, not ${JSON.stringify(dialects)}.`);
@@ -49,13 +55,15 @@ export function validateFlags(file, value) {
     if (!DIALECTS.includes(d)) fail(`\`dialects\` has unknown dialect ${JSON.stringify(d)}; use ${KEYS.dialects}.`);
   }
   if (new Set(dialects).size !== dialects.length) fail('`dialects` lists a dialect twice; list each once.');
-  for (const key of ['scaling', 'enterprise']) {
+  for (const key of ['scaling', 'enterprise', 'testing']) {
+    if (Object.hasOwn(OPTIONAL, key) && !Object.hasOwn(value, key)) continue;
     if (typeof value[key] !== 'boolean') fail(`\`${key}\` must be ${KEYS[key]}, not ${JSON.stringify(value[key])}.`);
   }
   if (scaling && !dialects.includes('postgres')) {
     fail('`scaling` needs the `postgres` dialect (read replicas are PostgreSQL servers); add "postgres" to `dialects` or set `scaling: false`.');
   }
-  return Object.freeze({ dialects: Object.freeze([...dialects]), scaling, enterprise });
+  const testing = value.testing ?? OPTIONAL.testing;
+  return Object.freeze({ dialects: Object.freeze([...dialects]), scaling, enterprise, testing });
 }
 
 /** Loads flags/<name>.json; the variant name is the file name. */
@@ -95,6 +103,7 @@ export function definesFor(variant, version) {
   return {
     __FLAG_SCALING__: String(flags.scaling),
     __FLAG_ENTERPRISE__: String(flags.enterprise),
+    __FLAG_TESTING__: String(flags.testing),
     __DIALECT_SQLITE__: String(flags.dialects.includes('sqlite')),
     __DIALECT_POSTGRES__: String(flags.dialects.includes('postgres')),
     __VARIANT__: JSON.stringify(variant.name),
@@ -111,12 +120,15 @@ export function forbiddenFor(flags) {
   const externals = [];
   if (!flags.scaling) folders.push('src/scaling/');
   if (!flags.enterprise) folders.push('src/enterprise/');
+  if (!flags.testing) folders.push('src/testing/');
+  // `src/**/<dialect>/`: a module keeps its dialect-only parts (migrations with triggers, LISTEN) in subfolders named
+  // for the dialect, and they are proven absent from a build without that dialect like src/db/<dialect>/ is.
   if (!flags.dialects.includes('sqlite')) {
-    folders.push('src/db/sqlite/', 'node_modules/drizzle-orm/better-sqlite3/');
+    folders.push('src/db/sqlite/', 'src/**/sqlite/', 'node_modules/drizzle-orm/better-sqlite3/', 'node_modules/better-sqlite3/');
     externals.push('better-sqlite3');
   }
   if (!flags.dialects.includes('postgres')) {
-    folders.push('src/db/postgres/', 'node_modules/pg/', 'node_modules/pg-pool/', 'node_modules/pg-protocol/',
+    folders.push('src/db/postgres/', 'src/**/postgres/', 'node_modules/pg/', 'node_modules/pg-pool/', 'node_modules/pg-protocol/',
       'node_modules/drizzle-orm/node-postgres/');
     externals.push('pg', 'pg-pool', 'pg-native', 'pg-cursor', 'pg-query-stream');
   }
@@ -155,6 +167,19 @@ export function importChain(metafile, target) {
   return [target];
 }
 
+// Whether `file` (a metafile path) lies in `folder`. A folder written `src/**/x/` is any folder named x under src/.
+export function inFolder(file, folder) {
+  const deep = folder.indexOf('**/');
+  if (deep !== -1) {
+    const root = folder.slice(0, deep);
+    const name = folder.slice(deep + 3);
+    const at = file.startsWith(root) ? 0 : file.indexOf(`/${root}`) + 1;
+    if ((at === 0 && !file.startsWith(root)) || file.includes('node_modules/')) return false;
+    return `/${file.slice(at + root.length)}`.includes(`/${name}`);
+  }
+  return file.startsWith(folder) || file.includes(`/${folder}`);
+}
+
 /** Returns a list of human-readable leaks; empty when the bundle is clean. */
 export function findLeaks(metafile, flags) {
   const { folders, externals } = forbiddenFor(flags);
@@ -162,7 +187,7 @@ export function findLeaks(metafile, flags) {
   for (const [out, info] of Object.entries(metafile.outputs)) {
     if (out.endsWith('.map')) continue;
     for (const [file, { bytesInOutput }] of Object.entries(info.inputs)) {
-      const folder = folders.find((f) => file.startsWith(f) || file.includes(`/${f}`));
+      const folder = folders.find((f) => inFolder(file, f));
       if (folder && bytesInOutput > 0) {
         leaks.push(`${out} carries ${bytesInOutput} bytes of ${file} (from ${folder}, switched off)\n    chain: ${importChain(metafile, file).join(' -> ')}`);
       }
@@ -190,12 +215,12 @@ export function groupOf(file) {
     const rest = file.slice(nm + 'node_modules/'.length).split('/');
     return `dependency:${rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]}`;
   }
-  const m = /(?:^|\/)src\/(db\/sqlite|db\/postgres|scaling|enterprise)\//.exec(file);
+  const m = /(?:^|\/)src\/(db\/sqlite|db\/postgres|scaling|enterprise|testing)\//.exec(file);
   if (!m) return 'core';
-  return { 'db/sqlite': 'dialect:sqlite', 'db/postgres': 'dialect:postgres', scaling: 'scaling', enterprise: 'enterprise' }[m[1]];
+  return { 'db/sqlite': 'dialect:sqlite', 'db/postgres': 'dialect:postgres', scaling: 'scaling', enterprise: 'enterprise', testing: 'testing' }[m[1]];
 }
 
-function buildReport(variant, metafile, outFile) {
+function buildReport(variant, metafile, outFile, sqliteAddon) {
   const groups = {};
   const output = metafile.outputs[outFile];
   for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) {
@@ -210,6 +235,8 @@ function buildReport(variant, metafile, outFile) {
     groups: Object.fromEntries(Object.entries(groups).sort(([, a], [, b]) => b - a)),
     excluded: { folders, externals },
     externalImports: [...new Set((output.imports ?? []).filter((i) => i.external).map((i) => i.path))].sort(),
+    // The folder runs only where this addon loads: the platform, CPU, C library and Node ABI it was built for.
+    ...(sqliteAddon ? { nativeAddon: sqliteAddon.target } : {}),
   };
 }
 
@@ -222,6 +249,7 @@ export async function buildVariant(variant, { root = ROOT, outDir = path.join(ro
   const esbuild = await import('esbuild');
   const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
   const outfile = path.join(outDir, 'server.mjs');
+  const sqliteAddon = variant.flags.dialects.includes('sqlite') ? locateSqliteAddon(root) : undefined;
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   const result = await esbuild.build({
@@ -240,13 +268,18 @@ export async function buildVariant(variant, { root = ROOT, outDir = path.join(ro
     // Migrations are embedded as text so the bundle needs no source tree beside it.
     loader: { '.sql': 'text' },
     logLevel,
-    define: definesFor(variant, pkg.version),
-    // better-sqlite3 is a native addon: it stays external and is loaded from node_modules by the dev bundle. pg is
-    // bundled where Postgres is on and kept external elsewhere, so that a leak shows up as an import the proof sees.
-    // pg-native is an optional peer of pg that we never use. pg-cloudflare is pg's optional dependency for Cloudflare
-    // Workers, required only when pg finds itself running there: `npm ci --omit=optional` leaves it out, so the build
-    // must not need it.
-    external: ['better-sqlite3', 'pg-native', 'pg-cloudflare', ...(variant.flags.dialects.includes('postgres') ? [] : ['pg', 'pg-pool', 'pg-cursor', 'pg-query-stream'])],
+    define: { ...definesFor(variant, pkg.version), __SQLITE_ADDON__: JSON.stringify(sqliteAddon?.target ?? null) },
+    // better-sqlite3's JavaScript is bundled where SQLite is on (its addon is placed beside the bundle, see
+    // build/native-addon.mjs), pg where Postgres is on; each is kept external elsewhere, so that a leak shows up as
+    // an import the proof sees. pg-native is an optional peer of pg that we never use. pg-cloudflare is pg's optional
+    // dependency for Cloudflare Workers, required only when pg finds itself running there: `npm ci --omit=optional`
+    // leaves it out, so the build must not need it.
+    external: [
+      'pg-native',
+      'pg-cloudflare',
+      ...(sqliteAddon ? [] : ['better-sqlite3']),
+      ...(variant.flags.dialects.includes('postgres') ? [] : ['pg', 'pg-pool', 'pg-cursor', 'pg-query-stream']),
+    ],
     // CommonJS dependencies call require() for Node built-ins; an ESM bundle has no require unless we define one.
     banner: { js: "import { createRequire as __flagshipCreateRequire } from 'node:module'; const require = __flagshipCreateRequire(import.meta.url);" },
   });
@@ -258,7 +291,9 @@ export async function buildVariant(variant, { root = ROOT, outDir = path.join(ro
       'Reach a guarded module only through `await import(...)` inside `if (__FLAG_X__)` (docs/architecture.md).');
   }
   const outKey = path.relative(root, outfile).split(path.sep).join('/');
-  const report = buildReport(variant, metafile, outKey);
+  const report = buildReport(variant, metafile, outKey, sqliteAddon);
+  if (sqliteAddon) await placeSqliteAddon(sqliteAddon, outDir);
+  if (variant.flags.testing) await buildTestingClient({ root, outDir, logLevel });
   await writeFile(path.join(outDir, 'build-report.json'), JSON.stringify(report, null, 2) + '\n');
   return report;
 }
@@ -269,11 +304,15 @@ export class LeakError extends Error {
 
 async function main(argv) {
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log('usage: node build.mjs [variant...]\n\nBuilds dist/<variant>/server.mjs for each flags/<variant>.json (all of them when none is named),\nthen proves that no switched-off module or driver reached the bundle.');
+    console.log('usage: node build.mjs [variant...] [--pack]\n\nBuilds dist/<variant>/server.mjs for each flags/<variant>.json (all of them when none is named),\nthen proves that no switched-off module or driver reached the bundle.\n--pack also writes each built folder as dist/flagship-<variant>-<version>-<platform>.tgz.');
     return 0;
   }
+  const pack = argv.includes('--pack');
+  const unknown = argv.find((a) => a.startsWith('-') && a !== '--pack');
+  if (unknown) throw new FlagsError(`unknown option ${unknown}; see node build.mjs --help`);
   const flagsDir = path.join(ROOT, 'flags');
-  const names = argv.length > 0 ? argv : await listVariants(flagsDir);
+  const named = argv.filter((a) => !a.startsWith('-'));
+  const names = named.length > 0 ? named : await listVariants(flagsDir);
   // Validate every requested file before building any, so one typo does not leave half the variants rebuilt.
   const variants = [];
   for (const name of names) variants.push(await loadVariant(flagsDir, name));
@@ -283,6 +322,11 @@ async function main(argv) {
     const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
     const groups = Object.entries(report.groups).filter(([g]) => !g.startsWith('dependency:')).map(([g, b]) => `${g} ${kb(b)}`).join(', ');
     console.log(`built dist/${variant.name}/server.mjs  ${kb(report.bytes)}  [${groups}]  excluded: ${[...report.excluded.folders.filter((f) => f.startsWith('src/')), ...report.excluded.externals.slice(0, 1)].join(', ') || 'nothing'}  (${Math.round(performance.now() - started)} ms)`);
+    if (report.nativeAddon) {
+      const a = report.nativeAddon;
+      console.log(`  with ${a.file} for ${a.platform}-${a.arch} (${a.libc}), Node ABI ${a.abi} (${a.node}): runs with Node alone on that platform and ABI`);
+    }
+    if (pack) console.log(`  packed ${path.relative(process.cwd(), await packVariant({ root: ROOT, variant, report }))}`);
   }
   return 0;
 }

@@ -5,6 +5,9 @@ export default defineConfig({
   define: {
     __FLAG_SCALING__: 'true',
     __FLAG_ENTERPRISE__: 'true',
+    __FLAG_TESTING__: 'true',
+    // From sources better-sqlite3 loads its own addon from node_modules.
+    __SQLITE_ADDON__: 'null',
     __DIALECT_SQLITE__: 'true',
     __DIALECT_POSTGRES__: 'true',
     __VARIANT__: JSON.stringify('source'),

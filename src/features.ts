@@ -14,6 +14,12 @@ export async function loadFeatures(ctx: FeatureContext): Promise<Feature[]> {
     const { createEnterprise } = await import('./enterprise/index.js');
     features.push(await createEnterprise(ctx));
   }
+  // Loaded only when asked for at start (config validation has already refused --testing where it may not run), so a
+  // server started without --testing runs none of its code.
+  if (__FLAG_TESTING__ && ctx.config?.testing) {
+    const { createTesting } = await import('./testing/index.js');
+    features.push(await createTesting(ctx));
+  }
   return features;
 }
 

@@ -6,3 +6,17 @@ declare const __DIALECT_SQLITE__: boolean;
 declare const __DIALECT_POSTGRES__: boolean;
 declare const __VARIANT__: string;
 declare const __VERSION__: string;
+declare const __FLAG_TESTING__: boolean;
+/**
+ * Where a bundle that carries SQLite finds better-sqlite3's compiled addon (beside server.mjs), and what it was built
+ * for; null when running from sources, where better-sqlite3 finds its own in node_modules.
+ */
+declare const __SQLITE_ADDON__: {
+  readonly file: string;
+  readonly platform: string;
+  readonly arch: string;
+  readonly libc: string;
+  readonly abi: string;
+  readonly node: string;
+  readonly betterSqlite3: string;
+} | null;

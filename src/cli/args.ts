@@ -6,9 +6,33 @@ import { ConfigError } from '../errors.js';
 export const COMMANDS = ['serve', 'migrate'] as const;
 export type Command = (typeof COMMANDS)[number];
 
+/** Commands a module adds, and the module a build needs for them: named so a build without it can say how to get one. */
+export const MODULE_COMMANDS: Readonly<Record<string, 'enterprise' | 'scaling'>> = Object.freeze({ audit: 'enterprise' });
+
 export interface ParsedArgs {
-  readonly command: Command | 'help' | 'version';
+  /** A core command, help, version, or the name of a command a feature may add (checked once features are loaded). */
+  readonly command: Command | 'help' | 'version' | (string & {});
+  /** Words after a feature command's name (`audit verify` -> ["verify"]). */
+  readonly rest: string[];
   readonly options: Record<string, string | undefined>;
+}
+
+const BOOLEAN_WORDS = /^(true|false|yes|no|on|off|1|0)$/i;
+
+/**
+ * A yes/no option may stand alone (`--testing`) as well as take a value (`--testing true`, `--testing=false`):
+ * a bare one becomes `--name=true` unless the next argument is a yes/no word.
+ */
+function expandBareSwitches(argv: string[], options: readonly OptionSpec[]): string[] {
+  const switches = new Set(options.filter((o) => o.type === 'bool').map((o) => `--${o.flag}`));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return [...out, ...argv.slice(i)];
+    const next = argv[i + 1];
+    out.push(switches.has(arg) && (next === undefined || !BOOLEAN_WORDS.test(next)) ? `${arg}=true` : arg);
+  }
+  return out;
 }
 
 /** `moduleOptions`: the options the compiled-in modules declare (src/features.ts), accepted like the core's. */
@@ -18,17 +42,17 @@ export function parseCli(argv: string[], moduleOptions: readonly OptionSpec[] = 
   for (const o of all) spec[o.flag] = { type: 'string' };
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: spec, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: expandBareSwitches(argv, all), options: spec, allowPositionals: true, strict: true });
   } catch (err) {
     throw new ConfigError(`${(err as Error).message.replace(/\. To specify.*$/s, '')}; see --help for the options`);
   }
   const { values, positionals } = parsed;
-  if (values.help) return { command: 'help', options: {} };
-  if (values.version) return { command: 'version', options: {} };
-  if (positionals.length > 1) throw new ConfigError(`expected one command, got "${positionals.join(' ')}"; commands are ${COMMANDS.join(', ')}`);
-  const command = (positionals[0] ?? 'serve') as Command;
-  if (!COMMANDS.includes(command)) throw new ConfigError(`unknown command "${positionals[0]}"; commands are ${COMMANDS.join(', ')} (see --help)`);
+  if (values.help) return { command: 'help', rest: [], options: {} };
+  if (values.version) return { command: 'version', rest: [], options: {} };
+  const command = positionals[0] ?? 'serve';
+  const core = (COMMANDS as readonly string[]).includes(command);
+  if (core && positionals.length > 1) throw new ConfigError(`expected one command, got "${positionals.join(' ')}"; commands are ${COMMANDS.join(', ')}`);
   const options: Record<string, string | undefined> = {};
   for (const o of all) options[o.flag] = values[o.flag] as string | undefined;
-  return { command, options };
+  return { command, rest: positionals.slice(1), options };
 }

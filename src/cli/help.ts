@@ -1,10 +1,14 @@
 import { OPTIONS, type OptionSpec } from '../config/options.js';
+import type { Feature } from '../features/feature.js';
 import { variant } from '../variant.js';
 
 const carried = (only: string | undefined) =>
-  only === undefined || (only === 'scaling' ? variant.scaling : only === 'enterprise' ? variant.enterprise : variant.dialects.includes(only as 'sqlite' | 'postgres'));
+  only === undefined ||
+  (only === 'scaling' ? variant.scaling : only === 'enterprise' ? variant.enterprise : only === 'testing' ? variant.testing : variant.dialects.includes(only as 'sqlite' | 'postgres'));
 
-export function helpText(moduleOptions: readonly OptionSpec[] = []): string {
+/** `moduleOptions`: the options the compiled-in modules declare (src/features.ts); `features` add their commands. */
+export function helpText(moduleOptions: readonly OptionSpec[] = [], features: readonly Feature[] = []): string {
+  const commands = features.flatMap((f) => f.commands ?? []).flatMap((c) => c.help.map((line) => `  ${line}`));
   const rows = [...OPTIONS, ...moduleOptions].filter((o) => carried(o.only)).map((o) => {
     const left = `  --${o.flag} <${o.type === 'bool' ? 'true|false' : o.type === 'enum' ? o.values?.join('|') : o.type === 'port' || o.type === 'int' ? 'n' : 'value'}>`;
     return `${left.padEnd(44)} ${o.help}\n${' '.repeat(45)}env ${o.env}${o.default !== undefined ? `, default ${o.default}` : ''}`;
@@ -16,7 +20,7 @@ Usage: server.mjs [command] [options]
 Commands:
   serve      run the HTTP server (default)
   migrate    apply pending database migrations and exit
-
+${commands.map((l) => `${l}\n`).join('')}
 Options (each also read from the environment variable shown; the option wins):
 ${rows.join('\n')}
   --help                                       show this help

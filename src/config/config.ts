@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.js';
 import { parseDatabaseUrl, type DatabaseTarget } from './database-url.js';
 import { parseAddresses } from './addresses.js';
 import { OPTIONS, type OptionSpec } from './options.js';
+import { testingProblems } from './testing-guard.js';
 
 export interface Config {
   readonly port: number;
@@ -28,6 +29,12 @@ export interface Config {
   readonly idleTimeoutMs: number;
   readonly statementTimeoutMs: number;
   readonly maxLifetimeSeconds: number;
+  readonly auditKeyFile: string | undefined;
+  readonly auditCheckpointFile: string | undefined;
+  readonly readyFile: string | undefined;
+  readonly testing: boolean;
+  readonly testingAllowPersistent: boolean;
+  readonly seed: string | undefined;
   /** Values of the options the compiled-in modules declare, by key; each module reads and types its own. */
   readonly modules: Readonly<Record<string, unknown>>;
 }
@@ -96,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cli: Record<string, string | 
     if (problems.length === 0) throw err;
     problems.push(err.message);
   }
+  problems.push(...testingProblems({ testing: values.testing === true, testingAllowPersistent: values.testingAllowPersistent === true, seed: values.seed as string | undefined }, database));
   if (problems.length > 0 || !database) {
     throw new ConfigError(problems.length === 1 ? problems[0]! : `${problems.length} configuration problems:\n  - ${problems.join('\n  - ')}`);
   }

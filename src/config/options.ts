@@ -15,7 +15,7 @@ export interface OptionSpec {
   readonly max?: number;
   readonly help: string;
   /** Only meaningful for builds that carry this part. */
-  readonly only?: 'postgres' | 'sqlite' | 'scaling' | 'enterprise';
+  readonly only?: 'postgres' | 'sqlite' | 'scaling' | 'enterprise' | 'testing';
   /**
    * Parses a value this table's types cannot express (a list, a URL per region...): the value, or every problem with
    * it. `where` names the source for messages (`DATABASE_REPLICAS="..."`). Used by modules for their own options.
@@ -47,4 +47,10 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
   { key: 'maxLifetimeSeconds', env: 'DB_MAX_LIFETIME_S', flag: 'db-max-lifetime-s', type: 'int', min: 0, max: 86_400, default: '1800', only: 'postgres', help: 'recycle pooled connections after this long (0 = never)' },
   { key: 'queryTimeoutMs', env: 'DB_QUERY_TIMEOUT_MS', flag: 'db-query-timeout-ms', type: 'int', min: 0, max: 86_400_000, default: '35000', only: 'postgres', help: 'client-side bound on every query, for a server that stopped answering (frozen, or cut off by the network); keep it above DB_STATEMENT_TIMEOUT_MS (0 = none)' },
   { key: 'startRetryMs', env: 'DB_START_RETRY_MS', flag: 'db-start-retry-ms', type: 'int', min: 0, max: 86_400_000, default: '120000', help: 'how long `serve` keeps retrying a database that cannot be reached yet (starting, restarting) before exiting 1 (0 = forever); one that can never work as configured (not a database, a directory, an unknown host or role) exits 2 at once' },
+  { key: 'auditKeyFile', env: 'AUDIT_KEY_FILE', flag: 'audit-key-file', type: 'string', only: 'enterprise', help: 'PEM file of an Ed25519 key: a private key signs audit checkpoints and verifies them, a public key only verifies (`openssl genpkey -algorithm ed25519 -out audit-key.pem`)' },
+  { key: 'auditCheckpointFile', env: 'AUDIT_CHECKPOINT_FILE', flag: 'audit-checkpoint-file', type: 'string', only: 'enterprise', help: '`audit verify` also checks the signed checkpoints in this file (one JSON object a line, as `audit checkpoint` prints them)' },
+  { key: 'readyFile', env: 'FLAGSHIP_READY_FILE', flag: 'ready-file', type: 'string', help: 'once ready, write {"url", "pid", ...} as JSON to this file, whole (for test harnesses); removed at shutdown' },
+  { key: 'testing', env: 'FLAGSHIP_TESTING', flag: 'testing', type: 'bool', default: 'false', only: 'testing', help: 'serve the test-only tools under /testing (seed, reset, clock); on sqlite::memory: only, unless --testing-allow-persistent' },
+  { key: 'testingAllowPersistent', env: 'FLAGSHIP_TESTING_ALLOW_PERSISTENT', flag: 'testing-allow-persistent', type: 'bool', default: 'false', only: 'testing', help: 'let --testing run on a database that outlives the process (a file), all of whose rows /testing/reset deletes' },
+  { key: 'seed', env: 'FLAGSHIP_SEED', flag: 'seed', type: 'string', only: 'testing', help: 'with --testing: a JSON seed file (an organization with members, tokens, projects, tasks) applied before ready; the ready file gets its tokens' },
 ] satisfies OptionSpec[]);

@@ -1,6 +1,7 @@
 // The one database contract of the program. Everything above src/db/ talks to a `Database`, never to a driver;
 // each dialect folder implements it, and the scaling module wraps it (a router is a Database too).
 import type { Dialect } from '../variant.js';
+import type { Migration } from './migrator.js';
 import type { Queryable, Tables } from './schema.js';
 
 export type { Queryable };
@@ -17,6 +18,8 @@ export interface Capabilities {
   readonly concurrentWriters: boolean;
   /** `SELECT ... FOR UPDATE / FOR SHARE`, taken by src/domain/locks.ts where a decision must hold until commit. */
   readonly rowLocks: boolean;
+  /** LISTEN/NOTIFY (Postgres): `listen` works, and `notify` reaches other processes; read by enterprise's RBAC cache. */
+  readonly listenNotify: boolean;
 }
 
 export interface DatabaseHealth {
@@ -61,9 +64,37 @@ export interface Database {
    * UnavailableError when it may be later.
    */
   verify(): Promise<void>;
-  /** Runs pending migrations, each in its own transaction. */
-  migrate(): Promise<MigrationReport>;
+  /** Runs pending migrations, each in its own transaction: the core's, then `extra` (a feature's own schema). */
+  migrate(extra?: readonly Migration[]): Promise<MigrationReport>;
+  /**
+   * Holds a lock named `key` until the transaction of `tx` ends, so writers taking the same key run one after the
+   * other, across processes too. Postgres: a transaction-scoped advisory lock; SQLite: nothing to take, its single
+   * writer already runs write transactions one at a time. Call it inside `transaction`/`write` only.
+   */
+  lock(tx: Queryable, key: string): Promise<void>;
+  /** Sends `payload` to the listeners of `channel` when the transaction of `tx` commits; a no-op without listenNotify. */
+  notify(tx: Queryable, channel: string, payload: string): Promise<void>;
+  /**
+   * Listens on `channel` over a direct connection of its own, reconnecting while open (capabilities.listenNotify;
+   * throws elsewhere). `connected` runs on every (re)connection: messages sent while disconnected are lost.
+   */
+  listen(channel: string, handlers: ListenHandlers): Promise<Subscription>;
   health(): Promise<DatabaseHealth>;
   /** Idempotent; waits for work in progress. */
+  close(): Promise<void>;
+}
+
+export interface ListenHandlers {
+  message(payload: string): void;
+  connected(): void;
+  disconnected(err: Error): void;
+}
+
+export interface Subscription {
+  /** Sends `payload` on the subscribed channel now, over the listening connection (outside any transaction). */
+  send(payload: string): Promise<void>;
+  /** How many connections of this program listen on this database (this one included); 0 while disconnected. */
+  peers(): Promise<number>;
+  /** Idempotent. */
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 // Database errors in our own terms. Each dialect's errors.ts maps driver errors onto these at the boundary, keeping
 // the driver error as `cause`, so the server answers 400 / 409 / 503 the same way on every dialect.
-import { AppError, ConflictError, UnavailableError } from '../errors.js';
+import { AppError, ConfigError, ConflictError, UnavailableError } from '../errors.js';
 
 export interface ConstraintInfo {
   /** Constraint or index name, when the driver reports it. */
@@ -84,4 +84,12 @@ export class DatabaseRefusedError extends Error {
 /** DATABASE_URL names a server that can never take writes (a replica). */
 export class PrimaryRequiredError extends DatabaseRefusedError {
   override name = 'PrimaryRequiredError';
+}
+
+/**
+ * The SQLite addon shipped beside a bundle cannot be loaded by this process (another platform, CPU, C library or Node
+ * ABI than it was built for, or a damaged file). Not retryable: the message says which build to run instead.
+ */
+export class NativeAddonError extends ConfigError {
+  override name = 'NativeAddonError';
 }

@@ -5,6 +5,16 @@ import { UnauthenticatedError } from '../errors.js';
 import type { Principal } from './authorizer.js';
 import { TOKEN_SHAPE, hashSecret } from './tokens.js';
 
+/** A token that exists but no longer signs in (member removed, revoked, expired): the audit trail names whose it was. */
+export class RefusedTokenError extends UnauthenticatedError {
+  constructor(
+    message: string,
+    readonly subject: { readonly orgId: string; readonly memberId: string; readonly tokenId: string },
+  ) {
+    super(message);
+  }
+}
+
 const NEW_TOKEN = 'create another with POST /v1/tokens while signed in, or ask an admin of your organization';
 
 /**
@@ -37,10 +47,11 @@ export async function authenticate(db: Database, secret: string, now = new Date(
     { fresh: true },
   );
   if (!row || row.memberOrg !== row.orgId) throw new UnauthenticatedError(`the bearer token is not known; check that it was copied whole, or ${NEW_TOKEN}`);
-  if (!row.active) throw new UnauthenticatedError('the member this token belongs to was removed from the organization; ask an admin to add you again');
-  if (row.revokedAt !== null) throw new UnauthenticatedError(`the bearer token was revoked at ${row.revokedAt.toISOString()}; ${NEW_TOKEN}`);
+  const subject = { orgId: row.orgId, memberId: row.memberId, tokenId: row.tokenId };
+  if (!row.active) throw new RefusedTokenError('the member this token belongs to was removed from the organization; ask an admin to add you again', subject);
+  if (row.revokedAt !== null) throw new RefusedTokenError(`the bearer token was revoked at ${row.revokedAt.toISOString()}; ${NEW_TOKEN}`, subject);
   if (row.expiresAt !== null && row.expiresAt.getTime() <= now.getTime()) {
-    throw new UnauthenticatedError(`the bearer token expired at ${row.expiresAt.toISOString()}; ${NEW_TOKEN}`);
+    throw new RefusedTokenError(`the bearer token expired at ${row.expiresAt.toISOString()}; ${NEW_TOKEN}`, subject);
   }
   return { tokenId: row.tokenId, orgId: row.orgId, memberId: row.memberId, role: row.role, lastUsedAt: row.lastUsedAt };
 }

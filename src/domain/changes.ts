@@ -3,11 +3,13 @@
 // a hash-chained audit record in that same transaction, so a change and its record commit or roll back together.
 import type { Database, Queryable } from '../db/database.js';
 import type { Principal } from './authorizer.js';
+import type { Clock } from './clock.js';
 
 /** Who asked, as far as the HTTP layer knows: for audit records and logs. */
 export interface RequestMeta {
   readonly id: string;
   readonly ip: string;
+  readonly userAgent?: string | undefined;
 }
 
 export interface Change {
@@ -38,9 +40,18 @@ export const keepNoChanges: ChangeRecorder = Object.freeze({ record: async () =>
 export interface DomainContext {
   readonly db: Database;
   readonly changes: ChangeRecorder;
+  /** "Now" for expiry decisions; the system clock when absent. */
+  readonly clock?: Clock | undefined;
   readonly request?: RequestMeta | undefined;
   /** How long new tokens live (TOKEN_LIFETIME_DAYS); 0 or absent: they do not expire unless asked to. */
   readonly tokenLifetimeMs?: number | undefined;
+  /** Which roles a member may be given; absent means the built-in roles below owner. */
+  readonly roles?: RoleCatalog | undefined;
+}
+
+/** Whether a role name may be given to a member (the enterprise module adds the organization's custom roles). */
+export interface RoleCatalog {
+  assignable(tx: Queryable, orgId: string, role: string): Promise<boolean>;
 }
 
 /** Reports `change`, made by `actor`, within `tx`. */

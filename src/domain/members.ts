@@ -1,9 +1,9 @@
 // Members of an organization and their built-in roles. Removal is a soft delete (`active = false`) so that comments
 // and history keep their author; the member's tokens are revoked in the same transaction.
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Database } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import type { Member } from '../db/schema.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Principal } from './authorizer.js';
 import { recordChange, type DomainContext } from './changes.js';
 import { conflictAs } from './conflicts.js';
@@ -15,9 +15,20 @@ import type { MemberView, NewMemberInput } from './schemas/members.js';
 import type { IssuedToken } from './schemas/tokens.js';
 import { defaultExpiry, issueToken } from './tokens.js';
 
-/** Roles that can be given through the API. There is one owner, made at signup; ownership is not transferable yet. */
+/** Built-in roles that can be given through the API. There is one owner, made at signup; ownership is not transferable yet. */
 export const ASSIGNABLE_ROLES = ['admin', 'member', 'viewer'] as const;
-export type AssignableRole = (typeof ASSIGNABLE_ROLES)[number];
+/** A built-in role below owner, or a role the build's RoleCatalog knows (enterprise: the organization's custom roles). */
+export type AssignableRole = string;
+
+/** Refuses a role the member cannot be given, inside the writing transaction so a role deleted meanwhile is seen. */
+async function checkAssignable(ctx: DomainContext, tx: Queryable, orgId: string, role: string): Promise<void> {
+  const ok = ctx.roles ? await ctx.roles.assignable(tx, orgId, role) : (ASSIGNABLE_ROLES as readonly string[]).includes(role);
+  if (!ok) {
+    throw new ValidationError(`body.role: there is no role "${role}" to give in this organization; use one of ${ASSIGNABLE_ROLES.join(', ')}${ctx.roles ? ' or a custom role from GET /v1/roles' : ''}`, {
+      details: [{ field: 'body.role', message: 'is not a role of this organization' }],
+    });
+  }
+}
 
 export function memberView(row: Member): MemberView {
   return { id: row.id, email: row.email, name: row.name, role: row.role, createdAt: iso(row.createdAt) };
@@ -39,6 +50,7 @@ export async function addMember(ctx: DomainContext, principal: Principal, input:
   return conflictAs(
     () =>
       db.write(async (tx) => {
+        await checkAssignable(ctx, tx, principal.orgId, input.role);
         const [existing] = await locked(db, tx.select().from(m).where(and(eq(m.orgId, principal.orgId), eq(m.email, email))));
         if (existing?.active) throw new ConflictError(taken, { details: [{ field: 'body.email', message: 'is already a member' }] });
         if (existing) {
@@ -92,6 +104,7 @@ export async function changeRole(ctx: DomainContext, principal: Principal, id: s
     const [target] = await locked(db, tx.select().from(m).where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true))));
     if (!target) throw memberNotFound(id);
     protectOwner(target, 'given another role');
+    await checkAssignable(ctx, tx, principal.orgId, role);
     const [row] = await tx.update(m).set({ role }).where(eq(m.id, id)).returning();
     const after = memberView(row!);
     await recordChange(ctx, tx, principal, { action: 'member.role', orgId: principal.orgId, resource: { type: 'member', id }, before: memberView(target), after });

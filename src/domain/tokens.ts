@@ -7,6 +7,7 @@ import type { Token } from '../db/schema.js';
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js';
 import type { Principal } from './authorizer.js';
 import { recordChange, type DomainContext } from './changes.js';
+import { systemClock } from './clock.js';
 import { iso, parseInstant } from './instants.js';
 import { locked } from './locks.js';
 import { byInstant, keyset, type KeysetOrder } from './pagination.js';
@@ -47,10 +48,11 @@ export function defaultExpiry(ctx: DomainContext, now = Date.now()): Date | null
 
 /** Another token for the caller. */
 export async function createToken(ctx: DomainContext, principal: Principal, input: NewTokenInput): Promise<IssuedToken> {
-  const latest = defaultExpiry(ctx);
+  const now = (ctx.clock ?? systemClock).now().getTime();
+  const latest = defaultExpiry(ctx, now);
   const expiresAt = input.expiresAt ? parseInstant('body.expiresAt', input.expiresAt) : latest;
   const otherwise = latest ? `leave it out for a token that expires at ${latest.toISOString()}` : 'leave it out for a token that does not expire';
-  if (expiresAt && expiresAt.getTime() <= Date.now()) {
+  if (expiresAt && expiresAt.getTime() <= now) {
     throw new ValidationError(`body.expiresAt is in the past; give an instant in the future, or ${otherwise}`, {
       details: [{ field: 'body.expiresAt', message: 'must be in the future' }],
     });

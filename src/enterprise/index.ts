@@ -1,10 +1,77 @@
-// Enterprise: custom roles and inheritance (RBAC), tamper-evident audit (docs/architecture.md). Compiled into builds
-// with `enterprise: true`. Not implemented yet: it says so everywhere a build reports itself, and the core's built-in
-// role table decides.
+// Enterprise: custom roles with inheritance and project grants (RBAC), and a tamper-evident audit trail
+// (docs/architecture.md). Compiled into builds with `enterprise: true`, on either dialect; it plugs into the core
+// only through the Feature seam: its permissions, schema, authorizer, change recorder, security events, routes and
+// the `audit` command.
+import type { Database } from '../db/database.js';
 import type { Feature, FeatureFactory } from '../features/feature.js';
+import type { Logger } from '../server/logger.js';
+import type { AuditStore } from './audit/chain.js';
+import { auditCommand } from './audit/commands.js';
+import { loadAuditKey } from './audit/checkpoint.js';
+import { auditRecorder } from './audit/recorder.js';
+import { auditRoutes } from './audit/routes.js';
+import { ENTERPRISE_PERMISSIONS } from './permissions.js';
+import { RbacAuthorizer } from './rbac/authorizer.js';
+import { versionRowFreshness, type Freshness } from './rbac/freshness.js';
+import { rbacRoutes } from './rbac/routes.js';
+import type { RbacStore } from './rbac/store.js';
+import { enterpriseSchema, type EnterpriseSchema } from './tables.js';
 
-export const createEnterprise: FeatureFactory = (): Feature => ({
-  name: 'enterprise',
-  status: 'not-implemented',
-  summary: 'compiled in, not implemented yet: the built-in roles (owner, admin, member, viewer) decide; no audit log is written',
-});
+/** LISTEN/NOTIFY where the database has it (the Postgres part is only in builds that carry Postgres), else the version row. */
+async function freshnessFor(store: RbacStore, logger: Logger): Promise<Freshness> {
+  if (__DIALECT_POSTGRES__ && store.db.capabilities.listenNotify) {
+    const { listenFreshness } = await import('./rbac/postgres/listen-freshness.js');
+    return listenFreshness(store, logger);
+  }
+  return versionRowFreshness(store);
+}
+
+export const createEnterprise: FeatureFactory = async (ctx): Promise<Feature> => {
+  const { config, logger } = ctx;
+  // Loaded for the configured dialect only; --version and --help run without configuration and need no tables.
+  const schema: EnterpriseSchema | undefined = config ? await enterpriseSchema(config.database.dialect) : undefined;
+  // A bad key stops the server at start, like any other bad configuration.
+  const key = config?.auditKeyFile === undefined ? undefined : loadAuditKey(config.auditKeyFile);
+  const tables = () => {
+    if (!schema) throw new Error('the enterprise module was loaded without configuration');
+    return schema.tables;
+  };
+  let authorizer: RbacAuthorizer | undefined;
+  let recorder: ReturnType<typeof auditRecorder> | undefined;
+  const rbacStore = (db: Database, permissions: RbacStore['permissions']): RbacStore => ({ db, tables: tables(), permissions });
+  let writeRecord: AuditStore['writeRecord'];
+  if (__DIALECT_POSTGRES__ && config?.database.dialect === 'postgres') ({ writeRecord } = await import('./audit/postgres/write-record.js'));
+  const auditStore = (db: Database): AuditStore => ({ db, tables: tables(), writeRecord });
+  const audit = (db: Database) => (recorder ??= auditRecorder(auditStore(db)));
+
+  return {
+    name: 'enterprise',
+    status: 'active',
+    summary: `custom roles with inheritance and project grants; hash-chained, append-only audit trail${key?.privateKey ? ' with signed checkpoints' : ''}`,
+    permissions: ENTERPRISE_PERMISSIONS,
+    commands: [auditCommand(async () => tables())],
+    async migrations(dialect) {
+      return (await enterpriseSchema(dialect)).migrations();
+    },
+    authorizer(db, permissions) {
+      const store = rbacStore(db, permissions);
+      authorizer = new RbacAuthorizer(store, freshnessFor(store, logger));
+      return authorizer;
+    },
+    changeRecorder: audit,
+    securityEvents: audit,
+    async registerRoutes(app, db, host) {
+      const store = () => rbacStore(db(), host.permissions);
+      // Roles and grants changed on this instance are enforced here at once, before any notification arrives.
+      const changed = async (orgId: string) => authorizer?.changed(orgId);
+      await rbacRoutes(app, host, store, changed);
+      await auditRoutes(app, host, () => auditStore(db()), key);
+    },
+    async health() {
+      return { rbacCache: authorizer ? (authorizer.store.db.capabilities.listenNotify ? 'listen-notify' : 'version-row') : 'not started', checkpoints: key?.privateKey ? 'signing' : key ? 'verify-only' : 'no key' };
+    },
+    async close() {
+      await authorizer?.close();
+    },
+  };
+};

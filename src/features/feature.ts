@@ -1,14 +1,20 @@
 // The seam between the core and the optional modules. A module (scaling, enterprise) exports a factory that returns
 // a Feature; src/features.ts is the only file that knows which modules a variant carries. The core calls these hooks
 // and never imports a module. Arrows point down: a module imports the core, never the reverse.
-import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
+import type { Migration } from '../db/migrator.js';
 import type { OpenHooks } from '../db/open.js';
-import type { Authorizer, Permission, Principal } from '../domain/authorizer.js';
-import type { ChangeRecorder } from '../domain/changes.js';
+import type { Authorizer, Principal } from '../domain/authorizer.js';
+import type { ChangeRecorder, DomainContext } from '../domain/changes.js';
+import type { Clock } from '../domain/clock.js';
+import type { PermissionSet, PermissionSpec } from '../domain/permissions.js';
+import type { SecurityEvents } from '../domain/security-events.js';
+import type { Access } from '../server/auth.js';
 import type { Logger } from '../server/logger.js';
+import type { Dialect } from '../variant.js';
 
 export interface FeatureContext {
   /** Undefined when the build only describes itself (--version) without a usable configuration. */
@@ -34,8 +40,39 @@ export interface RequestHandle {
   responseHeaders?(): Record<string, string> | undefined;
 }
 
+/** What the core lends a feature's routes: its guards, so they authenticate and authorize as every route does. */
+export interface RouteHost {
+  /** The preHandler for a route needing `access`: bearer token, organization confinement, then the Authorizer. */
+  require(access: Access): preHandlerAsyncHookHandler;
+  /** The caller of a guarded route. */
+  principalOf(request: FastifyRequest): Principal;
+  /** What a domain write needs for this request (database, change recorder, request meta). */
+  domain(request: FastifyRequest): DomainContext;
+  readonly permissions: PermissionSet;
+  readonly config: Config;
+}
+
+/** What a feature's command (`server.mjs <name> ...`) is given. */
+export interface CommandContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** The arguments after the command's name. */
+  readonly args: readonly string[];
+  /** Opens the database with every migration of this build applied (the caller closes it). */
+  openDatabase(): Promise<Database>;
+  readonly stdout: (text: string) => void;
+}
+
+export interface FeatureCommand {
+  readonly name: string;
+  /** Lines for --help, each `<usage>  <what it does>`. */
+  readonly help: readonly string[];
+  /** Resolves with the process exit code. */
+  run(ctx: CommandContext): Promise<number>;
+}
+
 export interface Feature {
-  readonly name: 'scaling' | 'enterprise';
+  readonly name: 'scaling' | 'enterprise' | 'testing';
   /** `active` when it does its work; `not-implemented` while compiled in without doing anything yet. */
   readonly status: 'active' | 'not-implemented';
   /** One line for --version, /healthz and logs. */
@@ -45,10 +82,19 @@ export interface Feature {
    * itself). At most one feature may open it; verify, migrate and wrapDatabase then apply to what it returns.
    */
   openDatabase?(hooks: OpenHooks): Promise<Database>;
+  /** Permissions its routes need, added to the core's (the built-in roles named in each hold it by default). */
+  readonly permissions?: readonly PermissionSpec[];
+  /** Commands it adds to the CLI. */
+  readonly commands?: readonly FeatureCommand[];
+  /**
+   * Its own schema for `dialect`, applied after the core's by `serve` and `migrate`. Tags are recorded with the
+   * core's, so they must not collide (prefix them); a build without the feature ignores them.
+   */
+  migrations?(dialect: Dialect): Promise<Migration[]>;
   /** Wraps the database the core opened (the scaling router wraps it in a replica-aware Database). */
   wrapDatabase?(db: Database): Promise<Database>;
-  /** Replaces the core's built-in role table (enterprise RBAC). */
-  authorizer?(db: Database): Authorizer;
+  /** Replaces the core's built-in role table (enterprise RBAC); `permissions` is every permission of the build. */
+  authorizer?(db: Database, permissions: PermissionSet): Authorizer;
   /** Receives every mutation inside its transaction (the enterprise audit trail). */
   changeRecorder?(db: Database): ChangeRecorder;
   /** Opens the feature's view of each request (after its body is parsed, before the guards). */
@@ -57,8 +103,17 @@ export interface Feature {
   registerMetrics?(registry: Registry): void;
   /** Adds to the OpenAPI document (headers the feature reads or sets); returns the document. */
   describeApi?(document: Record<string, unknown>): Record<string, unknown>;
-  /** Adds routes; called once after the core's routes. `access` is the core's guard for a permission. */
-  registerRoutes?(app: FastifyInstance, db: () => Database, access: (permission: Permission) => preHandlerAsyncHookHandler): Promise<void>;
+  /** Receives refused sign-ins and denied permissions. */
+  securityEvents?(db: Database): SecurityEvents;
+  /** Replaces the system clock where the server decides on time (token expiry); the testing module's moves. */
+  readonly clock?: Clock;
+  /**
+   * Called once the database is up, before the server reports ready (the testing module applies --seed here). What it
+   * returns goes into the ready file under the feature's name.
+   */
+  ready?(domain: DomainContext): Promise<Record<string, unknown> | undefined>;
+  /** Adds routes; called once after the core's routes. `host` lends the core's guards and the domain context. */
+  registerRoutes?(app: FastifyInstance, db: () => Database, host: RouteHost): Promise<void>;
   /** Extra facts for /healthz. */
   health?(): Promise<Record<string, unknown>>;
   /** Releases what the feature holds; called once at shutdown, before the database closes. */

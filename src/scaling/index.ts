@@ -7,6 +7,7 @@ import { registerRouterMetrics } from './metrics.js';
 import { openRouter } from './open-router.js';
 import { describeConsistencyToken } from './openapi.js';
 import { scalingSettings, type ScalingSettings } from './options.js';
+import { POOL_READ, SCALING_PERMISSIONS } from './permissions.js';
 import { poolsRoute } from './pools-route.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
 import type { ReplicaRouter } from './router.js';
@@ -40,7 +41,8 @@ export const createScaling: FeatureFactory = (ctx): Feature => {
     openRequest: (facts) => consistency.open(facts),
     registerMetrics: (registry) => registerRouterMetrics(registry, () => router),
     describeApi: describeConsistencyToken,
-    registerRoutes: (app, _db, access) => poolsRoute(app, current, access('pool:read')),
+    permissions: SCALING_PERMISSIONS,
+    registerRoutes: (app, _db, host) => poolsRoute(app, current, host.require({ permission: POOL_READ })),
     async health() {
       const nodes = router?.report() ?? [];
       return {

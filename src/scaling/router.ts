@@ -3,11 +3,12 @@
 // monitor found, and so does every query made inside one (an AsyncLocalStorage pin); reads go where
 // chooseReadTarget says, and a read that fails on a replica is retried once elsewhere.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Capabilities, Database, DatabaseHealth, MigrationReport, Queryable, ReadOptions } from '../db/database.js';
+import type { Capabilities, Database, DatabaseHealth, ListenHandlers, MigrationReport, Queryable, ReadOptions, Subscription } from '../db/database.js';
 import { DatabaseMisconfiguredError, DatabaseRefusedError, DatabaseUnavailableError, PrimaryRequiredError } from '../db/errors.js';
 import { postgresCapabilities } from '../db/postgres/driver.js';
 import { connectionLost, isWrongRole, mapPostgresError } from '../db/postgres/errors.js';
 import { parseLsn } from '../db/postgres/lsn.js';
+import type { Migration } from '../db/migrator.js';
 import type { Tables } from '../db/schema.js';
 import { UnavailableError } from '../errors.js';
 import type { Consistency } from './consistency.js';
@@ -152,13 +153,76 @@ export class ReplicaRouter implements Database {
     throw new DatabaseUnavailableError(`no host of DATABASE_URL answers read-write (${why}); retry shortly`);
   }
 
-  async migrate(): Promise<MigrationReport> {
+  /** The core's migrations and `extra` (the modules'), on the primary; replicas get them by replication. */
+  async migrate(extra: readonly Migration[] = []): Promise<MigrationReport> {
     const primary = this.#primary();
-    const report = await primary.db.migrate();
+    const report = await primary.db.migrate(extra);
     // The position after migrating, read with a no-op write on the primary.
     const { position } = await primary.db.writeAt(async () => undefined);
     this.#floor = parseLsn(position);
     return report;
+  }
+
+  /** Inside a write or transaction only, so on the node that runs it (the primary). */
+  lock(tx: Queryable, key: string): Promise<void> {
+    return (this.#pin.getStore() ?? this.#primary()).db.lock(tx, key);
+  }
+
+  /** Inside a write or transaction only: delivered at its commit by the primary that runs it. */
+  notify(tx: Queryable, channel: string, payload: string): Promise<void> {
+    return (this.#pin.getStore() ?? this.#primary()).db.notify(tx, channel, payload);
+  }
+
+  /**
+   * Listens on the primary, where every NOTIFY is sent (replicas refuse LISTEN). While its connection is down the
+   * subscription looks for a new primary each time it is told so, and moves there after a failover.
+   */
+  async listen(channel: string, handlers: ListenHandlers): Promise<Subscription> {
+    let node = this.#primary();
+    let current: Subscription | undefined;
+    let closed = false;
+    let moving = false;
+    const open = async (target: DbNode): Promise<void> => {
+      node = target;
+      current = await target.db.listen(channel, {
+        message: (payload) => handlers.message(payload),
+        connected: () => handlers.connected(),
+        disconnected: (err) => {
+          handlers.disconnected(err);
+          void follow();
+        },
+      });
+      if (closed) await current.close();
+    };
+    const follow = async (): Promise<void> => {
+      const primary = this.monitor.primary;
+      // Still the same primary: its own listener reconnects.
+      if (closed || moving || !primary || (primary === node && current)) return;
+      moving = true;
+      const old = current;
+      current = undefined;
+      try {
+        await old?.close().catch(() => undefined);
+        if (!closed) await open(primary);
+      } catch (err) {
+        handlers.disconnected(err as Error);
+        setTimeout(() => void follow(), 1000).unref();
+      } finally {
+        moving = false;
+      }
+    };
+    await open(node);
+    return {
+      send: (payload) => {
+        if (!current) return Promise.reject(new DatabaseUnavailableError('the listener is moving to a new primary; retry shortly'));
+        return current.send(payload);
+      },
+      peers: async () => (current ? current.peers() : 0),
+      async close() {
+        closed = true;
+        await current?.close();
+      },
+    };
   }
 
   async health(): Promise<DatabaseHealth> {

@@ -4,8 +4,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { variant } from '../variant.js';
-import { Guards } from './auth.js';
-import { registerRateLimits } from './rate-limits.js';
+import type { Guards } from './auth.js';
 import { accountRoutes } from './routes/account.js';
 import { commentRoutes } from './routes/comments.js';
 import type { ApiContext } from './routes/context.js';
@@ -15,7 +14,7 @@ import { taskRoutes } from './routes/tasks.js';
 import { tokenRoutes } from './routes/tokens.js';
 import type { Runtime } from './runtime.js';
 
-export async function registerApi(fastify: FastifyInstance, runtime: Runtime): Promise<void> {
+export async function registerApi(fastify: FastifyInstance, runtime: Runtime, guards: Guards): Promise<void> {
   // The same instance, typed so that each route's handler types are inferred from its schema.
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest('principal', undefined);
@@ -34,8 +33,7 @@ export async function registerApi(fastify: FastifyInstance, runtime: Runtime): P
     },
   });
 
-  const ctx: ApiContext = { runtime, guards: new Guards(runtime, await registerRateLimits(app, runtime.config)) };
-  runtime.requireAccess = (permission) => ctx.guards.require({ permission });
+  const ctx: ApiContext = { runtime, guards };
   await accountRoutes(app, ctx);
   await memberRoutes(app, ctx);
   await tokenRoutes(app, ctx);

@@ -2,12 +2,14 @@
 // routes the variant's features add. It does not listen; lifecycle.ts does.
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Permission } from '../domain/authorizer.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './error-handler.js';
 import { openFeatureRequests } from './feature-requests.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { createMetrics, registerMetrics } from './metrics.js';
+import { Guards } from './auth.js';
 import type { Logger } from './logger.js';
+import { registerRateLimits } from './rate-limits.js';
+import { routeHost } from './route-host.js';
 import type { Runtime } from './runtime.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { validatorCompiler } from './validation.js';
@@ -18,7 +20,7 @@ export interface AppOptions {
   readonly runtime: Runtime;
   readonly logger: Logger;
   /** Registers the API (kept apart so tests can build a bare app). */
-  readonly routes?: (app: FastifyInstance, runtime: Runtime) => Promise<void>;
+  readonly routes?: (app: FastifyInstance, runtime: Runtime, guards: Guards) => Promise<void>;
 }
 
 export async function buildApp({ runtime, logger, routes }: AppOptions): Promise<FastifyInstance> {
@@ -50,13 +52,12 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
   openFeatureRequests(app, runtime.features);
   registerMetrics(app, createMetrics(runtime), runtime.config.metricsAllow);
   await registerHealthRoutes(app, runtime);
-  if (routes) await routes(app, runtime);
-  const access = (permission: Permission) => {
-    if (!runtime.requireAccess) throw new Error(`a feature guards a route with ${permission}, but this app has no API (and so no guards)`);
-    return runtime.requireAccess(permission);
-  };
+  // One set of guards (and one failed-authentication limiter) for the core's routes and every feature's.
+  const guards = new Guards(runtime, await registerRateLimits(app, runtime.config));
+  if (routes) await routes(app, runtime, guards);
+  const host = routeHost(runtime, guards);
   for (const feature of runtime.features) {
-    if (feature.registerRoutes) await feature.registerRoutes(app, () => runtime.db(), access);
+    if (feature.registerRoutes) await feature.registerRoutes(app, () => runtime.db(), host);
   }
   return app;
 }

@@ -3,13 +3,13 @@
 // resource to the caller's organization (a 404 before any 403, so another organization's ids are never confirmed),
 // then asks the one Authorizer. The enterprise module swaps the Authorizer, never this flow.
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { authenticate, touchToken } from '../domain/authentication.js';
+import { RefusedTokenError, authenticate, touchToken } from '../domain/authentication.js';
 import type { Permission, Principal } from '../domain/authorizer.js';
 import { resolveScope, type ScopeKind } from '../domain/scopes.js';
-import { UnauthenticatedError } from '../errors.js';
+import { ForbiddenError, UnauthenticatedError } from '../errors.js';
 import { identifyCaller } from './feature-requests.js';
 import type { AuthFailureLimiter } from './rate-limits.js';
-import type { Runtime } from './runtime.js';
+import { requestMeta, type Runtime } from './runtime.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -56,13 +56,19 @@ export class Guards {
     return async (request: FastifyRequest, reply: FastifyReply) => {
       await this.failures.check(request);
       const db = this.runtime.db();
+      const route = `${request.method} ${request.routeOptions.url ?? request.url}`;
       let caller;
       try {
-        caller = await authenticate(db, bearerOf(request));
+        caller = await authenticate(db, bearerOf(request), this.runtime.clock.now());
       } catch (err) {
         if (err instanceof UnauthenticatedError) {
           reply.header('www-authenticate', 'Bearer');
           await this.failures.failed(request);
+          // A request with no Authorization header attempted no sign-in; one that presented a token did.
+          if (request.headers.authorization !== undefined) {
+            const subject = err instanceof RefusedTokenError ? err.subject : undefined;
+            await this.#report(request, () => this.runtime.securityEvents.signInFailed({ reason: err.message, subject, route }, requestMeta(request)));
+          }
         }
         throw err;
       }
@@ -74,10 +80,26 @@ export class Guards {
       reply.log = request.log;
       const id = (request.params as { id?: string }).id;
       const projectId = access.scope && id !== undefined ? await resolveScope(db, principal, access.scope, id) : undefined;
-      await this.runtime.authorizer.authorize(principal, access.permission, projectId === undefined ? undefined : { projectId });
+      try {
+        await this.runtime.authorizer.authorize(principal, access.permission, projectId === undefined ? undefined : { projectId });
+      } catch (err) {
+        if (err instanceof ForbiddenError) {
+          await this.#report(request, () => this.runtime.securityEvents.denied({ principal, permission: access.permission, projectId, route }, requestMeta(request)));
+        }
+        throw err;
+      }
       touchToken(db, principal.tokenId, lastUsedAt, this.#recentlyTouched)?.catch((err: unknown) => {
         request.log.debug({ err }, 'could not record token use');
       });
     };
+  }
+
+  /** The refusal stands whatever happens to its record; a record that cannot be written is logged loudly. */
+  async #report(request: FastifyRequest, write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      request.log.error({ err }, 'could not record a refused request');
+    }
   }
 }

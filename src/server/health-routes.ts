@@ -10,7 +10,7 @@ export function describeBuild(features: readonly Feature[]) {
   return {
     variant: variant.name,
     version: variant.version,
-    flags: { dialects: variant.dialects, scaling: variant.scaling, enterprise: variant.enterprise },
+    flags: { dialects: variant.dialects, scaling: variant.scaling, enterprise: variant.enterprise, testing: variant.testing },
     features: features.map((f) => ({ name: f.name, status: f.status, summary: f.summary })),
   };
 }

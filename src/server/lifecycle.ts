@@ -32,7 +32,10 @@ export async function bringUpDatabase(config: Config, features: readonly Feature
   try {
     await db.verify();
     if (migrate) {
-      const report = await db.migrate();
+      // The features' own schemas come after the core's: their tables may refer to the core's, never the reverse.
+      const extra = [];
+      for (const f of features) if (f.migrations) extra.push(...(await f.migrations(db.dialect)));
+      const report = await db.migrate(extra);
       logger.info({ applied: report.applied, alreadyApplied: report.alreadyApplied }, report.applied.length ? 'migrations applied' : 'schema is current');
     }
     for (const f of features) if (f.wrapDatabase) db = await f.wrapDatabase(db);

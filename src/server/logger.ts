@@ -6,7 +6,8 @@ import { variant } from '../variant.js';
 
 export type Logger = FastifyBaseLogger;
 
-export function createLogger(level: string): Logger {
+/** `fd` 2 sends the lines to stderr: commands whose stdout is their output (`audit checkpoint > file`) use it. */
+export function createLogger(level: string, fd: 1 | 2 = 1): Logger {
   return pino({
     level,
     base: { variant: variant.name },
@@ -14,5 +15,5 @@ export function createLogger(level: string): Logger {
     formatters: { level: (label) => ({ level: label }) },
     // Tokens travel in this header; a log line must never carry one.
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
-  });
+  }, pino.destination({ fd, sync: true }));
 }

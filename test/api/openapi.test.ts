@@ -17,6 +17,18 @@ const ROUTES: Record<string, string[]> = {
   '/v1/tasks/{id}/comments': ['get', 'post'],
 };
 
+/** What the enterprise module adds; dist/prod carries it, dist/dev does not. */
+const ENTERPRISE_ROUTES: Record<string, string[]> = {
+  '/v1/roles': ['get', 'post'],
+  '/v1/roles/{id}': ['delete', 'get', 'patch'],
+  '/v1/members/{id}/grants': ['get', 'put'],
+  '/v1/members/{id}/permissions': ['get'],
+  '/v1/audit': ['get'],
+  '/v1/audit/export': ['get'],
+  '/v1/audit/verify': ['get'],
+  '/v1/audit/checkpoint': ['get'],
+};
+
 describe.each(API_TARGETS)('OpenAPI document on $name', (target) => {
   let server: RunningServer;
   let doc: any;
@@ -34,8 +46,8 @@ describe.each(API_TARGETS)('OpenAPI document on $name', (target) => {
   it('lists every API route and method, and nothing else', () => {
     expect(doc.openapi).toMatch(/^3\./);
     const listed = Object.fromEntries(Object.entries(doc.paths as Record<string, object>).map(([p, ops]) => [p, Object.keys(ops).sort()]));
-    // The prod bundle carries the scaling module, which adds its pools report.
-    expect(listed).toEqual(target.dialect === 'postgres' ? { ...ROUTES, '/v1/admin/pools': ['get'] } : ROUTES);
+    // The prod bundle carries the enterprise module's routes and the scaling module's pools report.
+    expect(listed).toEqual(target.dialect === 'postgres' ? { ...ROUTES, ...ENTERPRISE_ROUTES, '/v1/admin/pools': ['get'] } : ROUTES);
   });
 
   it('carries the enforced limits and the bearer requirement', () => {

@@ -28,14 +28,17 @@ describe('what each bundle carries', () => {
     expect(files.filter((f) => /src\/(scaling|enterprise|db\/postgres)\//.test(f))).toEqual([]);
     expect(files.filter((f) => /node_modules\/(pg|pg-pool|pg-protocol)\//.test(f))).toEqual([]);
     expect(imports.filter((i) => /^pg($|-)/.test(i))).toEqual([]);
-    // ...while it does carry what it switches on.
+    // ...while it does carry what it switches on, better-sqlite3's JavaScript included (its addon lies beside it).
     expect(files.some((f) => f.startsWith('src/db/sqlite/'))).toBe(true);
-    expect(imports).toContain('better-sqlite3');
+    expect(files.some((f) => f.startsWith('src/testing/'))).toBe(true);
+    expect(files.some((f) => f.startsWith('node_modules/better-sqlite3/'))).toBe(true);
+    expect(imports).not.toContain('better-sqlite3');
   });
 
   it('prod holds no byte of the SQLite adapter and imports no better-sqlite3, but carries everything else', async () => {
     const { files, imports } = carried(await metafileOf('prod'));
-    expect(files.filter((f) => f.startsWith('src/db/sqlite/'))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('src/db/sqlite/') || f.startsWith('node_modules/better-sqlite3/'))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('src/testing/'))).toEqual([]);
     expect(imports).not.toContain('better-sqlite3');
     for (const folder of ['src/scaling/', 'src/enterprise/', 'src/db/postgres/', 'node_modules/pg/']) {
       expect(files.some((f) => f.startsWith(folder)), folder).toBe(true);
@@ -68,6 +71,14 @@ describe('the exclusion proof', () => {
     const outDir = await mkdtemp(path.join(tmpdir(), 'flagship-leak-'));
     await expect(buildVariant(dev, { outDir, entry: path.join(ROOT, 'test/fixtures/leaky-driver-entry.ts'), logLevel: 'silent' })).rejects.toThrow(
       /imports "pg" \(switched off in this variant\)\n\s+chain: test\/fixtures\/leaky-driver-entry\.ts -> pg/,
+    );
+  });
+
+  it('fails the build when the testing module reaches a variant that switches it off', async () => {
+    const prod = await loadVariant(path.join(ROOT, 'flags'), 'prod');
+    const outDir = await mkdtemp(path.join(tmpdir(), 'flagship-leak-'));
+    await expect(buildVariant(prod, { outDir, entry: path.join(ROOT, 'test/fixtures/leaky-testing-entry.ts'), logLevel: 'silent' })).rejects.toThrow(
+      /carries \d+ bytes of src\/testing\/index\.ts \(from src\/testing\/, switched off\)[\s\S]*chain: test\/fixtures\/leaky-testing-entry\.ts -> src\/testing\/index\.ts/,
     );
   });
 

@@ -24,12 +24,12 @@ describe.runIf(DIALECTS.includes('postgres'))('prod bundle on PostgreSQL', () =>
     expect(await server?.stop()).toBe(0);
   });
 
-  it('names its variant, flags and dialect, and says which modules are active and which do nothing yet', async () => {
+  it('names its variant, flags and dialect, and says what each module does', async () => {
     const body = (await (await fetch(`${server.url}/healthz`)).json()) as Record<string, unknown>;
     expect(body).toMatchObject({ status: 'ok', variant: 'prod', dialect: 'postgres', flags: { dialects: ['postgres'], scaling: true, enterprise: true } });
     expect(body.features).toEqual([
       { name: 'scaling', status: 'active', summary: 'active: no replicas configured (DATABASE_REPLICAS), every query goes to the primary' },
-      { name: 'enterprise', status: 'not-implemented', summary: expect.stringContaining('not implemented yet') },
+      { name: 'enterprise', status: 'active', summary: expect.stringContaining('custom roles') },
     ]);
   });
 

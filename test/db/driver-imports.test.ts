@@ -6,6 +6,11 @@ import { expect, it } from 'vitest';
 
 const SRC = path.resolve(import.meta.dirname, '../../src');
 const DRIVER = /from\s+['"](pg|pg-pool|better-sqlite3|drizzle-orm\/node-postgres|drizzle-orm\/better-sqlite3|drizzle-orm\/pg-core|drizzle-orm\/sqlite-core)['"]/;
+/** A dialect's builders, which a module's own folder for that dialect (src/enterprise/postgres/...) may use too. */
+const BUILDERS: Record<string, RegExp> = {
+  postgres: /from\s+['"]drizzle-orm\/pg-core['"]/g,
+  sqlite: /from\s+['"]drizzle-orm\/sqlite-core['"]/g,
+};
 
 async function* files(dir: string): AsyncGenerator<string> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -22,7 +27,11 @@ it('imports a driver or a dialect\'s builders (drizzle-orm/pg-core, /sqlite-core
     const rel = path.relative(SRC, file);
     if (rel.startsWith('db/sqlite/') || rel.startsWith('db/postgres/')) continue;
     seen += 1;
-    if (DRIVER.test(await readFile(file, 'utf8'))) offenders.push(rel);
+    let text = await readFile(file, 'utf8');
+    // A module keeps its dialect-only code in folders named for the dialect, which build.mjs proves absent from a
+    // build without that dialect: there the dialect's schema builders are at home. Drivers stay in src/db/<dialect>/.
+    for (const [dialect, builders] of Object.entries(BUILDERS)) if (rel.split(path.sep).includes(dialect)) text = text.replace(builders, '');
+    if (DRIVER.test(text)) offenders.push(rel);
   }
   expect(seen).toBeGreaterThan(10);
   expect(offenders).toEqual([]);

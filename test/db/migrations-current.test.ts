@@ -10,12 +10,15 @@ import { describe, expect, it } from 'vitest';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
 
-describe.each(['sqlite', 'postgres'])('%s migrations', (dialect) => {
+// The core's schema per dialect, and each module's own.
+const SCHEMAS = ['src/db/sqlite', 'src/db/postgres', 'src/enterprise/sqlite', 'src/enterprise/postgres'];
+
+describe.each(SCHEMAS)('%s migrations', (folder) => {
   it('are current with the schema', async () => {
-    const scratch = await mkdtemp(path.join(tmpdir(), `flagship-migrations-${dialect}-`));
-    await cp(path.join(ROOT, 'src/db', dialect, 'migrations'), scratch, { recursive: true });
+    const scratch = await mkdtemp(path.join(tmpdir(), `flagship-migrations-${folder.replace(/\//g, '-')}-`));
+    await cp(path.join(ROOT, folder, 'migrations'), scratch, { recursive: true });
     const before = (await readdir(scratch)).sort();
-    const { stdout } = await run(process.execPath, [path.join(ROOT, 'node_modules/drizzle-kit/bin.cjs'), 'generate', '--config', `src/db/${dialect}/drizzle.config.ts`], {
+    const { stdout } = await run(process.execPath, [path.join(ROOT, 'node_modules/drizzle-kit/bin.cjs'), 'generate', '--config', `${folder}/drizzle.config.ts`], {
       cwd: ROOT,
       // drizzle-kit takes `out` relative to the project.
       env: { ...process.env, MIGRATIONS_OUT: path.relative(ROOT, scratch) },

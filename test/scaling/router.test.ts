@@ -72,6 +72,52 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
     expect(router.report().filter((n) => n.role === 'replica').map((n) => n.writesServed)).toEqual([0, 0]);
   });
 
+  it("applies a module's migrations, takes locks, sends notices and listens on the primary; its tables reach the replicas", async () => {
+    const { url, replicaUrls } = await freshDatabase(cluster.info, 'notify');
+    const router = open({ DATABASE_URL: url, DATABASE_REPLICAS: replicaSetting(replicaUrls), FLAGSHIP_REGION: 'eu', DB_HEALTH_INTERVAL_MS: '200' });
+    await router.verify();
+    expect(router.capabilities.listenNotify).toBe(true);
+    const extra = [{ tag: 'routertest:0001_notes', hash: 'routertest-1', statements: ['CREATE TABLE router_notes (id int PRIMARY KEY, body text NOT NULL)'] }];
+    expect((await router.migrate(extra)).applied).toContain('routertest:0001_notes');
+    // Every read waits for the migrated schema, the module's table included, whichever node answers.
+    expect(await router.read((q) => postgresHandle(q).execute(sql`select count(*)::int as n from router_notes`).then((r) => r.rows[0]))).toEqual({ n: 0 });
+
+    const heard: string[] = [];
+    let connected!: () => void;
+    const ready = new Promise<void>((r) => (connected = r));
+    const sub = await router.listen('flagship_router_test', { message: (p) => heard.push(p), connected: () => connected(), disconnected: () => undefined });
+    try {
+      await ready;
+      expect(await sub.peers()).toBeGreaterThanOrEqual(1);
+      const events: string[] = [];
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let entered!: () => void;
+      const first = new Promise<void>((r) => (entered = r));
+      const a = router.write(async (tx) => {
+        await router.lock(tx, 'k');
+        events.push('a in');
+        entered();
+        await held;
+        await router.notify(tx, 'flagship_router_test', 'first');
+        events.push('a out');
+      });
+      await first;
+      const b = router.write(async (tx) => {
+        await router.lock(tx, 'k');
+        events.push('b in');
+        await router.notify(tx, 'flagship_router_test', 'second');
+      });
+      setTimeout(release, 200);
+      await Promise.all([a, b]);
+      expect(events).toEqual(['a in', 'a out', 'b in']);
+      await waitUntil('both notices heard', () => heard.length >= 2, 10_000);
+      expect(heard).toEqual(['first', 'second']);
+    } finally {
+      await sub.close();
+    }
+  });
+
   it('takes the read-write host of a DATABASE_URL naming several, whatever their order', async () => {
     const { url, replicaUrls } = await freshDatabase(cluster.info, 'hosts');
     const primary = new URL(url);

@@ -1,6 +1,7 @@
 // The prod bundle over a primary and two streaming replicas (a topology of its own: replay is paused here), as
 // clients see it: read-your-writes by principal and by X-Consistency-Token across two instances, tokens that are
-// fresh whatever node answers, the pools report and its permission, metrics, and what the build says of itself.
+// fresh whatever node answers, role and grant changes enforced at once by the other instance, the pools report and its
+// permission, metrics, and what the build says of itself.
 import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -188,6 +189,46 @@ describe.runIf(replicated)('prod bundle with replicas', () => {
       const refused = await fresh.get('/v1/me');
       expect(refused.status).toBe(401);
       expect(refused.body.error.message).toMatch(/revoked/);
+    } finally {
+      await resume();
+    }
+  });
+
+  it('enforces role and grant changes made on one instance on the next request to the other, with replay paused (RBAC reads never come from a replica)', async () => {
+    const { owner } = await newOrg(new Client(a.url), 'rbac');
+    const { member, client } = await newMember(owner, 'member');
+    const { member: adminMember, client: admin } = await newMember(owner, 'admin');
+    const role = await owner.post('/v1/roles', { name: 'pool-reader', permissions: ['pool:read'] });
+    expect(role.status, JSON.stringify(role.body)).toBe(201);
+    const onB = new Client(b.url, client.token);
+    const adminOnB = new Client(b.url, admin.token);
+    // Cached on B before anything changes.
+    expect((await onB.get('/v1/admin/pools')).status).toBe(403);
+    expect((await adminOnB.get('/v1/admin/pools')).status).toBe(200);
+    // A first allowed request on B records the token's use, a write that pins the caller's reads to the primary until
+    // the replicas have replayed it: wait until B sends the member's ordinary reads to the eu replica again, so the
+    // reads below could come from a paused replica if anything let them, then stop replay.
+    expect((await onB.get('/v1/projects')).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitForReplay(cluster.info);
+    const euReads = async () => (await new Client(b.url, owner.token).get('/v1/admin/pools')).body.nodes.find((n: { region: string }) => n.region === 'eu').readsServed as number;
+    await waitUntil('the member reading from the eu replica on B', async () => {
+      const before = await euReads();
+      expect((await onB.get('/v1/projects')).status).toBe(200);
+      return (await euReads()) > before;
+    }, 10_000);
+    await pause();
+    try {
+      // pool:read is the scaling module's permission, given through a custom role like any other.
+      expect((await owner.call('PUT', `/v1/members/${member.id}/grants`, { body: { grants: [{ role: 'pool-reader' }] } })).status).toBe(200);
+      expect((await onB.get('/v1/admin/pools')).status).toBe(200);
+      expect((await owner.call('PUT', `/v1/members/${member.id}/grants`, { body: { grants: [] } })).status).toBe(200);
+      expect((await onB.get('/v1/admin/pools')).status).toBe(403);
+      // A demotion on A holds on B at once.
+      expect((await owner.patch(`/v1/members/${adminMember.id}`, { role: 'member' })).status).toBe(200);
+      const refused = await adminOnB.get('/v1/admin/pools');
+      expect(refused.status).toBe(403);
+      expect(refused.body.error.details).toEqual({ permission: 'pool:read' });
     } finally {
       await resume();
     }

@@ -24,7 +24,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   const root = path.resolve(import.meta.dirname, '../..');
   const bundles: Record<string, string> = {};
-  for (const name of ['dev', 'prod']) {
+  for (const name of ['dev', 'dev-enterprise', 'prod']) {
     const variant = await loadVariant(path.join(root, 'flags'), name);
     await buildVariant(variant);
     bundles[name] = path.join(root, 'dist', name, 'server.mjs');

@@ -11,11 +11,12 @@ describe('flags files', () => {
   it('accepts the shipped variants', async () => {
     const dev = await loadVariant(path.join(ROOT, 'flags'), 'dev');
     const prod = await loadVariant(path.join(ROOT, 'flags'), 'prod');
-    expect(dev.flags).toEqual({ dialects: ['sqlite'], scaling: false, enterprise: false });
-    expect(prod.flags).toEqual({ dialects: ['postgres'], scaling: true, enterprise: true });
+    expect(dev.flags).toEqual({ dialects: ['sqlite'], scaling: false, enterprise: false, testing: true });
+    expect(prod.flags).toEqual({ dialects: ['postgres'], scaling: true, enterprise: true, testing: false });
     expect(definesFor(dev, '1.2.3')).toEqual({
       __FLAG_SCALING__: 'false',
       __FLAG_ENTERPRISE__: 'false',
+      __FLAG_TESTING__: 'true',
       __DIALECT_SQLITE__: 'true',
       __DIALECT_POSTGRES__: 'false',
       __VARIANT__: '"dev"',
@@ -25,6 +26,11 @@ describe('flags files', () => {
 
   it('accepts a user variant such as SQLite + enterprise', () => {
     expect(validateFlags('flags/mine.json', { dialects: ['sqlite'], scaling: false, enterprise: true }).enterprise).toBe(true);
+  });
+
+  it('leaves the test-only tools out of a variant that does not ask for them', () => {
+    expect(validateFlags('flags/mine.json', { dialects: ['sqlite'], scaling: false, enterprise: false }).testing).toBe(false);
+    expect(() => validateFlags('flags/x.json', { dialects: ['sqlite'], scaling: false, enterprise: false, testing: 'yes' })).toThrow(/`testing` must be true or false, not "yes"/);
   });
 
   it.each([
@@ -52,6 +58,6 @@ describe('flags files', () => {
   it('makes `node build.mjs` exit non-zero with the message', () => {
     const result = spawnSync(process.execPath, ['build.mjs', 'no-such-variant'], { cwd: ROOT, encoding: 'utf8' });
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/build failed: .*no-such-variant\.json: no such variant file; known variants: dev, prod/);
+    expect(result.stderr).toMatch(/build failed: .*no-such-variant\.json: no such variant file; known variants: dev, dev-enterprise, prod/);
   });
 });

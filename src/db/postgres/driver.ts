@@ -2,6 +2,7 @@
 // SQLSTATE. The transaction context, savepoints and the closing guard are the shared machine's (../transactions.ts).
 // The scaling router composes several of these, one per node, into a Database of its own.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { sql } from 'drizzle-orm';
 import { drizzle, type NodePgClient } from 'drizzle-orm/node-postgres';
 import { redactUrl } from '../../config/database-url.js';
 import type { Capabilities, Database, DatabaseHealth, Queryable } from '../database.js';
@@ -11,6 +12,8 @@ import type { Tables } from '../schema.js';
 import { TransactionMachine, type Connector } from '../transactions.js';
 import { boundedPool } from './bounded-pool.js';
 import { connectionLost, isWrongRole, mapPostgresError } from './errors.js';
+import { postgresHandle } from './handle.js';
+import { listen } from './listener.js';
 import { postgresMigrationTarget, postgresMigrations } from './migrate.js';
 import { createPool, createProbePool, type PgClient, type PgPool, type PoolOptions } from './pool.js';
 import { tables } from './schema.js';
@@ -52,7 +55,7 @@ interface Receipt {
 // Any session's insert position read after our COMMIT returned is past our commit record.
 const POSITION_SQL = 'SELECT pg_current_wal_insert_lsn()::text AS lsn';
 
-export const postgresCapabilities: Capabilities = Object.freeze({ concurrentWriters: true, rowLocks: true });
+export const postgresCapabilities: Capabilities = Object.freeze({ concurrentWriters: true, rowLocks: true, listenNotify: true });
 
 /** drizzle bound to a pool (each query on any idle client) or to one client (a transaction). */
 function handle(conn: PgPool | PgClient): Queryable {
@@ -155,12 +158,22 @@ export function openPostgres(options: PostgresOptions): PostgresNodeDatabase {
     writeAt: (fn) => run(fn, true),
     read: (fn) => machine.read(fn),
     verify: () => machine.verify(async () => (options.role === 'any' ? void (await pool.query('SELECT 1')) : assertPrimary(pool, redactUrl(options.url)))),
-    async migrate() {
+    async migrate(extra = []) {
       try {
-        return await runMigrations(await postgresMigrations(), postgresMigrationTarget(pool), options.onMigration);
+        return await runMigrations([...(await postgresMigrations()), ...extra], postgresMigrationTarget(pool), options.onMigration);
       } catch (err) {
         throw mapPostgresError(err);
       }
+    },
+    async lock(tx, key) {
+      // hashtextextended maps any key to the 64-bit space of advisory locks; a collision only makes two keys queue.
+      await postgresHandle(tx).execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
+    },
+    async notify(tx, channel, payload) {
+      await postgresHandle(tx).execute(sql`SELECT pg_notify(${channel}, ${payload})`);
+    },
+    listen(channel, handlers) {
+      return listen({ url: options.url, applicationName: options.applicationName, connectionTimeoutMs: options.connectionTimeoutMs }, channel, handlers);
     },
     async health(): Promise<DatabaseHealth> {
       const started = performance.now();

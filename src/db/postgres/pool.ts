@@ -38,7 +38,7 @@ export interface PoolOptions {
 }
 
 /** How soon an idle pooled connection starts TCP keepalive probes, so a dead peer is noticed without a query. */
-const KEEPALIVE_DELAY_MS = 10_000;
+export const KEEPALIVE_DELAY_MS = 10_000;
 
 export function createPool(options: PoolOptions, onError: (err: Error) => void): PgPool {
   const pool = new pg.Pool({

@@ -13,6 +13,7 @@ import type { Tables } from '../schema.js';
 import { TransactionMachine } from '../transactions.js';
 import { mapSqliteError, openError } from './errors.js';
 import { sqliteMigrationTarget, sqliteMigrations } from './migrate.js';
+import { sqliteNativeBinding } from './native-addon.js';
 import { WriteFaults } from './write-faults.js';
 import { tables } from './schema.js';
 
@@ -23,12 +24,14 @@ export interface SqliteOptions {
   readonly onMigration?: (tag: string, ms: number) => void;
 }
 
-const capabilities: Capabilities = Object.freeze({ concurrentWriters: false, rowLocks: false });
+const capabilities: Capabilities = Object.freeze({ concurrentWriters: false, rowLocks: false, listenNotify: false });
 
-function connect(file: string, busyTimeoutMs: number, readonly: boolean): BetterSqlite3.Database {
+function connect(file: string, busyTimeoutMs: number, readonly: boolean, nativeBinding: object | undefined): BetterSqlite3.Database {
+  // better-sqlite3 also takes the addon already loaded (its types only say a path), which lets us word load failures.
+  const options = { readonly, timeout: busyTimeoutMs, ...(nativeBinding ? { nativeBinding } : {}) } as BetterSqlite3.Options;
   try {
     if (!readonly && file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const conn = new BetterSqlite3(file, { readonly, timeout: busyTimeoutMs });
+    const conn = new BetterSqlite3(file, options);
     if (!readonly) {
       conn.pragma('journal_mode = WAL');
       conn.pragma('synchronous = NORMAL');
@@ -53,10 +56,12 @@ function handle(conn: BetterSqlite3.Database): Queryable {
 }
 
 export function openSqlite(options: SqliteOptions): Database {
-  const writer = connect(options.file, options.busyTimeoutMs, false);
+  // Loaded before connecting: an addon this process cannot load is a final error, not an unavailable database.
+  const binding = sqliteNativeBinding();
+  const writer = connect(options.file, options.busyTimeoutMs, false, binding);
   // A second connection on ':memory:' would be a different, empty database: there reads hold the writer instead, so
   // they never see another transaction's uncommitted rows between its awaits.
-  const reader = options.file === ':memory:' ? undefined : connect(options.file, options.busyTimeoutMs, true);
+  const reader = options.file === ':memory:' ? undefined : connect(options.file, options.busyTimeoutMs, true, binding);
   const writeDb = handle(writer);
   const machine = new TransactionMachine<BetterSqlite3.Database>(
     {
@@ -98,7 +103,14 @@ export function openSqlite(options: SqliteOptions): Database {
     write: tracked,
     read: (fn) => machine.read(fn),
     verify: () => machine.verify(async () => void (reader ?? writer).prepare('SELECT 1').get()),
-    migrate: () => machine.exclusive(async (conn) => runMigrations(await sqliteMigrations(), sqliteMigrationTarget(conn), options.onMigration)),
+    migrate: (extra = []) => machine.exclusive(async (conn) => runMigrations([...(await sqliteMigrations()), ...extra], sqliteMigrationTarget(conn), options.onMigration)),
+    // One writer runs write transactions one at a time (BEGIN IMMEDIATE takes the file's write lock, across
+    // processes too), so a transaction already holds every lock there is.
+    lock: async () => undefined,
+    notify: async () => undefined,
+    async listen() {
+      throw new Error('SQLite has no LISTEN/NOTIFY (capabilities.listenNotify is false); poll a version row instead');
+    },
     async health(): Promise<DatabaseHealth> {
       const started = performance.now();
       try {

@@ -1,12 +1,15 @@
 // Members as the API shows them, and what adding one or changing a role takes.
 import { Type, type Static } from '@sinclair/typebox';
-import { ASSIGNABLE_ROLES } from '../members.js';
-import { Email, Id, Instant, LIMITS, StringEnum, Text } from './common.js';
+import { Email, Id, Instant, LIMITS, Text } from './common.js';
 
 export const MemberView = Type.Object({ id: Id, email: Type.String(), name: Type.String(), role: Type.String(), createdAt: Instant });
 export type MemberView = Static<typeof MemberView>;
 
-const Role = StringEnum(ASSIGNABLE_ROLES);
+/**
+ * A built-in role (admin, member, viewer) or, where the build has custom roles, one of the organization's: the
+ * domain checks the name against the organization inside the writing transaction.
+ */
+const Role = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z][a-z0-9_-]*$', description: 'admin, member, viewer, or a custom role of the organization' });
 
 export const NewMemberInput = Type.Object({ email: Email, name: Text(LIMITS.name), role: Role }, { additionalProperties: false });
 export type NewMemberInput = Static<typeof NewMemberInput>;

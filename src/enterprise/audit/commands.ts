@@ -1,0 +1,84 @@
+// `server.mjs audit verify` and `server.mjs audit checkpoint`: the same checks as the API, for operators and cron.
+import { readFileSync } from 'node:fs';
+import type { Database } from '../../db/database.js';
+import { ConfigError } from '../../errors.js';
+import type { CommandContext, FeatureCommand } from '../../features/feature.js';
+import type { EnterpriseTables } from '../tables.js';
+import { checkCheckpoint, loadAuditKey, parseCheckpoints, signCheckpoint } from './checkpoint.js';
+import { chainOrgs, verifyChain } from './verify.js';
+
+const label = (orgId: string) => (orgId === '' ? 'no organization (refused unknown tokens)' : `org ${orgId}`);
+
+async function verifyCommand(ctx: CommandContext, db: Database, tables: EnterpriseTables): Promise<number> {
+  const store = { db, tables };
+  let broken = 0;
+  for (const orgId of await chainOrgs(store)) {
+    const report = await verifyChain(store, orgId);
+    if (report.broken) {
+      broken += 1;
+      ctx.stdout(`BROKEN ${label(orgId)}: ${report.broken.message}\n`);
+    } else {
+      ctx.stdout(`ok     ${label(orgId)}: ${report.records} records, head seq ${report.head.seq} ${report.head.hash}\n`);
+    }
+  }
+  const file = ctx.config.auditCheckpointFile;
+  if (file !== undefined) {
+    if (ctx.config.auditKeyFile === undefined) throw new ConfigError('AUDIT_CHECKPOINT_FILE needs AUDIT_KEY_FILE, the key the checkpoints were signed with (its public half is enough)');
+    const key = loadAuditKey(ctx.config.auditKeyFile);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`AUDIT_CHECKPOINT_FILE=${file} cannot be read (${(err as Error).message}); write it with \`audit checkpoint >> ${file}\``);
+    }
+    for (const checkpoint of parseCheckpoints(text, file)) {
+      const result = await checkCheckpoint(store, key, checkpoint);
+      if (!result.ok) broken += 1;
+      ctx.stdout(`${result.ok ? 'ok    ' : 'BROKEN'} checkpoint ${label(result.orgId)} seq ${result.seq}: ${result.message}\n`);
+    }
+  }
+  ctx.stdout(broken === 0 ? 'audit trail verified\n' : `audit trail BROKEN in ${broken} place(s)\n`);
+  return broken === 0 ? 0 : 1;
+}
+
+async function checkpointCommand(ctx: CommandContext, db: Database, tables: EnterpriseTables): Promise<number> {
+  if (ctx.config.auditKeyFile === undefined) throw new ConfigError('`audit checkpoint` signs with AUDIT_KEY_FILE; set it to an Ed25519 private key (`openssl genpkey -algorithm ed25519 -out audit-key.pem`)');
+  const key = loadAuditKey(ctx.config.auditKeyFile);
+  const store = { db, tables };
+  let refused = 0;
+  for (const orgId of await chainOrgs(store)) {
+    const report = await verifyChain(store, orgId);
+    if (report.broken) {
+      // A checkpoint vouches for the chain it signs: a broken one gets none.
+      refused += 1;
+      process.stderr.write(`flagship: no checkpoint for ${label(orgId)}: ${report.broken.message}\n`);
+      continue;
+    }
+    ctx.stdout(`${JSON.stringify(signCheckpoint(key, { orgId, ...report.head }))}\n`);
+  }
+  return refused === 0 ? 0 : 1;
+}
+
+export function auditCommand(tables: () => Promise<EnterpriseTables>): FeatureCommand {
+  return {
+    name: 'audit',
+    help: [
+      'audit verify      recheck every audit hash chain (and the signed checkpoints in AUDIT_CHECKPOINT_FILE);',
+      '                  names the first broken record; exit 1 when anything is broken',
+      'audit checkpoint  print a signed checkpoint of each chain head, one JSON line each (AUDIT_KEY_FILE);',
+      '                  append them to a file kept outside the database',
+    ],
+    async run(ctx) {
+      const sub = ctx.args[0];
+      if (ctx.args.length !== 1 || (sub !== 'verify' && sub !== 'checkpoint')) {
+        throw new ConfigError(`\`audit\` takes one of: verify, checkpoint (got "${ctx.args.join(' ')}"); see --help`);
+      }
+      const db = await ctx.openDatabase();
+      try {
+        return sub === 'verify' ? await verifyCommand(ctx, db, await tables()) : await checkpointCommand(ctx, db, await tables());
+      } finally {
+        await db.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// Database.lock, notify and listen on every dialect: a lock keeps two writers of one key apart until commit; a
+// notice reaches listeners at commit and never from a rolled-back transaction; SQLite, with no LISTEN, says so.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.js';
+import { DIALECTS, openFresh } from '../support/dialects.js';
+
+describe.each(DIALECTS)('lock, notify and listen on %s', (dialect) => {
+  let db: Database;
+
+  beforeAll(async () => {
+    ({ db } = await openFresh(dialect));
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('runs transactions holding the same lock one after the other', async () => {
+    const events: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const first = new Promise<void>((r) => (entered = r));
+    const a = db.write(async (tx) => {
+      await db.lock(tx, 'k');
+      events.push('a in');
+      entered();
+      await held;
+      events.push('a out');
+    });
+    await first;
+    const b = db.write(async (tx) => {
+      await db.lock(tx, 'k');
+      events.push('b in');
+    });
+    // b cannot enter while a holds the lock; a leaves only when released.
+    setTimeout(release, 200);
+    await Promise.all([a, b]);
+    expect(events).toEqual(['a in', 'a out', 'b in']);
+  });
+
+  // Per-dialect expectations: Postgres delivers notices, SQLite has no LISTEN and says what to use instead.
+  if (dialect === 'postgres') it('delivers a notice at commit, and none from a rollback', async () => {
+    const heard: string[] = [];
+    let connected!: () => void;
+    const ready = new Promise<void>((r) => (connected = r));
+    const sub = await db.listen('flagship_test', { message: (p) => heard.push(p), connected: () => connected(), disconnected: () => undefined });
+    try {
+      await ready;
+      await db.write((tx) => db.notify(tx, 'flagship_test', 'kept'));
+      await db.write(async (tx) => {
+        await db.notify(tx, 'flagship_test', 'lost');
+        throw new Error('roll back');
+      }).catch(() => undefined);
+      await db.write((tx) => db.notify(tx, 'flagship_test', 'after'));
+      const deadline = Date.now() + 10_000;
+      while (heard.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(heard).toEqual(['kept', 'after']);
+    } finally {
+      await sub.close();
+      await sub.close();
+    }
+  });
+
+  if (dialect === 'sqlite') it('has no LISTEN, and says what to do instead', async () => {
+    expect(db.capabilities.listenNotify).toBe(false);
+    await expect(db.listen('x', { message: () => undefined, connected: () => undefined, disconnected: () => undefined })).rejects.toThrow(/poll a version row instead/);
+  });
+});

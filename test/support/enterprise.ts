@@ -1,0 +1,91 @@
+// The enterprise module as users run it: dist/dev-enterprise on SQLite and dist/prod on PostgreSQL, as processes on a
+// database of their own, with a second instance on the same database when a test needs two, and direct SQL access
+// to that database for what a superuser could do behind the server's back.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { inject } from 'vitest';
+import { DIALECTS, type DialectName } from './dialects.js';
+import { runBundle, startServer, type RunningServer } from './server-process.js';
+
+export interface EnterpriseTarget {
+  readonly name: string;
+  readonly dialect: DialectName;
+  readonly bundle: 'dev-enterprise' | 'prod';
+}
+
+export const ENTERPRISE_TARGETS: EnterpriseTarget[] = DIALECTS.map((dialect) =>
+  dialect === 'sqlite' ? { name: 'dist/dev-enterprise on SQLite', dialect, bundle: 'dev-enterprise' } : { name: 'dist/prod on PostgreSQL', dialect, bundle: 'prod' },
+);
+
+export interface EnterpriseDeployment {
+  readonly server: RunningServer;
+  /** The DATABASE_URL both instances use. */
+  readonly databaseUrl: string;
+  readonly bundle: string;
+  /** Another server process on the same database. */
+  another(env?: Record<string, string>): Promise<RunningServer>;
+  /** Runs the bundle as a command (`audit verify`...) on the same database. */
+  run(args: string[], env?: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** Runs SQL on the database directly, as its owner: what a superuser could do behind the server's back. */
+  sql(statements: string[]): Promise<Array<Record<string, unknown>>>;
+  stop(): Promise<void>;
+}
+
+export async function deployEnterprise(target: EnterpriseTarget, env: Record<string, string> = {}): Promise<EnterpriseDeployment> {
+  const bundle = inject('bundles')[target.bundle]!;
+  let databaseUrl: string;
+  if (target.dialect === 'sqlite') {
+    databaseUrl = `sqlite:${path.join(mkdtempSync(path.join(tmpdir(), 'flagship-enterprise-')), 'flagship.db')}`;
+  } else {
+    const { createDatabase } = await import('./postgres/index.js');
+    databaseUrl = await createDatabase(inject('pg'), `ent_${randomUUID().replace(/-/g, '').slice(0, 16)}`);
+  }
+  const servers: RunningServer[] = [];
+  const start = async (more: Record<string, string> = {}) => {
+    const s = await startServer(bundle, { env: { DATABASE_URL: databaseUrl, ...env, ...more } });
+    servers.push(s);
+    await s.ready();
+    return s;
+  };
+  const server = await start();
+  return {
+    server,
+    databaseUrl,
+    bundle,
+    another: start,
+    run: (args, more = {}) => runBundle(bundle, args, { env: { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...env, ...more } }),
+    async sql(statements) {
+      if (target.dialect === 'sqlite') {
+        const conn = new BetterSqlite3(databaseUrl.slice('sqlite:'.length), { timeout: 10_000 });
+        try {
+          let rows: Array<Record<string, unknown>> = [];
+          for (const s of statements) {
+            const stmt = conn.prepare(s);
+            if (stmt.reader) rows = stmt.all() as Array<Record<string, unknown>>;
+            else stmt.run();
+          }
+          return rows;
+        } finally {
+          conn.close();
+        }
+      }
+      const { withClient } = await import('./postgres/sql.js');
+      return withClient(databaseUrl, async (client) => {
+        let rows: Array<Record<string, unknown>> = [];
+        for (const s of statements) rows = (await client.query(s)).rows as Array<Record<string, unknown>>;
+        return rows;
+      });
+    },
+    async stop() {
+      await Promise.all(servers.map((s) => s.stop()));
+    },
+  };
+}
+
+/** Statements that switch the append-only triggers off and back on, as a superuser (or the file's owner) could. */
+export function triggersOff(dialect: DialectName): string[] {
+  return dialect === 'postgres' ? ['ALTER TABLE audit_records DISABLE TRIGGER USER'] : ['DROP TRIGGER audit_records_no_update', 'DROP TRIGGER audit_records_no_delete'];
+}
