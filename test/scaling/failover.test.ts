@@ -1,6 +1,6 @@
 // Losing the primary (a topology of its own: these tests stop it and promote a replica). Writes answer 503 while no
 // node answers read-write and reads keep working from replicas; writes follow the primary back, or follow a promoted
-// replica, without a restart, and never go to two primaries.
+// replica, without a restart, and never go to two primaries; a LISTEN follows the primary to a promoted replica.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eq } from 'drizzle-orm';
@@ -74,6 +74,11 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
   });
 
   it('sends writes to a replica promoted after the primary is gone, within 10 s, and keeps them there when the old primary returns', async () => {
+    // A listener (enterprise's RBAC cache holds one) follows the primary to the promoted replica.
+    const heard: string[] = [];
+    let connections = 0;
+    const sub = await router.listen('flagship_failover_test', { message: (p) => heard.push(p), connected: () => connections++, disconnected: () => undefined });
+    await waitUntil('the listener connected', () => connections === 1, 10_000);
     await stopNode(cluster.info, 'primary', 'immediate');
     const promoted = replicaUrls[0]!;
     await queryOne(promoted, 'select pg_promote(true, 30)');
@@ -81,6 +86,14 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
     console.info(`replica promoted: writes resumed after ${resumedMs} ms`);
     const name = `${new URL(promoted).hostname}:${new URL(promoted).port}`;
     expect(router.report().find((n) => n.node === name)).toMatchObject({ role: 'primary', serving: true });
+    try {
+      await waitUntil('the listener on the promoted replica', () => connections >= 2, 15_000);
+      await router.write((tx) => router.notify(tx, 'flagship_failover_test', 'after promotion'));
+      await waitUntil('the notice heard', () => heard.length > 0, 10_000);
+      expect(heard).toEqual(['after promotion']);
+    } finally {
+      await sub.close();
+    }
 
     // The old primary comes back read-write: a second primary the router must not write to.
     await startNode(cluster.info, 'primary');
