@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './error-handler.js';
+import { openFeatureRequests } from './feature-requests.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { createMetrics, registerMetrics } from './metrics.js';
 import { Guards } from './auth.js';
@@ -53,6 +54,7 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
   });
   registerRequestLog(app);
   await registerSecurityHeaders(app);
+  openFeatureRequests(app, runtime.features);
   registerMetrics(app, createMetrics(runtime), runtime.config.metricsAllow);
   await registerHealthRoutes(app, runtime);
   // One set of guards (and one failed-authentication limiter) for the core's routes and every feature's.

@@ -9,6 +9,7 @@ import { RefusedTokenError, authenticate, touchToken } from '../domain/authentic
 import type { Permission, Principal } from '../domain/authorizer.js';
 import { confirmMember, confirmProject, scopedTask, type ScopeKind } from '../domain/scopes.js';
 import { ForbiddenError, UnauthenticatedError } from '../errors.js';
+import { identifyCaller } from './feature-requests.js';
 import type { AuthFailureLimiter } from './rate-limits.js';
 import { callerOf } from './request-log.js';
 import { requestMeta, type Runtime } from './runtime.js';
@@ -103,6 +104,7 @@ export class Guards {
       const { lastUsedAt, ...principal } = caller;
       // The request's log line (request-log.ts) and error lines say who made it.
       request.principal = principal;
+      identifyCaller(request, principal);
       const id = (request.params as { id?: string }).id;
       let projectId: string | undefined;
       try {
