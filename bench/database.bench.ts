@@ -15,8 +15,10 @@ import * as pgSchema from '../src/db/postgres/schema.js';
 import * as sqliteSchema from '../src/db/sqlite/schema.js';
 import { DIALECTS, openFresh } from '../test/support/dialects.js';
 
-const options = { iterations: 2000, warmupIterations: 200, time: 0 };
-const pgOptions = { iterations: 500, warmupIterations: 50, time: 0 };
+// BENCH_QUICK (npm run bench -- --quick): a tenth of the iterations, for a run that only checks the wiring.
+const scale = process.env.BENCH_QUICK ? 0.1 : 1;
+const options = { iterations: 2000 * scale, warmupIterations: 200 * scale, time: 0 };
+const pgOptions = { iterations: 500 * scale, warmupIterations: 50 * scale, time: 0 };
 
 /** A bare drizzle on its own file, migrated through our layer so both sides have the same schema and indexes. */
 async function bareSqlite(readonly: boolean) {
@@ -34,6 +36,9 @@ async function bareSqlite(readonly: boolean) {
 
 const sqliteWrite = (await openFresh('sqlite')).db;
 const sqliteWriteBare = (await bareSqlite(false)).db;
+const sqliteWriteRaw = (await bareSqlite(false)).conn;
+const rawInsertOrg = sqliteWriteRaw.prepare('INSERT INTO orgs (id, slug, name, created_at) VALUES (?, ?, ?, ?)');
+const rawWriteTx = sqliteWriteRaw.transaction((slug: string) => rawInsertOrg.run(randomUUID(), slug, 'bench', Date.now()));
 
 describe('sqlite: one-row write transaction', () => {
   bench('flagship Database.write (async callback)', async () => {
@@ -45,11 +50,16 @@ describe('sqlite: one-row write transaction', () => {
       tx.insert(sqliteSchema.orgs).values({ slug: randomUUID(), name: 'bench' }).run();
     });
   }, options);
+
+  bench('raw better-sqlite3, prepared statement in a sync transaction', () => {
+    rawWriteTx(randomUUID());
+  }, options);
 });
 
 const sqliteRead = await openFresh('sqlite');
 const [readOrg] = await sqliteRead.db.write((tx) => tx.insert(sqliteRead.db.tables.orgs).values({ slug: 'read', name: 'read' }).returning());
 const sqliteReadBare = drizzleSqlite(new BetterSqlite3(sqliteRead.location, { readonly: true }), { schema: sqliteSchema.tables, casing: 'snake_case' });
+const rawReadOrg = new BetterSqlite3(sqliteRead.location, { readonly: true }).prepare('SELECT id, slug, name, created_at FROM orgs WHERE id = ?');
 
 describe('sqlite: point read by primary key', () => {
   const orgs = sqliteRead.db.tables.orgs;
@@ -59,6 +69,10 @@ describe('sqlite: point read by primary key', () => {
 
   bench('drizzle + better-sqlite3', () => {
     sqliteReadBare.select().from(sqliteSchema.orgs).where(eq(sqliteSchema.orgs.id, readOrg!.id)).all();
+  }, options);
+
+  bench('raw better-sqlite3, prepared statement', () => {
+    rawReadOrg.all(readOrg!.id);
   }, options);
 });
 
@@ -78,12 +92,40 @@ if (DIALECTS.includes('postgres')) {
         await tx.insert(pgSchema.orgs).values({ slug: randomUUID(), name: 'bench' });
       });
     }, pgOptions);
+
+    bench('raw pg, BEGIN/INSERT/COMMIT on a pooled client', async () => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('INSERT INTO orgs (id, slug, name, created_at) VALUES ($1, $2, $3, $4)', [randomUUID(), randomUUID(), 'bench', new Date()]);
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+    }, pgOptions);
+  });
+
+  const [pgOrg] = await db.write((tx) => tx.insert(db.tables.orgs).values({ slug: 'read', name: 'read' }).returning());
+
+  describe('postgres: point read by primary key', () => {
+    const orgs = db.tables.orgs;
+    bench('flagship Database.read', async () => {
+      await db.read((q) => q.select().from(orgs).where(eq(orgs.id, pgOrg!.id)));
+    }, pgOptions);
+
+    bench('drizzle + pg', async () => {
+      await bare.select().from(pgSchema.orgs).where(eq(pgSchema.orgs.id, pgOrg!.id));
+    }, pgOptions);
+
+    bench('raw pg, pool.query', async () => {
+      await pool.query('SELECT id, slug, name, created_at FROM orgs WHERE id = $1', [pgOrg!.id]);
+    }, pgOptions);
   });
 
   describe('postgres: 16 concurrent one-row write transactions on a pool of 4', () => {
     bench('flagship Database.write', async () => {
       await Promise.all(Array.from({ length: 16 }, () => db.write((tx) => tx.insert(db.tables.orgs).values({ slug: randomUUID(), name: 'bench' }))));
-    }, { ...pgOptions, iterations: 100, warmupIterations: 10 });
+    }, { ...pgOptions, iterations: 100 * scale, warmupIterations: 10 * scale });
 
     bench('drizzle + pg, db.transaction', async () => {
       await Promise.all(
@@ -93,6 +135,6 @@ if (DIALECTS.includes('postgres')) {
           }),
         ),
       );
-    }, { ...pgOptions, iterations: 100, warmupIterations: 10 });
+    }, { ...pgOptions, iterations: 100 * scale, warmupIterations: 10 * scale });
   });
 }

@@ -1,6 +1,7 @@
 // The only place that knows which modules a variant carries. Each module is reached through a dynamic import written
 // inside its own flag's branch: esbuild drops the dead import while parsing, so a variant that switches a module off
 // carries none of its bytes (build.mjs proves it on every build).
+import type { OptionSpec } from './config/options.js';
 import type { Feature, FeatureContext } from './features/feature.js';
 
 export async function loadFeatures(ctx: FeatureContext): Promise<Feature[]> {
@@ -20,4 +21,17 @@ export async function loadFeatures(ctx: FeatureContext): Promise<Feature[]> {
     features.push(await createTesting(ctx));
   }
   return features;
+}
+
+/**
+ * The options the compiled-in modules declare (each module owns its own), for --help, the command line, config
+ * validation and the README table. Needed before the configuration exists, so apart from loadFeatures.
+ */
+export async function moduleOptions(): Promise<OptionSpec[]> {
+  const options: OptionSpec[] = [];
+  if (__FLAG_SCALING__) {
+    const { SCALING_OPTIONS } = await import('./scaling/options.js');
+    options.push(...SCALING_OPTIONS);
+  }
+  return options;
 }

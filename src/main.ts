@@ -4,7 +4,7 @@ import { helpText } from './cli/help.js';
 import { loadConfig, type Config } from './config/config.js';
 import { DatabaseMisconfiguredError, DatabaseRefusedError } from './db/errors.js';
 import { ConfigError } from './errors.js';
-import { loadFeatures } from './features.js';
+import { loadFeatures, moduleOptions } from './features.js';
 import { registerApi } from './server/api.js';
 import { buildApp } from './server/app.js';
 import { describeBuild } from './server/health-routes.js';
@@ -22,24 +22,32 @@ function printVersion(features: ReturnType<typeof describeBuild>['features']): v
 }
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseCli(argv);
+  const extraOptions = await moduleOptions();
+  const args = parseCli(argv, extraOptions);
   if (args.command === 'help') {
-    process.stdout.write(helpText(await loadFeatures({ config: undefined, logger: createLogger('silent') })));
+    process.stdout.write(helpText(extraOptions, await loadFeatures({ config: undefined, logger: createLogger('silent') })));
     return 0;
   }
   if (args.command === 'version') {
-    // No config needed: --version must work from an empty folder with no environment.
-    const features = await loadFeatures({ config: undefined, logger: createLogger('silent') });
+    // --version must work from an empty folder with no environment; with a usable one, modules describe it.
+    let config;
+    try {
+      config = loadConfig(process.env, args.options, extraOptions);
+    } catch {
+      config = undefined;
+    }
+    const features = await loadFeatures({ config, logger: createLogger('silent') });
     printVersion(describeBuild(features).features);
     return 0;
   }
-  const config = loadConfig(process.env, args.options);
+  const config = loadConfig(process.env, args.options, extraOptions);
   const core = (COMMANDS as readonly string[]).includes(args.command);
   // A feature command's stdout is its output; its logs go to stderr.
   const logger = createLogger(config.logLevel, core ? 1 : 2);
   const features = await loadFeatures({ config, logger });
 
   if (args.command === 'migrate') {
+    // The features take part so one that opens the database (scaling: several hosts, find the primary) does here too.
     const db = await bringUpDatabase(config, features, logger, true);
     await db.close();
     return 0;

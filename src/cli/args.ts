@@ -1,6 +1,6 @@
 // Command-line parsing with node:util, against the same option table as the environment.
 import { parseArgs } from 'node:util';
-import { OPTIONS } from '../config/options.js';
+import { OPTIONS, type OptionSpec } from '../config/options.js';
 import { ConfigError } from '../errors.js';
 
 export const COMMANDS = ['serve', 'migrate'] as const;
@@ -23,8 +23,8 @@ const BOOLEAN_WORDS = /^(true|false|yes|no|on|off|1|0)$/i;
  * A yes/no option may stand alone (`--testing`) as well as take a value (`--testing true`, `--testing=false`):
  * a bare one becomes `--name=true` unless the next argument is a yes/no word.
  */
-function expandBareSwitches(argv: string[]): string[] {
-  const switches = new Set(OPTIONS.filter((o) => o.type === 'bool').map((o) => `--${o.flag}`));
+function expandBareSwitches(argv: string[], options: readonly OptionSpec[]): string[] {
+  const switches = new Set(options.filter((o) => o.type === 'bool').map((o) => `--${o.flag}`));
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -35,12 +35,14 @@ function expandBareSwitches(argv: string[]): string[] {
   return out;
 }
 
-export function parseCli(argv: string[]): ParsedArgs {
+/** `moduleOptions`: the options the compiled-in modules declare (src/features.ts), accepted like the core's. */
+export function parseCli(argv: string[], moduleOptions: readonly OptionSpec[] = []): ParsedArgs {
+  const all = [...OPTIONS, ...moduleOptions];
   const spec: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, version: { type: 'boolean' } };
-  for (const o of OPTIONS) spec[o.flag] = { type: 'string' };
+  for (const o of all) spec[o.flag] = { type: 'string' };
   let parsed;
   try {
-    parsed = parseArgs({ args: expandBareSwitches(argv), options: spec, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: expandBareSwitches(argv, all), options: spec, allowPositionals: true, strict: true });
   } catch (err) {
     throw new ConfigError(`${(err as Error).message.replace(/\. To specify.*$/s, '')}; see --help for the options`);
   }
@@ -51,6 +53,6 @@ export function parseCli(argv: string[]): ParsedArgs {
   const core = (COMMANDS as readonly string[]).includes(command);
   if (core && positionals.length > 1) throw new ConfigError(`expected one command, got "${positionals.join(' ')}"; commands are ${COMMANDS.join(', ')}`);
   const options: Record<string, string | undefined> = {};
-  for (const o of OPTIONS) options[o.flag] = values[o.flag] as string | undefined;
+  for (const o of all) options[o.flag] = values[o.flag] as string | undefined;
   return { command, rest: positionals.slice(1), options };
 }

@@ -29,21 +29,22 @@ export interface Config {
   readonly idleTimeoutMs: number;
   readonly statementTimeoutMs: number;
   readonly maxLifetimeSeconds: number;
-  readonly replicas: string | undefined;
-  readonly region: string | undefined;
   readonly auditKeyFile: string | undefined;
   readonly auditCheckpointFile: string | undefined;
   readonly readyFile: string | undefined;
   readonly testing: boolean;
   readonly testingAllowPersistent: boolean;
   readonly seed: string | undefined;
+  /** Values of the options the compiled-in modules declare, by key; each module reads and types its own. */
+  readonly modules: Readonly<Record<string, unknown>>;
 }
 
 const TRUE = ['1', 'true', 'yes', 'on'];
 const FALSE = ['0', 'false', 'no', 'off'];
 
-function parseValue(spec: OptionSpec, raw: string, source: string): { value?: unknown; problem?: string } {
+function parseValue(spec: OptionSpec, raw: string, source: string): { value?: unknown; problem?: string; problems?: string[] } {
   const where = `${source}=${JSON.stringify(raw)}`;
+  if (spec.parse) return spec.parse(raw, where);
   switch (spec.type) {
     case 'string':
       return { value: raw };
@@ -72,23 +73,27 @@ function parseValue(spec: OptionSpec, raw: string, source: string): { value?: un
 
 /**
  * Reads every option from `cli` (parsed --options, by flag name) or else `env`, falling back to its default.
- * Throws one ConfigError listing every problem.
+ * `moduleOptions` are those the compiled-in modules declare; their values land in `modules`. Throws one ConfigError
+ * listing every problem.
  */
-export function loadConfig(env: NodeJS.ProcessEnv, cli: Record<string, string | undefined> = {}): Config {
+export function loadConfig(env: NodeJS.ProcessEnv, cli: Record<string, string | undefined> = {}, moduleOptions: readonly OptionSpec[] = []): Config {
   const problems: string[] = [];
   const values: Record<string, unknown> = {};
-  for (const spec of OPTIONS) {
+  const modules: Record<string, unknown> = {};
+  for (const spec of [...OPTIONS, ...moduleOptions]) {
+    const into = OPTIONS.includes(spec) ? values : modules;
     const fromCli = cli[spec.flag];
     const fromEnv = env[spec.env];
     const raw = fromCli ?? (fromEnv === '' ? undefined : fromEnv) ?? spec.default;
     if (raw === undefined) {
-      values[spec.key] = undefined;
+      into[spec.key] = undefined;
       continue;
     }
     const source = fromCli !== undefined ? `--${spec.flag}` : fromEnv !== undefined && fromEnv !== '' ? spec.env : `default ${spec.env}`;
-    const { value, problem } = parseValue(spec, raw, source);
-    if (problem) problems.push(problem);
-    else values[spec.key] = value;
+    const parsed = parseValue(spec, raw, source);
+    if (parsed.problem) problems.push(parsed.problem);
+    else if (parsed.problems) problems.push(...parsed.problems);
+    else into[spec.key] = parsed.value;
   }
   let database: DatabaseTarget | undefined;
   try {
@@ -103,5 +108,5 @@ export function loadConfig(env: NodeJS.ProcessEnv, cli: Record<string, string | 
     throw new ConfigError(problems.length === 1 ? problems[0]! : `${problems.length} configuration problems:\n  - ${problems.join('\n  - ')}`);
   }
   const { databaseUrl: _omit, ...rest } = values;
-  return Object.freeze({ ...(rest as Omit<Config, 'database'>), database });
+  return Object.freeze({ ...(rest as Omit<Config, 'database' | 'modules'>), database, modules: Object.freeze(modules) });
 }

@@ -15,6 +15,7 @@ const SECRET_PARAM = /pass|secret|key|token/i;
  * message: the password may sit in the user-info part or in a query parameter.
  */
 export function redactUrl(url: string): string {
+  if (url.includes(',')) return url.replace(/:\/\/([^:/@]+):[^@/]*@/, '://$1:***@');
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
@@ -23,6 +24,18 @@ export function redactUrl(url: string): string {
   } catch {
     return url.replace(/:\/\/([^:/@]+):[^@/]*@/, '://$1:***@').replace(/([?&][^=&]*(?:pass|secret|key|token)[^=&]*=)[^&]*/gi, '$1***');
   }
+}
+
+const MULTI_HOST = /^(postgres(?:ql)?:\/\/)([^@/?#]*@)?([^/?#]*)(.*)$/is;
+
+/**
+ * A libpq-style URL naming several hosts (`postgres://u:p@h1:5432,h2:5432/db`) as one URL per host, in order; a URL
+ * with one host comes back alone. The read-write one is the primary (only the scaling module can follow that).
+ */
+export function splitHosts(url: string): string[] {
+  const m = MULTI_HOST.exec(url);
+  if (!m || !m[3]!.includes(',')) return [url];
+  return m[3]!.split(',').map((host) => `${m[1]!}${m[2] ?? ''}${host.trim()}${m[4]!}`);
 }
 
 export function parseDatabaseUrl(raw: string | undefined): DatabaseTarget {
@@ -34,11 +47,13 @@ export function parseDatabaseUrl(raw: string | undefined): DatabaseTarget {
   let target: DatabaseTarget;
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]?.toLowerCase();
   if (scheme === 'postgres' || scheme === 'postgresql') {
-    try {
-      const u = new URL(value);
-      if (!u.hostname && !u.searchParams.get('host')) throw new Error('no host');
-    } catch {
-      throw new ConfigError(`DATABASE_URL ${redactUrl(value)} is not a valid PostgreSQL URL; use postgres://user:password@host:5432/database`);
+    for (const one of splitHosts(value)) {
+      try {
+        const u = new URL(one);
+        if (!u.hostname && !u.searchParams.get('host')) throw new Error('no host');
+      } catch {
+        throw new ConfigError(`DATABASE_URL ${redactUrl(value)} is not a valid PostgreSQL URL; use postgres://user:password@host:5432/database (several hosts: host1:5432,host2:5432)`);
+      }
     }
     target = { dialect: 'postgres', url: value };
   } else if (scheme === 'sqlite' || scheme === 'file') {

@@ -1,5 +1,6 @@
 // Every setting, once: its environment variable, its CLI option, its default and what it means. --help and the
-// configuration table in README.md are made from this table, and test/unit/docs.test.ts keeps the README current.
+// configuration table in README.md are made from this table (plus the options each compiled-in module declares, see
+// moduleOptions in src/features.ts), and a test keeps the README current.
 
 export type OptionType = 'string' | 'port' | 'int' | 'enum' | 'bool' | 'addresses';
 
@@ -15,6 +16,11 @@ export interface OptionSpec {
   readonly help: string;
   /** Only meaningful for builds that carry this part. */
   readonly only?: 'postgres' | 'sqlite' | 'scaling' | 'enterprise' | 'testing';
+  /**
+   * Parses a value this table's types cannot express (a list, a URL per region...): the value, or every problem with
+   * it. `where` names the source for messages (`DATABASE_REPLICAS="..."`). Used by modules for their own options.
+   */
+  readonly parse?: (raw: string, where: string) => { value: unknown } | { problems: string[] };
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -41,8 +47,6 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
   { key: 'maxLifetimeSeconds', env: 'DB_MAX_LIFETIME_S', flag: 'db-max-lifetime-s', type: 'int', min: 0, max: 86_400, default: '1800', only: 'postgres', help: 'recycle pooled connections after this long (0 = never)' },
   { key: 'queryTimeoutMs', env: 'DB_QUERY_TIMEOUT_MS', flag: 'db-query-timeout-ms', type: 'int', min: 0, max: 86_400_000, default: '35000', only: 'postgres', help: 'client-side bound on every query, for a server that stopped answering (frozen, or cut off by the network); keep it above DB_STATEMENT_TIMEOUT_MS (0 = none)' },
   { key: 'startRetryMs', env: 'DB_START_RETRY_MS', flag: 'db-start-retry-ms', type: 'int', min: 0, max: 86_400_000, default: '120000', help: 'how long `serve` keeps retrying a database that cannot be reached yet (starting, restarting) before exiting 1 (0 = forever); one that can never work as configured (not a database, a directory, an unknown host or role) exits 2 at once' },
-  { key: 'replicas', env: 'DATABASE_REPLICAS', flag: 'database-replicas', type: 'string', only: 'scaling', help: 'read replicas, comma-separated region=postgres://... (scaling)' },
-  { key: 'region', env: 'FLAGSHIP_REGION', flag: 'region', type: 'string', only: 'scaling', help: "this server's region, preferred for reads (scaling)" },
   { key: 'auditKeyFile', env: 'AUDIT_KEY_FILE', flag: 'audit-key-file', type: 'string', only: 'enterprise', help: 'PEM file of an Ed25519 key: a private key signs audit checkpoints and verifies them, a public key only verifies (`openssl genpkey -algorithm ed25519 -out audit-key.pem`)' },
   { key: 'auditCheckpointFile', env: 'AUDIT_CHECKPOINT_FILE', flag: 'audit-checkpoint-file', type: 'string', only: 'enterprise', help: '`audit verify` also checks the signed checkpoints in this file (one JSON object a line, as `audit checkpoint` prints them)' },
   { key: 'readyFile', env: 'FLAGSHIP_READY_FILE', flag: 'ready-file', type: 'string', help: 'once ready, write {"url", "pid", ...} as JSON to this file, whole (for test harnesses); removed at shutdown' },

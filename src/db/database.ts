@@ -35,6 +35,15 @@ export interface MigrationReport {
   readonly alreadyApplied: number;
 }
 
+/** How fresh a read must be. */
+export interface ReadOptions {
+  /**
+   * The read decides something security depends on (a token's validity, a member's role): it must see every
+   * committed write, so a router never serves it from a replica that may lag. Adapters with one server ignore it.
+   */
+  readonly fresh?: boolean;
+}
+
 export interface Database {
   readonly dialect: Dialect;
   readonly capabilities: Capabilities;
@@ -46,7 +55,7 @@ export interface Database {
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Read intent: may be served by a replica (scaling) or a separate read connection (SQLite). */
-  read<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  read<T>(fn: (q: Queryable) => Promise<T>, options?: ReadOptions): Promise<T>;
   /** Write intent: a transaction on the primary. */
   write<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /**

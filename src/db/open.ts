@@ -1,6 +1,7 @@
 // Opens the database the configuration names, through the dialect adapters this build carries. Each adapter is
 // reached only by a dynamic import inside its flag's branch, so a build without that dialect holds none of it.
 import type { Config } from '../config/config.js';
+import { splitHosts } from '../config/database-url.js';
 import { VariantLacksError } from '../errors.js';
 import { buildHint, variant } from '../variant.js';
 import type { Database } from './database.js';
@@ -8,6 +9,19 @@ import type { Database } from './database.js';
 export interface OpenHooks {
   onMigration?(tag: string, ms: number): void;
   onPoolError?(err: Error): void;
+}
+
+/** The pool settings of the configuration, for every Postgres pool the program opens (one per node with scaling). */
+export function postgresPoolSettings(config: Config) {
+  return {
+    max: config.poolMax,
+    connectionTimeoutMs: config.connectTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    statementTimeoutMs: config.statementTimeoutMs,
+    queryTimeoutMs: config.queryTimeoutMs,
+    maxLifetimeSeconds: config.maxLifetimeSeconds,
+    applicationName: `flagship/${variant.name}`,
+  };
 }
 
 export async function openDatabase(config: Config, hooks: OpenHooks = {}): Promise<Database> {
@@ -18,16 +32,13 @@ export async function openDatabase(config: Config, hooks: OpenHooks = {}): Promi
       return openSqlite({ file: target.file, busyTimeoutMs: config.busyTimeoutMs, ...(hooks.onMigration ? { onMigration: hooks.onMigration } : {}) });
     }
   } else if (__DIALECT_POSTGRES__) {
+    if (splitHosts(target.url).length > 1) {
+      throw new VariantLacksError(`DATABASE_URL names several hosts; following the read-write one takes the scaling module, which the "${variant.name}" build does not carry; name the primary alone, or ${buildHint('scaling')}`);
+    }
     const { openPostgres } = await import('./postgres/driver.js');
     return openPostgres({
       url: target.url,
-      max: config.poolMax,
-      connectionTimeoutMs: config.connectTimeoutMs,
-      idleTimeoutMs: config.idleTimeoutMs,
-      statementTimeoutMs: config.statementTimeoutMs,
-      queryTimeoutMs: config.queryTimeoutMs,
-      maxLifetimeSeconds: config.maxLifetimeSeconds,
-      applicationName: `flagship/${variant.name}`,
+      ...postgresPoolSettings(config),
       ...(hooks.onMigration ? { onMigration: hooks.onMigration } : {}),
       ...(hooks.onPoolError ? { onPoolError: hooks.onPoolError } : {}),
     });

@@ -1,6 +1,7 @@
 // Who is calling: a bearer token resolved to its member. Every refusal is a 401 that says what to do next.
 import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
+import { prepared, slot, UNNAMED } from '../db/prepared.js';
 import { UnauthenticatedError } from '../errors.js';
 import type { Principal } from './authorizer.js';
 import { TOKEN_SHAPE, hashSecret } from './tokens.js';
@@ -17,6 +18,27 @@ export class RefusedTokenError extends UnauthenticatedError {
 
 const NEW_TOKEN = 'create another with POST /v1/tokens while signed in, or ask an admin of your organization';
 
+/** The token and its member together, on every request: built once, run with the hash. */
+const tokenByHash = prepared((q, { tokens, members }) =>
+  q
+    .select({
+      tokenId: tokens.id,
+      orgId: tokens.orgId,
+      memberId: tokens.memberId,
+      expiresAt: tokens.expiresAt,
+      revokedAt: tokens.revokedAt,
+      lastUsedAt: tokens.lastUsedAt,
+      role: members.role,
+      active: members.active,
+      memberOrg: members.orgId,
+    })
+    .from(tokens)
+    .innerJoin(members, eq(members.id, tokens.memberId))
+    .where(eq(tokens.hash, slot('hash')))
+    .limit(1)
+    .prepare(UNNAMED),
+);
+
 /**
  * Resolves a token secret to the principal it speaks for. Reads the token and its member together, so a revoked
  * token, an expired one, or one whose member was removed is refused on the very next request.
@@ -25,25 +47,10 @@ export async function authenticate(db: Database, secret: string, now = new Date(
   if (!TOKEN_SHAPE.test(secret)) {
     throw new UnauthenticatedError('the bearer token is malformed: flagship tokens start with `fs_`; check that it was copied whole');
   }
-  const { tokens, members } = db.tables;
-  const [row] = await db.read((q) =>
-    q
-      .select({
-        tokenId: tokens.id,
-        orgId: tokens.orgId,
-        memberId: tokens.memberId,
-        expiresAt: tokens.expiresAt,
-        revokedAt: tokens.revokedAt,
-        lastUsedAt: tokens.lastUsedAt,
-        role: members.role,
-        active: members.active,
-        memberOrg: members.orgId,
-      })
-      .from(tokens)
-      .innerJoin(members, eq(members.id, tokens.memberId))
-      .where(eq(tokens.hash, hashSecret(secret)))
-      .limit(1),
-  );
+  // No cache in front of it: a revoked token, or a removed member's, must be refused on the next request on every
+  // instance, and the row is the one place that says so. Never from a lagging replica either: a revoked token must
+  // fail, and a new one work, on the very next request.
+  const [row] = await db.read((q) => tokenByHash(q, db.tables).execute({ hash: hashSecret(secret) }), { fresh: true });
   if (!row || row.memberOrg !== row.orgId) throw new UnauthenticatedError(`the bearer token is not known; check that it was copied whole, or ${NEW_TOKEN}`);
   const subject = { orgId: row.orgId, memberId: row.memberId, tokenId: row.tokenId };
   if (!row.active) throw new RefusedTokenError('the member this token belongs to was removed from the organization; ask an admin to add you again', subject);

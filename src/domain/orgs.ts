@@ -49,6 +49,9 @@ export async function whoAmI(db: Database, principal: Principal): Promise<WhoAmI
       .innerJoin(members, eq(members.id, tokens.memberId))
       .innerJoin(orgs, eq(orgs.id, members.orgId))
       .where(and(eq(tokens.id, principal.tokenId), eq(orgs.id, principal.orgId))),
+    // The caller's own identity, just authenticated on fresh data: a replica that has not replayed a new member yet
+    // must not answer for it.
+    { fresh: true },
   );
   // The token was valid a moment ago; only a concurrent removal of the organization gets here.
   if (!row) throw new UnauthenticatedError('the token no longer belongs to an organization; sign up again or ask an admin');

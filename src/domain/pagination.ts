@@ -2,6 +2,7 @@
 // inserted while a client pages through never shift a page: nothing is seen twice and nothing already listed is
 // skipped. The cursor is opaque to clients: the ordering it belongs to, the last row's sort value and its id.
 import { and, asc, desc, eq, gt, lt, or, type AnyColumn, type SQL } from 'drizzle-orm';
+import { slot, slotFor } from '../db/prepared.js';
 import { ValidationError } from '../errors.js';
 import { storableInstant } from './instants.js';
 import type { Page, PageRequest } from './schemas/page.js';
@@ -70,15 +71,25 @@ function decode<R>(order: KeysetOrder<R>, cursor: string): Position {
 }
 
 /** The condition selecting rows after the cursor (undefined without one). Values bind through the column's mapper. */
-function after<R>(order: KeysetOrder<R>, cursor: string | undefined): SQL | undefined {
-  if (cursor === undefined) return undefined;
-  const at = decode(order, cursor);
+function after<R>(order: KeysetOrder<R>, at: Position | undefined): SQL | undefined {
+  if (at === undefined) return undefined;
   const beyond = order.direction === 'asc' ? gt : lt;
   if (!order.tieBreaker) return beyond(order.column, at.value);
   return or(beyond(order.column, at.value), and(eq(order.column, at.value), beyond(order.tieBreaker, at.id)));
 }
 
-function orderBy<R>(order: KeysetOrder<R>): SQL[] {
+/**
+ * `after` for a prepared query: the cursor's sort value and id are the placeholders `after` and `afterId`, which
+ * `KeysetQuery.values` fills for each page.
+ */
+export function afterSlots<R>(order: KeysetOrder<R>): SQL {
+  const beyond = order.direction === 'asc' ? gt : lt;
+  const value = slotFor('after', order.column as AnyColumn);
+  if (!order.tieBreaker) return beyond(order.column, value);
+  return or(beyond(order.column, value), and(eq(order.column, value), beyond(order.tieBreaker, slot('afterId'))))!;
+}
+
+export function orderBy<R>(order: KeysetOrder<R>): SQL[] {
   const dir = order.direction === 'asc' ? asc : desc;
   return order.tieBreaker ? [dir(order.column), dir(order.tieBreaker)] : [dir(order.column)];
 }
@@ -89,6 +100,8 @@ export interface KeysetQuery<R> {
   readonly orderBy: SQL[];
   /** One more than the page size: the extra row tells whether another page follows. */
   readonly fetch: number;
+  /** For a prepared query (see afterSlots): `limit` (the rows to fetch) and, past a cursor, `after` and `afterId`. */
+  readonly values: { limit: number; after?: unknown; afterId?: string };
   /** Cuts the fetched rows to the page and makes the cursor for the next one. */
   toPage<V>(rows: R[], view: (row: R) => V): Page<V>;
 }
@@ -96,10 +109,12 @@ export interface KeysetQuery<R> {
 /** What to add to a listing's query for one page. Throws a 400 for a cursor this ordering did not hand out. */
 export function keyset<R>(order: KeysetOrder<R>, page: PageRequest): KeysetQuery<R> {
   const limit = page.limit ?? DEFAULT_PAGE_SIZE;
+  const position = page.cursor === undefined ? undefined : decode(order, page.cursor);
   return {
-    where: after(order, page.cursor),
+    where: after(order, position),
     orderBy: orderBy(order),
     fetch: limit + 1,
+    values: position ? { limit: limit + 1, after: position.value, afterId: position.id } : { limit: limit + 1 },
     toPage(rows, view) {
       const items = rows.slice(0, limit);
       const last = items[items.length - 1];

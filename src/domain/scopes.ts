@@ -3,35 +3,37 @@
 // caller whatever their role: its existence is never confirmed by a 403.
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
+import { prepared, slot, UNNAMED } from '../db/prepared.js';
+import type { Task } from '../db/schema.js';
 import type { Principal } from './authorizer.js';
 import { memberNotFound } from './members.js';
 import { projectNotFound } from './projects.js';
-import { taskNotFound } from './tasks.js';
+import { findTask } from './tasks.js';
 
 /** What a route's `:id` names. */
 export type ScopeKind = 'project' | 'task' | 'member';
 
-/**
- * Confines the resource a route's `:id` names to the caller's organization, before any permission is checked: a
- * 404 when it is not there. Returns the project it is or belongs to, for project-scoped decisions (none for members).
- */
-export async function resolveScope(db: Database, principal: Principal, kind: ScopeKind, id: string): Promise<string | undefined> {
-  if (kind !== 'member') return projectScope(db, principal, kind, id);
+/** Resolves when member `id` is a current member of the caller's organization; a 404 otherwise. */
+export async function confirmMember(db: Database, principal: Principal, id: string): Promise<void> {
   const m = db.tables.members;
   const rows = await db.read((q) => q.select({ id: m.id }).from(m).where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true))));
   if (!rows[0]) throw memberNotFound(id);
-  return undefined;
 }
 
-/** The id of the project in the caller's organization that `id` is or belongs to; a 404 when there is none. */
-export async function projectScope(db: Database, principal: Principal, kind: 'project' | 'task', id: string): Promise<string> {
-  const { projects: p, tasks: t } = db.tables;
-  const rows = await db.read((q) =>
-    kind === 'project'
-      ? q.select({ projectId: p.id }).from(p).where(and(eq(p.id, id), eq(p.orgId, principal.orgId)))
-      : q.select({ projectId: t.projectId }).from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId))),
-  );
-  const found = rows[0];
-  if (!found) throw kind === 'project' ? projectNotFound(id) : taskNotFound(id);
-  return found.projectId;
+const projectInOrg = prepared((q, { projects: p }) =>
+  q.select({ id: p.id }).from(p).where(and(eq(p.id, slot('id')), eq(p.orgId, slot('orgId')))).prepare(UNNAMED),
+);
+
+/** Resolves when project `id` is in the caller's organization; a 404 otherwise. */
+export async function confirmProject(db: Database, principal: Principal, id: string): Promise<void> {
+  const [found] = await db.read((q) => projectInOrg(q, db.tables).execute({ id, orgId: principal.orgId }));
+  if (!found) throw projectNotFound(id);
+}
+
+/**
+ * The caller's task `id`, whole; a 404 when it is not in the caller's organization. Authorization needs its project,
+ * and a route that shows the task answers with this same row, so one query serves both.
+ */
+export function scopedTask(db: Database, principal: Principal, id: string): Promise<Task> {
+  return findTask(db, principal, id);
 }

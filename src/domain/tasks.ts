@@ -1,6 +1,8 @@
 // Tasks: numbered per project without gaps, versioned for optimistic concurrency, labelled through task_labels.
+import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database, Queryable } from '../db/database.js';
+import { prepared, preparedByShape, slot, UNNAMED } from '../db/prepared.js';
 import type { Task } from '../db/schema.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
 import type { Principal } from './authorizer.js';
@@ -56,14 +58,69 @@ function distinct(labels: string[]): string[] {
   return [...new Set(labels)];
 }
 
+/** One row per added label, built once per count of labels (at most MAX_LABELS shapes). */
+const insertLabels = preparedByShape(
+  (count: number) => String(count),
+  (q, { taskLabels: tl }, count) =>
+    q
+      .insert(tl)
+      .values(Array.from({ length: count }, (_, i) => ({ taskId: slot('taskId'), projectId: slot('projectId'), label: slot(`label${i}`), createdAt: slot('now') })))
+      .prepare(UNNAMED),
+);
+
 /** Keeps task_labels equal to the task's labels, touching only the labels that change. */
 async function writeLabels(tx: Queryable, db: Database, task: { id: string; projectId: string }, labels: string[], previous: string[]): Promise<void> {
   const tl = db.tables.taskLabels;
   const removed = previous.filter((l) => !labels.includes(l));
   const added = labels.filter((l) => !previous.includes(l));
   if (removed.length > 0) await tx.delete(tl).where(and(eq(tl.taskId, task.id), inArray(tl.label, removed)));
-  if (added.length > 0) await tx.insert(tl).values(added.map((label) => ({ taskId: task.id, projectId: task.projectId, label })));
+  if (added.length > 0) {
+    const values: Record<string, unknown> = { taskId: task.id, projectId: task.projectId, now: new Date() };
+    added.forEach((label, i) => (values[`label${i}`] = label));
+    await insertLabels(tx, db.tables, added.length).execute(values);
+  }
 }
+
+/** The project's next task number, in the creating transaction; no row when the project is not the caller's. */
+const nextNumber = prepared((q, { projects: p }) =>
+  q
+    .update(p)
+    .set({ taskSeq: sql`${p.taskSeq} + 1` })
+    .where(and(eq(p.id, slot('projectId')), eq(p.orgId, slot('orgId'))))
+    .returning({ taskSeq: p.taskSeq, archived: p.archived })
+    .prepare(UNNAMED),
+);
+
+/**
+ * The new task's row. Every column the table would fill by itself (id, timestamps) is a placeholder: a default
+ * would be computed once, when the query is built. Two shapes, because a missing due date is left out rather than
+ * bound (drizzle maps a bound value through the column, which takes a Date, not null).
+ */
+const insertTask = preparedByShape(
+  (due: boolean) => (due ? 'due' : 'undated'),
+  (q, { tasks: t }, due) =>
+    q
+      .insert(t)
+      .values({
+        id: slot('id'),
+        orgId: slot('orgId'),
+        projectId: slot('projectId'),
+        number: slot('number'),
+        title: slot('title'),
+        titleSearch: slot('titleSearch'),
+        description: slot('description'),
+        status: slot('status'),
+        priority: slot('priority'),
+        assigneeId: slot('assigneeId'),
+        labels: slot('labels'),
+        ...(due ? { dueAt: slot('dueAt') } : {}),
+        version: 1,
+        createdAt: slot('now'),
+        updatedAt: slot('now'),
+      })
+      .returning()
+      .prepare(UNNAMED),
+);
 
 /**
  * Creates a task with the project's next number. The number comes from an UPDATE ... RETURNING on the project row in
@@ -72,35 +129,28 @@ async function writeLabels(tx: Queryable, db: Database, task: { id: string; proj
  */
 export async function createTask(ctx: DomainContext, principal: Principal, projectId: string, input: TaskFields): Promise<TaskView> {
   const { db } = ctx;
-  const { projects: p, tasks: t } = db.tables;
   const dueAt = input.dueAt ? parseInstant('body.dueAt', input.dueAt) : null;
   const labels = distinct(input.labels ?? []);
   return db.write(async (tx) => {
-    const [project] = await tx
-      .update(p)
-      .set({ taskSeq: sql`${p.taskSeq} + 1` })
-      .where(and(eq(p.id, projectId), eq(p.orgId, principal.orgId)))
-      .returning({ taskSeq: p.taskSeq, archived: p.archived });
+    const [project] = await nextNumber(tx, db.tables).execute({ projectId, orgId: principal.orgId });
     if (!project) throw projectNotFound(projectId);
     if (project.archived) throw new ConflictError(`project ${projectId} is archived; unarchive it (PATCH /v1/projects/:id {"archived": false}) to add tasks`);
     await checkAssignee(tx, db, principal.orgId, input.assigneeId);
-    const [row] = await tx
-      .insert(t)
-      .values({
-        orgId: principal.orgId,
-        projectId,
-        number: project.taskSeq,
-        title: input.title,
-        titleSearch: input.title.toLowerCase(),
-        description: input.description ?? null,
-        status: input.status ?? 'todo',
-        priority: input.priority ?? 'normal',
-        assigneeId: input.assigneeId ?? null,
-        labels,
-        dueAt,
-        version: 1,
-      })
-      .returning();
+    const [row] = await insertTask(tx, db.tables, dueAt !== null).execute({
+      id: randomUUID(),
+      orgId: principal.orgId,
+      projectId,
+      number: project.taskSeq,
+      title: input.title,
+      titleSearch: input.title.toLowerCase(),
+      description: input.description ?? null,
+      status: input.status ?? 'todo',
+      priority: input.priority ?? 'normal',
+      assigneeId: input.assigneeId ?? null,
+      labels,
+      dueAt,
+      now: new Date(),
+    });
     await writeLabels(tx, db, row!, labels, []);
     const after = taskView(row!);
     await recordChange(ctx, tx, principal, { action: 'task.create', orgId: principal.orgId, resource: { type: 'task', id: after.id }, after });
@@ -108,12 +158,15 @@ export async function createTask(ctx: DomainContext, principal: Principal, proje
   });
 }
 
-export async function getTask(db: Database, principal: Principal, id: string): Promise<TaskView> {
-  const t = db.tables.tasks;
-  const [row] = await db.read((q) => q.select().from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId))));
+const taskInOrg = prepared((q, { tasks: t }) => q.select().from(t).where(and(eq(t.id, slot('id')), eq(t.orgId, slot('orgId')))).prepare(UNNAMED));
+
+/** The caller's task `id` as stored; a 404 when it is not in the caller's organization. */
+export async function findTask(db: Database, principal: Principal, id: string): Promise<Task> {
+  const [row] = await db.read((q) => taskInOrg(q, db.tables).execute({ id, orgId: principal.orgId }));
   if (!row) throw taskNotFound(id);
-  return taskView(row);
+  return row;
 }
+
 
 function stale(id: string, version: number): PreconditionFailedError {
   return new PreconditionFailedError(`task ${id} has changed (it is at version ${version}, ETag "${version}"); fetch it again, reapply your change and send the new ETag in If-Match`, {

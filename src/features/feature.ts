@@ -2,9 +2,11 @@
 // a Feature; src/features.ts is the only file that knows which modules a variant carries. The core calls these hooks
 // and never imports a module. Arrows point down: a module imports the core, never the reverse.
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import type { Migration } from '../db/migrator.js';
+import type { OpenHooks } from '../db/open.js';
 import type { Authorizer, Principal } from '../domain/authorizer.js';
 import type { ChangeRecorder, DomainContext } from '../domain/changes.js';
 import type { Clock } from '../domain/clock.js';
@@ -15,9 +17,27 @@ import type { Logger } from '../server/logger.js';
 import type { Dialect } from '../variant.js';
 
 export interface FeatureContext {
-  /** Undefined when the build only describes itself (--version), which needs no configuration. */
+  /** Undefined when the build only describes itself (--version) without a usable configuration. */
   readonly config: Config | undefined;
   readonly logger: Logger;
+}
+
+/** What a feature may know of a request when it opens its scope: the headers, lower-cased. */
+export interface RequestFacts {
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+/** One request as a feature follows it. */
+export interface RequestHandle {
+  /**
+   * Runs the rest of the request (guards, handler, reply) inside `next`: the place to open an AsyncLocalStorage
+   * store that code deep in the call stack (a database router) reads. Must call `next` exactly once, synchronously.
+   */
+  run(next: () => void): void;
+  /** The caller, once the guard has authenticated them. */
+  identify?(principal: Principal): void;
+  /** Headers to add to the response, asked once just before it is sent. */
+  responseHeaders?(): Record<string, string> | undefined;
 }
 
 /** What the core lends a feature's routes: its guards, so they authenticate and authorize as every route does. */
@@ -57,6 +77,11 @@ export interface Feature {
   readonly status: 'active' | 'not-implemented';
   /** One line for --version, /healthz and logs. */
   readonly summary: string;
+  /**
+   * Opens the database in place of the core's adapter (the scaling router opens a pool per node and finds the primary
+   * itself). At most one feature may open it; verify, migrate and wrapDatabase then apply to what it returns.
+   */
+  openDatabase?(hooks: OpenHooks): Promise<Database>;
   /** Permissions its routes need, added to the core's (the built-in roles named in each hold it by default). */
   readonly permissions?: readonly PermissionSpec[];
   /** Commands it adds to the CLI. */
@@ -72,6 +97,12 @@ export interface Feature {
   authorizer?(db: Database, permissions: PermissionSet): Authorizer;
   /** Receives every mutation inside its transaction (the enterprise audit trail). */
   changeRecorder?(db: Database): ChangeRecorder;
+  /** Opens the feature's view of each request (after its body is parsed, before the guards). */
+  openRequest?(facts: RequestFacts): RequestHandle;
+  /** Adds series to the /metrics registry; read at scrape time. */
+  registerMetrics?(registry: Registry): void;
+  /** Adds to the OpenAPI document (headers the feature reads or sets); returns the document. */
+  describeApi?(document: Record<string, unknown>): Record<string, unknown>;
   /** Receives refused sign-ins and denied permissions. */
   securityEvents?(db: Database): SecurityEvents;
   /** Replaces the system clock where the server decides on time (token expiry); the testing module's moves. */

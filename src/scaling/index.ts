@@ -1,10 +1,57 @@
-// Scaling: read replicas, region-aware routing, read-your-writes by WAL position, pool metrics (docs/architecture.md).
-// Compiled into builds with `scaling: true`. Not implemented yet: it says so everywhere a build reports itself, and
-// the server runs on the primary alone.
+// Scaling: read replicas by region, health, lag, read-your-writes by WAL position and bounded pools
+// (docs/architecture.md). Compiled into builds with `scaling: true`; the core reaches it only through the Feature seam.
+import { ConfigError } from '../errors.js';
 import type { Feature, FeatureFactory } from '../features/feature.js';
+import { Consistency } from './consistency.js';
+import { registerRouterMetrics } from './metrics.js';
+import { openRouter } from './open-router.js';
+import { describeConsistencyToken } from './openapi.js';
+import { scalingSettings, type ScalingSettings } from './options.js';
+import { POOL_READ, SCALING_PERMISSIONS } from './permissions.js';
+import { poolsRoute } from './pools-route.js';
+import { DatabaseUnavailableError } from '../db/errors.js';
+import type { ReplicaRouter } from './router.js';
 
-export const createScaling: FeatureFactory = (): Feature => ({
-  name: 'scaling',
-  status: 'not-implemented',
-  summary: 'compiled in, not implemented yet: every query goes to the primary in DATABASE_URL; DATABASE_REPLICAS is ignored',
-});
+function summaryOf(settings: ScalingSettings | undefined): string {
+  if (!settings) return 'active: reads go to the replicas of DATABASE_REPLICAS, writes to the read-write host of DATABASE_URL';
+  const regions = [...new Set(settings.replicas.map((r) => r.region))];
+  const n = settings.replicas.length;
+  const where = n === 0 ? 'no replicas configured (DATABASE_REPLICAS), every query goes to the primary' : `${n} replica${n === 1 ? '' : 's'} in ${regions.join(', ')}`;
+  return `active: ${where}${settings.region ? `; this server's region ${settings.region}` : ''}`;
+}
+
+export const createScaling: FeatureFactory = (ctx): Feature => {
+  const settings = ctx.config ? scalingSettings(ctx.config) : undefined;
+  const consistency = new Consistency();
+  let router: ReplicaRouter | undefined;
+  const current = (): ReplicaRouter => {
+    if (!router) throw new DatabaseUnavailableError('the database is not up yet; retry shortly');
+    return router;
+  };
+  return {
+    name: 'scaling',
+    status: 'active',
+    summary: summaryOf(settings),
+    async openDatabase(hooks) {
+      if (!ctx.config || !settings) throw new ConfigError('the scaling module needs the configuration to open the database');
+      // A retry after a failed start opens afresh; the failed router was closed by the caller.
+      router = openRouter(ctx.config, settings, ctx.logger, hooks, consistency);
+      return router;
+    },
+    openRequest: (facts) => consistency.open(facts),
+    registerMetrics: (registry) => registerRouterMetrics(registry, () => router),
+    describeApi: describeConsistencyToken,
+    permissions: SCALING_PERMISSIONS,
+    registerRoutes: (app, _db, host) => poolsRoute(app, current, host.require({ permission: POOL_READ })),
+    async health() {
+      const nodes = router?.report() ?? [];
+      return {
+        replicas: settings?.replicas.length ?? 0,
+        regions: [...new Set(settings?.replicas.map((r) => r.region) ?? [])],
+        region: settings?.region ?? null,
+        primary: nodes.find((n) => n.role === 'primary' && n.serving)?.node ?? null,
+        replicasServing: nodes.filter((n) => n.role === 'replica' && n.serving).length,
+      };
+    },
+  };
+};

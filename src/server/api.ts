@@ -18,6 +18,7 @@ export async function registerApi(fastify: FastifyInstance, runtime: Runtime, gu
   // The same instance, typed so that each route's handler types are inferred from its schema.
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest('principal', undefined);
+  app.decorateRequest('scopedTask', undefined);
   // Registered before the routes: it collects them as they are declared.
   await app.register(swagger, {
     openapi: {
@@ -26,6 +27,11 @@ export async function registerApi(fastify: FastifyInstance, runtime: Runtime, gu
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'a token from signup, POST /v1/members or POST /v1/tokens' } } },
     },
     hideUntagged: true,
+    // Features describe what they add to every operation (a header they read or set).
+    transformObject: (documentObject) => {
+      const doc = 'openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject;
+      return runtime.features.reduce<Record<string, unknown>>((d, f) => (f.describeApi ? f.describeApi(d) : d), doc as Record<string, unknown>);
+    },
   });
 
   const ctx: ApiContext = { runtime, guards };

@@ -1,13 +1,15 @@
 // Builds the Fastify application: request ids, JSON-only bodies, the error catalogue, health, the API and whatever
 // routes the variant's features add. It does not listen; lifecycle.ts does.
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './error-handler.js';
+import { openFeatureRequests } from './feature-requests.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { createMetrics, registerMetrics } from './metrics.js';
 import { Guards } from './auth.js';
 import type { Logger } from './logger.js';
 import { registerRateLimits } from './rate-limits.js';
+import { registerRequestLog } from './request-log.js';
 import { routeHost } from './route-host.js';
 import type { Runtime } from './runtime.js';
 import { registerSecurityHeaders } from './security-headers.js';
@@ -36,6 +38,8 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     clientErrorHandler,
+    // request-log.ts writes one line per request instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     // Errors met before routing (a path that does not percent-decode) get our envelope and request id too.
     frameworkErrors: frameworkErrorHandler,
   });
@@ -44,10 +48,13 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
   app.setValidatorCompiler(validatorCompiler());
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
+  registerRequestLog(app);
   await registerSecurityHeaders(app);
+  openFeatureRequests(app, runtime.features);
   registerMetrics(app, createMetrics(runtime), runtime.config.metricsAllow);
   await registerHealthRoutes(app, runtime);
   // One set of guards (and one failed-authentication limiter) for the core's routes and every feature's.

@@ -3,22 +3,32 @@
 // resource to the caller's organization (a 404 before any 403, so another organization's ids are never confirmed),
 // then asks the one Authorizer. The enterprise module swaps the Authorizer, never this flow.
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { Database } from '../db/database.js';
+import type { Task } from '../db/schema.js';
 import { RefusedTokenError, authenticate, touchToken } from '../domain/authentication.js';
 import type { Permission, Principal } from '../domain/authorizer.js';
-import { resolveScope, type ScopeKind } from '../domain/scopes.js';
+import { confirmMember, confirmProject, scopedTask, type ScopeKind } from '../domain/scopes.js';
 import { ForbiddenError, UnauthenticatedError } from '../errors.js';
+import { identifyCaller } from './feature-requests.js';
 import type { AuthFailureLimiter } from './rate-limits.js';
+import { callerOf } from './request-log.js';
 import { requestMeta, type Runtime } from './runtime.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | undefined;
+    /** The task a route scoped to a task acts on, as the guard read it. */
+    scopedTask: Task | undefined;
   }
 }
 
 export interface Access {
   readonly permission: Permission;
-  /** What the route's `:id` names, when the route acts on one project or task. */
+  /**
+   * What the route's `:id` names, when the route acts on one project or task. A project-scoped route's own query
+   * must confine the project to the caller's organization and answer 404 (every domain function does): the guard
+   * checks the project itself only for a caller it refuses.
+   */
   readonly scope?: ScopeKind;
 }
 
@@ -32,6 +42,12 @@ function bearerOf(request: FastifyRequest): string {
   const match = BEARER.exec(header);
   if (!match) throw new UnauthenticatedError('the Authorization header must be `Bearer <token>`');
   return match[1]!;
+}
+
+/** The task of a route guarded with `scope: 'task'`, confined to the caller's organization. */
+export function scopedTaskOf(request: FastifyRequest): Task {
+  if (!request.scopedTask) throw new Error(`route ${request.routeOptions.url} is not scoped to a task but asks for it`);
+  return request.scopedTask;
 }
 
 /** The caller of a guarded route. */
@@ -49,6 +65,20 @@ export class Guards {
     /** Counts failed authentications per client; one over its limit is refused before its token is looked at. */
     private readonly failures: AuthFailureLimiter,
   ) {}
+
+  /**
+   * The route's own query confines the project and answers 404 when it is not the caller's, so a caller who is
+   * allowed costs no query here. A refused caller must still get a 404 for a project that is not theirs, never a 403
+   * that would confirm it exists: the project is checked then, and its 404 wins.
+   */
+  async #authorizeOnProject(db: Database, principal: Principal, permission: Permission, projectId: string): Promise<void> {
+    try {
+      await this.runtime.authorizer.authorize(principal, permission, { projectId });
+    } catch (err) {
+      if (err instanceof ForbiddenError) await confirmProject(db, principal, projectId);
+      throw err;
+    }
+  }
 
   /** The preHandler for a route needing `access`. */
   require(access: Access): preHandlerAsyncHookHandler {
@@ -72,14 +102,25 @@ export class Guards {
         throw err;
       }
       const { lastUsedAt, ...principal } = caller;
+      // The request's log line (request-log.ts) and error lines say who made it.
       request.principal = principal;
-      // Every later log line of this request says who made it.
-      request.log = request.log.child({ orgId: principal.orgId, memberId: principal.memberId });
-      reply.log = request.log;
+      identifyCaller(request, principal);
       const id = (request.params as { id?: string }).id;
-      const projectId = access.scope && id !== undefined ? await resolveScope(db, principal, access.scope, id) : undefined;
+      let projectId: string | undefined;
       try {
-        await this.runtime.authorizer.authorize(principal, access.permission, projectId === undefined ? undefined : { projectId });
+        if (access.scope === 'task' && id !== undefined) {
+          const task = await scopedTask(db, principal, id);
+          request.scopedTask = task;
+          projectId = task.projectId;
+          await this.runtime.authorizer.authorize(principal, access.permission, { projectId });
+        } else if (access.scope === 'project' && id !== undefined) {
+          projectId = id;
+          await this.#authorizeOnProject(db, principal, access.permission, id);
+        } else {
+          // A member route confines the member before any permission is checked (not a hot path).
+          if (access.scope === 'member' && id !== undefined) await confirmMember(db, principal, id);
+          await this.runtime.authorizer.authorize(principal, access.permission);
+        }
       } catch (err) {
         if (err instanceof ForbiddenError) {
           await this.#report(request, () => this.runtime.securityEvents.denied({ principal, permission: access.permission, projectId, route }, requestMeta(request)));
@@ -87,7 +128,7 @@ export class Guards {
         throw err;
       }
       touchToken(db, principal.tokenId, lastUsedAt, this.#recentlyTouched)?.catch((err: unknown) => {
-        request.log.debug({ err }, 'could not record token use');
+        request.log.debug({ err, ...callerOf(request) }, 'could not record token use');
       });
     };
   }

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, BadRequestError, NotFoundError, PayloadTooLargeError, TooManyRequestsError, UnavailableError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
 import { SAFE_TEXT } from '../domain/schemas/common.js';
+import { callerOf } from './request-log.js';
 import type { ErrorBody } from './routes/schemas.js';
 
 // An error answer stays small whatever the request held (a body of 100 000 unknown keys, a key of a megabyte): a
@@ -74,12 +75,12 @@ function clientError(status: number, message: string): AppError {
 export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const known = err instanceof AppError ? err : fromFastify(err, request);
   if (!known) {
-    request.log.error({ err }, 'unhandled error');
+    request.log.error({ err, ...callerOf(request) }, 'unhandled error');
     void reply.status(500).send({ error: { code: 'internal', message: `something went wrong on our side; quote request id ${request.id} when reporting it` } });
     return;
   }
   if (known instanceof UnavailableError || known instanceof TooManyRequestsError) reply.header('retry-after', String(known.retryAfter));
-  if (known.status >= 500) request.log.warn({ err: { code: known.code, message: known.message } }, 'request could not be served');
+  if (known.status >= 500) request.log.warn({ err: { code: known.code, message: known.message }, ...callerOf(request) }, 'request could not be served');
   void reply.status(known.status).send(body(known));
 }
 

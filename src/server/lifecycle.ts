@@ -9,7 +9,7 @@ import type { Config } from '../config/config.js';
 import { redactUrl } from '../config/database-url.js';
 import type { Database } from '../db/database.js';
 import { DatabaseMisconfiguredError } from '../db/errors.js';
-import { openDatabase } from '../db/open.js';
+import { openDatabase, type OpenHooks } from '../db/open.js';
 import { UnavailableError } from '../errors.js';
 import type { Feature } from '../features/feature.js';
 import type { Logger } from './logger.js';
@@ -22,10 +22,13 @@ export function describeTarget(config: Config): string {
 
 /** Opens, verifies and migrates the database, wrapped by every feature that wraps it. */
 export async function bringUpDatabase(config: Config, features: readonly Feature[], logger: Logger, migrate: boolean): Promise<Database> {
-  let db = await openDatabase(config, {
+  const hooks: OpenHooks = {
     onMigration: (tag, ms) => logger.info({ migration: tag, ms: Math.round(ms) }, 'applied migration'),
     onPoolError: (err) => logger.warn({ err: { message: err.message } }, 'a database connection failed; the pool will replace it'),
-  });
+  };
+  // A feature may open the database itself (the scaling router: a pool per node); otherwise the core's adapter does.
+  const opener = features.find((f) => f.openDatabase);
+  let db = opener?.openDatabase ? await opener.openDatabase(hooks) : await openDatabase(config, hooks);
   try {
     await db.verify();
     if (migrate) {

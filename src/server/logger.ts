@@ -8,12 +8,19 @@ export type Logger = FastifyBaseLogger;
 
 /** `fd` 2 sends the lines to stderr: commands whose stdout is their output (`audit checkpoint > file`) use it. */
 export function createLogger(level: string, fd: 1 | 2 = 1): Logger {
-  return pino({
-    level,
-    base: { variant: variant.name },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-    // Tokens travel in this header; a log line must never carry one.
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
-  }, pino.destination({ fd, sync: true }));
+  return pino(
+    {
+      level,
+      base: { variant: variant.name },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      // Tokens travel in this header; a log line must never carry one.
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+    },
+    // The server's lines (stdout) are written without blocking the event loop: under load the lines that arrive while
+    // a write is in flight go out together in the next one. pino flushes what is pending when the process exits (a
+    // normal exit, a signal we handle, a crash); only a SIGKILL can lose the last moment's lines. Commands logging to
+    // stderr keep their lines in step with their output.
+    pino.destination({ fd, sync: fd === 2 }),
+  );
 }

@@ -49,6 +49,7 @@ export function createMetrics(runtime: Runtime): Registry {
       this.set((await readiness()).health?.ok ? 1 : 0);
     },
   });
+  for (const f of runtime.features) f.registerMetrics?.(registry);
   return registry;
 }
 
@@ -63,11 +64,23 @@ export function registerMetrics(app: FastifyInstance, registry: Registry, allow:
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  app.addHook('onResponse', async (request, reply) => {
+  // The counter and histogram children of each route, method and status, kept once made: prom-client otherwise
+  // hashes the label values on every request.
+  const counters = new Map<string, Counter.Internal>();
+  const timers = new Map<string, Histogram.Internal<string>>();
+  app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, not the URL: ids in paths would make unbounded label sets.
     const route = request.routeOptions.url ?? 'unmatched';
-    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    const status = String(reply.statusCode);
+    const timerKey = `${request.method} ${route}`;
+    const counterKey = `${timerKey} ${status}`;
+    let counter = counters.get(counterKey);
+    if (!counter) counters.set(counterKey, (counter = requests.labels({ method: request.method, route, status })));
+    let timer = timers.get(timerKey);
+    if (!timer) timers.set(timerKey, (timer = duration.labels({ method: request.method, route })));
+    counter.inc();
+    timer.observe(reply.elapsedTime / 1000);
+    done();
   });
   app.get('/metrics', async (request, reply) => {
     if (!allowed(request.ip)) {

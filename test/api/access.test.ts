@@ -86,6 +86,38 @@ describe.each(API_TARGETS)('access control on $name', (target) => {
       },
     );
 
+    // A role that may not act is refused only on its own organization's resources: the guard must not answer 403
+    // before knowing the project or task is the caller's (it looks the project up only for a caller it refuses).
+    it.each(
+      ID_ROUTES.filter((r) => /^\/v1\/(projects|tasks)\//.test(r.path({ projectId: 'p', taskId: 't' } as World))).map(
+        (r) => [`${r.method} ${r.path({ projectId: ':project', taskId: ':task' } as World)}`, r] as const,
+      ),
+    )('%s is a 404 for a viewer of another organization, not a 403, and changes nothing', async (_name, route) => {
+      const before = await snapshot();
+      const { owner: other } = await newOrg(api, 'intruder');
+      const { client: viewer } = await newMember(other, 'viewer');
+      const res = await viewer.call(route.method, route.path(victim), route.body === undefined ? {} : { body: route.body });
+      expect(res.status).toBe(404);
+      expect(errorOf(res).code).toBe('not_found');
+      expect(await snapshot()).toBe(before);
+    });
+
+    it('a project or task that exists nowhere is a 404 for a role that may not act on it', async () => {
+      const { owner } = await newOrg(api, 'home');
+      const { client: viewer } = await newMember(owner, 'viewer');
+      const nowhere = '00000000-0000-4000-8000-000000000000';
+      for (const [method, path, body] of [
+        ['POST', `/v1/projects/${nowhere}/tasks`, { title: 'x' }],
+        ['PATCH', `/v1/projects/${nowhere}`, { name: 'x' }],
+        ['DELETE', `/v1/projects/${nowhere}`, undefined],
+        ['PATCH', `/v1/tasks/${nowhere}`, { title: 'x' }],
+        ['POST', `/v1/tasks/${nowhere}/comments`, { body: 'x' }],
+      ] as const) {
+        const res = await viewer.call(method, path, body === undefined ? {} : { body });
+        expect(res.status, `${method} ${path}`).toBe(404);
+      }
+    });
+
     it('listings show only the caller’s organization', async () => {
       const { owner: intruder } = await newOrg(api, 'intruder');
       const seen = JSON.stringify([(await intruder.get('/v1/members')).body, (await intruder.get('/v1/projects')).body, (await intruder.get('/v1/tokens')).body]);

@@ -46,7 +46,8 @@ describe.each(API_TARGETS)('OpenAPI document on $name', (target) => {
   it('lists every API route and method, and nothing else', () => {
     expect(doc.openapi).toMatch(/^3\./);
     const listed = Object.fromEntries(Object.entries(doc.paths as Record<string, object>).map(([p, ops]) => [p, Object.keys(ops).sort()]));
-    expect(listed).toEqual(target.dialect === 'postgres' ? { ...ROUTES, ...ENTERPRISE_ROUTES } : ROUTES);
+    // The prod bundle carries the enterprise module's routes and the scaling module's pools report.
+    expect(listed).toEqual(target.dialect === 'postgres' ? { ...ROUTES, ...ENTERPRISE_ROUTES, '/v1/admin/pools': ['get'] } : ROUTES);
   });
 
   it('carries the enforced limits and the bearer requirement', () => {
@@ -57,8 +58,10 @@ describe.each(API_TARGETS)('OpenAPI document on $name', (target) => {
     expect(create.security).toEqual([{ bearerAuth: [] }]);
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.paths['/v1/signup'].post.security).toBeUndefined();
-    const list = doc.paths['/v1/projects/{id}/tasks'].get.parameters.map((p: { name: string }) => p.name).sort();
-    expect(list).toEqual(['assigneeId', 'cursor', 'id', 'label', 'limit', 'q', 'sort', 'status']);
+    const parameters = doc.paths['/v1/projects/{id}/tasks'].get.parameters as Array<{ name?: string; $ref?: string }>;
+    expect(parameters.filter((p) => p.name).map((p) => p.name).sort()).toEqual(['assigneeId', 'cursor', 'id', 'label', 'limit', 'q', 'sort', 'status']);
+    // With the scaling module, every operation also takes X-Consistency-Token.
+    expect(parameters.filter((p) => p.$ref)).toEqual(target.dialect === 'postgres' ? [{ $ref: '#/components/parameters/consistencyToken' }] : []);
     expect(Object.keys(doc.paths['/v1/tasks/{id}'].patch.responses)).toEqual(expect.arrayContaining(['200', '412']));
   });
 });

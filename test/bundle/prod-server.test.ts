@@ -28,7 +28,7 @@ describe.runIf(DIALECTS.includes('postgres'))('prod bundle on PostgreSQL', () =>
     const body = (await (await fetch(`${server.url}/healthz`)).json()) as Record<string, unknown>;
     expect(body).toMatchObject({ status: 'ok', variant: 'prod', dialect: 'postgres', flags: { dialects: ['postgres'], scaling: true, enterprise: true } });
     expect(body.features).toEqual([
-      { name: 'scaling', status: 'not-implemented', summary: expect.stringContaining('not implemented yet') },
+      { name: 'scaling', status: 'active', summary: 'active: no replicas configured (DATABASE_REPLICAS), every query goes to the primary' },
       { name: 'enterprise', status: 'active', summary: expect.stringContaining('custom roles') },
     ]);
   });
@@ -48,7 +48,7 @@ describe.runIf(DIALECTS.includes('postgres'))('prod bundle on PostgreSQL', () =>
 
   it('refuses to start on a replica, naming the fix', async () => {
     const info = inject('pg');
-    const { code, stderr } = await runBundle(prod(), [], { env: { DATABASE_URL: replicaUrl(url, info.replicas[0]!) } });
+    const { code, stderr } = await runBundle(prod(), [], { env: { PORT: '0', DATABASE_URL: replicaUrl(url, info.replicas[0]!) } });
     expect(code).toBe(2);
     expect(stderr).toMatch(/is a server in recovery .*DATABASE_URL must name the primary/);
   });

@@ -73,6 +73,9 @@ const TABLE: Row[] = [
   { method: 'GET', route: '/v1/audit/checkpoint', permission: 'audit:read', least: 'admin', setup: async () => ({ path: '/v1/audit/checkpoint' }) },
 ];
 
+/** Routes of the scaling module, which dist/prod carries beside enterprise; its permission is registered like enterprise's. */
+const SCALING_TABLE: Row[] = [{ method: 'GET', route: '/v1/admin/pools', permission: 'pool:read', least: 'admin', setup: async () => ({ path: '/v1/admin/pools' }) }];
+
 /** Routes that take no token. */
 const PUBLIC = ['POST /v1/signup'];
 
@@ -80,6 +83,7 @@ describe.each(ENTERPRISE_TARGETS)('permission matrix on $name', (target) => {
   let deployment: EnterpriseDeployment;
   let world: World;
   const clients = {} as Record<Role, Client>;
+  const table = target.bundle === 'prod' ? [...TABLE, ...SCALING_TABLE] : TABLE;
 
   beforeAll(async () => {
     const keyFile = path.join(mkdtempSync(path.join(tmpdir(), 'flagship-key-')), 'audit-key.pem');
@@ -104,12 +108,12 @@ describe.each(ENTERPRISE_TARGETS)('permission matrix on $name', (target) => {
   it('lists every route the build serves (the OpenAPI document) exactly once', async () => {
     const doc = (await new Client(deployment.server.url).get('/v1/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
     const served = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`));
-    const listed = [...TABLE.map((r) => `${r.method} ${r.route}`), ...PUBLIC];
+    const listed = [...table.map((r) => `${r.method} ${r.route}`), ...PUBLIC];
     expect(new Set(listed).size).toBe(listed.length);
     expect(served.sort()).toEqual(listed.sort());
   });
 
-  it.each(TABLE.flatMap((row) => ROLES.map((r) => [r, `${row.method} ${row.route}`, row] as const)))('%s: %s', async (r, _name, row) => {
+  it.each(table.flatMap((row) => ROLES.map((r) => [r, `${row.method} ${row.route}`, row] as const)))('%s: %s', async (r, _name, row) => {
     const caller = clients[r];
     const { path: url, body } = await row.setup(world, caller);
     const res = await caller.call(row.method, url, body === undefined ? {} : { body });

@@ -6,15 +6,27 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { DIALECTS, type DialectName } from './dialects.js';
+import { PGBOUNCER_MISSING, pgBouncerBinary, startPgBouncer } from './pgbouncer.js';
 import { startServer, type RunningServer } from './server-process.js';
 
 export interface ApiTarget {
   readonly name: string;
   readonly dialect: DialectName;
+  /** Reach PostgreSQL through a PgBouncer in transaction pooling mode that the target starts. */
+  readonly via?: 'pgbouncer';
 }
 
-/** One target per dialect under test; `describe.each(API_TARGETS)` runs a suite on each. */
-export const API_TARGETS: ApiTarget[] = DIALECTS.map((dialect) => ({ dialect, name: dialect === 'sqlite' ? 'dist/dev on SQLite' : 'dist/prod on PostgreSQL' }));
+const pgbouncer = DIALECTS.includes('postgres') ? pgBouncerBinary() : undefined;
+if (DIALECTS.includes('postgres') && !pgbouncer) console.warn(`[api] ${PGBOUNCER_MISSING}`);
+
+/**
+ * One target per dialect under test, plus the prod bundle through PgBouncer where it is installed;
+ * `describe.each(API_TARGETS)` runs a suite on each.
+ */
+export const API_TARGETS: ApiTarget[] = [
+  ...DIALECTS.map((dialect): ApiTarget => ({ dialect, name: dialect === 'sqlite' ? 'dist/dev on SQLite' : 'dist/prod on PostgreSQL' })),
+  ...(pgbouncer ? [{ dialect: 'postgres', via: 'pgbouncer', name: 'dist/prod through PgBouncer (transaction pooling)' } as const] : []),
+];
 
 /** Starts the target's bundle on a fresh database of its own and waits until it is ready. */
 export async function startTarget(target: ApiTarget, env: Record<string, string> = {}): Promise<RunningServer> {
@@ -26,7 +38,24 @@ export async function startTarget(target: ApiTarget, env: Record<string, string>
   } else {
     const { createDatabase } = await import('./postgres/index.js');
     const url = await createDatabase(inject('pg'), `api_${randomUUID().replace(/-/g, '').slice(0, 16)}`);
-    server = await startServer(bundles.prod!, { env: { DATABASE_URL: url, ...env } });
+    if (target.via === 'pgbouncer') {
+      const bouncer = await startPgBouncer(url);
+      // PgBouncer 1.18 refuses a statement_timeout startup parameter; its own query_timeout bounds queries instead.
+      const proxied = await startServer(bundles.prod!, { env: { DATABASE_URL: bouncer.url, DB_STATEMENT_TIMEOUT_MS: '0', ...env } }).catch(async (err: unknown) => {
+        await bouncer.stop();
+        throw err;
+      });
+      server = {
+        ...proxied,
+        async stop(signal) {
+          const code = await proxied.stop(signal);
+          await bouncer.stop();
+          return code;
+        },
+      };
+    } else {
+      server = await startServer(bundles.prod!, { env: { DATABASE_URL: url, ...env } });
+    }
   }
   await server.ready();
   return server;

@@ -1,6 +1,7 @@
 // The PostgreSQL adapter: a pg pool, each transaction on one checked-out client, driver errors mapped to ours by
 // SQLSTATE. The transaction context, savepoints and the closing guard are the shared machine's (../transactions.ts).
 // The scaling router composes several of these, one per node, into a Database of its own.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql } from 'drizzle-orm';
 import { drizzle, type NodePgClient } from 'drizzle-orm/node-postgres';
 import { redactUrl } from '../../config/database-url.js';
@@ -9,7 +10,8 @@ import { DatabaseUnavailableError, PrimaryRequiredError } from '../errors.js';
 import { runMigrations } from '../migrator.js';
 import type { Tables } from '../schema.js';
 import { TransactionMachine, type Connector } from '../transactions.js';
-import { connectionLost, mapPostgresError } from './errors.js';
+import { boundedPool } from './bounded-pool.js';
+import { connectionLost, isWrongRole, mapPostgresError } from './errors.js';
 import { postgresHandle } from './handle.js';
 import { listen } from './listener.js';
 import { postgresMigrationTarget, postgresMigrations } from './migrate.js';
@@ -19,7 +21,39 @@ import { tables } from './schema.js';
 export interface PostgresOptions extends PoolOptions {
   readonly onMigration?: (tag: string, ms: number) => void;
   readonly onPoolError?: (err: Error) => void;
+  /**
+   * `primary` (default): verify() refuses a server in recovery. `any`: one node of a replicated set, which may be a
+   * replica now and the primary after a failover; verify() only checks that it answers, a router decides its role.
+   */
+  readonly role?: 'primary' | 'any';
+  /**
+   * Callers allowed to wait for a pooled connection at once; one more is refused at once with a 503 rather than
+   * queued (a bounded queue sheds load instead of piling up requests that would time out anyway). Default: unbounded.
+   */
+  readonly maxWaiting?: number;
 }
+
+/** A Postgres node's Database, with what a router over several of them needs. */
+export interface PostgresNodeDatabase extends Database {
+  readonly pool: PgPool;
+  /**
+   * write(), also returning the WAL position just past the commit: a replica whose replay position has reached it
+   * sees the write. Inside a transaction it is a savepoint and the position is undefined (the outer commit counts).
+   */
+  writeAt<T>(fn: (tx: Queryable) => Promise<T>): Promise<{ result: T; position: string | undefined }>;
+}
+
+/** What one top-level transaction of this adapter learns on its way: its commit position, a read-only server. */
+interface Receipt {
+  readonly wantPosition: boolean;
+  position: string | undefined;
+  wrongRole: boolean;
+  /** The connection failed after the COMMIT: not to be reused. */
+  broken?: Error;
+}
+
+// Any session's insert position read after our COMMIT returned is past our commit record.
+const POSITION_SQL = 'SELECT pg_current_wal_insert_lsn()::text AS lsn';
 
 export const postgresCapabilities: Capabilities = Object.freeze({ concurrentWriters: true, rowLocks: true, listenNotify: true });
 
@@ -72,21 +106,58 @@ export function postgresConnector(pool: PgPool, options: Pick<PoolOptions, 'max'
   };
 }
 
-export function openPostgres(options: PostgresOptions): Database & { readonly pool: PgPool } {
-  const pool = createPool(options, options.onPoolError ?? (() => undefined));
-  const machine = new TransactionMachine(postgresConnector(pool, options), postgresCapabilities);
+export function openPostgres(options: PostgresOptions): PostgresNodeDatabase {
+  const created = createPool(options, options.onPoolError ?? (() => undefined));
+  const pool = options.maxWaiting === undefined ? created : boundedPool(created, options.max, options.maxWaiting);
+  // The machine calls the connector within the transaction's async context, so a receipt opened around it sees the
+  // COMMIT, the errors and the release of that transaction's connection.
+  const receipts = new AsyncLocalStorage<Receipt>();
+  const base = postgresConnector(pool, options);
+  const connector: Connector<PgClient> = {
+    ...base,
+    async control(client, statement) {
+      const receipt = receipts.getStore();
+      await base.control(client, statement);
+      if (statement !== 'COMMIT' || !receipt?.wantPosition) return;
+      // The insert position read after COMMIT returned lies past the commit record, whatever synchronous_commit says.
+      // It is a query of its own, not sent with the COMMIT: a connection cut between the two would turn a committed
+      // write into an error. Once committed, the write succeeds; without its position it carries no token.
+      try {
+        receipt.position = (await client.query<{ lsn: string }>(POSITION_SQL)).rows[0]?.lsn;
+      } catch (err) {
+        receipt.broken = err as Error;
+        receipt.position = await created.query<{ lsn: string }>(POSITION_SQL).then((r) => r.rows[0]?.lsn, () => undefined);
+      }
+    },
+    mapError(err) {
+      const receipt = receipts.getStore();
+      if (receipt && isWrongRole(err)) receipt.wrongRole = true;
+      return base.mapError(err);
+    },
+    // A connection that found its server read-only was opened before a failover: never hand it out again.
+    release(client, broken) {
+      const receipt = receipts.getStore();
+      base.release(client, broken ?? receipt?.broken ?? (receipt?.wrongRole ? new Error('the server is read-only under this connection') : undefined));
+    },
+  };
+  const machine = new TransactionMachine(connector, postgresCapabilities);
   const probe = createProbePool(options, options.onPoolError ?? (() => undefined));
   let closed: Promise<void> | undefined;
+  const run = <T>(fn: (tx: Queryable) => Promise<T>, wantPosition: boolean) => {
+    const receipt: Receipt = { wantPosition, position: undefined, wrongRole: false };
+    return receipts.run(receipt, async () => ({ result: await machine.transaction(fn), position: receipt.position }));
+  };
 
   return {
     dialect: 'postgres',
     capabilities: postgresCapabilities,
     tables: tables as unknown as Tables,
     pool,
-    transaction: (fn) => machine.transaction(fn),
-    write: (fn) => machine.transaction(fn),
+    transaction: async (fn) => (await run(fn, false)).result,
+    write: async (fn) => (await run(fn, false)).result,
+    writeAt: (fn) => run(fn, true),
     read: (fn) => machine.read(fn),
-    verify: () => machine.verify(() => assertPrimary(pool, redactUrl(options.url))),
+    verify: () => machine.verify(async () => (options.role === 'any' ? void (await pool.query('SELECT 1')) : assertPrimary(pool, redactUrl(options.url)))),
     async migrate(extra = []) {
       try {
         return await runMigrations([...(await postgresMigrations()), ...extra], postgresMigrationTarget(pool), options.onMigration);
@@ -109,7 +180,7 @@ export function openPostgres(options: PostgresOptions): Database & { readonly po
       const counts = { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
       try {
         const { rows } = await probe.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
-        const inRecovery = rows[0]?.r === true;
+        const inRecovery = rows[0]?.r === true && options.role !== 'any';
         return { ok: !inRecovery, latencyMs: performance.now() - started, pool: counts, ...(inRecovery ? { detail: 'server is in recovery (not a primary)' } : {}) };
       } catch (err) {
         return { ok: false, latencyMs: performance.now() - started, pool: counts, detail: (mapPostgresError(err) as Error).message };

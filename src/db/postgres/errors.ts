@@ -32,6 +32,11 @@ function info(e: PgError): ConstraintInfo {
   return { constraint: e.constraint, table: e.table, columns: cols ?? (e.column ? [e.column] : undefined) };
 }
 
+/** The server refused a write because it is read-only: a replica, or a primary demoted under a pooled connection. */
+export function isWrongRole(err: unknown): boolean {
+  return driverError(err)?.code === '25006';
+}
+
 /**
  * Whether `err` left the connection unusable: it is gone, or a query on it went unanswered past DB_QUERY_TIMEOUT_MS
  * (pg keeps waiting for that answer, so anything sent after it would wait too). Such a connection must be discarded,
@@ -52,6 +57,8 @@ function misconfigured(e: PgError): string | undefined {
 
 export function mapPostgresError(err: unknown): unknown {
   if (err instanceof AppError) return err;
+  // drizzle wraps whatever its client throws, our own refusals too (the bounded pool's): those pass through as they are.
+  if ((err as { cause?: unknown })?.cause instanceof AppError) return (err as { cause: AppError }).cause;
   const e = driverError(err);
   if (!e) return err;
   const code = e.code ?? '';

@@ -63,12 +63,19 @@ export function openSqlite(options: SqliteOptions): Database {
   // they never see another transaction's uncommitted rows between its awaits.
   const reader = options.file === ':memory:' ? undefined : connect(options.file, options.busyTimeoutMs, true, binding);
   const writeDb = handle(writer);
+  const controls = new Map<string, BetterSqlite3.Statement>();
   const machine = new TransactionMachine<BetterSqlite3.Database>(
     {
       // The machine's mutex (no concurrent writers) makes the one writer connection this caller's alone.
       acquire: async () => writer,
       release: () => undefined,
-      control: async (conn, statement) => void conn.exec(statement),
+      // Each statement compiled once: exec() parses its SQL on every call, and BEGIN IMMEDIATE and COMMIT run on every
+      // write (the few savepoint names of nested transactions are kept too).
+      control: async (conn, statement) => {
+        let compiled = controls.get(statement);
+        if (!compiled) controls.set(statement, (compiled = conn.prepare(statement)));
+        compiled.run();
+      },
       // A failed COMMIT may have ended the transaction already.
       inTransaction: (conn) => conn.inTransaction,
       handle: () => writeDb,

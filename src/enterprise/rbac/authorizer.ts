@@ -47,7 +47,8 @@ export class RbacAuthorizer implements Authorizer {
       const hit = this.#cache.get(orgId, generation, memberId, role);
       if (hit) return hit;
     }
-    const effective = await this.store.db.read((q) => loadEffective(q, this.store, orgId, memberId, role));
+    // A security decision: never from a replica that may not have replayed a role or grant change yet.
+    const effective = await this.store.db.read((q) => loadEffective(q, this.store, orgId, memberId, role), { fresh: true });
     if (generation !== undefined && (await freshness.current(orgId)) === generation) this.#cache.set(orgId, generation, memberId, role, effective);
     return effective;
   }

@@ -43,7 +43,8 @@ export class Generations {
 
 export function versionRowFreshness(store: RbacStore): Freshness {
   return {
-    current: (orgId) => store.db.read((q) => readVersion(q, store, orgId)),
+    // Fresh: a replica behind the primary would report an old version and keep a revoked decision in cache.
+    current: (orgId) => store.db.read((q) => readVersion(q, store, orgId), { fresh: true }),
     // The version row moved in the committing transaction already.
     invalidate: async () => undefined,
     close: async () => undefined,

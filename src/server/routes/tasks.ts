@@ -3,8 +3,8 @@ import { Type } from '@sinclair/typebox';
 import { PageOf } from '../../domain/schemas/page.js';
 import { TaskFields, TaskPatch, TaskQuery, TaskView } from '../../domain/schemas/tasks.js';
 import { listTasks } from '../../domain/task-list.js';
-import { createTask, deleteTask, getTask, updateTask } from '../../domain/tasks.js';
-import { principalOf } from '../auth.js';
+import { createTask, deleteTask, taskView as viewOf, updateTask } from '../../domain/tasks.js';
+import { principalOf, scopedTaskOf } from '../auth.js';
 import { etagOf, ifMatch, noneMatch } from '../preconditions.js';
 import { bearer, type Api, type ApiContext } from './context.js';
 import { Empty, errors, IdParams, noContent } from './schemas.js';
@@ -58,7 +58,8 @@ export async function taskRoutes(app: Api, { runtime, guards }: ApiContext): Pro
       schema: { tags, summary: 'One task, with its version as ETag', security: bearer, params: IdParams, response: { 200: TaskView, 304: Empty, ...errors(400, 401, 403, 404, 503) } },
     },
     async (request, reply) => {
-      const task = await getTask(runtime.db(), principalOf(request), request.params.id);
+      // The guard read the task to authorize on its project; that read is the answer.
+      const task = viewOf(scopedTaskOf(request));
       reply.header('etag', etagOf(task.version));
       if (noneMatch(request.headers['if-none-match'], task.version)) return reply.status(304).send();
       return task;

@@ -1,0 +1,35 @@
+// A pool with a bounded wait queue: when every connection is busy and `maxWaiting` callers already wait, the next
+// one is refused at once with a 503 instead of joining a queue that would only end in a timeout. It wraps the pg pool
+// where connections are sought (connect for transactions, query for reads outside one), so the adapter's transaction
+// machine and its reader need no change.
+import { DatabaseUnavailableError } from '../errors.js';
+import type { PgPool } from './pool.js';
+
+export function boundedPool(pool: PgPool, max: number, maxWaiting: number): PgPool {
+  const admit = (): void => {
+    if (pool.totalCount >= max && pool.idleCount === 0 && pool.waitingCount >= maxWaiting) {
+      throw new DatabaseUnavailableError(`all ${max} database connections are busy and ${pool.waitingCount} callers already wait for one; retry shortly, or raise DB_POOL_MAX or DB_POOL_QUEUE_MAX`);
+    }
+  };
+  return {
+    connect: () => {
+      admit();
+      return pool.connect();
+    },
+    query: ((...args: Parameters<PgPool['query']>) => {
+      admit();
+      return pool.query(...args);
+    }) as PgPool['query'],
+    end: () => pool.end(),
+    on: (event, listener) => pool.on(event, listener),
+    get totalCount() {
+      return pool.totalCount;
+    },
+    get idleCount() {
+      return pool.idleCount;
+    },
+    get waitingCount() {
+      return pool.waitingCount;
+    },
+  };
+}

@@ -1,0 +1,63 @@
+// Queries built once and run many times. drizzle turns a query builder into SQL text on every call, and on SQLite
+// better-sqlite3 then compiles a new statement; for the queries every request makes, that was most of the request's
+// time. A prepared query is built once per query handle, with placeholders, and run with the values of each call.
+import { sql, type Column, type Placeholder, type SQLWrapper } from 'drizzle-orm';
+import type { Queryable } from './database.js';
+import type { Tables } from './schema.js';
+
+/**
+ * The name every prepared query is given. On PostgreSQL a non-empty name makes drizzle ask for a named server-side
+ * prepared statement, which lives in one server session: behind PgBouncer in transaction mode the next execution
+ * lands on another server connection that never saw it. The empty name is the protocol's unnamed statement, what
+ * every unprepared query uses too: the SQL text is built once here, the server parses it per execution, and nothing
+ * outlives the call. SQLite ignores the name and keeps the compiled statement on its connection.
+ */
+export const UNNAMED = '';
+
+/** What a built query offers: one execution per call, with the values of its placeholders. */
+export interface Prepared<R> {
+  execute(values?: Record<string, unknown>): Promise<R>;
+}
+
+/**
+ * A placeholder, filled with a value the driver takes as it is (text, integers). In an insert's values drizzle maps
+ * it through the column like any value.
+ */
+export const slot = (name: string): Placeholder => sql.placeholder(name);
+
+/**
+ * A placeholder whose value goes through `column`'s mapping when the query runs (a Date becomes epoch milliseconds on
+ * SQLite and ISO text on PostgreSQL), for values that are not plain text or integers. drizzle maps a value compared
+ * with a column, but not a bare placeholder.
+ */
+export const slotFor = (name: string, column: Column): SQLWrapper => sql.param(sql.placeholder(name), column);
+
+/**
+ * Builds the query once per query handle (each handle is one connection or pool, and on SQLite a statement belongs
+ * to its connection), on first use.
+ */
+export function prepared<R>(build: (q: Queryable, t: Tables) => Prepared<R>): (q: Queryable, t: Tables) => Prepared<R> {
+  const byHandle = new WeakMap<Queryable, Prepared<R>>();
+  return (q, t) => {
+    let query = byHandle.get(q);
+    if (!query) byHandle.set(q, (query = build(q, t)));
+    return query;
+  };
+}
+
+/**
+ * Like `prepared`, for a query whose shape varies with the call (which filters a listing has, how many labels an
+ * insert writes): one built query per shape and handle. `keyOf` must name every difference that changes the SQL,
+ * and the shapes must be few (they are kept for the life of the handle).
+ */
+export function preparedByShape<S, R>(keyOf: (shape: S) => string, build: (q: Queryable, t: Tables, shape: S) => Prepared<R>): (q: Queryable, t: Tables, shape: S) => Prepared<R> {
+  const byHandle = new WeakMap<Queryable, Map<string, Prepared<R>>>();
+  return (q, t, shape) => {
+    let shapes = byHandle.get(q);
+    if (!shapes) byHandle.set(q, (shapes = new Map()));
+    const key = keyOf(shape);
+    let query = shapes.get(key);
+    if (!query) shapes.set(key, (query = build(q, t, shape)));
+    return query;
+  };
+}

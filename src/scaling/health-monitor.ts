@@ -1,0 +1,149 @@
+// The background check of every node: its role (pg_is_in_recovery), WAL position and replay delay, every interval.
+// A failed check ejects a node from reads, the next good one re-admits it. Roles are discovered, not configured: the
+// write target is the node answering read-write, and it only changes when the current one is unreachable or in
+// recovery, so there are never two primaries at once.
+import { parseLsn } from '../db/postgres/lsn.js';
+import { probeNode } from '../db/postgres/node-status.js';
+import type { Logger } from '../server/logger.js';
+import type { DbNode } from './node.js';
+
+export interface MonitorEvents {
+  /** After every round, with the lowest replay position among replicas (undefined when there is none). */
+  onRound?(lowestReplay: bigint | undefined): void;
+}
+
+export class HealthMonitor {
+  #primary: DbNode | undefined;
+  /** The furthest WAL position known on the current primary (its checks and the writes' commit positions). */
+  #primaryLsn: bigint | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #round: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+
+  constructor(
+    readonly nodes: readonly DbNode[],
+    private readonly intervalMs: number,
+    private readonly logger: Logger,
+    private readonly events: MonitorEvents = {},
+  ) {}
+
+  /** The node writes go to: the one found read-write (undefined until one is). */
+  get primary(): DbNode | undefined {
+    return this.#primary;
+  }
+
+  get primaryLsn(): bigint | undefined {
+    return this.#primaryLsn;
+  }
+
+  /** Checks every interval until stop(); the first round is the caller's (verify runs it). */
+  start(): void {
+    this.#schedule();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      void this.round().finally(() => this.#schedule()); // round() never rejects; this only chains the next one
+    }, this.intervalMs);
+    // Checks alone must not keep a stopping process alive.
+    this.#timer.unref();
+  }
+
+  /** A round as soon as possible (a query failed, a write met a read-only server); coalesced with one in flight. */
+  checkSoon(): void {
+    if (this.#round) this.#again = true;
+    else void this.round(); // never rejects: failures are recorded on the nodes
+  }
+
+  /** Checks every node once, in parallel, then settles the primary and each replica's lag. */
+  round(): Promise<void> {
+    this.#round ??= (async () => {
+      do {
+        this.#again = false;
+        await Promise.all(this.nodes.map((n) => this.#check(n)));
+        this.#elect();
+        this.#settleLag();
+      } while (this.#again && !this.#stopped);
+      this.#round = undefined;
+    })();
+    return this.#round;
+  }
+
+  /** A write committed on the primary up to `lsn`. */
+  noteWrite(node: DbNode, lsn: bigint): void {
+    if (node !== this.#primary) return;
+    if (this.#primaryLsn === undefined || lsn > this.#primaryLsn) this.#primaryLsn = lsn;
+  }
+
+  /** A query on `node` failed as if the server were gone: out of the read rotation at once, re-checked soon. */
+  suspect(node: DbNode, reason: string): void {
+    if (node.eject(reason)) this.logger.warn({ node: node.name, region: node.region, reason }, 'database node ejected');
+    this.checkSoon();
+  }
+
+  #check(node: DbNode): Promise<void> {
+    node.checking ??= (async () => {
+      try {
+        const status = await probeNode(node.probe);
+        const role = status.inRecovery ? 'replica' : 'primary';
+        if (node.role !== role && node.role !== 'unknown') this.logger.warn({ node: node.name, was: node.role, now: role }, 'database node changed role');
+        node.role = role;
+        node.lsn = parseLsn(status.lsn);
+        node.lagSeconds = status.replayDelaySeconds;
+        node.lastCheckAt = Date.now();
+        node.lastFailure = undefined;
+        if (!node.healthy) {
+          node.healthy = true;
+          this.logger.info({ node: node.name, region: node.region, role }, 'database node admitted');
+        }
+      } catch (err) {
+        node.lastFailure = err;
+        const reason = (err as Error).message;
+        if (node.eject(reason)) this.logger.warn({ node: node.name, region: node.region, reason }, 'database node ejected');
+      } finally {
+        node.checking = undefined;
+      }
+    })();
+    return node.checking;
+  }
+
+  #elect(): void {
+    const current = this.#primary;
+    if (current?.healthy && current.role === 'primary') {
+      if (current.lsn !== undefined && (this.#primaryLsn === undefined || current.lsn > this.#primaryLsn)) this.#primaryLsn = current.lsn;
+      return;
+    }
+    // The current primary is unreachable or in recovery: take the first node answering read-write, if any.
+    const next = this.nodes.find((n) => n.healthy && n.role === 'primary');
+    if (!next) return;
+    this.#primary = next;
+    // A promoted replica continues from its own position on a new timeline; the old primary's is meaningless now.
+    this.#primaryLsn = next.lsn;
+    if (current) this.logger.warn({ from: current.name, to: next.name }, 'writes now go to a new primary');
+    else this.logger.info({ node: next.name }, 'primary found');
+  }
+
+  #settleLag(): void {
+    let lowest: bigint | undefined;
+    for (const n of this.nodes) {
+      if (n.role !== 'replica') {
+        n.lagBytes = 0;
+        n.lagSeconds = n.role === 'primary' ? 0 : n.lagSeconds;
+        continue;
+      }
+      n.lagBytes = this.#primaryLsn !== undefined && n.lsn !== undefined && this.#primaryLsn > n.lsn ? Number(this.#primaryLsn - n.lsn) : 0;
+      // Ejected replicas count too: one re-admitted later must not serve a principal whose write it never replayed.
+      if (n.lsn !== undefined && (lowest === undefined || n.lsn < lowest)) lowest = n.lsn;
+    }
+    // With no replica at all, no read can be stale: nothing needs remembering.
+    if (!this.nodes.some((n) => n.role === 'replica')) lowest = this.#primaryLsn;
+    this.events.onRound?.(lowest);
+  }
+}

@@ -1,0 +1,58 @@
+// One PostgreSQL server of the set the router spreads work over: its Database (from the Postgres adapter), a pool of
+// its own for health checks (so a check never queues behind busy work), and what the router has learned about it.
+import { redactUrl } from '../config/database-url.js';
+import type { PostgresNodeDatabase } from '../db/postgres/driver.js';
+import type { PgPool } from '../db/postgres/pool.js';
+import type { NodeView } from './read-target.js';
+
+export type NodeOrigin = 'database-url' | 'replicas';
+
+export class DbNode implements NodeView {
+  role: 'primary' | 'replica' | 'unknown' = 'unknown';
+  /** Answered its last check and failed no query since. */
+  healthy = false;
+  lsn: bigint | undefined;
+  lagBytes = 0;
+  lagSeconds = 0;
+  outstanding = 0;
+  readsServed = 0;
+  writesServed = 0;
+  ejections = 0;
+  lastError: string | undefined;
+  /** What the last failed check threw (undefined once one succeeds): verify tells a refusal from an outage by it. */
+  lastFailure: unknown;
+  lastCheckAt: number | undefined;
+  /** A check in flight, so checks never pile up on a node that hangs. */
+  checking: Promise<void> | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly region: string | undefined,
+    readonly origin: NodeOrigin,
+    readonly db: PostgresNodeDatabase,
+    readonly probe: PgPool,
+  ) {}
+
+  get replayLsn(): bigint | undefined {
+    return this.role === 'replica' ? this.lsn : undefined;
+  }
+
+  /** Out of the read rotation until a check succeeds again. */
+  eject(reason: string): boolean {
+    this.lastError = reason;
+    if (!this.healthy) return false;
+    this.healthy = false;
+    this.ejections++;
+    return true;
+  }
+}
+
+/** host:port of a node's URL: its name in logs, metrics and /v1/admin/pools (never the credentials). */
+export function nodeName(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}`;
+  } catch {
+    return redactUrl(url);
+  }
+}

@@ -1,0 +1,41 @@
+// GET /v1/admin/pools: every database node as the router sees it, for operators (owner and admin).
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import { errors } from '../server/routes/schemas.js';
+import type { ReplicaRouter } from './router.js';
+
+const nodeReport = {
+  type: 'object',
+  required: ['node', 'region', 'role', 'serving', 'healthy', 'lagBytes', 'lagSeconds', 'inUse', 'idle', 'waiting', 'readsServed', 'writesServed', 'ejections', 'lastError'],
+  properties: {
+    node: { type: 'string', description: 'host:port' },
+    region: { type: ['string', 'null'], description: 'from DATABASE_REPLICAS; null for hosts of DATABASE_URL' },
+    role: { type: 'string', enum: ['primary', 'replica', 'unknown'], description: 'as the last health check found it' },
+    serving: { type: 'boolean', description: 'takes writes (primary) or reads (a replica within the lag bounds)' },
+    healthy: { type: 'boolean' },
+    lagBytes: { type: 'integer' },
+    lagSeconds: { type: 'number' },
+    inUse: { type: 'integer' },
+    idle: { type: 'integer' },
+    waiting: { type: 'integer' },
+    readsServed: { type: 'integer' },
+    writesServed: { type: 'integer' },
+    ejections: { type: 'integer' },
+    lastError: { type: ['string', 'null'] },
+  },
+} as const;
+
+export async function poolsRoute(app: FastifyInstance, router: () => ReplicaRouter, guard: preHandlerAsyncHookHandler): Promise<void> {
+  app.get(
+    '/v1/admin/pools',
+    {
+      preHandler: guard,
+      schema: {
+        tags: ['admin'],
+        summary: 'Database nodes: role, region, health, lag, pool use, reads served, ejections (scaling)',
+        security: [{ bearerAuth: [] }],
+        response: { 200: { type: 'object', required: ['nodes'], properties: { nodes: { type: 'array', items: nodeReport } } }, ...errors(401, 403, 503) },
+      },
+    },
+    async () => ({ nodes: router().report() }),
+  );
+}

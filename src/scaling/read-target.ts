@@ -1,0 +1,59 @@
+// Which node serves a read: a pure decision over the nodes' last known states and what the read needs, so it can be
+// tested as a table. The router feeds it live state and acts on the answer.
+
+export interface NodeView {
+  readonly name: string;
+  readonly region: string | undefined;
+  /** Discovered by the health check, never trusted from configuration. */
+  readonly role: 'primary' | 'replica' | 'unknown';
+  /** Answered its last check and has not failed a query since. */
+  readonly healthy: boolean;
+  /** Replica: the last replay position seen. */
+  readonly replayLsn: bigint | undefined;
+  readonly lagBytes: number;
+  readonly lagSeconds: number;
+  /** Reads and writes in flight on this node. */
+  readonly outstanding: number;
+}
+
+export interface ReadNeed {
+  /** Must see every committed write (security decisions): the primary only. */
+  readonly fresh?: boolean | undefined;
+  /** Must see the write that ended at this WAL position (read-your-writes). */
+  readonly minLsn?: bigint | undefined;
+  /** Nodes that already failed this read. */
+  readonly exclude?: ReadonlySet<string> | undefined;
+}
+
+export interface RoutingPolicy {
+  readonly region: string | undefined;
+  readonly maxLagBytes: number;
+  readonly maxLagSeconds: number;
+}
+
+/** Why a replica cannot serve a read right now, or undefined when it can. */
+export function unfitBecause(node: NodeView, need: ReadNeed, policy: RoutingPolicy): string | undefined {
+  if (node.role !== 'replica') return node.role === 'primary' ? 'is the primary' : 'role not known yet';
+  if (!node.healthy) return 'ejected (failed a check or a query)';
+  if (need.exclude?.has(node.name)) return 'already failed this read';
+  if (node.lagBytes > policy.maxLagBytes) return `lags ${node.lagBytes} bytes (bound ${policy.maxLagBytes})`;
+  if (node.lagSeconds > policy.maxLagSeconds) return `lags ${node.lagSeconds.toFixed(1)} s (bound ${policy.maxLagSeconds})`;
+  if (need.minLsn !== undefined && (node.replayLsn === undefined || node.replayLsn < need.minLsn)) return 'has not replayed the required position';
+  return undefined;
+}
+
+/**
+ * The replica that serves a read, or 'primary'. Fresh reads go to the primary. Otherwise: a fit replica in the
+ * server's region, then one in another region, then the primary; among equals the one with the fewest reads in
+ * flight, ties broken by `turn` so equal nodes share the load.
+ */
+export function chooseReadTarget<N extends NodeView>(nodes: readonly N[], need: ReadNeed, policy: RoutingPolicy, turn = 0): N | 'primary' {
+  if (need.fresh) return 'primary';
+  const fit = nodes.filter((n) => unfitBecause(n, need, policy) === undefined);
+  if (fit.length === 0) return 'primary';
+  const local = policy.region === undefined ? [] : fit.filter((n) => n.region === policy.region);
+  const group = local.length > 0 ? local : fit;
+  const least = Math.min(...group.map((n) => n.outstanding));
+  const equals = group.filter((n) => n.outstanding === least);
+  return equals[turn % equals.length]!;
+}

@@ -1,0 +1,284 @@
+// The replica router: a Database over one Postgres Database per node (each from the Postgres adapter, so
+// transactions, savepoints and error mapping are the adapter's). Writes and transactions go to the primary the health
+// monitor found, and so does every query made inside one (an AsyncLocalStorage pin); reads go where
+// chooseReadTarget says, and a read that fails on a replica is retried once elsewhere.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Capabilities, Database, DatabaseHealth, ListenHandlers, MigrationReport, Queryable, ReadOptions, Subscription } from '../db/database.js';
+import { DatabaseMisconfiguredError, DatabaseRefusedError, DatabaseUnavailableError, PrimaryRequiredError } from '../db/errors.js';
+import { postgresCapabilities } from '../db/postgres/driver.js';
+import { connectionLost, isWrongRole, mapPostgresError } from '../db/postgres/errors.js';
+import { parseLsn } from '../db/postgres/lsn.js';
+import type { Migration } from '../db/migrator.js';
+import type { Tables } from '../db/schema.js';
+import { UnavailableError } from '../errors.js';
+import type { Consistency } from './consistency.js';
+import type { HealthMonitor } from './health-monitor.js';
+import type { DbNode } from './node.js';
+import { chooseReadTarget, unfitBecause, type RoutingPolicy } from './read-target.js';
+
+/** A node's state as GET /v1/admin/pools and the metrics show it. */
+export interface NodeReport {
+  readonly node: string;
+  readonly region: string | null;
+  readonly role: 'primary' | 'replica' | 'unknown';
+  /** Takes writes (the primary) or reads (a replica fit to serve them). */
+  readonly serving: boolean;
+  readonly healthy: boolean;
+  readonly lagBytes: number;
+  readonly lagSeconds: number;
+  readonly inUse: number;
+  readonly idle: number;
+  readonly waiting: number;
+  readonly readsServed: number;
+  readonly writesServed: number;
+  readonly ejections: number;
+  readonly lastError: string | null;
+}
+
+export class ReplicaRouter implements Database {
+  readonly dialect = 'postgres' as const;
+  readonly capabilities: Capabilities = postgresCapabilities;
+  readonly tables: Tables;
+  /** Set while a write or transaction runs: every query under it stays on that node. */
+  readonly #pin = new AsyncLocalStorage<DbNode>();
+  #turn = 0;
+  /** Every read must see this position: the schema as migrated at start, so no replica answers without a table. */
+  #floor: bigint | undefined;
+  #closed: Promise<void> | undefined;
+
+  constructor(
+    readonly nodes: readonly DbNode[],
+    readonly monitor: HealthMonitor,
+    readonly consistency: Consistency,
+    readonly policy: RoutingPolicy,
+  ) {
+    this.tables = nodes[0]!.db.tables;
+  }
+
+  #primary(): DbNode {
+    if (this.#closed) throw new DatabaseUnavailableError('the database is closing; retry on another instance');
+    const primary = this.monitor.primary;
+    if (!primary) throw new DatabaseUnavailableError('no database node answers read-write yet (the primary is down or a failover is in progress); retry shortly');
+    return primary;
+  }
+
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.#write(fn);
+  }
+
+  write<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.#write(fn);
+  }
+
+  async #write<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const pinned = this.#pin.getStore();
+    // Nested: a savepoint in the enclosing transaction, on its node.
+    if (pinned) return pinned.db.transaction(fn);
+    const node = this.#primary();
+    node.outstanding++;
+    try {
+      const { result, position } = await this.#pin.run(node, () => node.db.writeAt(fn));
+      node.writesServed++;
+      const lsn = parseLsn(position);
+      if (lsn !== undefined) {
+        this.monitor.noteWrite(node, lsn);
+        this.consistency.wrote(lsn);
+      }
+      return result;
+    } catch (err) {
+      if (isWrongRole(err)) this.monitor.checkSoon();
+      else if (connectionLost(err)) this.monitor.suspect(node, (err as Error).message);
+      throw err;
+    } finally {
+      node.outstanding--;
+    }
+  }
+
+  async read<T>(fn: (q: Queryable) => Promise<T>, options?: ReadOptions): Promise<T> {
+    const pinned = this.#pin.getStore();
+    // Inside a write or transaction: the node's own adapter runs it on the transaction's connection.
+    if (pinned) return pinned.db.read(fn);
+    const required = this.consistency.required();
+    const need = { fresh: options?.fresh, minLsn: this.#floor !== undefined && (required === undefined || this.#floor > required) ? this.#floor : required };
+    const first = this.#target(need);
+    try {
+      return await this.#readOn(first, fn);
+    } catch (err) {
+      // A replica that failed: retried once elsewhere (reads only). The primary's failures are the caller's.
+      if (first === this.monitor.primary || !(err instanceof UnavailableError)) throw err;
+      const second = this.#target({ ...need, exclude: new Set([first.name]) });
+      return this.#readOn(second, fn);
+    }
+  }
+
+  #target(need: Parameters<typeof chooseReadTarget>[1]): DbNode {
+    const choice = chooseReadTarget(this.nodes, need, this.policy, this.#turn++);
+    return choice === 'primary' ? this.#primary() : choice;
+  }
+
+  async #readOn<T>(node: DbNode, fn: (q: Queryable) => Promise<T>): Promise<T> {
+    node.outstanding++;
+    try {
+      const result = await node.db.read(fn);
+      node.readsServed++;
+      return result;
+    } catch (err) {
+      if (connectionLost(err)) this.monitor.suspect(node, (err as Error).message);
+      throw err;
+    } finally {
+      node.outstanding--;
+    }
+  }
+
+  /**
+   * Fit to serve once a primary is found. Refuses for good (PrimaryRequiredError) when every host of DATABASE_URL
+   * answers and each is a server in recovery; unreachable hosts may still come up, so that is only "unavailable".
+   */
+  async verify(): Promise<void> {
+    await this.monitor.round();
+    if (this.monitor.primary) return;
+    const named = this.nodes.filter((n) => n.origin === 'database-url');
+    if (named.every((n) => n.healthy && n.role === 'replica')) {
+      throw new PrimaryRequiredError(
+        `${named.map((n) => n.name).join(', ')} ${named.length === 1 ? 'is a server' : 'are servers'} in recovery (a read replica or a standby); DATABASE_URL must name the primary (several hosts allowed: the read-write one is used). Put replicas in DATABASE_REPLICAS instead.`,
+      );
+    }
+    // A host that refuses us (wrong credentials, no such database) or does not resolve will not change its mind.
+    for (const n of named) {
+      if (n.lastFailure === undefined) continue;
+      const mapped = mapPostgresError(n.lastFailure);
+      if (mapped instanceof DatabaseMisconfiguredError || mapped instanceof DatabaseRefusedError || !connectionLost(n.lastFailure)) throw mapped;
+    }
+    const why = named.map((n) => `${n.name}: ${n.lastError ?? n.role}`).join('; ');
+    throw new DatabaseUnavailableError(`no host of DATABASE_URL answers read-write (${why}); retry shortly`);
+  }
+
+  /** The core's migrations and `extra` (the modules'), on the primary; replicas get them by replication. */
+  async migrate(extra: readonly Migration[] = []): Promise<MigrationReport> {
+    const primary = this.#primary();
+    const report = await primary.db.migrate(extra);
+    // The position after migrating, read with a no-op write on the primary.
+    const { position } = await primary.db.writeAt(async () => undefined);
+    this.#floor = parseLsn(position);
+    return report;
+  }
+
+  /** Inside a write or transaction only, so on the node that runs it (the primary). */
+  lock(tx: Queryable, key: string): Promise<void> {
+    return (this.#pin.getStore() ?? this.#primary()).db.lock(tx, key);
+  }
+
+  /** Inside a write or transaction only: delivered at its commit by the primary that runs it. */
+  notify(tx: Queryable, channel: string, payload: string): Promise<void> {
+    return (this.#pin.getStore() ?? this.#primary()).db.notify(tx, channel, payload);
+  }
+
+  /**
+   * Listens on the primary, where every NOTIFY is sent (replicas refuse LISTEN). While its connection is down the
+   * subscription looks for a new primary each time it is told so, and moves there after a failover.
+   */
+  async listen(channel: string, handlers: ListenHandlers): Promise<Subscription> {
+    let node = this.#primary();
+    let current: Subscription | undefined;
+    let closed = false;
+    let moving = false;
+    const open = async (target: DbNode): Promise<void> => {
+      node = target;
+      current = await target.db.listen(channel, {
+        message: (payload) => handlers.message(payload),
+        connected: () => handlers.connected(),
+        disconnected: (err) => {
+          handlers.disconnected(err);
+          void follow();
+        },
+      });
+      if (closed) await current.close();
+    };
+    const follow = async (): Promise<void> => {
+      const primary = this.monitor.primary;
+      // Still the same primary: its own listener reconnects.
+      if (closed || moving || !primary || (primary === node && current)) return;
+      moving = true;
+      const old = current;
+      current = undefined;
+      try {
+        await old?.close().catch(() => undefined);
+        if (!closed) await open(primary);
+      } catch (err) {
+        handlers.disconnected(err as Error);
+        setTimeout(() => void follow(), 1000).unref();
+      } finally {
+        moving = false;
+      }
+    };
+    await open(node);
+    return {
+      send: (payload) => {
+        if (!current) return Promise.reject(new DatabaseUnavailableError('the listener is moving to a new primary; retry shortly'));
+        return current.send(payload);
+      },
+      peers: async () => (current ? current.peers() : 0),
+      async close() {
+        closed = true;
+        await current?.close();
+      },
+    };
+  }
+
+  async health(): Promise<DatabaseHealth> {
+    // A fresh round (coalesced with one in flight, bounded by the check timeout): /readyz must see a node that
+    // went away since the last interval.
+    const started = performance.now();
+    await this.monitor.round();
+    const primary = this.monitor.primary;
+    const primaryUp = primary?.healthy === true && primary.role === 'primary';
+    const replicasUp = this.nodes.filter((n) => n.role === 'replica' && n.healthy).length;
+    const pool = primary ? { total: primary.db.pool.totalCount, idle: primary.db.pool.idleCount, waiting: primary.db.pool.waitingCount } : undefined;
+    // Reads keep working from replicas while the primary is away, so the instance stays in rotation.
+    const ok = primaryUp || replicasUp > 0;
+    return {
+      ok,
+      latencyMs: performance.now() - started,
+      ...(pool ? { pool } : {}),
+      primary: primaryUp ? primary.name : null,
+      replicasUp,
+      ...(primaryUp ? {} : { detail: ok ? 'the primary is unavailable: writes answer 503 until it is back or a replica is promoted' : 'no database node answers' }),
+    };
+  }
+
+  /** Every node as the router sees it now. */
+  report(): NodeReport[] {
+    const primary = this.monitor.primary;
+    return this.nodes.map((n) => {
+      const pool = n.db.pool;
+      const isPrimary = n === primary && n.role === 'primary';
+      return {
+        node: n.name,
+        region: n.region ?? null,
+        role: n.role,
+        serving: isPrimary ? n.healthy : unfitBecause(n, { minLsn: this.#floor }, this.policy) === undefined,
+        healthy: n.healthy,
+        lagBytes: n.lagBytes,
+        lagSeconds: Math.round(n.lagSeconds * 1000) / 1000,
+        inUse: pool.totalCount - pool.idleCount,
+        idle: pool.idleCount,
+        waiting: pool.waitingCount,
+        readsServed: n.readsServed,
+        writesServed: n.writesServed,
+        ejections: n.ejections,
+        lastError: n.lastError ?? null,
+      };
+    });
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.monitor.stop();
+      await Promise.all(this.nodes.map(async (n) => {
+        await n.checking;
+        await Promise.all([n.db.close(), n.probe.end()]);
+      }));
+    })();
+    return this.#closed;
+  }
+}

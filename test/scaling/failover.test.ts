@@ -1,0 +1,109 @@
+// Losing the primary (a topology of its own: these tests stop it and promote a replica). Writes answer 503 while no
+// node answers read-write and reads keep working from replicas; writes follow the primary back, or follow a promoted
+// replica, without a restart, and never go to two primaries; a LISTEN follows the primary to a promoted replica.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { DatabaseUnavailableError } from '../../src/db/errors.js';
+import type { ReplicaRouter } from '../../src/scaling/router.js';
+import { DIALECTS } from '../support/dialects.js';
+import { startNode, startPostgres, stopNode, type PgTopologyInfo } from '../support/postgres/index.js';
+import { queryOne } from '../support/postgres/sql.js';
+import { freshDatabase, replicaSetting, routerFor, waitUntil } from './topology.js';
+
+const ACQUIRE_TIMEOUT_MS = 5000;
+
+// Stopping servers needs ones this harness started from binaries (not TEST_DATABASE_URL's, not a container's).
+const stoppable = DIALECTS.includes('postgres') && inject('pg')?.controllable === true;
+if (DIALECTS.includes('postgres') && !stoppable) console.warn(`${'test/scaling/failover.test.ts'}: skipped, PostgreSQL from ${inject('pg')?.source} cannot be stopped and started by the harness`);
+
+describe.runIf(stoppable)('replica router when the primary goes away', () => {
+  let cluster: { info: PgTopologyInfo; close(): Promise<void> };
+  let router: ReplicaRouter;
+  let url: string;
+  let replicaUrls: string[];
+  const write = (slug: string = randomUUID()) => router.write((tx) => tx.insert(router.tables.orgs).values({ slug, name: 'w' }).returning());
+
+  beforeAll(async () => {
+    cluster = await startPostgres({ replicas: 2 });
+    ({ url, replicaUrls } = await freshDatabase(cluster.info, 'failover'));
+    router = routerFor({ DATABASE_URL: url, DATABASE_REPLICAS: replicaSetting(replicaUrls), FLAGSHIP_REGION: 'eu', DB_HEALTH_INTERVAL_MS: '200', DB_CONNECT_TIMEOUT_MS: String(ACQUIRE_TIMEOUT_MS) });
+    await router.verify();
+    await router.migrate();
+    await write('seed');
+    await waitUntil('both replicas serving', () => router.report().filter((n) => n.role === 'replica' && n.serving).length === 2, 10_000);
+  });
+  afterAll(async () => {
+    await router?.close();
+    await cluster?.close();
+  });
+
+  it('discards a pooled connection that finds its server read-only, and re-checks the node', async () => {
+    await write();
+    const primary = router.monitor.primary!;
+    const pooled = primary.db.pool.totalCount;
+    expect(pooled).toBeGreaterThan(0);
+    // What a demoted primary looks like to a connection opened before: writes refused as read-only (SQLSTATE 25006).
+    await queryOne(url, 'alter system set default_transaction_read_only = on');
+    await queryOne(url, 'select pg_reload_conf()');
+    try {
+      await waitUntil('the server refusing writes', () => write().then(() => false, (e: unknown) => e instanceof DatabaseUnavailableError && /read-only/.test((e as Error).message)), 10_000);
+      expect(primary.db.pool.totalCount).toBeLessThan(pooled);
+    } finally {
+      await queryOne(url, 'alter system reset default_transaction_read_only');
+      await queryOne(url, 'select pg_reload_conf()');
+    }
+    await waitUntil('writes accepted again', () => write().then(() => true, () => false), 10_000);
+  });
+
+  it('answers writes with 503 within the acquire timeout while the primary is stopped, keeps reading from replicas, and writes again once it is back', async () => {
+    await stopNode(cluster.info, 'primary', 'fast');
+    for (let i = 0; i < 3; i++) {
+      const started = Date.now();
+      const err = await write().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DatabaseUnavailableError);
+      expect(Date.now() - started).toBeLessThan(ACQUIRE_TIMEOUT_MS);
+    }
+    const orgs = router.tables.orgs;
+    for (let i = 0; i < 20; i++) expect(await router.read((q) => q.select().from(orgs).where(eq(orgs.slug, 'seed')))).toHaveLength(1);
+    expect(await router.health()).toMatchObject({ ok: true, primary: null, replicasUp: 2 });
+
+    await startNode(cluster.info, 'primary');
+    const resumedMs = await waitUntil('writes resume on the restarted primary', () => write().then(() => true, () => false), 20_000);
+    console.info(`primary restarted: writes resumed after ${resumedMs} ms`);
+  });
+
+  it('sends writes to a replica promoted after the primary is gone, within 10 s, and keeps them there when the old primary returns', async () => {
+    // A listener (enterprise's RBAC cache holds one) follows the primary to the promoted replica.
+    const heard: string[] = [];
+    let connections = 0;
+    const sub = await router.listen('flagship_failover_test', { message: (p) => heard.push(p), connected: () => connections++, disconnected: () => undefined });
+    await waitUntil('the listener connected', () => connections === 1, 10_000);
+    await stopNode(cluster.info, 'primary', 'immediate');
+    const promoted = replicaUrls[0]!;
+    await queryOne(promoted, 'select pg_promote(true, 30)');
+    const resumedMs = await waitUntil('writes resume on the promoted replica', () => write().then(() => true, () => false), 10_000);
+    console.info(`replica promoted: writes resumed after ${resumedMs} ms`);
+    const name = `${new URL(promoted).hostname}:${new URL(promoted).port}`;
+    expect(router.report().find((n) => n.node === name)).toMatchObject({ role: 'primary', serving: true });
+    try {
+      await waitUntil('the listener on the promoted replica', () => connections >= 2, 15_000);
+      await router.write((tx) => router.notify(tx, 'flagship_failover_test', 'after promotion'));
+      await waitUntil('the notice heard', () => heard.length > 0, 10_000);
+      expect(heard).toEqual(['after promotion']);
+    } finally {
+      await sub.close();
+    }
+
+    // The old primary comes back read-write: a second primary the router must not write to.
+    await startNode(cluster.info, 'primary');
+    const old = `${new URL(url).hostname}:${new URL(url).port}`;
+    await waitUntil('the old primary seen again', () => router.report().find((n) => n.node === old)?.healthy === true, 10_000);
+    const slug = `after-${randomUUID()}`;
+    await write(slug);
+    const count = async (u: string) => (await queryOne<{ n: number }>(u, 'select count(*)::int as n from orgs where slug = $1', [slug])).n;
+    expect(await count(promoted)).toBe(1);
+    expect(await count(url)).toBe(0);
+    expect(router.report().filter((n) => n.role === 'primary' && n.serving).map((n) => n.node)).toEqual([name]);
+  });
+});

@@ -1,0 +1,230 @@
+// The replica router on real streaming replication (a topology of its own: these tests stop nodes and pause replay):
+// reads by region, counted by PostgreSQL itself; a replica lost under load; lag bounds; the bounded pool queue.
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { postgresHandle } from '../../src/db/postgres/handle.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DatabaseUnavailableError } from '../../src/db/errors.js';
+import type { ReplicaRouter } from '../../src/scaling/router.js';
+import { DIALECTS } from '../support/dialects.js';
+import { pauseReplay, resumeReplay, startNode, startPostgres, stopNode, type PgTopologyInfo } from '../support/postgres/index.js';
+import { databaseOf, queryOne } from '../support/postgres/sql.js';
+import { commits, freshDatabase, replicaSetting, routerFor, waitUntil } from './topology.js';
+
+const nodeOf = (router: ReplicaRouter, name: string) => router.report().find((n) => n.node === name)!;
+const hostOf = (url: string) => `${new URL(url).hostname}:${new URL(url).port}`;
+
+// Stopping servers needs ones this harness started from binaries (not TEST_DATABASE_URL's, not a container's).
+const stoppable = DIALECTS.includes('postgres') && inject('pg')?.controllable === true;
+if (DIALECTS.includes('postgres') && !stoppable) console.warn(`${'test/scaling/router.test.ts'}: skipped, PostgreSQL from ${inject('pg')?.source} cannot be stopped and started by the harness`);
+
+describe.runIf(stoppable)('replica router on a primary and two streaming replicas', () => {
+  let cluster: { info: PgTopologyInfo; close(): Promise<void> };
+  const routers: ReplicaRouter[] = [];
+  const open = (env: Record<string, string>) => {
+    const r = routerFor(env);
+    routers.push(r);
+    return r;
+  };
+
+  beforeAll(async () => {
+    cluster = await startPostgres({ replicas: 2 });
+  });
+  afterAll(async () => {
+    await Promise.all(routers.map((r) => r.close()));
+    await cluster?.close();
+  });
+
+  it('serves at least 95% of reads from the same-region replica, and writes only on the primary (pg_stat_database)', async () => {
+    const { url, replicaUrls } = await freshDatabase(cluster.info, 'load');
+    const router = open({ DATABASE_URL: url, DATABASE_REPLICAS: replicaSetting(replicaUrls), FLAGSHIP_REGION: 'eu', DB_HEALTH_INTERVAL_MS: '1000' });
+    await router.verify();
+    await router.migrate();
+    const orgs = router.tables.orgs;
+    await router.write((tx) => tx.insert(orgs).values({ slug: 'seed', name: 'seed' }));
+    await waitUntil('both replicas serving', () => router.report().filter((n) => n.role === 'replica' && n.serving).length === 2, 10_000);
+
+    const nodes = [url, ...replicaUrls];
+    const inserted = async (u: string) => Number((await queryOne<{ n: string }>(u, "select n_tup_ins::text as n from pg_stat_user_tables where relname = 'orgs'")).n);
+    const before = await Promise.all(nodes.map(commits));
+    const READS = 1000;
+    const WRITES = 50;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let i = next++; i < READS + WRITES; i = next++) {
+          if (i % 21 === 20) await router.write((tx) => tx.insert(orgs).values({ slug: `w${i}`, name: 'w' }));
+          else await router.read((q) => q.select().from(orgs).limit(5));
+        }
+      }),
+    );
+    // Backends flush their statistics when they exit: close the pools before counting.
+    await router.close();
+    const after = await Promise.all(nodes.map(commits));
+    const [onPrimary, onLocal, onRemote] = after.map((n, i) => n - before[i]!) as [number, number, number];
+    console.info(`normal load: transactions per node: primary ${onPrimary} (${WRITES} writes), eu ${onLocal}, us ${onRemote}`);
+    // Each write is two transactions on the primary: its own, and the position read after its COMMIT.
+    const reads = onPrimary - 2 * WRITES + onLocal + onRemote;
+    expect(onLocal / reads, `transactions per node: primary ${onPrimary} (${WRITES} writes), eu ${onLocal}, us ${onRemote}`).toBeGreaterThanOrEqual(0.95);
+    // The seed row and the writes, all inserted on the primary.
+    expect(await inserted(url)).toBe(1 + WRITES);
+    // Replicas cannot take writes at all; what matters is that none was attempted there and lost.
+    expect(router.report().filter((n) => n.role === 'replica').map((n) => n.writesServed)).toEqual([0, 0]);
+  });
+
+  it("applies a module's migrations, takes locks, sends notices and listens on the primary; its tables reach the replicas", async () => {
+    const { url, replicaUrls } = await freshDatabase(cluster.info, 'notify');
+    const router = open({ DATABASE_URL: url, DATABASE_REPLICAS: replicaSetting(replicaUrls), FLAGSHIP_REGION: 'eu', DB_HEALTH_INTERVAL_MS: '200' });
+    await router.verify();
+    expect(router.capabilities.listenNotify).toBe(true);
+    const extra = [{ tag: 'routertest:0001_notes', hash: 'routertest-1', statements: ['CREATE TABLE router_notes (id int PRIMARY KEY, body text NOT NULL)'] }];
+    expect((await router.migrate(extra)).applied).toContain('routertest:0001_notes');
+    // Every read waits for the migrated schema, the module's table included, whichever node answers.
+    expect(await router.read((q) => postgresHandle(q).execute(sql`select count(*)::int as n from router_notes`).then((r) => r.rows[0]))).toEqual({ n: 0 });
+
+    const heard: string[] = [];
+    let connected!: () => void;
+    const ready = new Promise<void>((r) => (connected = r));
+    const sub = await router.listen('flagship_router_test', { message: (p) => heard.push(p), connected: () => connected(), disconnected: () => undefined });
+    try {
+      await ready;
+      expect(await sub.peers()).toBeGreaterThanOrEqual(1);
+      const events: string[] = [];
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let entered!: () => void;
+      const first = new Promise<void>((r) => (entered = r));
+      const a = router.write(async (tx) => {
+        await router.lock(tx, 'k');
+        events.push('a in');
+        entered();
+        await held;
+        await router.notify(tx, 'flagship_router_test', 'first');
+        events.push('a out');
+      });
+      await first;
+      const b = router.write(async (tx) => {
+        await router.lock(tx, 'k');
+        events.push('b in');
+        await router.notify(tx, 'flagship_router_test', 'second');
+      });
+      setTimeout(release, 200);
+      await Promise.all([a, b]);
+      expect(events).toEqual(['a in', 'a out', 'b in']);
+      await waitUntil('both notices heard', () => heard.length >= 2, 10_000);
+      expect(heard).toEqual(['first', 'second']);
+    } finally {
+      await sub.close();
+    }
+  });
+
+  it('takes the read-write host of a DATABASE_URL naming several, whatever their order', async () => {
+    const { url, replicaUrls } = await freshDatabase(cluster.info, 'hosts');
+    const primary = new URL(url);
+    const replica = new URL(replicaUrls[1]!);
+    const several = `postgres://${primary.username}@${replica.host},${primary.host}${primary.pathname}`;
+    const router = open({ DATABASE_URL: several, DATABASE_REPLICAS: `eu=${replicaUrls[0]!}` });
+    await router.verify();
+    await router.migrate();
+    expect(router.report().map((n) => [n.node, n.role])).toEqual([
+      [replica.host, 'replica'],
+      [primary.host, 'primary'],
+      [hostOf(replicaUrls[0]!), 'replica'],
+    ]);
+    await router.write((tx) => tx.insert(router.tables.orgs).values({ slug: 'several', name: 'x' }));
+    expect(router.report().find((n) => n.node === primary.host)?.writesServed).toBe(1);
+  });
+
+  it('refuses for good a DATABASE_URL whose every host is a replica, naming the fix', async () => {
+    const { replicaUrls } = await freshDatabase(cluster.info, 'replonly');
+    const router = open({ DATABASE_URL: replicaUrls[0]! });
+    await expect(router.verify()).rejects.toThrow(/is a server in recovery .*DATABASE_URL must name the primary/);
+  });
+
+  it('loses no read when the local replica stops under load: ejected at once, re-admitted once it answers again', async () => {
+    const { url, replicaUrls } = await freshDatabase(cluster.info, 'eject');
+    const router = open({ DATABASE_URL: url, DATABASE_REPLICAS: replicaSetting(replicaUrls), FLAGSHIP_REGION: 'eu', DB_HEALTH_INTERVAL_MS: '250' });
+    await router.verify();
+    await router.migrate();
+    const local = hostOf(replicaUrls[0]!);
+    await waitUntil('the eu replica serving', () => nodeOf(router, local).serving, 10_000);
+
+    let stop = false;
+    const failures: string[] = [];
+    let served = 0;
+    const load = Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (!stop) {
+          await router.read((q) => postgresHandle(q).execute(sql`select 1`)).then(
+            () => served++,
+            (err: unknown) => failures.push((err as Error).message),
+          );
+        }
+      }),
+    );
+    await waitUntil('reads flowing', () => served > 50, 10_000);
+    const stopping = stopNode(cluster.info, 'replica1', 'fast');
+    const ejectedAfterMs = await waitUntil('the stopped replica ejected', () => !nodeOf(router, local).healthy, 2000);
+    await stopping;
+    const servedWhileDown = served;
+    await waitUntil('reads served elsewhere while it is down', () => served > servedWhileDown + 50, 10_000);
+    await startNode(cluster.info, 'replica1');
+    const admittedAfterMs = await waitUntil('the replica re-admitted', () => nodeOf(router, local).serving, 5000);
+    stop = true;
+    await load;
+    console.info(`replica stopped under load: ejected after ${ejectedAfterMs} ms, re-admitted ${admittedAfterMs} ms after it came back, ${served} reads`);
+    expect(failures).toEqual([]);
+    expect(nodeOf(router, local).ejections).toBeGreaterThanOrEqual(1);
+    expect(nodeOf(router, local).lastError).toBeTruthy();
+  });
+
+  it('gives a replica past the lag bound no reads until it catches up', async () => {
+    const { url, replicaUrls } = await freshDatabase(cluster.info, 'lag');
+    const router = open({ DATABASE_URL: url, DATABASE_REPLICAS: replicaSetting(replicaUrls), FLAGSHIP_REGION: 'eu', DB_HEALTH_INTERVAL_MS: '100', REPLICA_MAX_LAG_BYTES: '262144' });
+    await router.verify();
+    await router.migrate();
+    await waitUntil('both replicas serving', () => router.report().filter((n) => n.role === 'replica' && n.serving).length === 2, 10_000);
+    const orgs = router.tables.orgs;
+    const readsOn = () => router.report().map((n) => n.readsServed);
+    try {
+      await Promise.all(cluster.info.replicas.map(pauseReplay));
+      // Small writes stay within the bound: replicas keep serving.
+      await router.write((tx) => tx.insert(orgs).values({ slug: 'small', name: 'small' }));
+      const before = readsOn();
+      await router.read((q) => q.select().from(orgs).limit(1));
+      expect(readsOn()[0]).toBe(before[0]);
+      // Close to a megabyte of WAL they do not replay passes it (random text: TOAST would compress a repeated one).
+      await router.write((tx) => tx.insert(orgs).values({ slug: 'big', name: randomBytes(600_000).toString('base64') }));
+      await router.write((tx) => tx.insert(orgs).values({ slug: 'after-big', name: 'after' }));
+      await waitUntil('both replicas out of rotation', () => router.report().every((n) => n.role !== 'replica' || !n.serving), 10_000);
+      const during = readsOn();
+      await router.read((q) => q.select().from(orgs).limit(1));
+      expect(readsOn()).toEqual([during[0]! + 1, during[1], during[2]]);
+    } finally {
+      await Promise.all(cluster.info.replicas.map(resumeReplay));
+    }
+    await waitUntil('replicas back in rotation once caught up', () => router.report().filter((n) => n.role === 'replica' && n.serving).length === 2, 10_000);
+  });
+
+  it('bounds the queue: 1,000 concurrent transactions on a pool of 10 with room for 200 waiting; the rest are refused at once, none hangs, nothing leaks', async () => {
+    const { url, replicaUrls } = await freshDatabase(cluster.info, 'queue');
+    const router = open({ DATABASE_URL: url, DATABASE_REPLICAS: replicaSetting(replicaUrls), DB_POOL_MAX: '10', DB_POOL_QUEUE_MAX: '200', DB_CONNECT_TIMEOUT_MS: '30000' });
+    await router.verify();
+    const results = await Promise.allSettled(Array.from({ length: 1000 }, () => router.transaction((tx) => postgresHandle(tx).execute(sql`select pg_sleep(0.02)`))));
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as Error);
+    const served = results.length - refused.length;
+    expect(refused.filter((e) => !(e instanceof DatabaseUnavailableError))).toEqual([]);
+    expect(refused[0]?.message).toMatch(/all 10 database connections are busy and 200 callers already wait for one; retry shortly/);
+    expect((refused[0] as DatabaseUnavailableError).retryAfter).toBeGreaterThan(0);
+    expect(served).toBeGreaterThanOrEqual(210);
+    expect(refused.length).toBeGreaterThanOrEqual(700);
+
+    const appConnections = (state: string) =>
+      queryOne<{ n: number }>(url, `select count(*)::int as n from pg_stat_activity where datname = $1 and application_name = 'flagship/source' and state ${state}`, [databaseOf(url)]);
+    expect((await appConnections("<> 'idle'")).n).toBe(0);
+    expect((await appConnections("= 'idle'")).n).toBeLessThanOrEqual(10);
+    expect(router.report().every((n) => n.inUse === 0 && n.waiting === 0)).toBe(true);
+    await router.close();
+    await waitUntil('every connection closed', async () => (await appConnections('is not null')).n === 0, 10_000);
+  });
+});

@@ -1,0 +1,44 @@
+// What the scaling tests share: a router opened from source on a test topology, configured through the same option
+// table as the server, and per-node transaction counts read from PostgreSQL's own statistics.
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/server/logger.js';
+import { openRouter } from '../../src/scaling/open-router.js';
+import { SCALING_OPTIONS, scalingSettings } from '../../src/scaling/options.js';
+import type { ReplicaRouter } from '../../src/scaling/router.js';
+import { createDatabase, replicaUrl, waitForReplay, type PgTopologyInfo } from '../support/postgres/index.js';
+import { databaseOf, queryOne, sleep } from '../support/postgres/sql.js';
+
+/** A fresh database on the topology (replicated to every replica before this returns). */
+export async function freshDatabase(info: PgTopologyInfo, prefix: string): Promise<{ url: string; replicaUrls: string[] }> {
+  const url = await createDatabase(info, `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 12)}`);
+  await waitForReplay(info);
+  return { url, replicaUrls: info.replicas.map((r) => replicaUrl(url, r)) };
+}
+
+/** `region=url` for each replica: replica1 in eu, replica2 in us (the tests' two regions). */
+export function replicaSetting(replicaUrls: string[]): string {
+  return replicaUrls.map((u, i) => `${i === 0 ? 'eu' : 'us'}=${u}`).join(',');
+}
+
+/** A router as the server would open it from this environment. */
+export function routerFor(env: Record<string, string>): ReplicaRouter {
+  const config = loadConfig({ DB_CONNECT_TIMEOUT_MS: '3000', ...env }, {}, SCALING_OPTIONS);
+  return openRouter(config, scalingSettings(config), createLogger('silent'));
+}
+
+/** Committed transactions on the database at `url`, as that server counts them (pg_stat_database). */
+export async function commits(url: string): Promise<number> {
+  const row = await queryOne<{ n: string }>(url, 'select xact_commit::text as n from pg_stat_database where datname = $1', [databaseOf(url)]);
+  return Number(row.n);
+}
+
+/** Polls `check` until it holds; fails with `what` after `timeoutMs`. Returns how long it took. */
+export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (await check()) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await sleep(25);
+  }
+}
