@@ -43,7 +43,11 @@ export function validateFlags(file, value) {
   }
   const unknown = unknownKey(value);
   if (unknown !== undefined) {
-    fail(`unknown key \`${unknown}\`; the keys are ${Object.keys(KEYS).map((k) => `\`${k}\``).join(', ')}. Remove or rename it.`);
+    fail(
+      `unknown key \`${unknown}\`; the keys are ${Object.keys(KEYS)
+        .map((k) => `\`${k}\``)
+        .join(', ')}. Remove or rename it.`,
+    );
   }
   for (const key of Object.keys(KEYS)) {
     if (!Object.hasOwn(value, key) && !Object.hasOwn(OPTIONAL, key)) fail(`missing key \`${key}\`; set it to ${KEYS[key]}.`);
@@ -94,7 +98,10 @@ export async function loadVariant(flagsDir, name) {
 
 export async function listVariants(flagsDir) {
   const entries = await readdir(flagsDir);
-  return entries.filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)).sort();
+  return entries
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
 }
 
 /** The esbuild `define` map for a variant: every flag is a literal, so dead branches are removed while parsing. */
@@ -128,8 +135,14 @@ export function forbiddenFor(flags) {
     externals.push('better-sqlite3');
   }
   if (!flags.dialects.includes('postgres')) {
-    folders.push('src/db/postgres/', 'src/**/postgres/', 'node_modules/pg/', 'node_modules/pg-pool/', 'node_modules/pg-protocol/',
-      'node_modules/drizzle-orm/node-postgres/');
+    folders.push(
+      'src/db/postgres/',
+      'src/**/postgres/',
+      'node_modules/pg/',
+      'node_modules/pg-pool/',
+      'node_modules/pg-protocol/',
+      'node_modules/drizzle-orm/node-postgres/',
+    );
     externals.push('pg', 'pg-pool', 'pg-native', 'pg-cursor', 'pg-query-stream');
   }
   return { folders, externals };
@@ -245,7 +258,10 @@ function buildReport(variant, metafile, outFile, sqliteAddon) {
  * `entry` is overridable so a test can build a deliberately leaking fixture through the same checks; `root` and
  * `preserveSymlinks` so a test can build the project against another node_modules (one without optional packages).
  */
-export async function buildVariant(variant, { root = ROOT, outDir = path.join(root, 'dist', variant.name), entry = path.join(root, 'src/main.ts'), logLevel = 'warning', preserveSymlinks = false } = {}) {
+export async function buildVariant(
+  variant,
+  { root = ROOT, outDir = path.join(root, 'dist', variant.name), entry = path.join(root, 'src/main.ts'), logLevel = 'warning', preserveSymlinks = false } = {},
+) {
   const esbuild = await import('esbuild');
   const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
   const outfile = path.join(outDir, 'server.mjs');
@@ -287,8 +303,10 @@ export async function buildVariant(variant, { root = ROOT, outDir = path.join(ro
   await writeFile(path.join(outDir, 'metafile.json'), JSON.stringify(metafile));
   const leaks = findLeaks(metafile, variant.flags);
   if (leaks.length > 0) {
-    throw new LeakError(`${variant.file}: the "${variant.name}" bundle carries code its flags switch off:\n  ${leaks.join('\n  ')}\n` +
-      'Reach a guarded module only through `await import(...)` inside `if (__FLAG_X__)` (docs/architecture.md).');
+    throw new LeakError(
+      `${variant.file}: the "${variant.name}" bundle carries code its flags switch off:\n  ${leaks.join('\n  ')}\n` +
+        'Reach a guarded module only through `await import(...)` inside `if (__FLAG_X__)` (docs/architecture.md).',
+    );
   }
   const outKey = path.relative(root, outfile).split(path.sep).join('/');
   const report = buildReport(variant, metafile, outKey, sqliteAddon);
@@ -304,7 +322,9 @@ export class LeakError extends Error {
 
 async function main(argv) {
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log('usage: node build.mjs [variant...] [--pack]\n\nBuilds dist/<variant>/server.mjs for each flags/<variant>.json (all of them when none is named),\nthen proves that no switched-off module or driver reached the bundle.\n--pack also writes each built folder as dist/flagship-<variant>-<version>-<platform>.tgz.');
+    console.log(
+      'usage: node build.mjs [variant...] [--pack]\n\nBuilds dist/<variant>/server.mjs for each flags/<variant>.json (all of them when none is named),\nthen proves that no switched-off module or driver reached the bundle.\n--pack also writes each built folder as dist/flagship-<variant>-<version>-<platform>.tgz.',
+    );
     return 0;
   }
   const pack = argv.includes('--pack');
@@ -320,8 +340,13 @@ async function main(argv) {
     const started = performance.now();
     const report = await buildVariant(variant);
     const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
-    const groups = Object.entries(report.groups).filter(([g]) => !g.startsWith('dependency:')).map(([g, b]) => `${g} ${kb(b)}`).join(', ');
-    console.log(`built dist/${variant.name}/server.mjs  ${kb(report.bytes)}  [${groups}]  excluded: ${[...report.excluded.folders.filter((f) => f.startsWith('src/')), ...report.excluded.externals.slice(0, 1)].join(', ') || 'nothing'}  (${Math.round(performance.now() - started)} ms)`);
+    const groups = Object.entries(report.groups)
+      .filter(([g]) => !g.startsWith('dependency:'))
+      .map(([g, b]) => `${g} ${kb(b)}`)
+      .join(', ');
+    console.log(
+      `built dist/${variant.name}/server.mjs  ${kb(report.bytes)}  [${groups}]  excluded: ${[...report.excluded.folders.filter((f) => f.startsWith('src/')), ...report.excluded.externals.slice(0, 1)].join(', ') || 'nothing'}  (${Math.round(performance.now() - started)} ms)`,
+    );
     if (report.nativeAddon) {
       const a = report.nativeAddon;
       console.log(`  with ${a.file} for ${a.platform}-${a.arch} (${a.libc}), Node ABI ${a.abi} (${a.node}): runs with Node alone on that platform and ABI`);
@@ -332,12 +357,15 @@ async function main(argv) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
-    if (err instanceof FlagsError || err instanceof LeakError) {
-      console.error(`build failed: ${err.message}`);
-    } else {
-      console.error(err);
-    }
-    process.exit(1);
-  });
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      if (err instanceof FlagsError || err instanceof LeakError) {
+        console.error(`build failed: ${err.message}`);
+      } else {
+        console.error(err);
+      }
+      process.exit(1);
+    },
+  );
 }

@@ -21,7 +21,8 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
     },
-  },  {
+  },
+  {
     // node:test registers suites and tests by calling describe()/it(); their promises are the runner's to await.
     files: ['test/consumer/**/*.mjs'],
     rules: { '@typescript-eslint/no-floating-promises': 'off' },

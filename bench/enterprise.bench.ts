@@ -32,7 +32,10 @@ const httpOptions = { iterations: 150, warmupIterations: 15, time: 0 };
 async function withoutModule(dialect: 'sqlite' | 'postgres'): Promise<string> {
   if (dialect === 'sqlite') return inject('bundles').dev!;
   const outDir = mkdtempSync(path.join(tmpdir(), 'flagship-bench-core-'));
-  await buildVariant({ name: 'pg-core', file: 'pg-core (bench)', flags: { dialects: ['postgres'], scaling: false, enterprise: false } }, { outDir, logLevel: 'silent' });
+  await buildVariant(
+    { name: 'pg-core', file: 'pg-core (bench)', flags: { dialects: ['postgres'], scaling: false, enterprise: false } },
+    { outDir, logLevel: 'silent' },
+  );
   return path.join(outDir, 'server.mjs');
 }
 
@@ -49,16 +52,22 @@ async function projectOf(server: RunningServer): Promise<{ owner: Client; projec
 }
 
 for (const dialect of DIALECTS) {
-  const on = await startServer(dialect === 'sqlite' ? inject('bundles')['dev-enterprise']! : inject('bundles').prod!, { env: { DATABASE_URL: await databaseUrl(dialect) } });
+  const on = await startServer(dialect === 'sqlite' ? inject('bundles')['dev-enterprise']! : inject('bundles').prod!, {
+    env: { DATABASE_URL: await databaseUrl(dialect) },
+  });
   const off = await startServer(await withoutModule(dialect), { env: { DATABASE_URL: await databaseUrl(dialect) } });
   await Promise.all([on.ready(), off.ready()]);
   const fixtures = { on: await projectOf(on), off: await projectOf(off) };
   describe(`${dialect}: POST /v1/projects/:id/tasks, ${CONCURRENT} at once (audited with the module on)`, () => {
     for (const side of ['on', 'off'] as const) {
       const { owner, project } = fixtures[side];
-      bench(`enterprise ${side}`, async () => {
-        await Promise.all(Array.from({ length: CONCURRENT }, () => owner.post(`/v1/projects/${project}/tasks`, { title: 'bench' })));
-      }, httpOptions);
+      bench(
+        `enterprise ${side}`,
+        async () => {
+          await Promise.all(Array.from({ length: CONCURRENT }, () => owner.post(`/v1/projects/${project}/tasks`, { title: 'bench' })));
+        },
+        httpOptions,
+      );
     }
   });
 }
@@ -78,7 +87,11 @@ for (const dialect of DIALECTS) {
   await rbac.authorize(principal, 'task:read');
   describe(`${dialect}: one authorization decision (member, task:read)`, () => {
     bench('core built-in role table', () => builtIn.authorize(principal, 'task:read'), decisionOptions);
-    bench(dialect === 'postgres' ? 'enterprise RBAC, from cache (LISTEN/NOTIFY keeps it fresh)' : 'enterprise RBAC, cache checked against the version row', () => rbac.authorize(principal, 'task:read'), decisionOptions);
+    bench(
+      dialect === 'postgres' ? 'enterprise RBAC, from cache (LISTEN/NOTIFY keeps it fresh)' : 'enterprise RBAC, cache checked against the version row',
+      () => rbac.authorize(principal, 'task:read'),
+      decisionOptions,
+    );
   });
 }
 
@@ -88,7 +101,8 @@ const peakMb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/p
 
 /** Seeds `n` records into the organization's trail straight through SQL (the export does not check hashes). */
 function seed(dialect: string, orgId: string, n: number): string {
-  const cols = 'id, org_id, seq, at, actor_id, token_id, action, resource_type, resource_id, before, after, detail, request_id, ip, user_agent, prev_hash, hash';
+  const cols =
+    'id, org_id, seq, at, actor_id, token_id, action, resource_type, resource_id, before, after, detail, request_id, ip, user_agent, prev_hash, hash';
   if (dialect === 'postgres') {
     return `INSERT INTO audit_records (${cols}) SELECT md5(g::text || '${orgId}'), '${orgId}', g + 1000, now(), 'actor', 'token', 'task.create', 'task', md5(g::text), NULL, '{"title":"' || repeat('x', 200) || '"}', NULL, 'req', '127.0.0.1', 'bench', md5(g::text), md5((g + 1)::text) FROM generate_series(1, ${n}) g`;
   }
@@ -109,31 +123,37 @@ for (const target of DIALECTS.map((dialect) => ({ dialect, name: dialect, bundle
       const entry = { dialect: target.dialect, records: n, startMb: 0, peakMb: 0, ms: [] as number[] };
       let owner: Client;
       let pid = 0;
-      bench(`${n.toLocaleString('en')} records`, async () => {
-        const started = performance.now();
-        const lines = await drain(owner);
-        if (lines !== n) throw new Error(`exported ${lines} records, expected ${n}`);
-        entry.ms.push(performance.now() - started);
-      }, {
-        iterations: 3,
-        warmupIterations: 0,
-        time: 0,
-        async setup() {
-          if (pid) return;
-          const deployment = await deployEnterprise(target);
-          const made = await newOrg(new Client(deployment.server.url), 'export');
-          owner = made.owner;
-          await deployment.sql([seed(target.dialect, made.org.id, n)]);
-          pid = deployment.server.proc.pid!;
-          entry.startMb = peakMb(pid);
+      bench(
+        `${n.toLocaleString('en')} records`,
+        async () => {
+          const started = performance.now();
+          const lines = await drain(owner);
+          if (lines !== n) throw new Error(`exported ${lines} records, expected ${n}`);
+          entry.ms.push(performance.now() - started);
         },
-        teardown() {
-          entry.peakMb = peakMb(pid);
-          const best = Math.min(...entry.ms);
-          // vitest prints what a bench logs; this is the figure its table cannot show.
-          console.log(`audit export, ${target.dialect}, ${n.toLocaleString('en')} records: ${Math.round(n / (best / 1000)).toLocaleString('en')} records/s (best of ${entry.ms.length}); server peak RSS ${entry.startMb.toFixed(0)} MB at start, ${entry.peakMb.toFixed(0)} MB after`);
+        {
+          iterations: 3,
+          warmupIterations: 0,
+          time: 0,
+          async setup() {
+            if (pid) return;
+            const deployment = await deployEnterprise(target);
+            const made = await newOrg(new Client(deployment.server.url), 'export');
+            owner = made.owner;
+            await deployment.sql([seed(target.dialect, made.org.id, n)]);
+            pid = deployment.server.proc.pid!;
+            entry.startMb = peakMb(pid);
+          },
+          teardown() {
+            entry.peakMb = peakMb(pid);
+            const best = Math.min(...entry.ms);
+            // vitest prints what a bench logs; this is the figure its table cannot show.
+            console.log(
+              `audit export, ${target.dialect}, ${n.toLocaleString('en')} records: ${Math.round(n / (best / 1000)).toLocaleString('en')} records/s (best of ${entry.ms.length}); server peak RSS ${entry.startMb.toFixed(0)} MB at start, ${entry.peakMb.toFixed(0)} MB after`,
+            );
+          },
         },
-      });
+      );
     }
   });
 }

@@ -63,7 +63,11 @@ async function postgresVersion(url: string): Promise<string | null> {
 async function runVitestBenches(quick: boolean, pgUrl: string | undefined): Promise<BenchGroup[]> {
   const out = path.join(os.tmpdir(), `flagship-bench-${randomUUID()}.json`);
   const env = { ...process.env, ...(quick ? { BENCH_QUICK: '1' } : {}), ...(pgUrl ? { TEST_DATABASE_URL: pgUrl } : { DIALECTS: 'sqlite' }) };
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'bench', '--run', '--outputJson', out], { cwd: ROOT, env, stdio: 'inherit' });
+  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'bench', '--run', '--outputJson', out], {
+    cwd: ROOT,
+    env,
+    stdio: 'inherit',
+  });
   const [code] = await once(child, 'exit');
   if (code !== 0) throw new Error(`vitest bench exited with ${code}`);
   const report = JSON.parse(await readFile(out, 'utf8')) as {
@@ -143,7 +147,9 @@ async function profileRun(caseIds: string[]): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   const unknown = argv.filter((a) => !['--quick', '--render', '--http-only'].includes(a) && !a.startsWith('--profile'));
   if (unknown.length > 0) {
-    throw new Error(`unknown option ${unknown.join(' ')}; use --quick (a short run), --render (docs from the last full run), --http-only, or --profile[=get,page,filter,create]`);
+    throw new Error(
+      `unknown option ${unknown.join(' ')}; use --quick (a short run), --render (docs from the last full run), --http-only, or --profile[=get,page,filter,create]`,
+    );
   }
   const profile = argv.find((a) => a.startsWith('--profile'));
   if (profile) {
@@ -181,7 +187,9 @@ async function main(argv: string[]): Promise<void> {
 
   try {
     const settings = SETTINGS[mode];
-    log(`HTTP: each bundle beside the baseline, ${settings.connections} connections, ${settings.rounds} x ${settings.seconds} s per side and case, interleaved`);
+    log(
+      `HTTP: each bundle beside the baseline, ${settings.connections} connections, ${settings.rounds} x ${settings.seconds} s per side and case, interleaved`,
+    );
     const cases: HttpCaseResult[] = [];
     if (dialects.includes('sqlite')) cases.push(...(await runHttpSuite(sqliteTarget(), settings, log)));
     else skipped.sqlite = `DIALECTS=${process.env.DIALECTS} leaves SQLite out`;
@@ -191,7 +199,10 @@ async function main(argv: string[]): Promise<void> {
     if (!httpOnly) {
       log('vitest benches (bench/*.bench.ts)');
       // The vitest benches make databases of their own on the same server.
-      vitest = { groups: await runVitestBenches(mode === 'quick', postgres?.primaryUrl), skipped: postgres ? null : 'PostgreSQL groups not run: ' + (skipped.postgres ?? '') };
+      vitest = {
+        groups: await runVitestBenches(mode === 'quick', postgres?.primaryUrl),
+        skipped: postgres ? null : 'PostgreSQL groups not run: ' + (skipped.postgres ?? ''),
+      };
     }
 
     const results: BenchResults = {

@@ -94,14 +94,26 @@ if (DIALECTS.includes('postgres')) {
     const d = after.map((n, i) => n - before[i]! - 1);
     spread.push(`| ${name} | ${d[0]} | ${d[1]} | ${d[2]} |`);
   }
-  console.log(['', 'Transactions per node for 900 reads + 100 writes (pg_stat_database):', '| contender | primary | replica eu | replica us |', '| --- | --- | --- | --- |', ...spread].join('\n'));
+  console.log(
+    [
+      '',
+      'Transactions per node for 900 reads + 100 writes (pg_stat_database):',
+      '| contender | primary | replica eu | replica us |',
+      '| --- | --- | --- | --- |',
+      ...spread,
+    ].join('\n'),
+  );
 
   describe(`read-heavy mix: ${BATCH} concurrent queries (90% point reads, 10% one-row writes), pools of ${POOL}`, () => {
     for (const [name, make] of Object.entries(contenders)) {
       const c = make();
-      bench(name, async () => {
-        await batch(c);
-      }, options);
+      bench(
+        name,
+        async () => {
+          await batch(c);
+        },
+        options,
+      );
     }
   });
 
@@ -151,5 +163,13 @@ if (DIALECTS.includes('postgres')) {
     ),
   );
   await router.close();
-  console.log(['', `Pool under contention: ${CALLERS} callers, ${CONNS} connections, a transaction around a 2 ms query each, 30 rounds:`, '| pool | p50 acquire wait | p99 acquire wait | errors |', '| --- | --- | --- | --- |', ...rows].join('\n'));
+  console.log(
+    [
+      '',
+      `Pool under contention: ${CALLERS} callers, ${CONNS} connections, a transaction around a 2 ms query each, 30 rounds:`,
+      '| pool | p50 acquire wait | p99 acquire wait | errors |',
+      '| --- | --- | --- | --- |',
+      ...rows,
+    ].join('\n'),
+  );
 }

@@ -21,7 +21,13 @@ const seed: Seed = {
     { email: 'bob@acme.example', name: 'Bob', role: 'member' },
     { email: 'vic@acme.example', name: 'Vic', role: 'viewer', tokens: [{ name: 'ci' }] },
   ],
-  projects: [{ name: 'Website', key: 'WEB', tasks: Array.from({ length: 10 }, (_, i) => ({ title: `task ${i}`, labels: i % 2 ? ['bug'] : [], assignee: 'bob@acme.example' })) }],
+  projects: [
+    {
+      name: 'Website',
+      key: 'WEB',
+      tasks: Array.from({ length: 10 }, (_, i) => ({ title: `task ${i}`, labels: i % 2 ? ['bug'] : [], assignee: 'bob@acme.example' })),
+    },
+  ],
 };
 
 const slow = { iterations: 15, warmupIterations: 2, time: 0 };
@@ -30,16 +36,24 @@ const fast = { iterations: 300, warmupIterations: 20, time: 0 };
 const running = await startFlagship({ seed });
 
 describe('a fresh database for each test', () => {
-  bench('new server per test: start (sqlite::memory:) + seed + stop', async () => {
-    const server = await startFlagship({ seed });
-    await server.stop();
-  }, slow);
+  bench(
+    'new server per test: start (sqlite::memory:) + seed + stop',
+    async () => {
+      const server = await startFlagship({ seed });
+      await server.stop();
+    },
+    slow,
+  );
   bench('one server, reset + seed per test', () => running.reset(), fast);
   // The route alone, on the database the line above leaves behind (no per-iteration setup in bench mode, so after the
   // first iteration it empties an empty database: the floor of a reset, one HTTP round trip and one transaction).
-  bench('one server, POST /testing/reset alone', async () => {
-    await fetch(`${running.url}/testing/reset`, { method: 'POST' });
-  }, fast);
+  bench(
+    'one server, POST /testing/reset alone',
+    async () => {
+      await fetch(`${running.url}/testing/reset`, { method: 'POST' });
+    },
+    fast,
+  );
 });
 
 // Start-to-ready alone: each iteration asks the previous server to stop without waiting for it (a SIGTERM is sent
@@ -63,8 +77,12 @@ describe('start to ready', () => {
       },
     },
   );
-  bench('the floor: a bare Node process (node -e 0) until it exits', async () => {
-    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
-    await once(child, 'exit');
-  }, slow);
+  bench(
+    'the floor: a bare Node process (node -e 0) until it exits',
+    async () => {
+      const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+      await once(child, 'exit');
+    },
+    slow,
+  );
 });

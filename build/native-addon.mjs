@@ -36,7 +36,9 @@ export function locateSqliteAddon(root) {
   try {
     require(source);
   } catch (err) {
-    throw new NativeAddonError(`cannot load better-sqlite3's addon ${path.relative(root, source)} with this Node ${process.version} (${err.message.split('\n')[0]}); run \`npm rebuild better-sqlite3\` with the Node that builds, then build again.`);
+    throw new NativeAddonError(
+      `cannot load better-sqlite3's addon ${path.relative(root, source)} with this Node ${process.version} (${err.message.split('\n')[0]}); run \`npm rebuild better-sqlite3\` with the Node that builds, then build again.`,
+    );
   }
   const target = Object.freeze({
     file: ADDON_FILE,

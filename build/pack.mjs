@@ -7,7 +7,9 @@ import path from 'node:path';
 const LEFT_OUT = new Set(['metafile.json']);
 
 export function tarballName(variant, version, nativeAddon) {
-  const where = nativeAddon ? `-${nativeAddon.platform}-${nativeAddon.arch}-${nativeAddon.libc === 'n/a' ? '' : `${nativeAddon.libc}-`}node${nativeAddon.abi}` : '';
+  const where = nativeAddon
+    ? `-${nativeAddon.platform}-${nativeAddon.arch}-${nativeAddon.libc === 'n/a' ? '' : `${nativeAddon.libc}-`}node${nativeAddon.abi}`
+    : '';
   return `flagship-${variant}-${version}${where}.tgz`;
 }
 

@@ -34,7 +34,10 @@ export async function buildTestingClient({ root, outDir, logLevel = 'warning' })
 async function declarations(root) {
   const ts = (await import('typescript')).default;
   const source = await readFile(path.join(root, SOURCE), 'utf8');
-  const { outputText, diagnostics } = ts.transpileDeclaration(source, { fileName: SOURCE, compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext } });
+  const { outputText, diagnostics } = ts.transpileDeclaration(source, {
+    fileName: SOURCE,
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext },
+  });
   if (diagnostics?.length) {
     throw new Error(`${SOURCE}: cannot emit declarations: ${diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ')}`);
   }

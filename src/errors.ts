@@ -26,7 +26,10 @@ export class UnauthenticatedError extends AppError {
 export class ForbiddenError extends AppError {
   readonly code = 'forbidden';
   readonly status = 403;
-  constructor(readonly permission: string, message = `this action needs the \`${permission}\` permission, which your role does not grant; ask an admin of the organization`) {
+  constructor(
+    readonly permission: string,
+    message = `this action needs the \`${permission}\` permission, which your role does not grant; ask an admin of the organization`,
+  ) {
     super(message, { details: { permission } });
   }
 }
@@ -87,16 +90,22 @@ export type AppErrorClass = abstract new (...args: never[]) => AppError;
  * class's code and status; test/unit/docs.test.ts keeps it current and checks that no class above is left out).
  */
 export const ERROR_CATALOGUE: ReadonlyArray<{ readonly type: AppErrorClass; readonly when: string; readonly status?: string }> = [
-  { type: ValidationError, when: 'the request is malformed: bad JSON, a missing, unknown or out-of-limit field, a bad cursor, a path that does not percent-decode, an `If-Match` that is not a quoted ETag (`details` names the field)' },
+  {
+    type: ValidationError,
+    when: 'the request is malformed: bad JSON, a missing, unknown or out-of-limit field, a bad cursor, a path that does not percent-decode, an `If-Match` that is not a quoted ETag (`details` names the field)',
+  },
   { type: UnauthenticatedError, when: 'no bearer token, or one that is malformed, unknown, revoked, expired or of a removed member' },
   { type: ForbiddenError, when: 'your role lacks the permission the route needs (`details.permission` names it)' },
-  { type: NotFoundError, when: 'no such route, or no such resource in your organization (another organization\'s ids included)' },
+  { type: NotFoundError, when: "no such route, or no such resource in your organization (another organization's ids included)" },
   { type: ConflictError, when: 'a taken slug, project key or member email; the owner demoted or removed; a task added to an archived project' },
   { type: PreconditionFailedError, when: '`If-Match` names a version the task has left (`details.currentVersion` says where it is)' },
   { type: PayloadTooLargeError, when: 'the body is over `BODY_LIMIT_BYTES`' },
   { type: UnsupportedMediaTypeError, when: 'a body that is not `application/json`' },
   { type: BadRequestError, status: '4xx', when: 'another client error of the HTTP layer, with its own status (408 request timeout, 431 headers too large...)' },
-  { type: TooManyRequestsError, when: 'too many signups, or failed authentications, from your address (`SIGNUP_RATE_LIMIT`, `AUTH_FAILURE_RATE_LIMIT`; with `Retry-After`)' },
+  {
+    type: TooManyRequestsError,
+    when: 'too many signups, or failed authentications, from your address (`SIGNUP_RATE_LIMIT`, `AUTH_FAILURE_RATE_LIMIT`; with `Retry-After`)',
+  },
   { type: UnavailableError, when: 'the database is not reachable, busy beyond its timeouts, or the server is starting or stopping (with `Retry-After`)' },
 ];
 

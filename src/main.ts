@@ -16,7 +16,14 @@ import { buildHint, variant } from './variant.js';
 import type { Feature } from './features/feature.js';
 
 function printVersion(features: ReturnType<typeof describeBuild>['features']): void {
-  const lines = [`flagship ${variant.version}`, `variant: ${variant.name}`, `dialects: ${variant.dialects.join(', ')}`, `scaling: ${variant.scaling ? 'on' : 'off'}`, `enterprise: ${variant.enterprise ? 'on' : 'off'}`, `testing: ${variant.testing ? 'compiled in (served with --testing)' : 'off'}`];
+  const lines = [
+    `flagship ${variant.version}`,
+    `variant: ${variant.name}`,
+    `dialects: ${variant.dialects.join(', ')}`,
+    `scaling: ${variant.scaling ? 'on' : 'off'}`,
+    `enterprise: ${variant.enterprise ? 'on' : 'off'}`,
+    `testing: ${variant.testing ? 'compiled in (served with --testing)' : 'off'}`,
+  ];
   for (const f of features) lines.push(`  ${f.name}: ${f.summary}`);
   process.stdout.write(lines.join('\n') + '\n');
 }
@@ -85,7 +92,9 @@ async function main(argv: string[]): Promise<number> {
       const facts: Record<string, unknown> = {};
       for (const f of runtime.features) {
         // Not through runtime.domain(): that answers 503 until the server is ready, which this comes before.
-        const fact = f.ready ? await f.ready({ db, changes: runtime.changes, clock: runtime.clock, tokenLifetimeMs: config.tokenLifetimeDays * 86_400_000 }) : undefined;
+        const fact = f.ready
+          ? await f.ready({ db, changes: runtime.changes, clock: runtime.clock, tokenLifetimeMs: config.tokenLifetimeDays * 86_400_000 })
+          : undefined;
         if (fact) facts[f.name] = fact;
       }
       runtime.state = 'ready';
@@ -109,9 +118,11 @@ async function runFeatureCommand(name: string, rest: string[], features: readonl
   if (!command) {
     const known = [...COMMANDS, ...features.flatMap((f) => f.commands ?? []).map((c) => c.name)].join(', ');
     const module = MODULE_COMMANDS[name];
-    throw new ConfigError(module
-      ? `the "${variant.name}" build does not carry the ${module} module, which the \`${name}\` command belongs to; ${buildHint(module)}`
-      : `unknown command "${name}"; commands are ${known} (see --help)`);
+    throw new ConfigError(
+      module
+        ? `the "${variant.name}" build does not carry the ${module} module, which the \`${name}\` command belongs to; ${buildHint(module)}`
+        : `unknown command "${name}"; commands are ${known} (see --help)`,
+    );
   }
   return command.run({
     config,

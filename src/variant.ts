@@ -23,6 +23,11 @@ export const variant: VariantInfo = Object.freeze({
 /** How to get a build that carries what this one lacks; used in every "this build cannot" message. */
 export function buildHint(wanted: string): string {
   // A SQLite build asking for enterprise is best served by the SQLite build that carries it.
-  const prod = wanted === 'enterprise' && !variant.dialects.includes('postgres') ? 'dev-enterprise' : wanted === 'postgres' || wanted === 'scaling' || wanted === 'enterprise' ? 'prod' : 'dev';
+  const prod =
+    wanted === 'enterprise' && !variant.dialects.includes('postgres')
+      ? 'dev-enterprise'
+      : wanted === 'postgres' || wanted === 'scaling' || wanted === 'enterprise'
+        ? 'prod'
+        : 'dev';
   return `build a variant that carries it: \`node build.mjs ${prod}\` then \`node dist/${prod}/server.mjs\`, or add it to a flags/<variant>.json of your own`;
 }

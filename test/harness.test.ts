@@ -111,8 +111,9 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL test harness', () => {
       await exec(db, "insert into items values (2, 'while paused')");
       const written = await replayTarget(info.primary.url);
       // The paused replica has received the WAL holding the write, so only the pause explains not seeing it.
-      await eventually('paused replica received the write', async () =>
-        (await queryOne<{ ok: boolean }>(paused.url, 'select pg_last_wal_receive_lsn() >= $1::pg_lsn as ok', [written])).ok,
+      await eventually(
+        'paused replica received the write',
+        async () => (await queryOne<{ ok: boolean }>(paused.url, 'select pg_last_wal_receive_lsn() >= $1::pg_lsn as ok', [written])).ok,
       );
       await eventually('other replica shows the write', async () => (await valueOf(replicaUrl(db, other), 2)) === 'while paused');
       expect(await valueOf(replicaUrl(db, paused), 2)).toBeUndefined();
@@ -186,7 +187,7 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL test harness', () => {
 
     child.kill('SIGKILL');
     await exited;
-    await eventually('the killed owner\'s servers are gone', () => pids.filter(isAlive).length === 0 && processesOf(childInfo).length === 0);
-    await eventually('the killed owner\'s temp dir is gone', () => !existsSync(childInfo.tempDir!));
+    await eventually("the killed owner's servers are gone", () => pids.filter(isAlive).length === 0 && processesOf(childInfo).length === 0);
+    await eventually("the killed owner's temp dir is gone", () => !existsSync(childInfo.tempDir!));
   }, 90_000);
 });

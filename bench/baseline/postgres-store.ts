@@ -7,9 +7,15 @@ import { TASK_COLUMNS, containsPattern, judgeToken, taskJson, type TaskRow as St
 
 type TaskRow = StoredTask<string[], Date>;
 
-const json = (row: TaskRow): TaskJson => taskJson(row, (l) => l, (at) => at.toISOString());
+const json = (row: TaskRow): TaskJson =>
+  taskJson(
+    row,
+    (l) => l,
+    (at) => at.toISOString(),
+  );
 
-const TOKEN = 'SELECT t.org_id, t.member_id, t.revoked_at, t.expires_at, m.org_id AS member_org, m.active FROM tokens t JOIN members m ON m.id = t.member_id WHERE t.hash = $1';
+const TOKEN =
+  'SELECT t.org_id, t.member_id, t.revoked_at, t.expires_at, m.org_id AS member_org, m.active FROM tokens t JOIN members m ON m.id = t.member_id WHERE t.hash = $1';
 const TASK = `SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND org_id = $2`;
 const PROJECT = 'SELECT id FROM projects WHERE id = $1 AND org_id = $2';
 const PAGE = `SELECT ${TASK_COLUMNS} FROM tasks WHERE org_id = $1 AND project_id = $2
@@ -47,7 +53,16 @@ export function openPostgresStore(url: string): BaselineStore {
           return seq ? 'archived' : undefined;
         }
         const now = new Date();
-        const { rows } = await client.query<TaskRow>(INSERT, [randomUUID(), caller.orgId, projectId, seq.task_seq, input.title, input.title.toLowerCase(), JSON.stringify(input.labels), now]);
+        const { rows } = await client.query<TaskRow>(INSERT, [
+          randomUUID(),
+          caller.orgId,
+          projectId,
+          seq.task_seq,
+          input.title,
+          input.title.toLowerCase(),
+          JSON.stringify(input.labels),
+          now,
+        ]);
         const row = rows[0]!;
         if (input.labels.length > 0) await client.query(LABELS, [row.id, projectId, now, input.labels]);
         await client.query('COMMIT');

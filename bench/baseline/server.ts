@@ -71,7 +71,13 @@ async function main(): Promise<void> {
     const caller = await authenticate(request, reply);
     if (!caller) return reply;
     const { title, labels = [] } = request.body ?? {};
-    if (!UUID.test(request.params.id) || typeof title !== 'string' || title.length === 0 || !Array.isArray(labels) || !labels.every((l) => typeof l === 'string')) {
+    if (
+      !UUID.test(request.params.id) ||
+      typeof title !== 'string' ||
+      title.length === 0 ||
+      !Array.isArray(labels) ||
+      !labels.every((l) => typeof l === 'string')
+    ) {
       return fail(reply, 400, 'validation_failed', 'send {"title": string, "labels"?: string[]}');
     }
     const task = await store.create(caller, request.params.id, { title, labels: [...new Set(labels as string[])] });

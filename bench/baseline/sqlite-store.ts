@@ -6,7 +6,12 @@ import { TASK_COLUMNS, containsPattern, judgeToken, taskJson, type TaskRow as St
 
 type TaskRow = StoredTask<string, number>;
 
-const json = (row: TaskRow): TaskJson => taskJson(row, (l) => JSON.parse(l) as string[], (ms) => new Date(ms).toISOString());
+const json = (row: TaskRow): TaskJson =>
+  taskJson(
+    row,
+    (l) => JSON.parse(l) as string[],
+    (ms) => new Date(ms).toISOString(),
+  );
 
 export function openSqliteStore(file: string): BaselineStore {
   const db = new BetterSqlite3(file, { timeout: 5000 });
@@ -54,7 +59,13 @@ export function openSqliteStore(file: string): BaselineStore {
     async list(caller, projectId, filter) {
       const rows =
         filter.label !== undefined || filter.q !== undefined
-          ? filtered.all({ org: caller.orgId, project: projectId, label: filter.label ?? null, pattern: filter.q === undefined ? null : containsPattern(filter.q), limit: filter.limit + 1 })
+          ? filtered.all({
+              org: caller.orgId,
+              project: projectId,
+              label: filter.label ?? null,
+              pattern: filter.q === undefined ? null : containsPattern(filter.q),
+              limit: filter.limit + 1,
+            })
           : page.all(caller.orgId, projectId, filter.limit + 1);
       if (rows.length === 0 && !project.get(projectId, caller.orgId)) return undefined;
       return rows.map(json);

@@ -107,5 +107,4 @@ export function taskJson<L, I>(row: TaskRow<L, I>, labels: (l: L) => string[], i
   };
 }
 
-export const TASK_COLUMNS =
-  'id, project_id, number, title, description, status, priority, assignee_id, labels, due_at, version, created_at, updated_at';
+export const TASK_COLUMNS = 'id, project_id, number, title, description, status, priority, assignee_id, labels, due_at, version, created_at, updated_at';

@@ -59,7 +59,10 @@ export function side(runs: readonly LoadResult[]): Side {
 
 function fault(name: string, s: Side): string | undefined {
   if (s.non2xx > 0) {
-    const codes = Object.entries(s.statuses).filter(([c]) => !c.startsWith('2')).map(([c, n]) => `${n}x ${c}`).join(', ');
+    const codes = Object.entries(s.statuses)
+      .filter(([c]) => !c.startsWith('2'))
+      .map(([c, n]) => `${n}x ${c}`)
+      .join(', ');
     return `${name} answered ${s.non2xx} non-2xx (${codes})`;
   }
   if (s.errors > 0) return `${name} had ${s.errors} connection errors or timeouts`;

@@ -21,7 +21,10 @@ async function call(base: string, method: string, route: string, token: string |
 }
 
 export async function seed(base: string, tasks: number): Promise<Fixture> {
-  const signup = await call(base, 'POST', '/v1/signup', undefined, { org: { name: 'Bench', slug: 'bench' }, user: { email: 'bench@bench.example', name: 'Bench' } });
+  const signup = await call(base, 'POST', '/v1/signup', undefined, {
+    org: { name: 'Bench', slug: 'bench' },
+    user: { email: 'bench@bench.example', name: 'Bench' },
+  });
   const token = signup.token as string;
   const readProject = (await call(base, 'POST', '/v1/projects', token, { name: 'Read', key: 'READ' })).id as string;
   const writeProject = (await call(base, 'POST', '/v1/projects', token, { name: 'Write', key: 'WRITE' })).id as string;

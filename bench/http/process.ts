@@ -41,7 +41,8 @@ async function freePort(): Promise<number> {
 async function waitUntilUp(name: string, proc: ChildProcess, url: string, stderr: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`${name} exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${stderr()}`);
+    if (proc.exitCode !== null || proc.signalCode !== null)
+      throw new Error(`${name} exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${stderr()}`);
     const res = await fetch(url).catch(() => undefined);
     if (res?.status === 200) return;
     if (Date.now() > deadline) throw new Error(`${name} did not answer ${url} within ${timeoutMs / 1000} s:\n${stderr()}`);

@@ -20,7 +20,9 @@ export function barChart(title: string, bars: readonly Bar[], options: { goal: n
   const max = Math.max(1.2, ...bars.map((b) => b.value ?? 0)) * 1.05;
   const x = (v: number) => left + (v / max) * plot;
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="${width}" height="${height}" fill="#fff"/>`);
   out.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${esc(title)}</text>`);
   let legend = 10;
@@ -41,7 +43,10 @@ export function barChart(title: string, bars: readonly Bar[], options: { goal: n
     }
   });
   const bottom = top + bars.length * row;
-  for (const [v, label, dash] of [[1, 'baseline (1.0x)', ''], [options.goal, `goal (${options.goal}x)`, ' stroke-dasharray="5 4"']] as const) {
+  for (const [v, label, dash] of [
+    [1, 'baseline (1.0x)', ''],
+    [options.goal, `goal (${options.goal}x)`, ' stroke-dasharray="5 4"'],
+  ] as const) {
     out.push(`<line x1="${x(v).toFixed(1)}" y1="${top - 2}" x2="${x(v).toFixed(1)}" y2="${bottom + 2}" stroke="#333"${dash}/>`);
     out.push(`<text x="${x(v).toFixed(1)}" y="${bottom + 16}" text-anchor="middle" font-size="11">${esc(label)}</text>`);
   }

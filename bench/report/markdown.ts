@@ -41,7 +41,7 @@ export function renderHttp(results: BenchResults, chartFile: string): string {
     `Last ${results.mode} run, ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC: ${machineLine(results.machine)}.`,
     '',
     `Each bundle runs as a process beside \`bench/baseline/server.ts\`, a small Fastify server on the bare driver doing the`,
-    'same work per request (token by its hash with its member, the caller\'s organization in every query, then the task,',
+    "same work per request (token by its hash with its member, the caller's organization in every query, then the task,",
     `the page or the numbered insert) and nothing else, on the same database. autocannon drives ${s.connections} keep-alive`,
     `connections for ${s.seconds} s per run, the two servers alternating (A/B/A/B, ${s.rounds} runs each, after a ${s.warmupSeconds} s`,
     'warm-up of each) in one process on the same machine, so the ratio is the figure; absolute requests per second move',
@@ -72,7 +72,10 @@ export function renderBuild(results: BenchResults): string {
   const b = results.build;
   if (!b) return '## The build\n\nNot measured in the last run.';
   const kib = (n: number | undefined) => (n ? `${(n / 1024).toFixed(1)}` : '-');
-  const deps = (g: Record<string, number>) => Object.entries(g).filter(([k]) => k.startsWith('dependency:')).reduce((n, [, v]) => n + v, 0);
+  const deps = (g: Record<string, number>) =>
+    Object.entries(g)
+      .filter(([k]) => k.startsWith('dependency:'))
+      .reduce((n, [, v]) => n + v, 0);
   const lines = [
     '## The build',
     '',

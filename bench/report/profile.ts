@@ -66,6 +66,9 @@ export function summariseProfile(file: string, bundle: string, top = 25): Profil
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + ms);
   }
   const rank = <K extends string>(m: Map<string, number>, key: K) =>
-    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, ms]) => ({ [key]: k, ms, share: ms / total }) as { [P in K]: string } & { ms: number; share: number });
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, ms]) => ({ [key]: k, ms, share: ms / total }) as { [P in K]: string } & { ms: number; share: number });
   return { totalMs: total, byPlace: rank(byPlace, 'place'), byFunction: rank(byFunction, 'fn') };
 }

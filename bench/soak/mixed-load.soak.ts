@@ -50,12 +50,24 @@ it(`serves a mixed load for ${DURATION_S} s with zero errors, flat memory and fl
     const url = await createDatabase(cluster.info, 'soak');
     const replicas = cluster.info.replicas.map((r, i) => `region${i + 1}=${replicaUrl(url, r)}`).join(',');
     server = spawn(process.execPath, [inject('bundles').prod!], {
-      env: { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'warn', DATABASE_URL: url, DATABASE_REPLICAS: replicas, DB_POOL_MAX: String(POOL_MAX), SIGNUP_RATE_LIMIT: '0', AUTH_FAILURE_RATE_LIMIT: '0' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: url,
+        DATABASE_REPLICAS: replicas,
+        DB_POOL_MAX: String(POOL_MAX),
+        SIGNUP_RATE_LIMIT: '0',
+        AUTH_FAILURE_RATE_LIMIT: '0',
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     server.stderr!.on('data', (c: Buffer) => stderr.push(c.toString()));
-    for (const deadline = Date.now() + 60_000; ; ) {
-      const ok = await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false);
+    for (const deadline = Date.now() + 60_000; ;) {
+      const ok = await fetch(`${base}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) break;
       if (Date.now() > deadline) throw new Error(`the prod bundle was not ready within 60 s: ${stderr.join('')}`);
       await new Promise((r) => setTimeout(r, 200));
@@ -64,12 +76,22 @@ it(`serves a mixed load for ${DURATION_S} s with zero errors, flat memory and fl
     const latencies: number[] = [];
     const errors: string[] = [];
     let served = 0;
-    const call = async (method: string, route: string, token: string | undefined, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; etag: string | null }> => {
+    const call = async (
+      method: string,
+      route: string,
+      token: string | undefined,
+      body?: unknown,
+      headers: Record<string, string> = {},
+    ): Promise<{ status: number; body: any; etag: string | null }> => {
       const started = performance.now();
       try {
         const res = await fetch(base + route, {
           method,
-          headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+          headers: {
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...headers,
+          },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(30_000),
         });
@@ -97,7 +119,10 @@ it(`serves a mixed load for ${DURATION_S} s with zero errors, flat memory and fl
       while (Date.now() < deadline) {
         // Each round: a new organization, then a burst of the work a team does in it.
         const slug = `soak-${n}-${++orgs}`;
-        const signup = await call('POST', '/v1/signup', undefined, { org: { name: `Soak ${slug}`, slug }, user: { email: `owner@${slug}.example`, name: 'Owner' } });
+        const signup = await call('POST', '/v1/signup', undefined, {
+          org: { name: `Soak ${slug}`, slug },
+          user: { email: `owner@${slug}.example`, name: 'Owner' },
+        });
         const token = signup.body?.token as string | undefined;
         if (!token) continue;
         const project = (await call('POST', '/v1/projects', token, { name: 'Soak', key: 'SOAK' })).body?.id as string | undefined;
@@ -106,11 +131,16 @@ it(`serves a mixed load for ${DURATION_S} s with zero errors, flat memory and fl
         for (let i = 0; i < 60 && Date.now() < deadline; i++) {
           const roll = Math.random();
           if (roll < 0.35 || tasks.length === 0) {
-            const t = await call('POST', `/v1/projects/${project}/tasks`, token, { title: `task ${i} of ${slug}`, labels: i % 2 ? ['bug'] : ['feature', 'ui'], status: 'todo' });
+            const t = await call('POST', `/v1/projects/${project}/tasks`, token, {
+              title: `task ${i} of ${slug}`,
+              labels: i % 2 ? ['bug'] : ['feature', 'ui'],
+              status: 'todo',
+            });
             if (t.body?.id) tasks.push(t.body.id);
           } else if (roll < 0.55) {
             const first = await call('GET', `/v1/projects/${project}/tasks?limit=10&sort=-createdAt&label=bug`, token);
-            if (first.body?.nextCursor) await call('GET', `/v1/projects/${project}/tasks?limit=10&sort=-createdAt&label=bug&cursor=${first.body.nextCursor}`, token);
+            if (first.body?.nextCursor)
+              await call('GET', `/v1/projects/${project}/tasks?limit=10&sort=-createdAt&label=bug&cursor=${first.body.nextCursor}`, token);
           } else if (roll < 0.7) {
             await call('GET', `/v1/tasks/${tasks[i % tasks.length]}`, token);
           } else if (roll < 0.82) {

@@ -4,15 +4,23 @@ import { variant } from '../variant.js';
 
 const carried = (only: string | undefined) =>
   only === undefined ||
-  (only === 'scaling' ? variant.scaling : only === 'enterprise' ? variant.enterprise : only === 'testing' ? variant.testing : variant.dialects.includes(only as 'sqlite' | 'postgres'));
+  (only === 'scaling'
+    ? variant.scaling
+    : only === 'enterprise'
+      ? variant.enterprise
+      : only === 'testing'
+        ? variant.testing
+        : variant.dialects.includes(only as 'sqlite' | 'postgres'));
 
 /** `moduleOptions`: the options the compiled-in modules declare (src/features.ts); `features` add their commands. */
 export function helpText(moduleOptions: readonly OptionSpec[] = [], features: readonly Feature[] = []): string {
   const commands = features.flatMap((f) => f.commands ?? []).flatMap((c) => c.help.map((line) => `  ${line}`));
-  const rows = [...OPTIONS, ...moduleOptions].filter((o) => carried(o.only)).map((o) => {
-    const left = `  --${o.flag} <${o.type === 'bool' ? 'true|false' : o.type === 'enum' ? o.values?.join('|') : o.type === 'port' || o.type === 'int' ? 'n' : 'value'}>`;
-    return `${left.padEnd(44)} ${o.help}\n${' '.repeat(45)}env ${o.env}${o.default !== undefined ? `, default ${o.default}` : ''}`;
-  });
+  const rows = [...OPTIONS, ...moduleOptions]
+    .filter((o) => carried(o.only))
+    .map((o) => {
+      const left = `  --${o.flag} <${o.type === 'bool' ? 'true|false' : o.type === 'enum' ? o.values?.join('|') : o.type === 'port' || o.type === 'int' ? 'n' : 'value'}>`;
+      return `${left.padEnd(44)} ${o.help}\n${' '.repeat(45)}env ${o.env}${o.default !== undefined ? `, default ${o.default}` : ''}`;
+    });
   return `flagship ${variant.version} (variant "${variant.name}": ${variant.dialects.join(' + ')}${variant.scaling ? ', scaling' : ''}${variant.enterprise ? ', enterprise' : ''})
 
 Usage: server.mjs [command] [options]

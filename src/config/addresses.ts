@@ -6,7 +6,10 @@ const EVERYONE = Object.freeze(['0.0.0.0/0', '::/0']);
 
 /** Parses a comma-separated list; `problem` names the first bad entry and what is accepted. */
 export function parseAddresses(raw: string, where: string): { value?: readonly string[]; problem?: string } {
-  const entries = raw.split(',').map((e) => e.trim()).filter((e) => e.length > 0);
+  const entries = raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e.length > 0);
   if (entries.length === 1 && entries[0]!.toLowerCase() === 'none') return { value: Object.freeze([]) };
   if (entries.length === 1 && entries[0]!.toLowerCase() === 'any') return { value: EVERYONE };
   if (entries.length === 0) return { problem: `${where} names no address; give addresses or CIDR ranges such as 127.0.0.1,10.0.0.0/8, or any, or none` };
@@ -16,7 +19,9 @@ export function parseAddresses(raw: string, where: string): { value?: readonly s
     const bits = family === 6 ? 128 : 32;
     const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
     if (family === 0 || !prefixOk || extra !== undefined) {
-      return { problem: `${where}: "${entry}" is not an IP address or CIDR range; use entries such as 127.0.0.1, ::1 or 10.0.0.0/8 (comma-separated), or any, or none` };
+      return {
+        problem: `${where}: "${entry}" is not an IP address or CIDR range; use entries such as 127.0.0.1, ::1 or 10.0.0.0/8 (comma-separated), or any, or none`,
+      };
     }
   }
   return { value: Object.freeze(entries) };

@@ -103,7 +103,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, cli: Record<string, string | 
     if (problems.length === 0) throw err;
     problems.push(err.message);
   }
-  problems.push(...testingProblems({ testing: values.testing === true, testingAllowPersistent: values.testingAllowPersistent === true, seed: values.seed as string | undefined }, database));
+  problems.push(
+    ...testingProblems(
+      { testing: values.testing === true, testingAllowPersistent: values.testingAllowPersistent === true, seed: values.seed as string | undefined },
+      database,
+    ),
+  );
   if (problems.length > 0 || !database) {
     throw new ConfigError(problems.length === 1 ? problems[0]! : `${problems.length} configuration problems:\n  - ${problems.join('\n  - ')}`);
   }

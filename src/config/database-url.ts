@@ -41,7 +41,9 @@ export function splitHosts(url: string): string[] {
 export function parseDatabaseUrl(raw: string | undefined): DatabaseTarget {
   if (raw === undefined || raw.trim() === '') {
     if (__DIALECT_SQLITE__) return { dialect: 'sqlite', file: DEFAULT_SQLITE_FILE };
-    throw new ConfigError(`DATABASE_URL is not set; the "${variant.name}" build serves ${variant.dialects.join(' and ')} and needs a URL such as postgres://user:password@host:5432/flagship`);
+    throw new ConfigError(
+      `DATABASE_URL is not set; the "${variant.name}" build serves ${variant.dialects.join(' and ')} and needs a URL such as postgres://user:password@host:5432/flagship`,
+    );
   }
   const value = raw.trim();
   let target: DatabaseTarget;
@@ -52,7 +54,9 @@ export function parseDatabaseUrl(raw: string | undefined): DatabaseTarget {
         const u = new URL(one);
         if (!u.hostname && !u.searchParams.get('host')) throw new Error('no host');
       } catch {
-        throw new ConfigError(`DATABASE_URL ${redactUrl(value)} is not a valid PostgreSQL URL; use postgres://user:password@host:5432/database (several hosts: host1:5432,host2:5432)`);
+        throw new ConfigError(
+          `DATABASE_URL ${redactUrl(value)} is not a valid PostgreSQL URL; use postgres://user:password@host:5432/database (several hosts: host1:5432,host2:5432)`,
+        );
       }
     }
     target = { dialect: 'postgres', url: value };
@@ -73,5 +77,7 @@ export function parseDatabaseUrl(raw: string | undefined): DatabaseTarget {
 function assertVariantServes(dialect: Dialect, shown: string): void {
   if (variant.dialects.includes(dialect)) return;
   const what = dialect === 'postgres' ? 'a PostgreSQL URL' : 'a SQLite path';
-  throw new VariantLacksError(`DATABASE_URL is ${what} (${shown}), but the "${variant.name}" build carries only ${variant.dialects.join(' and ')}; ${dialect === 'postgres' ? buildHint('postgres') : `${buildHint('sqlite')}, or set DATABASE_URL to a postgres:// URL`}`);
+  throw new VariantLacksError(
+    `DATABASE_URL is ${what} (${shown}), but the "${variant.name}" build carries only ${variant.dialects.join(' and ')}; ${dialect === 'postgres' ? buildHint('postgres') : `${buildHint('sqlite')}, or set DATABASE_URL to a postgres:// URL`}`,
+  );
 }

@@ -20,21 +20,36 @@ function describe(info: ConstraintInfo): Record<string, unknown> {
 }
 
 export class UniqueViolationError extends ConflictError {
-  constructor(readonly info: ConstraintInfo, cause?: unknown) {
-    super(`a record with the same ${info.columns?.join(', ') ?? 'key'} already exists${info.table ? ` in ${info.table}` : ''}; choose another value`, { details: describe(info), cause });
+  constructor(
+    readonly info: ConstraintInfo,
+    cause?: unknown,
+  ) {
+    super(`a record with the same ${info.columns?.join(', ') ?? 'key'} already exists${info.table ? ` in ${info.table}` : ''}; choose another value`, {
+      details: describe(info),
+      cause,
+    });
   }
 }
 
 export class ForeignKeyViolationError extends ConflictError {
-  constructor(readonly info: ConstraintInfo, cause?: unknown) {
-    super(`the record refers to ${info.table ? `a ${info.table} row` : 'a row'} that does not exist, or is still referred to by others${info.constraint ? ` (${info.constraint})` : ''}`, { details: describe(info), cause });
+  constructor(
+    readonly info: ConstraintInfo,
+    cause?: unknown,
+  ) {
+    super(
+      `the record refers to ${info.table ? `a ${info.table} row` : 'a row'} that does not exist, or is still referred to by others${info.constraint ? ` (${info.constraint})` : ''}`,
+      { details: describe(info), cause },
+    );
   }
 }
 
 export class NotNullViolationError extends AppError {
   readonly code = 'validation_failed';
   readonly status = 400;
-  constructor(readonly info: ConstraintInfo, cause?: unknown) {
+  constructor(
+    readonly info: ConstraintInfo,
+    cause?: unknown,
+  ) {
     super(`${info.columns?.join(', ') ?? 'a required column'} must not be empty`, { details: describe(info), cause });
   }
 }

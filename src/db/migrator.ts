@@ -38,7 +38,10 @@ export async function loadMigrations(journal: Journal, load: (tag: string) => Pr
   const out: Migration[] = [];
   for (const { tag } of entries) {
     const sql = await load(tag);
-    const statements = sql.split('--> statement-breakpoint').map((s) => s.trim()).filter((s) => s.length > 0);
+    const statements = sql
+      .split('--> statement-breakpoint')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
     out.push({ tag, hash: createHash('sha256').update(sql).digest('hex'), statements });
   }
   return out;
@@ -53,7 +56,9 @@ export async function runMigrations(migrations: Migration[], target: MigrationTa
     const hash = done.get(m.tag);
     if (hash !== undefined) {
       if (hash !== m.hash) {
-        throw new MigrationError(`migration ${m.tag} was applied with different contents (recorded hash ${hash.slice(0, 12)}, file ${m.hash.slice(0, 12)}); never edit an applied migration: revert the file and add a new one with \`npm run db:generate\``);
+        throw new MigrationError(
+          `migration ${m.tag} was applied with different contents (recorded hash ${hash.slice(0, 12)}, file ${m.hash.slice(0, 12)}); never edit an applied migration: revert the file and add a new one with \`npm run db:generate\``,
+        );
       }
       alreadyApplied += 1;
       continue;

@@ -33,7 +33,9 @@ export async function openDatabase(config: Config, hooks: OpenHooks = {}): Promi
     }
   } else if (__DIALECT_POSTGRES__) {
     if (splitHosts(target.url).length > 1) {
-      throw new VariantLacksError(`DATABASE_URL names several hosts; following the read-write one takes the scaling module, which the "${variant.name}" build does not carry; name the primary alone, or ${buildHint('scaling')}`);
+      throw new VariantLacksError(
+        `DATABASE_URL names several hosts; following the read-write one takes the scaling module, which the "${variant.name}" build does not carry; name the primary alone, or ${buildHint('scaling')}`,
+      );
     }
     const { openPostgres } = await import('./postgres/driver.js');
     return openPostgres({

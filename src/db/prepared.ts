@@ -50,7 +50,10 @@ export function prepared<R>(build: (q: Queryable, t: Tables) => Prepared<R>): (q
  * insert writes): one built query per shape and handle. `keyOf` must name every difference that changes the SQL,
  * and the shapes must be few (they are kept for the life of the handle).
  */
-export function preparedByShape<S, R>(keyOf: (shape: S) => string, build: (q: Queryable, t: Tables, shape: S) => Prepared<R>): (q: Queryable, t: Tables, shape: S) => Prepared<R> {
+export function preparedByShape<S, R>(
+  keyOf: (shape: S) => string,
+  build: (q: Queryable, t: Tables, shape: S) => Prepared<R>,
+): (q: Queryable, t: Tables, shape: S) => Prepared<R> {
   const byHandle = new WeakMap<Queryable, Map<string, Prepared<R>>>();
   return (q, t, shape) => {
     let shapes = byHandle.get(q);

@@ -78,6 +78,9 @@ export function touchToken(db: Database, tokenId: string, lastUsedAt: Date | nul
   const t = db.tables.tokens;
   const stale = new Date(now - LAST_USED_RESOLUTION_MS);
   return db.write(async (tx) => {
-    await tx.update(t).set({ lastUsedAt: new Date(now) }).where(and(eq(t.id, tokenId), or(isNull(t.lastUsedAt), lt(t.lastUsedAt, stale))));
+    await tx
+      .update(t)
+      .set({ lastUsedAt: new Date(now) })
+      .where(and(eq(t.id, tokenId), or(isNull(t.lastUsedAt), lt(t.lastUsedAt, stale))));
   });
 }

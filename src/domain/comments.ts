@@ -21,7 +21,13 @@ export async function addComment(ctx: DomainContext, principal: Principal, taskI
   return db.write(async (tx) => {
     // Locked: the task cannot be deleted under the new comment, and comments on one task are stamped in commit
     // order, so a client paging oldest-first never has one land behind its cursor.
-    const [task] = await locked(db, tx.select({ id: t.id }).from(t).where(and(eq(t.id, taskId), eq(t.orgId, principal.orgId))));
+    const [task] = await locked(
+      db,
+      tx
+        .select({ id: t.id })
+        .from(t)
+        .where(and(eq(t.id, taskId), eq(t.orgId, principal.orgId))),
+    );
     if (!task) throw taskNotFound(taskId);
     const [row] = await tx.insert(c).values({ orgId: principal.orgId, taskId, authorId: principal.memberId, body: input.body }).returning();
     const after = commentView(row!);
@@ -40,9 +46,17 @@ export async function listComments(db: Database, principal: Principal, taskId: s
   const order = oldestFirst(db);
   const k = keyset(order, page);
   return db.read(async (q) => {
-    const [task] = await q.select({ id: t.id }).from(t).where(and(eq(t.id, taskId), eq(t.orgId, principal.orgId)));
+    const [task] = await q
+      .select({ id: t.id })
+      .from(t)
+      .where(and(eq(t.id, taskId), eq(t.orgId, principal.orgId)));
     if (!task) throw taskNotFound(taskId);
-    const rows = await q.select().from(c).where(and(eq(c.orgId, principal.orgId), eq(c.taskId, taskId), k.where)).orderBy(...k.orderBy).limit(k.fetch);
+    const rows = await q
+      .select()
+      .from(c)
+      .where(and(eq(c.orgId, principal.orgId), eq(c.taskId, taskId), k.where))
+      .orderBy(...k.orderBy)
+      .limit(k.fetch);
     return k.toPage(rows, commentView);
   });
 }

@@ -24,9 +24,12 @@ export type AssignableRole = string;
 async function checkAssignable(ctx: DomainContext, tx: Queryable, orgId: string, role: string): Promise<void> {
   const ok = ctx.roles ? await ctx.roles.assignable(tx, orgId, role) : (ASSIGNABLE_ROLES as readonly string[]).includes(role);
   if (!ok) {
-    throw new ValidationError(`body.role: there is no role "${role}" to give in this organization; use one of ${ASSIGNABLE_ROLES.join(', ')}${ctx.roles ? ' or a custom role from GET /v1/roles' : ''}`, {
-      details: [{ field: 'body.role', message: 'is not a role of this organization' }],
-    });
+    throw new ValidationError(
+      `body.role: there is no role "${role}" to give in this organization; use one of ${ASSIGNABLE_ROLES.join(', ')}${ctx.roles ? ' or a custom role from GET /v1/roles' : ''}`,
+      {
+        details: [{ field: 'body.role', message: 'is not a role of this organization' }],
+      },
+    );
   }
 }
 
@@ -51,12 +54,21 @@ export async function addMember(ctx: DomainContext, principal: Principal, input:
     () =>
       db.write(async (tx) => {
         await checkAssignable(ctx, tx, principal.orgId, input.role);
-        const [existing] = await locked(db, tx.select().from(m).where(and(eq(m.orgId, principal.orgId), eq(m.email, email))));
+        const [existing] = await locked(
+          db,
+          tx
+            .select()
+            .from(m)
+            .where(and(eq(m.orgId, principal.orgId), eq(m.email, email))),
+        );
         if (existing?.active) throw new ConflictError(taken, { details: [{ field: 'body.email', message: 'is already a member' }] });
         if (existing) {
           // Coming back starts clean: no token from before the removal may work again.
           const t = db.tables.tokens;
-          await tx.update(t).set({ revokedAt: new Date() }).where(and(eq(t.memberId, existing.id), isNull(t.revokedAt)));
+          await tx
+            .update(t)
+            .set({ revokedAt: new Date() })
+            .where(and(eq(t.memberId, existing.id), isNull(t.revokedAt)));
         }
         const [row] = existing
           ? await tx.update(m).set({ name: input.name, role: input.role, active: true, createdAt: new Date() }).where(eq(m.id, existing.id)).returning()
@@ -81,7 +93,14 @@ export async function listMembers(db: Database, principal: Principal, page: Page
   const m = db.tables.members;
   const order = byJoinDate(db);
   const k = keyset(order, page);
-  const rows = await db.read((q) => q.select().from(m).where(and(eq(m.orgId, principal.orgId), eq(m.active, true), k.where)).orderBy(...k.orderBy).limit(k.fetch));
+  const rows = await db.read((q) =>
+    q
+      .select()
+      .from(m)
+      .where(and(eq(m.orgId, principal.orgId), eq(m.active, true), k.where))
+      .orderBy(...k.orderBy)
+      .limit(k.fetch),
+  );
   return k.toPage(rows, memberView);
 }
 
@@ -101,13 +120,25 @@ export async function changeRole(ctx: DomainContext, principal: Principal, id: s
   const { db } = ctx;
   const m = db.tables.members;
   return db.write(async (tx) => {
-    const [target] = await locked(db, tx.select().from(m).where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true))));
+    const [target] = await locked(
+      db,
+      tx
+        .select()
+        .from(m)
+        .where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true))),
+    );
     if (!target) throw memberNotFound(id);
     protectOwner(target, 'given another role');
     await checkAssignable(ctx, tx, principal.orgId, role);
     const [row] = await tx.update(m).set({ role }).where(eq(m.id, id)).returning();
     const after = memberView(row!);
-    await recordChange(ctx, tx, principal, { action: 'member.role', orgId: principal.orgId, resource: { type: 'member', id }, before: memberView(target), after });
+    await recordChange(ctx, tx, principal, {
+      action: 'member.role',
+      orgId: principal.orgId,
+      resource: { type: 'member', id },
+      before: memberView(target),
+      after,
+    });
     return after;
   });
 }
@@ -117,12 +148,21 @@ export async function removeMember(ctx: DomainContext, principal: Principal, id:
   const { db } = ctx;
   const { members: m, tokens: t } = db.tables;
   await db.write(async (tx) => {
-    const [target] = await locked(db, tx.select().from(m).where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true))));
+    const [target] = await locked(
+      db,
+      tx
+        .select()
+        .from(m)
+        .where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true))),
+    );
     if (!target) throw memberNotFound(id);
     protectOwner(target, 'removed');
     await tx.update(m).set({ active: false }).where(eq(m.id, id));
     // Tokens revoked earlier keep the time they were revoked.
-    await tx.update(t).set({ revokedAt: new Date() }).where(and(eq(t.memberId, id), eq(t.orgId, principal.orgId), isNull(t.revokedAt)));
+    await tx
+      .update(t)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(t.memberId, id), eq(t.orgId, principal.orgId), isNull(t.revokedAt)));
     await recordChange(ctx, tx, principal, { action: 'member.remove', orgId: principal.orgId, resource: { type: 'member', id }, before: memberView(target) });
   });
 }

@@ -42,13 +42,14 @@ export async function signup(ctx: DomainContext, input: SignupInput): Promise<Si
 /** The caller: their organization, their member record and the token they used. */
 export async function whoAmI(db: Database, principal: Principal): Promise<WhoAmI> {
   const { orgs, members, tokens } = db.tables;
-  const [row] = await db.read((q) =>
-    q
-      .select({ org: orgs, member: members, token: tokens })
-      .from(tokens)
-      .innerJoin(members, eq(members.id, tokens.memberId))
-      .innerJoin(orgs, eq(orgs.id, members.orgId))
-      .where(and(eq(tokens.id, principal.tokenId), eq(orgs.id, principal.orgId))),
+  const [row] = await db.read(
+    (q) =>
+      q
+        .select({ org: orgs, member: members, token: tokens })
+        .from(tokens)
+        .innerJoin(members, eq(members.id, tokens.memberId))
+        .innerJoin(orgs, eq(orgs.id, members.orgId))
+        .where(and(eq(tokens.id, principal.tokenId), eq(orgs.id, principal.orgId))),
     // The caller's own identity, just authenticated on fresh data: a replica that has not replayed a new member yet
     // must not answer for it.
     { fresh: true },

@@ -47,13 +47,25 @@ export async function listProjects(db: Database, principal: Principal, page: Pag
   const p = db.tables.projects;
   const order = byKey(db);
   const k = keyset(order, page);
-  const rows = await db.read((q) => q.select().from(p).where(and(eq(p.orgId, principal.orgId), k.where)).orderBy(...k.orderBy).limit(k.fetch));
+  const rows = await db.read((q) =>
+    q
+      .select()
+      .from(p)
+      .where(and(eq(p.orgId, principal.orgId), k.where))
+      .orderBy(...k.orderBy)
+      .limit(k.fetch),
+  );
   return k.toPage(rows, projectView);
 }
 
 export async function getProject(db: Database, principal: Principal, id: string): Promise<ProjectView> {
   const p = db.tables.projects;
-  const [row] = await db.read((q) => q.select().from(p).where(and(eq(p.id, id), eq(p.orgId, principal.orgId))));
+  const [row] = await db.read((q) =>
+    q
+      .select()
+      .from(p)
+      .where(and(eq(p.id, id), eq(p.orgId, principal.orgId))),
+  );
   if (!row) throw projectNotFound(id);
   return projectView(row);
 }
@@ -67,9 +79,19 @@ export async function updateProject(ctx: DomainContext, principal: Principal, id
       db.write(async (tx) => {
         const [before] = await locked(db, tx.select().from(p).where(mine));
         if (!before) throw projectNotFound(id);
-        const [row] = await tx.update(p).set({ ...definedOnly(patch), updatedAt: new Date() }).where(mine).returning();
+        const [row] = await tx
+          .update(p)
+          .set({ ...definedOnly(patch), updatedAt: new Date() })
+          .where(mine)
+          .returning();
         const after = projectView(row!);
-        await recordChange(ctx, tx, principal, { action: 'project.update', orgId: principal.orgId, resource: { type: 'project', id }, before: projectView(before), after });
+        await recordChange(ctx, tx, principal, {
+          action: 'project.update',
+          orgId: principal.orgId,
+          resource: { type: 'project', id },
+          before: projectView(before),
+          after,
+        });
         return after;
       }),
     'key',
@@ -83,7 +105,10 @@ export async function deleteProject(ctx: DomainContext, principal: Principal, id
   const { db } = ctx;
   const p = db.tables.projects;
   await db.write(async (tx) => {
-    const [gone] = await tx.delete(p).where(and(eq(p.id, id), eq(p.orgId, principal.orgId))).returning();
+    const [gone] = await tx
+      .delete(p)
+      .where(and(eq(p.id, id), eq(p.orgId, principal.orgId)))
+      .returning();
     if (!gone) throw projectNotFound(id);
     await recordChange(ctx, tx, principal, { action: 'project.delete', orgId: principal.orgId, resource: { type: 'project', id }, before: projectView(gone) });
   });

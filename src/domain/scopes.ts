@@ -16,12 +16,21 @@ export type ScopeKind = 'project' | 'task' | 'member';
 /** Resolves when member `id` is a current member of the caller's organization; a 404 otherwise. */
 export async function confirmMember(db: Database, principal: Principal, id: string): Promise<void> {
   const m = db.tables.members;
-  const rows = await db.read((q) => q.select({ id: m.id }).from(m).where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true))));
+  const rows = await db.read((q) =>
+    q
+      .select({ id: m.id })
+      .from(m)
+      .where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true))),
+  );
   if (!rows[0]) throw memberNotFound(id);
 }
 
 const projectInOrg = prepared((q, { projects: p }) =>
-  q.select({ id: p.id }).from(p).where(and(eq(p.id, slot('id')), eq(p.orgId, slot('orgId')))).prepare(UNNAMED),
+  q
+    .select({ id: p.id })
+    .from(p)
+    .where(and(eq(p.id, slot('id')), eq(p.orgId, slot('orgId'))))
+    .prepare(UNNAMED),
 );
 
 /** Resolves when project `id` is in the caller's organization; a 404 otherwise. */

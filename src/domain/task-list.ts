@@ -55,16 +55,35 @@ const listQuery = preparedByShape(
     const order = orderFor(tables, s.sort);
     const filters: SQL[] = [eq(t.orgId, slot('orgId')), eq(t.projectId, slot('projectId'))];
     if (s.cursor) filters.push(afterSlots(order));
-    if (s.statuses > 0) filters.push(inArray(t.status, Array.from({ length: s.statuses }, (_, i) => slot(`status${i}`))));
+    if (s.statuses > 0)
+      filters.push(
+        inArray(
+          t.status,
+          Array.from({ length: s.statuses }, (_, i) => slot(`status${i}`)),
+        ),
+      );
     if (s.assignee) filters.push(eq(t.assigneeId, slot('assigneeId')));
     if (s.label) {
       // EXISTS probes task_labels' primary key (task_id, label) once per candidate row, in the listing's own order,
       // so the plan stays an index walk that stops at the page size, whatever the table statistics say.
-      filters.push(exists(q.select({ one: sql`1` }).from(tl).where(and(eq(tl.taskId, t.id), eq(tl.label, slot('label'))))));
+      filters.push(
+        exists(
+          q
+            .select({ one: sql`1` })
+            .from(tl)
+            .where(and(eq(tl.taskId, t.id), eq(tl.label, slot('label')))),
+        ),
+      );
     }
     // titleSearch is kept lower-cased on write, so a plain LIKE is case-insensitive on every dialect (no ILIKE).
     if (s.search) filters.push(sql`${t.titleSearch} like ${slot('pattern')} escape '\\'`);
-    return q.select().from(t).where(and(...filters)).orderBy(...orderBy(order)).limit(slot('limit')).prepare(UNNAMED);
+    return q
+      .select()
+      .from(t)
+      .where(and(...filters))
+      .orderBy(...orderBy(order))
+      .limit(slot('limit'))
+      .prepare(UNNAMED);
   },
 );
 

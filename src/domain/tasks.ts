@@ -45,7 +45,10 @@ export const taskNotFound = (id: string) => new NotFoundError(`no task ${id} in 
 async function checkAssignee(tx: Queryable, db: Database, orgId: string, assigneeId: string | null | undefined): Promise<void> {
   if (!assigneeId) return;
   const m = db.tables.members;
-  const [found] = await tx.select({ id: m.id }).from(m).where(and(eq(m.id, assigneeId), eq(m.orgId, orgId), eq(m.active, true)));
+  const [found] = await tx
+    .select({ id: m.id })
+    .from(m)
+    .where(and(eq(m.id, assigneeId), eq(m.orgId, orgId), eq(m.active, true)));
   if (!found) {
     throw new ValidationError(`body.assigneeId: no member ${assigneeId} in your organization; pick one from GET /v1/members`, {
       details: [{ field: 'body.assigneeId', message: 'is not a member of this organization' }],
@@ -64,7 +67,9 @@ const insertLabels = preparedByShape(
   (q, { taskLabels: tl }, count) =>
     q
       .insert(tl)
-      .values(Array.from({ length: count }, (_, i) => ({ taskId: slot('taskId'), projectId: slot('projectId'), label: slot(`label${i}`), createdAt: slot('now') })))
+      .values(
+        Array.from({ length: count }, (_, i) => ({ taskId: slot('taskId'), projectId: slot('projectId'), label: slot(`label${i}`), createdAt: slot('now') })),
+      )
       .prepare(UNNAMED),
 );
 
@@ -158,7 +163,13 @@ export async function createTask(ctx: DomainContext, principal: Principal, proje
   });
 }
 
-const taskInOrg = prepared((q, { tasks: t }) => q.select().from(t).where(and(eq(t.id, slot('id')), eq(t.orgId, slot('orgId')))).prepare(UNNAMED));
+const taskInOrg = prepared((q, { tasks: t }) =>
+  q
+    .select()
+    .from(t)
+    .where(and(eq(t.id, slot('id')), eq(t.orgId, slot('orgId'))))
+    .prepare(UNNAMED),
+);
 
 /** The caller's task `id` as stored; a 404 when it is not in the caller's organization. */
 export async function findTask(db: Database, principal: Principal, id: string): Promise<Task> {
@@ -167,11 +178,13 @@ export async function findTask(db: Database, principal: Principal, id: string): 
   return row;
 }
 
-
 function stale(id: string, version: number): PreconditionFailedError {
-  return new PreconditionFailedError(`task ${id} has changed (it is at version ${version}, ETag "${version}"); fetch it again, reapply your change and send the new ETag in If-Match`, {
-    details: { currentVersion: version },
-  });
+  return new PreconditionFailedError(
+    `task ${id} has changed (it is at version ${version}, ETag "${version}"); fetch it again, reapply your change and send the new ETag in If-Match`,
+    {
+      details: { currentVersion: version },
+    },
+  );
 }
 
 /**
@@ -191,12 +204,22 @@ export async function updateTask(ctx: DomainContext, principal: Principal, id: s
   };
   return db.write(async (tx) => {
     // Locked: the labels diff, the precondition and the `before` of the change all hold until commit.
-    const [current] = await locked(db, tx.select().from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId))));
+    const [current] = await locked(
+      db,
+      tx
+        .select()
+        .from(t)
+        .where(and(eq(t.id, id), eq(t.orgId, principal.orgId))),
+    );
     if (!current) throw taskNotFound(id);
     if (precondition && !precondition(current.version)) throw stale(id, current.version);
     await checkAssignee(tx, db, principal.orgId, patch.assigneeId);
     // Stamped after the lock, so updatedAt follows the order in which changes commit.
-    const [row] = await tx.update(t).set({ ...set, updatedAt: new Date() }).where(eq(t.id, id)).returning();
+    const [row] = await tx
+      .update(t)
+      .set({ ...set, updatedAt: new Date() })
+      .where(eq(t.id, id))
+      .returning();
     if (labels !== undefined) await writeLabels(tx, db, { id, projectId: current.projectId }, distinct(labels), current.labels);
     const after = taskView(row!);
     await recordChange(ctx, tx, principal, { action: 'task.update', orgId: principal.orgId, resource: { type: 'task', id }, before: taskView(current), after });
@@ -208,7 +231,13 @@ export async function deleteTask(ctx: DomainContext, principal: Principal, id: s
   const { db } = ctx;
   const t = db.tables.tasks;
   await db.write(async (tx) => {
-    const [current] = await locked(db, tx.select().from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId))));
+    const [current] = await locked(
+      db,
+      tx
+        .select()
+        .from(t)
+        .where(and(eq(t.id, id), eq(t.orgId, principal.orgId))),
+    );
     if (!current) throw taskNotFound(id);
     if (precondition && !precondition(current.version)) throw stale(id, current.version);
     await tx.delete(t).where(eq(t.id, id));

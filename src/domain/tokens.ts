@@ -35,9 +35,18 @@ export function tokenView(row: Token): TokenView {
 }
 
 /** Issues a token inside the caller's transaction (signup and new members get theirs with the row that needs it). */
-export async function issueToken(tx: Queryable, db: Database, owner: { orgId: string; memberId: string }, name: string, expiresAt: Date | null = null): Promise<IssuedToken> {
+export async function issueToken(
+  tx: Queryable,
+  db: Database,
+  owner: { orgId: string; memberId: string },
+  name: string,
+  expiresAt: Date | null = null,
+): Promise<IssuedToken> {
   const secret = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-  const [row] = await tx.insert(db.tables.tokens).values({ orgId: owner.orgId, memberId: owner.memberId, name, hash: hashSecret(secret), expiresAt }).returning();
+  const [row] = await tx
+    .insert(db.tables.tokens)
+    .values({ orgId: owner.orgId, memberId: owner.memberId, name, hash: hashSecret(secret), expiresAt })
+    .returning();
   return { ...tokenView(row!), token: secret };
 }
 
@@ -58,16 +67,26 @@ export async function createToken(ctx: DomainContext, principal: Principal, inpu
     });
   }
   if (expiresAt && latest && expiresAt.getTime() > latest.getTime()) {
-    throw new ValidationError(`body.expiresAt is later than tokens may live on this server (TOKEN_LIFETIME_DAYS); give an instant before ${latest.toISOString()}, or ${otherwise}`, {
-      details: [{ field: 'body.expiresAt', message: 'is beyond the token lifetime' }],
-    });
+    throw new ValidationError(
+      `body.expiresAt is later than tokens may live on this server (TOKEN_LIFETIME_DAYS); give an instant before ${latest.toISOString()}, or ${otherwise}`,
+      {
+        details: [{ field: 'body.expiresAt', message: 'is beyond the token lifetime' }],
+      },
+    );
   }
   const { db } = ctx;
   return db.write(async (tx) => {
     // The caller's member row, share-locked: a removal running alongside either finishes first (and this refuses) or
     // waits for this token and then revokes it with the rest.
     const m = db.tables.members;
-    const [member] = await locked(db, tx.select({ active: m.active }).from(m).where(and(eq(m.id, principal.memberId), eq(m.orgId, principal.orgId))), 'share');
+    const [member] = await locked(
+      db,
+      tx
+        .select({ active: m.active })
+        .from(m)
+        .where(and(eq(m.id, principal.memberId), eq(m.orgId, principal.orgId))),
+      'share',
+    );
     if (!member?.active) throw new UnauthenticatedError('the member this token belongs to was removed from the organization; ask an admin to add you again');
     const issued = await issueToken(tx, db, principal, input.name, expiresAt);
     const { token: _secret, ...after } = issued;
@@ -87,7 +106,12 @@ export async function listTokens(db: Database, principal: Principal, page: PageR
   const order = newestFirst(db);
   const k = keyset(order, page);
   const rows = await db.read((q) =>
-    q.select().from(t).where(and(eq(t.orgId, principal.orgId), eq(t.memberId, principal.memberId), k.where)).orderBy(...k.orderBy).limit(k.fetch),
+    q
+      .select()
+      .from(t)
+      .where(and(eq(t.orgId, principal.orgId), eq(t.memberId, principal.memberId), k.where))
+      .orderBy(...k.orderBy)
+      .limit(k.fetch),
   );
   return k.toPage(rows, tokenView);
 }
@@ -97,12 +121,23 @@ export async function revokeToken(ctx: DomainContext, principal: Principal, id: 
   const { db } = ctx;
   const t = db.tables.tokens;
   await db.write(async (tx) => {
-    const [row] = await locked(db, tx.select().from(t).where(and(eq(t.id, id), eq(t.orgId, principal.orgId), eq(t.memberId, principal.memberId))));
+    const [row] = await locked(
+      db,
+      tx
+        .select()
+        .from(t)
+        .where(and(eq(t.id, id), eq(t.orgId, principal.orgId), eq(t.memberId, principal.memberId))),
+    );
     if (!row) throw new NotFoundError(`no token ${id} of yours; list them with GET /v1/tokens`);
     // Revoking twice is a no-op and records nothing.
     if (row.revokedAt !== null) return;
     const [after] = await tx.update(t).set({ revokedAt: new Date() }).where(eq(t.id, id)).returning();
-    await recordChange(ctx, tx, principal, { action: 'token.revoke', orgId: principal.orgId, resource: { type: 'token', id }, before: tokenView(row), after: tokenView(after!) });
+    await recordChange(ctx, tx, principal, {
+      action: 'token.revoke',
+      orgId: principal.orgId,
+      resource: { type: 'token', id },
+      before: tokenView(row),
+      after: tokenView(after!),
+    });
   });
 }
-

@@ -68,7 +68,10 @@ export const createEnterprise: FeatureFactory = async (ctx): Promise<Feature> =>
       await auditRoutes(app, host, () => auditStore(db()), key);
     },
     async health() {
-      return { rbacCache: authorizer ? (authorizer.store.db.capabilities.listenNotify ? 'listen-notify' : 'version-row') : 'not started', checkpoints: key?.privateKey ? 'signing' : key ? 'verify-only' : 'no key' };
+      return {
+        rbacCache: authorizer ? (authorizer.store.db.capabilities.listenNotify ? 'listen-notify' : 'version-row') : 'not started',
+        checkpoints: key?.privateKey ? 'signing' : key ? 'verify-only' : 'no key',
+      };
     },
     async close() {
       await authorizer?.close();

@@ -16,7 +16,8 @@ function summaryOf(settings: ScalingSettings | undefined): string {
   if (!settings) return 'active: reads go to the replicas of DATABASE_REPLICAS, writes to the read-write host of DATABASE_URL';
   const regions = [...new Set(settings.replicas.map((r) => r.region))];
   const n = settings.replicas.length;
-  const where = n === 0 ? 'no replicas configured (DATABASE_REPLICAS), every query goes to the primary' : `${n} replica${n === 1 ? '' : 's'} in ${regions.join(', ')}`;
+  const where =
+    n === 0 ? 'no replicas configured (DATABASE_REPLICAS), every query goes to the primary' : `${n} replica${n === 1 ? '' : 's'} in ${regions.join(', ')}`;
   return `active: ${where}${settings.region ? `; this server's region ${settings.region}` : ''}`;
 }
 

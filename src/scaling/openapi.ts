@@ -4,12 +4,21 @@ const NAME = 'X-Consistency-Token';
 const DESCRIPTION =
   'Read-your-writes across replicas and server instances: the WAL position of the write this response made. Send it back on later requests (to any instance) and their reads are served only by a replica that has replayed it, or by the primary.';
 
-type Doc = Record<string, unknown> & { paths?: Record<string, Record<string, { parameters?: unknown[]; responses?: Record<string, { headers?: Record<string, unknown> }> }>>; components?: Record<string, Record<string, unknown>> };
+type Doc = Record<string, unknown> & {
+  paths?: Record<string, Record<string, { parameters?: unknown[]; responses?: Record<string, { headers?: Record<string, unknown> }> }>>;
+  components?: Record<string, Record<string, unknown>>;
+};
 
 export function describeConsistencyToken(document: Record<string, unknown>): Record<string, unknown> {
   const doc = structuredClone(document) as Doc;
   const components = (doc.components ??= {});
-  (components.parameters ??= {}).consistencyToken = { name: NAME, in: 'header', required: false, description: DESCRIPTION, schema: { type: 'string', example: '0/16B3748' } };
+  (components.parameters ??= {}).consistencyToken = {
+    name: NAME,
+    in: 'header',
+    required: false,
+    description: DESCRIPTION,
+    schema: { type: 'string', example: '0/16B3748' },
+  };
   (components.headers ??= {})[NAME] = { description: DESCRIPTION, schema: { type: 'string' } };
   for (const [path, operations] of Object.entries(doc.paths ?? {})) {
     if (!path.startsWith('/v1/')) continue;

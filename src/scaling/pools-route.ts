@@ -5,7 +5,22 @@ import type { ReplicaRouter } from './router.js';
 
 const nodeReport = {
   type: 'object',
-  required: ['node', 'region', 'role', 'serving', 'healthy', 'lagBytes', 'lagSeconds', 'inUse', 'idle', 'waiting', 'readsServed', 'writesServed', 'ejections', 'lastError'],
+  required: [
+    'node',
+    'region',
+    'role',
+    'serving',
+    'healthy',
+    'lagBytes',
+    'lagSeconds',
+    'inUse',
+    'idle',
+    'waiting',
+    'readsServed',
+    'writesServed',
+    'ejections',
+    'lastError',
+  ],
   properties: {
     node: { type: 'string', description: 'host:port' },
     region: { type: ['string', 'null'], description: 'from DATABASE_REPLICAS; null for hosts of DATABASE_URL' },

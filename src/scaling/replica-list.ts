@@ -30,7 +30,9 @@ export function parseReplicaList(raw: string, where: string): { value: ReplicaSp
     const url = m ? m[2]!.trim() : entry;
     const shown = redact(entry);
     if (!REGION.test(region)) {
-      problems.push(`${where.replace(/=.*$/s, '')}: entry "${shown}" needs a region first, as region=postgres://user:password@host:5432/db (a region is letters, digits, _ . -)`);
+      problems.push(
+        `${where.replace(/=.*$/s, '')}: entry "${shown}" needs a region first, as region=postgres://user:password@host:5432/db (a region is letters, digits, _ . -)`,
+      );
       continue;
     }
     let parsed: URL | undefined;
@@ -40,7 +42,9 @@ export function parseReplicaList(raw: string, where: string): { value: ReplicaSp
       parsed = undefined;
     }
     if (!parsed || !/^postgres(ql)?:$/.test(parsed.protocol) || !parsed.hostname) {
-      problems.push(`${where.replace(/=.*$/s, '')}: the URL of region "${region}" (${redact(url)}) is not a PostgreSQL URL; use postgres://user:password@host:5432/database`);
+      problems.push(
+        `${where.replace(/=.*$/s, '')}: the URL of region "${region}" (${redact(url)}) is not a PostgreSQL URL; use postgres://user:password@host:5432/database`,
+      );
       continue;
     }
     const key = `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;

@@ -58,7 +58,8 @@ export class ReplicaRouter implements Database {
   #primary(): DbNode {
     if (this.#closed) throw new DatabaseUnavailableError('the database is closing; retry on another instance');
     const primary = this.monitor.primary;
-    if (!primary) throw new DatabaseUnavailableError('no database node answers read-write yet (the primary is down or a failover is in progress); retry shortly');
+    if (!primary)
+      throw new DatabaseUnavailableError('no database node answers read-write yet (the primary is down or a failover is in progress); retry shortly');
     return primary;
   }
 
@@ -242,7 +243,9 @@ export class ReplicaRouter implements Database {
       ...(pool ? { pool } : {}),
       primary: primaryUp ? primary.name : null,
       replicasUp,
-      ...(primaryUp ? {} : { detail: ok ? 'the primary is unavailable: writes answer 503 until it is back or a replica is promoted' : 'no database node answers' }),
+      ...(primaryUp
+        ? {}
+        : { detail: ok ? 'the primary is unavailable: writes answer 503 until it is back or a replica is promoted' : 'no database node answers' }),
     };
   }
 
@@ -274,10 +277,12 @@ export class ReplicaRouter implements Database {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.monitor.stop();
-      await Promise.all(this.nodes.map(async (n) => {
-        await n.checking;
-        await Promise.all([n.db.close(), n.probe.end()]);
-      }));
+      await Promise.all(
+        this.nodes.map(async (n) => {
+          await n.checking;
+          await Promise.all([n.db.close(), n.probe.end()]);
+        }),
+      );
     })();
     return this.#closed;
   }

@@ -24,7 +24,9 @@ export async function registerApi(fastify: FastifyInstance, runtime: Runtime, gu
     openapi: {
       openapi: '3.0.3',
       info: { title: 'flagship', version: variant.version, description: 'Organizations, members, tokens, projects, tasks and comments.' },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'a token from signup, POST /v1/members or POST /v1/tokens' } } },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'a token from signup, POST /v1/members or POST /v1/tokens' } },
+      },
     },
     hideUntagged: true,
     // Features describe what they add to every operation (a header they read or set).

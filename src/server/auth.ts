@@ -123,7 +123,9 @@ export class Guards {
         }
       } catch (err) {
         if (err instanceof ForbiddenError) {
-          await this.#report(request, () => this.runtime.securityEvents.denied({ principal, permission: access.permission, projectId, route }, requestMeta(request)));
+          await this.#report(request, () =>
+            this.runtime.securityEvents.denied({ principal, permission: access.permission, projectId, route }, requestMeta(request)),
+          );
         }
         throw err;
       }

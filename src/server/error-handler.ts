@@ -4,7 +4,16 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, BadRequestError, NotFoundError, PayloadTooLargeError, TooManyRequestsError, UnavailableError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
+import {
+  AppError,
+  BadRequestError,
+  NotFoundError,
+  PayloadTooLargeError,
+  TooManyRequestsError,
+  UnavailableError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../errors.js';
 import { SAFE_TEXT } from '../domain/schemas/common.js';
 import { callerOf } from './request-log.js';
 import type { ErrorBody } from './routes/schemas.js';
@@ -33,7 +42,8 @@ function fromValidation(err: FastifyError): ValidationError {
     const extra = (v.params as { additionalProperty?: string }).additionalProperty;
     if (missing) return { field: clip(`${field}.${missing}`, MAX_FIELD), message: 'is required' };
     if (extra) return { field: clip(`${field}.${extra}`, MAX_FIELD), message: 'is not a known field' };
-    if (v.keyword === 'pattern' && (v.params as { pattern?: string }).pattern === SAFE_TEXT) return { field: clip(field, MAX_FIELD), message: 'must not contain NUL (U+0000) or unpaired surrogate characters' };
+    if (v.keyword === 'pattern' && (v.params as { pattern?: string }).pattern === SAFE_TEXT)
+      return { field: clip(field, MAX_FIELD), message: 'must not contain NUL (U+0000) or unpaired surrogate characters' };
     return { field: clip(field, MAX_FIELD), message: v.message ?? 'is invalid' };
   });
   const more = all.length > details.length ? `; and ${all.length - details.length} more problems` : '';
@@ -85,7 +95,9 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
-  void reply.status(404).send(body(new NotFoundError(`no route ${request.method} ${clip(request.url.split('?')[0] ?? '', MAX_FIELD)}; see /v1/openapi.json for the API`)));
+  void reply
+    .status(404)
+    .send(body(new NotFoundError(`no route ${request.method} ${clip(request.url.split('?')[0] ?? '', MAX_FIELD)}; see /v1/openapi.json for the API`)));
 }
 
 /**
@@ -96,7 +108,15 @@ export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest
   reply.header('x-request-id', request.id);
   const known = fromFastify(err, request) ?? clientError(400, 'the request could not be routed');
   if (err.code === 'FST_ERR_BAD_URL') {
-    void reply.status(400).send(body(new ValidationError(`the path is not valid percent-encoding: ${clip(request.url.split('?')[0] ?? '', MAX_FIELD)}; encode reserved characters as %XX with two hex digits`)));
+    void reply
+      .status(400)
+      .send(
+        body(
+          new ValidationError(
+            `the path is not valid percent-encoding: ${clip(request.url.split('?')[0] ?? '', MAX_FIELD)}; encode reserved characters as %XX with two hex digits`,
+          ),
+        ),
+      );
     return;
   }
   void reply.status(known.status).send(body(known));
@@ -112,6 +132,10 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
     return;
   }
   const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-  const payload = JSON.stringify(body(clientError(status, `the request is not well-formed HTTP (${err.code ?? 'parse error'}); check the request line, the headers and Content-Length`)));
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`);
+  const payload = JSON.stringify(
+    body(clientError(status, `the request is not well-formed HTTP (${err.code ?? 'parse error'}); check the request line, the headers and Content-Length`)),
+  );
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
+  );
 }

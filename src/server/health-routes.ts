@@ -32,7 +32,10 @@ export async function registerHealthRoutes(app: FastifyInstance, runtime: Runtim
   app.get('/readyz', async (_request, reply) => {
     const r = await checkReadiness(runtime);
     if (!r.ready) {
-      return reply.status(503).header('retry-after', '1').send({ status: 'not_ready', state: r.state, reason: r.reason, ...(r.health ? { database: r.health } : {}) });
+      return reply
+        .status(503)
+        .header('retry-after', '1')
+        .send({ status: 'not_ready', state: r.state, reason: r.reason, ...(r.health ? { database: r.health } : {}) });
     }
     return { status: 'ready', dialect: runtime.config.database.dialect, database: r.health };
   });

@@ -68,7 +68,9 @@ export async function bringUpWithRetry(runtime: Runtime, logger: Logger, signal:
       if (!(err instanceof UnavailableError) || err instanceof DatabaseMisconfiguredError) throw err;
       const left = startRetryMs === 0 ? delay : deadline - Date.now();
       if (left <= 0) {
-        throw new StartTimeoutError(`database ${describeTarget(runtime.config)} still unavailable after ${attempt} attempts in ${startRetryMs} ms (DB_START_RETRY_MS): ${err.message}`);
+        throw new StartTimeoutError(
+          `database ${describeTarget(runtime.config)} still unavailable after ${attempt} attempts in ${startRetryMs} ms (DB_START_RETRY_MS): ${err.message}`,
+        );
       }
       runtime.reason = `database ${describeTarget(runtime.config)} unavailable (attempt ${attempt}): ${err.message}`;
       logger.warn({ attempt, retryInMs: Math.min(delay, left) }, runtime.reason);

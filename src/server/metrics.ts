@@ -56,7 +56,12 @@ export function createMetrics(runtime: Runtime): Registry {
 /** Serves /metrics to the addresses in `allow` (METRICS_ALLOW); everyone else gets the 404 of a route that is not there. */
 export function registerMetrics(app: FastifyInstance, registry: Registry, allow: readonly string[]): void {
   const allowed = addressMatcher(allow);
-  const requests = new Counter({ name: 'flagship_http_requests_total', help: 'HTTP requests answered', labelNames: ['method', 'route', 'status'], registers: [registry] });
+  const requests = new Counter({
+    name: 'flagship_http_requests_total',
+    help: 'HTTP requests answered',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: 'flagship_http_request_duration_seconds',
     help: 'time from request to response',

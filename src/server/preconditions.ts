@@ -15,7 +15,10 @@ const ENTITY_TAG = /^(W\/)?"[\x21\x23-\x7E\x80-\xFF]*"$/;
  */
 export function ifMatch(header: string | undefined): VersionCheck | undefined {
   if (header === undefined) return undefined;
-  const tags = header.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+  const tags = header
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
   const malformed = tags.find((t) => t !== '*' && !ENTITY_TAG.test(t));
   if (malformed !== undefined || tags.length === 0) {
     const example = /^\d+$/.test(malformed ?? '') ? `"${malformed}"` : '"3"';

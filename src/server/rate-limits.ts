@@ -31,7 +31,10 @@ export async function registerRateLimits(app: FastifyInstance, config: Config): 
       if (request.method !== 'POST' || request.routeOptions.url !== '/v1/signup') return;
       const state = await signups(request);
       if (!state.isAllowed && state.isExceeded) {
-        throw new TooManyRequestsError(`too many signups from your address (at most ${state.max} in ${config.rateLimitWindowSeconds} s); retry after ${state.ttlInSeconds} s`, state.ttlInSeconds);
+        throw new TooManyRequestsError(
+          `too many signups from your address (at most ${state.max} in ${config.rateLimitWindowSeconds} s); retry after ${state.ttlInSeconds} s`,
+          state.ttlInSeconds,
+        );
       }
     });
   }
@@ -42,7 +45,10 @@ export async function registerRateLimits(app: FastifyInstance, config: Config): 
       const state = await failures(request, { increment: false });
       // `read` does not count, so the limit is reached once the count is at max, not past it.
       if (!state.isAllowed && state.remaining === 0 && state.ttl > 0) {
-        throw new TooManyRequestsError(`too many failed authentications from your address (${state.max} in ${config.rateLimitWindowSeconds} s); retry after ${state.ttlInSeconds} s with a valid token`, state.ttlInSeconds);
+        throw new TooManyRequestsError(
+          `too many failed authentications from your address (${state.max} in ${config.rateLimitWindowSeconds} s); retry after ${state.ttlInSeconds} s with a valid token`,
+          state.ttlInSeconds,
+        );
       }
     },
     async failed(request) {

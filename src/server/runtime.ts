@@ -51,7 +51,9 @@ export class Runtime {
   /** The database, or a 503 while it is not ready. */
   db(): Database {
     if (this.state !== 'ready' || !this.#db) {
-      throw new DatabaseUnavailableError(this.state === 'stopping' ? 'the server is shutting down; retry on another instance' : `the server is not ready yet (${this.reason}); retry shortly`);
+      throw new DatabaseUnavailableError(
+        this.state === 'stopping' ? 'the server is shutting down; retry on another instance' : `the server is not ready yet (${this.reason}); retry shortly`,
+      );
     }
     return this.#db;
   }

@@ -31,7 +31,9 @@ export class MovableClock implements Clock {
   /** The clock must stay where the databases can store an instant, or every expiry comparison goes wrong. */
   #check(ms: number, field: string): void {
     if (!storableInstant(ms)) {
-      throw new ValidationError(`${field} would put the clock outside the years 0001 to 9999; move it less far`, { details: [{ field, message: 'moves the clock out of range' }] });
+      throw new ValidationError(`${field} would put the clock outside the years 0001 to 9999; move it less far`, {
+        details: [{ field, message: 'moves the clock out of range' }],
+      });
     }
   }
 }

@@ -17,11 +17,15 @@ async function loadSeedFile(file: string): Promise<Seed> {
   try {
     value = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
-    throw new ConfigError(`--seed ${file}: ${(err as Error).message}; give a JSON file holding {"org": {...}, "members": [...], "projects": [...]} (see the README's "Test server" section)`);
+    throw new ConfigError(
+      `--seed ${file}: ${(err as Error).message}; give a JSON file holding {"org": {...}, "members": [...], "projects": [...]} (see the README's "Test server" section)`,
+    );
   }
   const validate = validatorCompiler()({ schema: SeedSchema, httpPart: 'body', method: 'POST', url: '--seed' });
   if (!validate(value)) {
-    const problems = ((validate as unknown as { errors?: Array<{ instancePath: string; message?: string }> }).errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
+    const problems = ((validate as unknown as { errors?: Array<{ instancePath: string; message?: string }> }).errors ?? []).map(
+      (e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`,
+    );
     throw new ConfigError(`--seed ${file} is not a valid seed: ${problems.join('; ')}`);
   }
   return value as Seed;

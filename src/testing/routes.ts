@@ -14,9 +14,16 @@ import { SeedSchema } from './seed-schema.js';
 const clockView = (clock: MovableClock) => ({ now: clock.now().toISOString(), offsetMs: clock.offsetMs });
 const clockResponse = { 200: Type.Object({ now: Instant, offsetMs: Type.Integer() }) };
 
-export async function registerTestingRoutes(fastify: FastifyInstance, db: () => Database, domain: (request: FastifyRequest) => DomainContext, clock: MovableClock): Promise<void> {
+export async function registerTestingRoutes(
+  fastify: FastifyInstance,
+  db: () => Database,
+  domain: (request: FastifyRequest) => DomainContext,
+  clock: MovableClock,
+): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  app.post('/testing/seed', { schema: { hide: true, body: SeedSchema } }, async (request, reply) => reply.status(201).send(await applySeed(domain(request), request.body)));
+  app.post('/testing/seed', { schema: { hide: true, body: SeedSchema } }, async (request, reply) =>
+    reply.status(201).send(await applySeed(domain(request), request.body)),
+  );
 
   app.post('/testing/reset', { schema: { hide: true } }, async (_request, reply) => {
     await emptyDatabase(db());

@@ -25,14 +25,19 @@ function checkSeed(seed: Seed): SeedMember {
   const emails = new Set<string>();
   seed.members.forEach((m, i) => {
     const email = m.email.trim().toLowerCase();
-    if (emails.has(email)) throw new ValidationError(`body.members[${i}].email ${m.email} is seeded twice; list each member once`, { details: [{ field: `body.members[${i}].email`, message: 'is seeded twice' }] });
+    if (emails.has(email))
+      throw new ValidationError(`body.members[${i}].email ${m.email} is seeded twice; list each member once`, {
+        details: [{ field: `body.members[${i}].email`, message: 'is seeded twice' }],
+      });
     emails.add(email);
   });
   seed.projects?.forEach((p, i) =>
     p.tasks?.forEach((t, j) => {
       if (t.assignee && !emails.has(t.assignee.trim().toLowerCase())) {
         const field = `body.projects[${i}].tasks[${j}].assignee`;
-        throw new ValidationError(`${field} ${t.assignee} is not one of the seeded members; use the email of a member in body.members`, { details: [{ field, message: 'is not a seeded member' }] });
+        throw new ValidationError(`${field} ${t.assignee} is not one of the seeded members; use the email of a member in body.members`, {
+          details: [{ field, message: 'is not a seeded member' }],
+        });
       }
     }),
   );
@@ -70,7 +75,11 @@ export async function applySeed(ctx: DomainContext, seed: Seed): Promise<SeedRes
       const tasks = [];
       for (const t of p.tasks ?? []) {
         const { assignee, labels, ...rest } = t;
-        const task = await createTask(ctx, principal, project.id, { ...rest, ...(labels ? { labels: [...labels] } : {}), assigneeId: assignee ? ids.get(assignee.trim().toLowerCase()) : null });
+        const task = await createTask(ctx, principal, project.id, {
+          ...rest,
+          ...(labels ? { labels: [...labels] } : {}),
+          assigneeId: assignee ? ids.get(assignee.trim().toLowerCase()) : null,
+        });
         tasks.push({ id: task.id, number: task.number, title: task.title });
       }
       if (p.archived) await updateProject(ctx, principal, project.id, { archived: true });

@@ -58,7 +58,10 @@ export interface SeedResult {
   /** By email: the member's id and role, the token every member gets, and the extra tokens by name. */
   readonly members: Record<string, { readonly id: string; readonly role: SeedRole; readonly token: string; readonly tokens: Record<string, string> }>;
   /** By project key: its id and its tasks in seed order. */
-  readonly projects: Record<string, { readonly id: string; readonly tasks: ReadonlyArray<{ readonly id: string; readonly number: number; readonly title: string }> }>;
+  readonly projects: Record<
+    string,
+    { readonly id: string; readonly tasks: ReadonlyArray<{ readonly id: string; readonly number: number; readonly title: string }> }
+  >;
   /** By email: the token every member gets, ready for `Authorization: Bearer`. */
   readonly tokens: Record<string, string>;
 }
@@ -118,7 +121,9 @@ async function seedFrom(seed: Seed | string): Promise<Seed> {
   try {
     return JSON.parse(await readFile(seed, 'utf8')) as Seed;
   } catch (err) {
-    throw new FlagshipTestServerError(`cannot read the seed file ${seed}: ${(err as Error).message}; pass a seed object or the path of a JSON file holding one`);
+    throw new FlagshipTestServerError(
+      `cannot read the seed file ${seed}: ${(err as Error).message}; pass a seed object or the path of a JSON file holding one`,
+    );
   }
 }
 
@@ -128,7 +133,22 @@ export async function startFlagship(options: StartOptions = {}): Promise<Running
   const timeoutMs = options.timeoutMs ?? 30_000;
   const dir = await mkdtemp(path.join(tmpdir(), 'flagship-test-server-'));
   const readyFile = path.join(dir, 'ready.json');
-  const args = [server, 'serve', '--testing', '--port', '0', '--host', '127.0.0.1', '--database-url', options.databaseUrl ?? 'sqlite::memory:', '--log-level', options.logLevel ?? 'warn', '--ready-file', readyFile, ...(options.args ?? [])];
+  const args = [
+    server,
+    'serve',
+    '--testing',
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--database-url',
+    options.databaseUrl ?? 'sqlite::memory:',
+    '--log-level',
+    options.logLevel ?? 'warn',
+    '--ready-file',
+    readyFile,
+    ...(options.args ?? []),
+  ];
   // The IPC channel is the leash: if this process dies, the server sees it close and stops.
   const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...options.env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const lines: string[] = [];
@@ -216,7 +236,12 @@ export async function startFlagship(options: StartOptions = {}): Promise<Running
 }
 
 /** Polls for the ready file; a server that exits first, or takes longer than `timeoutMs`, is an error. */
-async function waitForReady(file: string, exited: Promise<{ code: number | null; signal: string | null }>, timeoutMs: number, fail: (message: string) => Error): Promise<string> {
+async function waitForReady(
+  file: string,
+  exited: Promise<{ code: number | null; signal: string | null }>,
+  timeoutMs: number,
+  fail: (message: string) => Error,
+): Promise<string> {
   let gone: { code: number | null; signal: string | null } | undefined;
   void exited.then((e) => (gone = e)); // only observed: stop() awaits the same promise
   const deadline = Date.now() + timeoutMs;

@@ -66,7 +66,10 @@ describe.each(API_TARGETS)('access control on $name', (target) => {
         o.get(`/v1/tasks/${victim.taskId}/comments`),
       ]);
       // lastUsedAt moves as the victim's own token is used to look; it is not what is being guarded.
-      return JSON.stringify(parts.map((p) => p.body), (k, v) => (k === 'lastUsedAt' ? undefined : v));
+      return JSON.stringify(
+        parts.map((p) => p.body),
+        (k, v) => (k === 'lastUsedAt' ? undefined : v),
+      );
     };
   });
   afterAll(async () => {
@@ -74,17 +77,18 @@ describe.each(API_TARGETS)('access control on $name', (target) => {
   });
 
   describe('another organization', () => {
-    it.each(ID_ROUTES.map((r) => [`${r.method} ${r.path({ memberId: ':member', projectId: ':project', taskId: ':task', tokenId: ':token' } as unknown as World)}`, r] as const))(
-      '%s is a 404 for the owner of another organization, and changes nothing',
-      async (_name, route) => {
-        const before = await snapshot();
-        const { owner: intruder } = await newOrg(api, 'intruder');
-        const res = await intruder.call(route.method, route.path(victim), route.body === undefined ? {} : { body: route.body });
-        expect(res.status).toBe(404);
-        expect(errorOf(res).code).toBe('not_found');
-        expect(await snapshot()).toBe(before);
-      },
-    );
+    it.each(
+      ID_ROUTES.map(
+        (r) => [`${r.method} ${r.path({ memberId: ':member', projectId: ':project', taskId: ':task', tokenId: ':token' } as unknown as World)}`, r] as const,
+      ),
+    )('%s is a 404 for the owner of another organization, and changes nothing', async (_name, route) => {
+      const before = await snapshot();
+      const { owner: intruder } = await newOrg(api, 'intruder');
+      const res = await intruder.call(route.method, route.path(victim), route.body === undefined ? {} : { body: route.body });
+      expect(res.status).toBe(404);
+      expect(errorOf(res).code).toBe('not_found');
+      expect(await snapshot()).toBe(before);
+    });
 
     // A role that may not act is refused only on its own organization's resources: the guard must not answer 403
     // before knowing the project or task is the caller's (it looks the project up only for a caller it refuses).
@@ -120,7 +124,11 @@ describe.each(API_TARGETS)('access control on $name', (target) => {
 
     it('listings show only the caller’s organization', async () => {
       const { owner: intruder } = await newOrg(api, 'intruder');
-      const seen = JSON.stringify([(await intruder.get('/v1/members')).body, (await intruder.get('/v1/projects')).body, (await intruder.get('/v1/tokens')).body]);
+      const seen = JSON.stringify([
+        (await intruder.get('/v1/members')).body,
+        (await intruder.get('/v1/projects')).body,
+        (await intruder.get('/v1/tokens')).body,
+      ]);
       for (const id of [victim.memberId, victim.projectId, victim.tokenId]) expect(seen).not.toContain(id);
       // Filtering one's own project by a foreign assignee finds nothing rather than erroring.
       const own = (await intruder.post('/v1/projects', { name: 'Mine', key: 'MINE' })).body.id;
@@ -142,29 +150,115 @@ describe.each(API_TARGETS)('access control on $name', (target) => {
       /** Fresh targets for the call, made by the owner (so destructive calls do not use up shared fixtures). */
       setup: (w: World) => Promise<{ path: string; body?: unknown }>;
     }
-    const project = async (w: World) => (await w.owner.post('/v1/projects', { name: 'p', key: `K${Math.random().toString(36).replace(/[^a-z]/g, '').slice(0, 8).toUpperCase()}X` })).body.id;
+    const project = async (w: World) =>
+      (
+        await w.owner.post('/v1/projects', {
+          name: 'p',
+          key: `K${Math.random()
+            .toString(36)
+            .replace(/[^a-z]/g, '')
+            .slice(0, 8)
+            .toUpperCase()}X`,
+        })
+      ).body.id;
     const task = async (w: World) => (await w.owner.post(`/v1/projects/${w.projectId}/tasks`, { title: 't' })).body.id;
     const member = async (w: World) => (await newMember(w.owner, 'viewer')).member.id;
     const TABLE: Guarded[] = [
       { method: 'GET', route: '/v1/me', permission: 'org:read', least: 'viewer', setup: async () => ({ path: '/v1/me' }) },
       { method: 'GET', route: '/v1/members', permission: 'member:read', least: 'viewer', setup: async () => ({ path: '/v1/members' }) },
-      { method: 'POST', route: '/v1/members', permission: 'member:manage', least: 'admin', setup: async () => ({ path: '/v1/members', body: { email: `n${Math.random()}@example.com`, name: 'N', role: 'viewer' } }) },
-      { method: 'PATCH', route: '/v1/members/:id', permission: 'member:manage', least: 'admin', setup: async (w) => ({ path: `/v1/members/${await member(w)}`, body: { role: 'member' } }) },
-      { method: 'DELETE', route: '/v1/members/:id', permission: 'member:manage', least: 'admin', setup: async (w) => ({ path: `/v1/members/${await member(w)}` }) },
+      {
+        method: 'POST',
+        route: '/v1/members',
+        permission: 'member:manage',
+        least: 'admin',
+        setup: async () => ({ path: '/v1/members', body: { email: `n${Math.random()}@example.com`, name: 'N', role: 'viewer' } }),
+      },
+      {
+        method: 'PATCH',
+        route: '/v1/members/:id',
+        permission: 'member:manage',
+        least: 'admin',
+        setup: async (w) => ({ path: `/v1/members/${await member(w)}`, body: { role: 'member' } }),
+      },
+      {
+        method: 'DELETE',
+        route: '/v1/members/:id',
+        permission: 'member:manage',
+        least: 'admin',
+        setup: async (w) => ({ path: `/v1/members/${await member(w)}` }),
+      },
       { method: 'GET', route: '/v1/tokens', permission: 'token:manage', least: 'viewer', setup: async () => ({ path: '/v1/tokens' }) },
       { method: 'POST', route: '/v1/tokens', permission: 'token:manage', least: 'viewer', setup: async () => ({ path: '/v1/tokens', body: { name: 'more' } }) },
       { method: 'GET', route: '/v1/projects', permission: 'project:read', least: 'viewer', setup: async () => ({ path: '/v1/projects' }) },
-      { method: 'POST', route: '/v1/projects', permission: 'project:write', least: 'admin', setup: async () => ({ path: '/v1/projects', body: { name: 'n', key: `N${Math.random().toString(36).replace(/[^a-z]/g, '').slice(0, 8).toUpperCase()}Z` } }) },
+      {
+        method: 'POST',
+        route: '/v1/projects',
+        permission: 'project:write',
+        least: 'admin',
+        setup: async () => ({
+          path: '/v1/projects',
+          body: {
+            name: 'n',
+            key: `N${Math.random()
+              .toString(36)
+              .replace(/[^a-z]/g, '')
+              .slice(0, 8)
+              .toUpperCase()}Z`,
+          },
+        }),
+      },
       { method: 'GET', route: '/v1/projects/:id', permission: 'project:read', least: 'viewer', setup: async (w) => ({ path: `/v1/projects/${w.projectId}` }) },
-      { method: 'PATCH', route: '/v1/projects/:id', permission: 'project:write', least: 'admin', setup: async (w) => ({ path: `/v1/projects/${await project(w)}`, body: { name: 'renamed' } }) },
-      { method: 'DELETE', route: '/v1/projects/:id', permission: 'project:write', least: 'admin', setup: async (w) => ({ path: `/v1/projects/${await project(w)}` }) },
-      { method: 'GET', route: '/v1/projects/:id/tasks', permission: 'task:read', least: 'viewer', setup: async (w) => ({ path: `/v1/projects/${w.projectId}/tasks` }) },
-      { method: 'POST', route: '/v1/projects/:id/tasks', permission: 'task:write', least: 'member', setup: async (w) => ({ path: `/v1/projects/${w.projectId}/tasks`, body: { title: 'new' } }) },
+      {
+        method: 'PATCH',
+        route: '/v1/projects/:id',
+        permission: 'project:write',
+        least: 'admin',
+        setup: async (w) => ({ path: `/v1/projects/${await project(w)}`, body: { name: 'renamed' } }),
+      },
+      {
+        method: 'DELETE',
+        route: '/v1/projects/:id',
+        permission: 'project:write',
+        least: 'admin',
+        setup: async (w) => ({ path: `/v1/projects/${await project(w)}` }),
+      },
+      {
+        method: 'GET',
+        route: '/v1/projects/:id/tasks',
+        permission: 'task:read',
+        least: 'viewer',
+        setup: async (w) => ({ path: `/v1/projects/${w.projectId}/tasks` }),
+      },
+      {
+        method: 'POST',
+        route: '/v1/projects/:id/tasks',
+        permission: 'task:write',
+        least: 'member',
+        setup: async (w) => ({ path: `/v1/projects/${w.projectId}/tasks`, body: { title: 'new' } }),
+      },
       { method: 'GET', route: '/v1/tasks/:id', permission: 'task:read', least: 'viewer', setup: async (w) => ({ path: `/v1/tasks/${w.taskId}` }) },
-      { method: 'PATCH', route: '/v1/tasks/:id', permission: 'task:write', least: 'member', setup: async (w) => ({ path: `/v1/tasks/${await task(w)}`, body: { status: 'done' } }) },
+      {
+        method: 'PATCH',
+        route: '/v1/tasks/:id',
+        permission: 'task:write',
+        least: 'member',
+        setup: async (w) => ({ path: `/v1/tasks/${await task(w)}`, body: { status: 'done' } }),
+      },
       { method: 'DELETE', route: '/v1/tasks/:id', permission: 'task:write', least: 'member', setup: async (w) => ({ path: `/v1/tasks/${await task(w)}` }) },
-      { method: 'GET', route: '/v1/tasks/:id/comments', permission: 'comment:read', least: 'viewer', setup: async (w) => ({ path: `/v1/tasks/${w.taskId}/comments` }) },
-      { method: 'POST', route: '/v1/tasks/:id/comments', permission: 'comment:write', least: 'member', setup: async (w) => ({ path: `/v1/tasks/${w.taskId}/comments`, body: { body: 'hi' } }) },
+      {
+        method: 'GET',
+        route: '/v1/tasks/:id/comments',
+        permission: 'comment:read',
+        least: 'viewer',
+        setup: async (w) => ({ path: `/v1/tasks/${w.taskId}/comments` }),
+      },
+      {
+        method: 'POST',
+        route: '/v1/tasks/:id/comments',
+        permission: 'comment:write',
+        least: 'member',
+        setup: async (w) => ({ path: `/v1/tasks/${w.taskId}/comments`, body: { body: 'hi' } }),
+      },
     ];
     const ROLES: Role[] = ['viewer', 'member', 'admin', 'owner'];
     const clients = {} as Record<Role, Client>;

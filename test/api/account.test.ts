@@ -134,7 +134,10 @@ describe.each(API_TARGETS)('accounts on $name', (target) => {
       const { owner } = await newOrg(api);
       const { client, member } = await newMember(owner, 'member');
       // Token creation racing the removal: whatever got a 201 must not survive it.
-      const [removal, ...made] = await Promise.all([owner.delete(`/v1/members/${member.id}`), ...Array.from({ length: 10 }, (_, i) => client.post('/v1/tokens', { name: `t${i}` }))]);
+      const [removal, ...made] = await Promise.all([
+        owner.delete(`/v1/members/${member.id}`),
+        ...Array.from({ length: 10 }, (_, i) => client.post('/v1/tokens', { name: `t${i}` })),
+      ]);
       expect(removal!.status).toBe(204);
       for (const r of made) expect([201, 401]).toContain(r.status);
       const back = await owner.post('/v1/members', { email: member.email, name: 'Back', role: 'viewer' });
@@ -151,7 +154,11 @@ describe.each(API_TARGETS)('accounts on $name', (target) => {
       const { client: admin } = await newMember(owner, 'admin');
       for (const res of [await admin.patch(`/v1/members/${user.id}`, { role: 'viewer' }), await admin.delete(`/v1/members/${user.id}`)]) {
         expect(res.status).toBe(409);
-        expect(errorOf(res)).toMatchObject({ code: 'conflict', message: expect.stringMatching(/is the owner/), details: [{ field: 'params.id', message: 'is the owner' }] });
+        expect(errorOf(res)).toMatchObject({
+          code: 'conflict',
+          message: expect.stringMatching(/is the owner/),
+          details: [{ field: 'params.id', message: 'is the owner' }],
+        });
       }
       // Not even the owner can demote themselves and leave the organization without one.
       expect((await owner.patch(`/v1/members/${user.id}`, { role: 'admin' })).status).toBe(409);

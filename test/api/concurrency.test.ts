@@ -25,7 +25,10 @@ describe.each(API_TARGETS)('concurrent task creation on $name', (target) => {
 
     // The next one continues the sequence, and the listing agrees with what the creators were told.
     expect((await owner.post(`/v1/projects/${project}/tasks`, { title: 'after' })).body.number).toBe(101);
-    const listed = (await owner.get(`/v1/projects/${project}/tasks?limit=100&sort=number`)).body.items.map((t: { number: number; id: string }) => [t.number, t.id]);
+    const listed = (await owner.get(`/v1/projects/${project}/tasks?limit=100&sort=number`)).body.items.map((t: { number: number; id: string }) => [
+      t.number,
+      t.id,
+    ]);
     const told = new Map(results.map((r) => [r.body.number, r.body.id]));
     for (const [n, id] of listed) expect(told.get(n)).toBe(id);
 
@@ -35,7 +38,9 @@ describe.each(API_TARGETS)('concurrent task creation on $name', (target) => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const page: { body: { items: Array<{ id: string }>; nextCursor: string | null } } = await owner.get(`/v1/projects/${project}/tasks?sort=${sort}&limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+        const page: { body: { items: Array<{ id: string }>; nextCursor: string | null } } = await owner.get(
+          `/v1/projects/${project}/tasks?sort=${sort}&limit=7${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         seen.push(...page.body.items.map((t) => t.id));
         cursor = page.body.nextCursor;
       } while (cursor);
@@ -48,10 +53,15 @@ describe.each(API_TARGETS)('concurrent task creation on $name', (target) => {
     const project = (await owner.post('/v1/projects', { name: 'Gaps', key: 'GAPS' })).body.id;
     const stranger = '00000000-0000-4000-8000-000000000000';
     const results = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => owner.post(`/v1/projects/${project}/tasks`, i % 2 === 0 ? { title: `ok ${i}` } : { title: `bad ${i}`, assigneeId: stranger })),
+      Array.from({ length: 40 }, (_, i) =>
+        owner.post(`/v1/projects/${project}/tasks`, i % 2 === 0 ? { title: `ok ${i}` } : { title: `bad ${i}`, assigneeId: stranger }),
+      ),
     );
     expect(results.filter((r) => r.status === 400)).toHaveLength(20);
-    const numbers = results.filter((r) => r.status === 201).map((r) => r.body.number as number).sort((a, b) => a - b);
+    const numbers = results
+      .filter((r) => r.status === 201)
+      .map((r) => r.body.number as number)
+      .sort((a, b) => a - b);
     expect(numbers).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 });

@@ -59,7 +59,12 @@ describe.each(API_TARGETS)('OpenAPI document on $name', (target) => {
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.paths['/v1/signup'].post.security).toBeUndefined();
     const parameters = doc.paths['/v1/projects/{id}/tasks'].get.parameters as Array<{ name?: string; $ref?: string }>;
-    expect(parameters.filter((p) => p.name).map((p) => p.name).sort()).toEqual(['assigneeId', 'cursor', 'id', 'label', 'limit', 'q', 'sort', 'status']);
+    expect(
+      parameters
+        .filter((p) => p.name)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['assigneeId', 'cursor', 'id', 'label', 'limit', 'q', 'sort', 'status']);
     // With the scaling module, every operation also takes X-Consistency-Token.
     expect(parameters.filter((p) => p.$ref)).toEqual(target.dialect === 'postgres' ? [{ $ref: '#/components/parameters/consistencyToken' }] : []);
     expect(Object.keys(doc.paths['/v1/tasks/{id}'].patch.responses)).toEqual(expect.arrayContaining(['200', '412']));

@@ -12,20 +12,46 @@ const RUNS = Number(process.env.FC_RUNS ?? 60);
 const anyString = fc.oneof(
   fc.string({ maxLength: 30 }),
   fc.string({ unit: 'binary', maxLength: 30 }),
-  fc.constantFrom('', ' ', '\u0000', '\ud800', "'; drop table tasks; --", '%_\\', 'A'.repeat(600), '2030-01-01T00:00:00Z', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '\ud800',
+    "'; drop table tasks; --",
+    '%_\\',
+    'A'.repeat(600),
+    '2030-01-01T00:00:00Z',
+    '0000-01-01T00:00:00Z',
+    '9999-12-31T23:59:59.999Z',
+  ),
 );
 /** Any JSON value, biased towards the shapes fields expect. */
-const anyValue = fc.oneof(anyString, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(anyString, { maxLength: 25 }), fc.jsonValue({ maxDepth: 2 }));
+const anyValue = fc.oneof(
+  anyString,
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(anyString, { maxLength: 25 }),
+  fc.jsonValue({ maxDepth: 2 }),
+);
 
 /** A body with some of `fields` (valid or not) and perhaps stray keys; sometimes not an object at all. */
 function bodyOf(fields: Record<string, fc.Arbitrary<unknown>>, required: string[] = []): fc.Arbitrary<unknown> {
   // Mostly well-typed fields and mostly the required ones present, so that many bodies get through validation and
   // reach the database with edge values; the rest probe the validation itself.
-  const mixed = Object.fromEntries(Object.entries(fields).map(([k, valid]) => [k, fc.oneof({ weight: 9, arbitrary: valid }, { weight: 1, arbitrary: anyValue })]));
+  const mixed = Object.fromEntries(
+    Object.entries(fields).map(([k, valid]) => [k, fc.oneof({ weight: 9, arbitrary: valid }, { weight: 1, arbitrary: anyValue })]),
+  );
   return fc.oneof(
     { weight: 6, arbitrary: fc.record(mixed, { requiredKeys: required }) },
     { weight: 1, arbitrary: fc.record(mixed, { requiredKeys: [] }) },
-    { weight: 1, arbitrary: fc.tuple(fc.record(mixed, { requiredKeys: [] }), fc.dictionary(fc.string({ maxLength: 8 }), anyValue, { maxKeys: 2 })).map(([a, b]) => ({ ...b, ...a })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.record(mixed, { requiredKeys: [] }), fc.dictionary(fc.string({ maxLength: 8 }), anyValue, { maxKeys: 2 }))
+        .map(([a, b]) => ({ ...b, ...a })),
+    },
     { weight: 1, arbitrary: anyValue },
   );
 }
@@ -53,7 +79,14 @@ const instant = fc.oneof(
 );
 /** Cursors as a client could forge them: valid base64url JSON of any sort name, value and id. */
 const forgedCursor = fc
-  .record({ s: fc.constantFrom('number', '-number', 'createdAt', '-createdAt', 'updatedAt', 'key', 'x'), v: fc.oneof(fc.integer(), fc.double(), fc.constantFrom(8.64e15, -8.64e15, 253402300800000, -62135596800001), anyString), id: fc.oneof(fc.uuid(), anyString) }, { requiredKeys: [] })
+  .record(
+    {
+      s: fc.constantFrom('number', '-number', 'createdAt', '-createdAt', 'updatedAt', 'key', 'x'),
+      v: fc.oneof(fc.integer(), fc.double(), fc.constantFrom(8.64e15, -8.64e15, 253402300800000, -62135596800001), anyString),
+      id: fc.oneof(fc.uuid(), anyString),
+    },
+    { requiredKeys: [] },
+  )
   .map((c) => Buffer.from(JSON.stringify(c)).toString('base64url'));
 const futureInstant = fc.date({ min: new Date('2040-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString());
 const taskFields = {
@@ -81,7 +114,10 @@ describe.each(API_TARGETS)('request bodies on $name', (target) => {
       owner.get('/v1/members?limit=100'),
       owner.get('/v1/tokens?limit=100'),
     ]);
-    return JSON.stringify(pages.map((p) => p.body), (k, v) => (k === 'lastUsedAt' ? undefined : v));
+    return JSON.stringify(
+      pages.map((p) => p.body),
+      (k, v) => (k === 'lastUsedAt' ? undefined : v),
+    );
   }
 
   /** Sends, and checks the answer: no 5xx; a refusal is an error envelope and changes nothing. */
@@ -107,8 +143,17 @@ describe.each(API_TARGETS)('request bodies on $name', (target) => {
   });
 
   it('POST /v1/projects/:id/tasks', async () => {
-    const body = bodyOf({ ...taskFields, assigneeId: fc.oneof({ weight: 4, arbitrary: fc.constant(assignee) }, { weight: 1, arbitrary: fc.constant('00000000-0000-4000-8000-000000000000') }) }, ['title']);
-    await fc.assert(fc.asyncProperty(body, (b) => check(() => owner.post(`/v1/projects/${project}/tasks`, b))), { numRuns: RUNS });
+    const body = bodyOf(
+      {
+        ...taskFields,
+        assigneeId: fc.oneof({ weight: 4, arbitrary: fc.constant(assignee) }, { weight: 1, arbitrary: fc.constant('00000000-0000-4000-8000-000000000000') }),
+      },
+      ['title'],
+    );
+    await fc.assert(
+      fc.asyncProperty(body, (b) => check(() => owner.post(`/v1/projects/${project}/tasks`, b))),
+      { numRuns: RUNS },
+    );
   });
 
   it('PATCH /v1/tasks/:id, with and without If-Match', async () => {
@@ -122,20 +167,37 @@ describe.each(API_TARGETS)('request bodies on $name', (target) => {
 
   it('POST /v1/projects and PATCH /v1/projects/:id', async () => {
     const fields = { name: title, key: fc.stringMatching(/^[A-Z]{2,10}$/), archived: fc.boolean() };
-    await fc.assert(fc.asyncProperty(bodyOf(fields, ['name', 'key']), (b) => check(() => owner.post('/v1/projects', b))), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(bodyOf(fields, ['name', 'key']), (b) => check(() => owner.post('/v1/projects', b))),
+      { numRuns: RUNS },
+    );
     const scratch = (await owner.post('/v1/projects', { name: 'Scratch', key: 'SCRATCH' })).body.id;
-    await fc.assert(fc.asyncProperty(bodyOf(fields), (b) => check(() => owner.patch(`/v1/projects/${scratch}`, b))), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(bodyOf(fields), (b) => check(() => owner.patch(`/v1/projects/${scratch}`, b))),
+      { numRuns: RUNS },
+    );
   });
 
   it('POST /v1/tasks/:id/comments', async () => {
-    await fc.assert(fc.asyncProperty(bodyOf({ body: fc.oneof(fc.string({ minLength: 1, maxLength: 100 }), tricky(100)) }, ['body']), (b) => check(() => owner.post(`/v1/tasks/${task}/comments`, b))), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(bodyOf({ body: fc.oneof(fc.string({ minLength: 1, maxLength: 100 }), tricky(100)) }, ['body']), (b) =>
+        check(() => owner.post(`/v1/tasks/${task}/comments`, b)),
+      ),
+      { numRuns: RUNS },
+    );
   });
 
   it('POST /v1/members and POST /v1/tokens', async () => {
     const member = { email: fc.emailAddress(), name: title, role: fc.constantFrom('admin', 'member', 'viewer', 'owner') };
-    await fc.assert(fc.asyncProperty(bodyOf(member, ['email', 'name', 'role']), (b) => check(() => owner.post('/v1/members', b))), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(bodyOf(member, ['email', 'name', 'role']), (b) => check(() => owner.post('/v1/members', b))),
+      { numRuns: RUNS },
+    );
     const token = { name: title, expiresAt: fc.option(fc.oneof(futureInstant, instant)) };
-    await fc.assert(fc.asyncProperty(bodyOf(token, ['name']), (b) => check(() => owner.post('/v1/tokens', b))), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(bodyOf(token, ['name']), (b) => check(() => owner.post('/v1/tokens', b))),
+      { numRuns: RUNS },
+    );
   });
 
   it('POST /v1/signup', async () => {

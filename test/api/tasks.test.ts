@@ -100,7 +100,14 @@ describe.each(API_TARGETS)('projects, tasks and comments on $name', (target) => 
       });
       expect(a.status).toBe(201);
       expect(a.body).toMatchObject({ number: 1, version: 1, status: 'todo', priority: 'normal', labels: [], assigneeId: null, dueAt: null, description: null });
-      expect(b.body).toMatchObject({ number: 2, version: 1, description: 'ünïcødé ✓ 🚀', assigneeId: member.id, labels: ['bug', 'ui'], dueAt: '2031-02-03T02:05:06.789Z' });
+      expect(b.body).toMatchObject({
+        number: 2,
+        version: 1,
+        description: 'ünïcødé ✓ 🚀',
+        assigneeId: member.id,
+        labels: ['bug', 'ui'],
+        dueAt: '2031-02-03T02:05:06.789Z',
+      });
 
       const got = await owner.get(`/v1/tasks/${b.body.id}`);
       expect(got.status).toBe(200);
@@ -179,7 +186,9 @@ describe.each(API_TARGETS)('projects, tasks and comments on $name', (target) => 
     it('If-Match: * succeeds for every one of concurrent writers, each on the version it found', async () => {
       const project = await newProject();
       const task = (await owner.post(`/v1/projects/${project}/tasks`, { title: 'Star' })).body;
-      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => owner.patch(`/v1/tasks/${task.id}`, { title: `Star ${i}` }, { headers: { 'if-match': '*' } })));
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => owner.patch(`/v1/tasks/${task.id}`, { title: `Star ${i}` }, { headers: { 'if-match': '*' } })),
+      );
       expect(results.map((r) => r.status)).toEqual(Array(6).fill(200));
       expect(results.map((r) => r.body.version).sort()).toEqual([2, 3, 4, 5, 6, 7]);
     });

@@ -37,7 +37,11 @@ async function signupAndCreate(url: string): Promise<number> {
   });
   expect(signup.status).toBe(201);
   const { token } = (await signup.json()) as { token: string };
-  const project = await fetch(`${url}/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ name: 'P', key: 'PRJ' }) });
+  const project = await fetch(`${url}/v1/projects`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ name: 'P', key: 'PRJ' }),
+  });
   return project.status;
 }
 
@@ -70,7 +74,13 @@ describe('the dev folder, shipped', () => {
 
   it('names the platform and Node ABI it was built for in the build report', async () => {
     const report = JSON.parse(await readFile(path.join(dir, 'build-report.json'), 'utf8'));
-    expect(report.nativeAddon).toMatchObject({ file: 'better_sqlite3.node', platform: process.platform, arch: process.arch, abi: process.versions.modules, node: process.version });
+    expect(report.nativeAddon).toMatchObject({
+      file: 'better_sqlite3.node',
+      platform: process.platform,
+      arch: process.arch,
+      abi: process.versions.modules,
+      node: process.version,
+    });
     expect(report.externalImports).not.toContain('better-sqlite3');
     expect(report.groups['dependency:better-sqlite3']).toBeGreaterThan(0);
   });
@@ -89,7 +99,11 @@ describe('the dev folder, shipped', () => {
     await writeFile(path.join(broken, 'better_sqlite3.node'), 'not a shared library');
     const { code, stderr } = await runBundle(path.join(broken, 'server.mjs'), ['--database-url', 'sqlite::memory:', '--port', '0'], { cwd: broken });
     expect(code).toBe(2);
-    expect(stderr).toMatch(new RegExp(`cannot load the SQLite addon .* built for ${process.platform}-${process.arch}, Node ABI ${process.versions.modules} .*rebuild it here \\(\`npm ci && node build\\.mjs dev\``));
+    expect(stderr).toMatch(
+      new RegExp(
+        `cannot load the SQLite addon .* built for ${process.platform}-${process.arch}, Node ABI ${process.versions.modules} .*rebuild it here \\(\`npm ci && node build\\.mjs dev\``,
+      ),
+    );
     expect(stderr).not.toMatch(/^\s+at /m);
   });
 });
@@ -106,13 +120,22 @@ describe.runIf(systemTar)('node build.mjs dev --pack', () => {
     const file = await packVariant({ root: ROOT, variant: { name: 'dev' }, report });
     const { version } = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'));
     expect(path.basename(file)).toBe(tarballName('dev', version, report.nativeAddon));
-    expect(path.basename(file)).toMatch(new RegExp(`^flagship-dev-${version.replace(/\./g, '\\.')}-${process.platform}-${process.arch}-.*node${process.versions.modules}\\.tgz$`));
+    expect(path.basename(file)).toMatch(
+      new RegExp(`^flagship-dev-${version.replace(/\./g, '\\.')}-${process.platform}-${process.arch}-.*node${process.versions.modules}\\.tgz$`),
+    );
     const into = await mkdtemp(path.join(tmpdir(), 'flagship-unpacked-'));
     assertNoNodeModulesAbove(into);
     const untar = spawnSync('tar', ['-xzf', file, '-C', into], { encoding: 'utf8' });
     expect(untar.status, untar.stderr).toBe(0);
     const unpacked = path.join(into, 'flagship-dev');
-    expect((await readdir(unpacked)).sort()).toEqual(['better_sqlite3.node', 'build-report.json', 'server.mjs', 'server.mjs.map', 'testing.d.mts', 'testing.mjs']);
+    expect((await readdir(unpacked)).sort()).toEqual([
+      'better_sqlite3.node',
+      'build-report.json',
+      'server.mjs',
+      'server.mjs.map',
+      'testing.d.mts',
+      'testing.mjs',
+    ]);
     const server = await startServer(path.join(unpacked, 'server.mjs'), { cwd: into, args: ['--database-url', 'sqlite::memory:'] });
     try {
       await server.ready();

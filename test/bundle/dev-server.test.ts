@@ -23,7 +23,14 @@ describe('dev bundle with no configuration', () => {
     const res = await fetch(`${server.url}/healthz`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { uptimeSeconds: unknown };
-    expect(body).toMatchObject({ status: 'ok', variant: 'dev', dialect: 'sqlite', state: 'ready', flags: { dialects: ['sqlite'], scaling: false, enterprise: false }, features: [] });
+    expect(body).toMatchObject({
+      status: 'ok',
+      variant: 'dev',
+      dialect: 'sqlite',
+      state: 'ready',
+      flags: { dialects: ['sqlite'], scaling: false, enterprise: false },
+      features: [],
+    });
     expect(typeof body.uptimeSeconds).toBe('number');
     expect(existsSync(path.join(cwd, 'data', 'flagship.db'))).toBe(true);
   });
@@ -89,7 +96,9 @@ describe('dev bundle refusals', () => {
   it('refuses a Postgres URL, naming the variant and the build that accepts it', async () => {
     const { code, stderr } = await runBundle(dev(), [], { env: { DATABASE_URL: 'postgres://app:s3cret@db.example:5432/flagship' } });
     expect(code).toBe(2);
-    expect(stderr).toMatch(/DATABASE_URL is a PostgreSQL URL \(postgres:\/\/app:\*\*\*@db\.example:5432\/flagship\), but the "dev" build carries only sqlite; .*node build\.mjs prod/);
+    expect(stderr).toMatch(
+      /DATABASE_URL is a PostgreSQL URL \(postgres:\/\/app:\*\*\*@db\.example:5432\/flagship\), but the "dev" build carries only sqlite; .*node build\.mjs prod/,
+    );
     expect(stderr).not.toContain('s3cret');
   });
 

@@ -41,7 +41,10 @@ describe('what each bundle carries', () => {
     expect(files.filter((f) => f.startsWith('src/testing/'))).toEqual([]);
     expect(imports).not.toContain('better-sqlite3');
     for (const folder of ['src/scaling/', 'src/enterprise/', 'src/db/postgres/', 'node_modules/pg/']) {
-      expect(files.some((f) => f.startsWith(folder)), folder).toBe(true);
+      expect(
+        files.some((f) => f.startsWith(folder)),
+        folder,
+      ).toBe(true);
     }
   });
 
@@ -54,7 +57,6 @@ describe('what each bundle carries', () => {
     expect(report.groups['dialect:sqlite']).toBeUndefined();
     expect(report.excluded.externals).toContain('better-sqlite3');
   });
-
 });
 
 describe('the exclusion proof', () => {

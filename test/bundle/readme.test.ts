@@ -30,7 +30,8 @@ function has(program: string): boolean {
 }
 
 const tools = ['bash', 'curl'].filter((p) => !has(p));
-if (tools.length > 0) console.warn(`test/bundle/readme.test.ts skipped: the README's examples need ${tools.join(' and ')}, not found on PATH (apt-get install ${tools.join(' ')})`);
+if (tools.length > 0)
+  console.warn(`test/bundle/readme.test.ts skipped: the README's examples need ${tools.join(' and ')}, not found on PATH (apt-get install ${tools.join(' ')})`);
 
 describe.runIf(tools.length === 0)("README's API examples", () => {
   const blocks = shellBlocks(readFileSync(README, 'utf8'), 'The API');

@@ -17,11 +17,15 @@ it('SIGTERM during a slow request: the request completes and the process exits 0
   const half = Math.floor(body.length / 2);
 
   const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = request(`${server.url}/v1/signup`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = request(
+      `${server.url}/v1/signup`,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on('error', reject);
     // The client sends half the body, the server is told to stop, then the rest arrives.
     req.write(body.slice(0, half));

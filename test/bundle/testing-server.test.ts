@@ -26,7 +26,11 @@ describe('dev without --testing', () => {
     const server = await startServer(dev(), { args: ['--database-url', 'sqlite::memory:'] });
     try {
       await server.ready();
-      for (const [method, route] of [['POST', '/testing/reset'], ['POST', '/testing/seed'], ['GET', '/testing/clock']] as const) {
+      for (const [method, route] of [
+        ['POST', '/testing/reset'],
+        ['POST', '/testing/seed'],
+        ['GET', '/testing/clock'],
+      ] as const) {
         expect((await fetch(`${server.url}${route}`, { method })).status, route).toBe(404);
       }
       expect(((await (await fetch(`${server.url}/healthz`)).json()) as { features: unknown[] }).features).toEqual([]);
@@ -41,7 +45,9 @@ describe('dev with --testing', () => {
     const cwd = await mkdtemp(path.join(tmpdir(), 'flagship-testing-file-'));
     const refused = await runBundle(dev(), ['--testing', '--database-url', 'sqlite:./data/app.db'], { cwd });
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/--testing serves \/testing\/reset, which deletes every row, and the database is the file \.\/data\/app\.db; use --database-url sqlite::memory:/);
+    expect(refused.stderr).toMatch(
+      /--testing serves \/testing\/reset, which deletes every row, and the database is the file \.\/data\/app\.db; use --database-url sqlite::memory:/,
+    );
     const server = await startServer(dev(), { cwd, args: ['--testing', '--testing-allow-persistent', '--database-url', 'sqlite:./data/app.db'] });
     try {
       await server.ready();
@@ -63,7 +69,10 @@ describe('dev with --testing', () => {
       }),
     );
     const readyFile = path.join(dir, 'ready.json');
-    const server = await startServer(dev(), { cwd: dir, args: ['--testing', '--database-url', 'sqlite::memory:', '--seed', 'seed.json', '--ready-file', readyFile] });
+    const server = await startServer(dev(), {
+      cwd: dir,
+      args: ['--testing', '--database-url', 'sqlite::memory:', '--seed', 'seed.json', '--ready-file', readyFile],
+    });
     try {
       const ready = JSON.parse(await waitForFile(readyFile));
       expect(ready).toMatchObject({ url: server.url, pid: server.proc.pid, variant: 'dev', testing: { seeded: { org: { slug: 'acme' } } } });
@@ -74,7 +83,11 @@ describe('dev with --testing', () => {
       expect((await me(ready.url, ann.token)).status).toBe(200);
       expect((await me(ready.url, ann.tokens.short)).status).toBe(200);
 
-      const moved = await fetch(`${ready.url}/testing/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: 2 * 3_600_000 }) });
+      const moved = await fetch(`${ready.url}/testing/clock/advance`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ms: 2 * 3_600_000 }),
+      });
       expect(moved.status).toBe(200);
       const health = (await (await fetch(`${ready.url}/healthz`)).json()) as { featureHealth: { testing: { clockOffsetMs: number } } };
       expect(health.featureHealth.testing.clockOffsetMs).toBe(2 * 3_600_000);
@@ -96,7 +109,10 @@ describe('dev with --testing', () => {
 
   it('refuses a seed file that is not a valid seed, naming the field', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'flagship-bad-seed-'));
-    await writeFile(path.join(dir, 'seed.json'), JSON.stringify({ org: { name: 'Acme', slug: 'Not A Slug' }, members: [{ email: 'ann@acme.example', name: 'Ann', role: 'boss' }] }));
+    await writeFile(
+      path.join(dir, 'seed.json'),
+      JSON.stringify({ org: { name: 'Acme', slug: 'Not A Slug' }, members: [{ email: 'ann@acme.example', name: 'Ann', role: 'boss' }] }),
+    );
     const { code, stderr } = await runBundle(dev(), ['--testing', '--database-url', 'sqlite::memory:', '--seed', 'seed.json'], { cwd: dir });
     expect(code).toBe(2);
     expect(stderr).toMatch(/--seed seed\.json is not a valid seed: \/org\/slug must match pattern/);
@@ -122,9 +138,15 @@ describe('dev with --testing', () => {
     const server = await startServer(dev(), { args: ['--testing', '--database-url', 'sqlite::memory:'] });
     try {
       await server.ready();
-      const res = await fetch(`${server.url}/testing/seed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ org: { name: 'A', slug: 'a' }, members: [{ email: 'a@a.example', name: 'A', role: 'admin' }] }) });
+      const res = await fetch(`${server.url}/testing/seed`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ org: { name: 'A', slug: 'a' }, members: [{ email: 'a@a.example', name: 'A', role: 'admin' }] }),
+      });
       expect(res.status).toBe(400);
-      expect(await res.json()).toMatchObject({ error: { code: 'validation_failed', details: [{ field: 'body.members', message: 'must hold exactly one owner' }] } });
+      expect(await res.json()).toMatchObject({
+        error: { code: 'validation_failed', details: [{ field: 'body.members', message: 'must hold exactly one owner' }] },
+      });
     } finally {
       await server.stop();
     }
@@ -133,7 +155,14 @@ describe('dev with --testing', () => {
 
 describe('--ready-file', () => {
   it('stops the server with the reason when the file cannot be written', async () => {
-    const { code, stderr } = await runBundle(dev(), ['--database-url', 'sqlite::memory:', '--port', '0', '--ready-file', '/nonexistent-flagship-dir/ready.json']);
+    const { code, stderr } = await runBundle(dev(), [
+      '--database-url',
+      'sqlite::memory:',
+      '--port',
+      '0',
+      '--ready-file',
+      '/nonexistent-flagship-dir/ready.json',
+    ]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/--ready-file \/nonexistent-flagship-dir\/ready\.json cannot be written \(ENOENT.*\); give a path in an existing, writable folder/);
   });
@@ -147,7 +176,9 @@ describe('prod and the testing options', () => {
   ])('refuses %s, saying the build does not carry the tools and which does', async (_name, args, env) => {
     const { code, stderr } = await runBundle(prod(), args, { env: { DATABASE_URL: 'postgres://app@127.0.0.1:1/flagship', ...env } });
     expect(code).toBe(2);
-    expect(stderr).toMatch(/the "prod" build does not carry the test-only tools .*compiled only into builds whose flags say "testing": true, such as dev\. Run test suites against dist\/dev\/server\.mjs/);
+    expect(stderr).toMatch(
+      /the "prod" build does not carry the test-only tools .*compiled only into builds whose flags say "testing": true, such as dev\. Run test suites against dist\/dev\/server\.mjs/,
+    );
   });
 
   it('does not list them in --help', async () => {

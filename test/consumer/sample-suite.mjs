@@ -48,7 +48,10 @@ describe(`a consumer suite (${marker})`, () => {
   it('starts each test from the seed again', async () => {
     assert.deepEqual(await taskTitles(), ['Login fails', 'Dark mode']);
     const { body } = await api(flagship.tokens['ann@acme.example'], 'GET', '/v1/projects');
-    assert.deepEqual(body.items.map((p) => p.key), ['WEB']);
+    assert.deepEqual(
+      body.items.map((p) => p.key),
+      ['WEB'],
+    );
   });
 
   it('honours roles from the seed', async () => {

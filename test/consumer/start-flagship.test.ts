@@ -51,7 +51,9 @@ describe('startFlagship', () => {
     const { startFlagship, FlagshipTestServerError } = await client();
     const failed = startFlagship({ args: ['--body-limit-bytes', '1'] });
     await expect(failed).rejects.toThrow(FlagshipTestServerError);
-    await expect(failed).rejects.toThrow(/exited \(code 2, signal null\) before it was ready[\s\S]*--- server output ---[\s\S]*--body-limit-bytes="1" is out of range/);
+    await expect(failed).rejects.toThrow(
+      /exited \(code 2, signal null\) before it was ready[\s\S]*--- server output ---[\s\S]*--body-limit-bytes="1" is out of range/,
+    );
   });
 
   it('lets a test process that forgot stop() end, and its server with it', async () => {
@@ -64,7 +66,12 @@ describe('startFlagship', () => {
     expect(code).toBe(0);
     const { url, pid } = JSON.parse(printed) as { url: string; pid: number };
     const deadline = Date.now() + 30_000;
-    while (await fetch(`${url}/healthz`).then(() => true, () => false)) {
+    while (
+      await fetch(`${url}/healthz`).then(
+        () => true,
+        () => false,
+      )
+    ) {
       if (Date.now() > deadline) {
         process.kill(pid);
         throw new Error(`the server at ${url} (pid ${pid}) outlived the process that started it`);
@@ -86,7 +93,10 @@ describe('startFlagship', () => {
     // Bounded by a generous deadline, not timed: the server goes once it notices its parent's channel closed.
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const alive = await fetch(`${url}/healthz`).then(() => true, () => false);
+      const alive = await fetch(`${url}/healthz`).then(
+        () => true,
+        () => false,
+      );
       if (!alive) break;
       if (Date.now() > deadline) {
         process.kill(pid);
@@ -117,8 +127,17 @@ await startFlagship({ seed: { org: { name: 'A', slug: 'a' }, members: [{ email: 
     const files = { right: path.join(dir, 'right.mts'), wrong: path.join(dir, 'wrong.mts') };
     await writeFile(files.right, right);
     await writeFile(files.wrong, wrong);
-    const program = ts.createProgram(Object.values(files), { strict: true, noEmit: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, types: [], lib: ['lib.es2022.d.ts'] });
-    const diagnose = (file: string) => ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    const program = ts.createProgram(Object.values(files), {
+      strict: true,
+      noEmit: true,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022,
+      types: [],
+      lib: ['lib.es2022.d.ts'],
+    });
+    const diagnose = (file: string) =>
+      ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
     expect(diagnose(files.right)).toEqual([]);
     expect(diagnose(files.wrong).join('\n')).toMatch(/"emperor"' is not assignable to type 'SeedRole'/);
   });

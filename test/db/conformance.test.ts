@@ -48,7 +48,12 @@ describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
     await db.transaction(async (tx) => {
       for (const slug of slugs) await tx.insert(t.orgs).values(newOrg(slug));
     });
-    const rows = await db.read((q) => q.select({ slug: t.orgs.slug }).from(t.orgs).where(sql`${t.orgs.slug} in ('commit-a', 'commit-b')`));
+    const rows = await db.read((q) =>
+      q
+        .select({ slug: t.orgs.slug })
+        .from(t.orgs)
+        .where(sql`${t.orgs.slug} in ('commit-a', 'commit-b')`),
+    );
     expect(rows.map((r) => r.slug).sort()).toEqual(slugs);
   });
 
@@ -62,7 +67,12 @@ describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
         throw boom;
       }),
     ).rejects.toBe(boom);
-    const rows = await db.read((q) => q.select().from(t.orgs).where(sql`${t.orgs.slug} like 'rollback-%'`));
+    const rows = await db.read((q) =>
+      q
+        .select()
+        .from(t.orgs)
+        .where(sql`${t.orgs.slug} like 'rollback-%'`),
+    );
     expect(rows).toEqual([]);
   });
 
@@ -138,7 +148,10 @@ describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
         db.transaction(async (tx) => {
           // Where the dialect has concurrent writers, the row lock is what serialises them; SQLite has one writer.
           const [row] = await locked(db, tx.select({ seq: t.projects.taskSeq }).from(t.projects).where(eq(t.projects.id, projectId)));
-          await tx.update(t.projects).set({ taskSeq: row!.seq + 1 }).where(eq(t.projects.id, projectId));
+          await tx
+            .update(t.projects)
+            .set({ taskSeq: row!.seq + 1 })
+            .where(eq(t.projects.id, projectId));
         }),
       ),
     );
@@ -152,7 +165,11 @@ describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
     const numbers = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
         db.transaction(async (tx) => {
-          const [p] = await tx.update(t.projects).set({ taskSeq: sql`${t.projects.taskSeq} + 1` }).where(eq(t.projects.id, projectId)).returning({ seq: t.projects.taskSeq });
+          const [p] = await tx
+            .update(t.projects)
+            .set({ taskSeq: sql`${t.projects.taskSeq} + 1` })
+            .where(eq(t.projects.id, projectId))
+            .returning({ seq: t.projects.taskSeq });
           await tx.insert(t.tasks).values({ orgId, projectId, number: p!.seq, title: `t${i}`, titleSearch: `t${i}`, status: 'todo', priority: 'normal' });
           return p!.seq;
         }),
@@ -173,7 +190,9 @@ describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
 
   it('maps a foreign key violation to ForeignKeyViolationError (409)', async () => {
     const t = db.tables;
-    const err = await db.write((tx) => tx.insert(t.members).values({ orgId: 'no-such-org', email: 'a@b.c', name: 'A', role: 'member' })).catch((e: unknown) => e);
+    const err = await db
+      .write((tx) => tx.insert(t.members).values({ orgId: 'no-such-org', email: 'a@b.c', name: 'A', role: 'member' }))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ForeignKeyViolationError);
     expect((err as ForeignKeyViolationError).status).toBe(409);
   });
@@ -209,7 +228,10 @@ describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
     const title = 'Ünïcödé ✓ 日本語 עברית 👩‍👩‍👧‍👦 e\u0301 \u{1F600}';
     const description = 'x'.repeat(1024 * 1024) + '🚀';
     const [row] = await db.write((tx) =>
-      tx.insert(t.tasks).values({ orgId, projectId, number: 1, title, titleSearch: title.toLowerCase(), description, status: 'todo', priority: 'normal' }).returning(),
+      tx
+        .insert(t.tasks)
+        .values({ orgId, projectId, number: 1, title, titleSearch: title.toLowerCase(), description, status: 'todo', priority: 'normal' })
+        .returning(),
     );
     const [read] = await db.read((q) => q.select().from(t.tasks).where(eq(t.tasks.id, row!.id)));
     expect(read!.title).toBe(title);
@@ -230,7 +252,9 @@ describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
       new Date('9999-12-31T23:59:59.999Z'),
     ];
     for (const [i, dueAt] of instants.entries()) {
-      await db.write((tx) => tx.insert(t.tasks).values({ orgId, projectId, number: i + 1, title: `d${i}`, titleSearch: `d${i}`, status: 'todo', priority: 'normal', dueAt }));
+      await db.write((tx) =>
+        tx.insert(t.tasks).values({ orgId, projectId, number: i + 1, title: `d${i}`, titleSearch: `d${i}`, status: 'todo', priority: 'normal', dueAt }),
+      );
     }
     const rows = await db.read((q) => q.select({ number: t.tasks.number, dueAt: t.tasks.dueAt }).from(t.tasks).where(eq(t.tasks.projectId, projectId)));
     const byNumber = new Map(rows.map((r) => [r.number, r.dueAt]));
@@ -244,10 +268,18 @@ describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
     const [p] = await db.read((q) => q.select({ archived: t.projects.archived }).from(t.projects).where(eq(t.projects.id, projectId)));
     expect(p!.archived).toBe(true);
     const labels = ['bug', 'ü-label', 'with "quotes"', 'emoji 🐛', ''];
-    const [task] = await db.write((tx) => tx.insert(t.tasks).values({ orgId, projectId, number: 9, title: 'j', titleSearch: 'j', status: 'todo', priority: 'low', labels }).returning());
+    const [task] = await db.write((tx) =>
+      tx.insert(t.tasks).values({ orgId, projectId, number: 9, title: 'j', titleSearch: 'j', status: 'todo', priority: 'low', labels }).returning(),
+    );
     const [read] = await db.read((q) => q.select({ labels: t.tasks.labels }).from(t.tasks).where(eq(t.tasks.id, task!.id)));
     expect(read!.labels).toEqual(labels);
-    const [fresh] = await db.read((q) => q.select({ labels: t.tasks.labels, archived: t.projects.archived }).from(t.tasks).innerJoin(t.projects, eq(t.projects.id, t.tasks.projectId)).where(eq(t.tasks.id, task!.id)));
+    const [fresh] = await db.read((q) =>
+      q
+        .select({ labels: t.tasks.labels, archived: t.projects.archived })
+        .from(t.tasks)
+        .innerJoin(t.projects, eq(t.projects.id, t.tasks.projectId))
+        .where(eq(t.tasks.id, task!.id)),
+    );
     expect(fresh).toEqual({ labels, archived: true });
   });
 

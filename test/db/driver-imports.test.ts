@@ -5,7 +5,8 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 
 const SRC = path.resolve(import.meta.dirname, '../../src');
-const DRIVER = /from\s+['"](pg|pg-pool|better-sqlite3|drizzle-orm\/node-postgres|drizzle-orm\/better-sqlite3|drizzle-orm\/pg-core|drizzle-orm\/sqlite-core)['"]/;
+const DRIVER =
+  /from\s+['"](pg|pg-pool|better-sqlite3|drizzle-orm\/node-postgres|drizzle-orm\/better-sqlite3|drizzle-orm\/pg-core|drizzle-orm\/sqlite-core)['"]/;
 /** A dialect's builders, which a module's own folder for that dialect (src/enterprise/postgres/...) may use too. */
 const BUILDERS: Record<string, RegExp> = {
   postgres: /from\s+['"]drizzle-orm\/pg-core['"]/g,
@@ -20,7 +21,7 @@ async function* files(dir: string): AsyncGenerator<string> {
   }
 }
 
-it('imports a driver or a dialect\'s builders (drizzle-orm/pg-core, /sqlite-core) nowhere outside src/db/sqlite/ and src/db/postgres/', async () => {
+it("imports a driver or a dialect's builders (drizzle-orm/pg-core, /sqlite-core) nowhere outside src/db/sqlite/ and src/db/postgres/", async () => {
   const offenders: string[] = [];
   let seen = 0;
   for await (const file of files(SRC)) {

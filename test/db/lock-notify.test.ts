@@ -39,30 +39,36 @@ describe.each(DIALECTS)('lock, notify and listen on %s', (dialect) => {
   });
 
   // Per-dialect expectations: Postgres delivers notices, SQLite has no LISTEN and says what to use instead.
-  if (dialect === 'postgres') it('delivers a notice at commit, and none from a rollback', async () => {
-    const heard: string[] = [];
-    let connected!: () => void;
-    const ready = new Promise<void>((r) => (connected = r));
-    const sub = await db.listen('flagship_test', { message: (p) => heard.push(p), connected: () => connected(), disconnected: () => undefined });
-    try {
-      await ready;
-      await db.write((tx) => db.notify(tx, 'flagship_test', 'kept'));
-      await db.write(async (tx) => {
-        await db.notify(tx, 'flagship_test', 'lost');
-        throw new Error('roll back');
-      }).catch(() => undefined);
-      await db.write((tx) => db.notify(tx, 'flagship_test', 'after'));
-      const deadline = Date.now() + 10_000;
-      while (heard.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      expect(heard).toEqual(['kept', 'after']);
-    } finally {
-      await sub.close();
-      await sub.close();
-    }
-  });
+  if (dialect === 'postgres')
+    it('delivers a notice at commit, and none from a rollback', async () => {
+      const heard: string[] = [];
+      let connected!: () => void;
+      const ready = new Promise<void>((r) => (connected = r));
+      const sub = await db.listen('flagship_test', { message: (p) => heard.push(p), connected: () => connected(), disconnected: () => undefined });
+      try {
+        await ready;
+        await db.write((tx) => db.notify(tx, 'flagship_test', 'kept'));
+        await db
+          .write(async (tx) => {
+            await db.notify(tx, 'flagship_test', 'lost');
+            throw new Error('roll back');
+          })
+          .catch(() => undefined);
+        await db.write((tx) => db.notify(tx, 'flagship_test', 'after'));
+        const deadline = Date.now() + 10_000;
+        while (heard.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        expect(heard).toEqual(['kept', 'after']);
+      } finally {
+        await sub.close();
+        await sub.close();
+      }
+    });
 
-  if (dialect === 'sqlite') it('has no LISTEN, and says what to do instead', async () => {
-    expect(db.capabilities.listenNotify).toBe(false);
-    await expect(db.listen('x', { message: () => undefined, connected: () => undefined, disconnected: () => undefined })).rejects.toThrow(/poll a version row instead/);
-  });
+  if (dialect === 'sqlite')
+    it('has no LISTEN, and says what to do instead', async () => {
+      expect(db.capabilities.listenNotify).toBe(false);
+      await expect(db.listen('x', { message: () => undefined, connected: () => undefined, disconnected: () => undefined })).rejects.toThrow(
+        /poll a version row instead/,
+      );
+    });
 });

@@ -18,11 +18,15 @@ describe.each(SCHEMAS)('%s migrations', (folder) => {
     const scratch = await mkdtemp(path.join(tmpdir(), `flagship-migrations-${folder.replace(/\//g, '-')}-`));
     await cp(path.join(ROOT, folder, 'migrations'), scratch, { recursive: true });
     const before = (await readdir(scratch)).sort();
-    const { stdout } = await run(process.execPath, [path.join(ROOT, 'node_modules/drizzle-kit/bin.cjs'), 'generate', '--config', `${folder}/drizzle.config.ts`], {
-      cwd: ROOT,
-      // drizzle-kit takes `out` relative to the project.
-      env: { ...process.env, MIGRATIONS_OUT: path.relative(ROOT, scratch) },
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [path.join(ROOT, 'node_modules/drizzle-kit/bin.cjs'), 'generate', '--config', `${folder}/drizzle.config.ts`],
+      {
+        cwd: ROOT,
+        // drizzle-kit takes `out` relative to the project.
+        env: { ...process.env, MIGRATIONS_OUT: path.relative(ROOT, scratch) },
+      },
+    );
     const after = (await readdir(scratch)).sort();
     expect(after, `schema changed without new migrations; run \`npm run db:generate\`\n${stdout}`).toEqual(before);
     expect(stdout).toMatch(/No schema changes, nothing to migrate/);

@@ -4,8 +4,16 @@ import type { Database } from '../../src/db/database.js';
 import { MigrationError, runMigrations, type Migration } from '../../src/db/migrator.js';
 import { DIALECTS, migrationAccess, openFresh, type RawMigrationAccess } from '../support/dialects.js';
 
-const good: Migration = { tag: '9000_extra', hash: 'h-extra', statements: ['CREATE TABLE extra_one (id integer PRIMARY KEY)', 'CREATE TABLE extra_two (id integer PRIMARY KEY)'] };
-const bad: Migration = { tag: '9001_broken', hash: 'h-broken', statements: ['CREATE TABLE half_done (id integer PRIMARY KEY)', 'CREATE TABLE this is not sql'] };
+const good: Migration = {
+  tag: '9000_extra',
+  hash: 'h-extra',
+  statements: ['CREATE TABLE extra_one (id integer PRIMARY KEY)', 'CREATE TABLE extra_two (id integer PRIMARY KEY)'],
+};
+const bad: Migration = {
+  tag: '9001_broken',
+  hash: 'h-broken',
+  statements: ['CREATE TABLE half_done (id integer PRIMARY KEY)', 'CREATE TABLE this is not sql'],
+};
 
 describe.each(DIALECTS)('migrations on %s', (dialect) => {
   let db: Database;
@@ -41,6 +49,8 @@ describe.each(DIALECTS)('migrations on %s', (dialect) => {
   });
 
   it('refuses an applied migration whose contents changed', async () => {
-    await expect(runMigrations([{ ...good, hash: 'edited' }], raw.target)).rejects.toThrow(/migration 9000_extra was applied with different contents.*never edit an applied migration/);
+    await expect(runMigrations([{ ...good, hash: 'edited' }], raw.target)).rejects.toThrow(
+      /migration 9000_extra was applied with different contents.*never edit an applied migration/,
+    );
   });
 });

@@ -8,7 +8,14 @@ import { openSqlite } from '../../src/db/sqlite/driver.js';
 import { createDatabase, replicaUrl, waitForReplay } from '../support/postgres/index.js';
 import { DIALECTS } from '../support/dialects.js';
 
-const base = { max: 2, connectionTimeoutMs: 5000, idleTimeoutMs: 1000, statementTimeoutMs: 30_000, maxLifetimeSeconds: 0, applicationName: 'flagship-test' } satisfies Omit<PostgresOptions, 'url'>;
+const base = {
+  max: 2,
+  connectionTimeoutMs: 5000,
+  idleTimeoutMs: 1000,
+  statementTimeoutMs: 30_000,
+  maxLifetimeSeconds: 0,
+  applicationName: 'flagship-test',
+} satisfies Omit<PostgresOptions, 'url'>;
 
 describe.runIf(DIALECTS.includes('postgres'))('Postgres adapter', () => {
   let url: string;
@@ -48,7 +55,7 @@ describe.runIf(DIALECTS.includes('postgres'))('Postgres adapter', () => {
     await db.close();
   });
 
-  it('hands Postgres-only code its handle, and refuses another dialect\'s', async () => {
+  it("hands Postgres-only code its handle, and refuses another dialect's", async () => {
     const db = openPostgres({ ...base, url });
     const [row] = await db.read(async (q) => (await postgresHandle(q).execute<{ n: number }>(sql`select 41 + 1 as n`)).rows);
     expect(row).toEqual({ n: 42 });
@@ -64,4 +71,3 @@ describe.runIf(DIALECTS.includes('postgres'))('Postgres adapter', () => {
     await db.close();
   });
 });
-

@@ -49,7 +49,14 @@ describe.each(DIALECTS)('domain changes on %s', (dialect) => {
   });
 
   it('signup is recorded with the new owner as actor', () => {
-    expect(recorder.seen[0]).toMatchObject({ action: 'org.create', orgId: owner.orgId, resource: { type: 'org', id: owner.orgId }, actor: { memberId: owner.memberId, role: 'owner' }, request: { id: 'req-1', ip: '192.0.2.1' }, visibleInTx: true });
+    expect(recorder.seen[0]).toMatchObject({
+      action: 'org.create',
+      orgId: owner.orgId,
+      resource: { type: 'org', id: owner.orgId },
+      actor: { memberId: owner.memberId, role: 'owner' },
+      request: { id: 'req-1', ip: '192.0.2.1' },
+      visibleInTx: true,
+    });
   });
 
   it('every mutation reports one change, with before and after, from inside its transaction', async () => {

@@ -9,7 +9,10 @@ async function exported(client: Client, query = ''): Promise<any[]> {
   const res = await client.get(`/v1/audit/export${query}`);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
-  return (res.body as string).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+  return (res.body as string)
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l));
 }
 
 describe.each(ENTERPRISE_TARGETS)('audit trail on $name', (target) => {
@@ -33,7 +36,8 @@ describe.each(ENTERPRISE_TARGETS)('audit trail on $name', (target) => {
     // Refused inside their transactions: an unknown assignee (400), a taken key (409), a stale If-Match (412).
     expect((await owner.post(`/v1/projects/${p}/tasks`, { title: 't', assigneeId: '00000000-0000-4000-8000-000000000000' })).status).toBe(400);
     expect((await owner.patch(`/v1/projects/${p}`, { key: 'QQQ' })).status).toBe(409);
-    const t = (await owner.post(`/v1/projects/${p}/tasks`, { title: 'kept' }, { headers: { 'x-request-id': 'req-audit-1', 'user-agent': 'audit-test/1' } })).body;
+    const t = (await owner.post(`/v1/projects/${p}/tasks`, { title: 'kept' }, { headers: { 'x-request-id': 'req-audit-1', 'user-agent': 'audit-test/1' } }))
+      .body;
     expect((await owner.patch(`/v1/tasks/${t.id}`, { title: 'x' }, { headers: { 'if-match': '"7"' } })).status).toBe(412);
 
     const after = await exported(owner);
@@ -64,9 +68,19 @@ describe.each(ENTERPRISE_TARGETS)('audit trail on $name', (target) => {
     expect((await client.as(spare.token).get('/v1/me')).status).toBe(401);
 
     const denied = (await owner.get(`/v1/audit?action=access.denied&actor=${member.id}`)).body.items;
-    expect(denied).toEqual([expect.objectContaining({ actor: { memberId: member.id, tokenId: expect.any(String) }, detail: { permission: 'project:write', route: 'POST /v1/projects' } })]);
+    expect(denied).toEqual([
+      expect.objectContaining({
+        actor: { memberId: member.id, tokenId: expect.any(String) },
+        detail: { permission: 'project:write', route: 'POST /v1/projects' },
+      }),
+    ]);
     const failed = (await owner.get('/v1/audit?action=auth.failed')).body.items;
-    expect(failed).toEqual([expect.objectContaining({ actor: { memberId: member.id, tokenId: spare.id }, detail: expect.objectContaining({ reason: expect.stringContaining('revoked') }) })]);
+    expect(failed).toEqual([
+      expect.objectContaining({
+        actor: { memberId: member.id, tokenId: spare.id },
+        detail: expect.objectContaining({ reason: expect.stringContaining('revoked') }),
+      }),
+    ]);
     expect((await owner.get('/v1/audit/verify')).body).toMatchObject({ ok: true });
   });
 
@@ -111,7 +125,16 @@ describe.each(ENTERPRISE_TARGETS)('audit trail on $name', (target) => {
     const second = await deployment.another();
     const orgs = await Promise.all([newOrg(api, 'race-a'), newOrg(api, 'race-b')]);
     // Ten projects each: creates in one project queue on its row, so the chain's own lock is what keeps them apart.
-    const projects = await Promise.all(orgs.map(async ({ owner }) => Promise.all(Array.from({ length: 10 }, async (_, k) => (await owner.post('/v1/projects', { name: 'R', key: `RACE${String.fromCharCode(65 + k)}` })).body.id as string))));
+    const projects = await Promise.all(
+      orgs.map(async ({ owner }) =>
+        Promise.all(
+          Array.from(
+            { length: 10 },
+            async (_, k) => (await owner.post('/v1/projects', { name: 'R', key: `RACE${String.fromCharCode(65 + k)}` })).body.id as string,
+          ),
+        ),
+      ),
+    );
     const counts = await Promise.all(orgs.map(async ({ owner }) => (await exported(owner)).length));
     const calls = Array.from({ length: 200 }, (_, i) => {
       const o = i % 2;

@@ -46,7 +46,9 @@ describe('what the enterprise builds carry', () => {
     const outDir = await mkdtemp(path.join(tmpdir(), 'flagship-leak-'));
     const build = buildVariant(variant, { outDir, entry: path.join(ROOT, 'test/fixtures/leaky-dialect-entry.ts'), logLevel: 'silent' });
     await expect(build).rejects.toThrow(LeakError);
-    await expect(build).rejects.toThrow(/carries \d+ bytes of src\/enterprise\/rbac\/postgres\/listen-freshness\.ts \(from src\/\*\*\/postgres\/, switched off\)\n\s+chain: test\/fixtures\/leaky-dialect-entry\.ts -> src\/enterprise\/rbac\/postgres\/listen-freshness\.ts/);
+    await expect(build).rejects.toThrow(
+      /carries \d+ bytes of src\/enterprise\/rbac\/postgres\/listen-freshness\.ts \(from src\/\*\*\/postgres\/, switched off\)\n\s+chain: test\/fixtures\/leaky-dialect-entry\.ts -> src\/enterprise\/rbac\/postgres\/listen-freshness\.ts/,
+    );
   });
 });
 
@@ -70,7 +72,9 @@ describe('the audit command and --help', () => {
     const cwd = await mkdtemp(path.join(tmpdir(), 'flagship-noaudit-'));
     const { code, stderr } = await runBundle(bundles().dev!, ['audit', 'verify'], { cwd });
     expect(code).toBe(2);
-    expect(stderr).toMatch(/the "dev" build does not carry the enterprise module, which the `audit` command belongs to; build a variant that carries it: `node build\.mjs dev-enterprise`/);
+    expect(stderr).toMatch(
+      /the "dev" build does not carry the enterprise module, which the `audit` command belongs to; build a variant that carries it: `node build\.mjs dev-enterprise`/,
+    );
     const wrong = await runBundle(bundles()['dev-enterprise']!, ['audit', 'rewrite'], { cwd });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('`audit` takes one of: verify, checkpoint');

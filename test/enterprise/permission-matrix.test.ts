@@ -32,49 +32,159 @@ interface Row {
 }
 
 let seq = 0;
-const key = () => `M${String.fromCharCode(65 + (seq % 26))}${String.fromCharCode(65 + (Math.floor(seq++ / 26) % 26))}${Math.random().toString(36).replace(/[^a-z]/g, '').slice(0, 5).toUpperCase()}`;
+const key = () =>
+  `M${String.fromCharCode(65 + (seq % 26))}${String.fromCharCode(65 + (Math.floor(seq++ / 26) % 26))}${Math.random()
+    .toString(36)
+    .replace(/[^a-z]/g, '')
+    .slice(0, 5)
+    .toUpperCase()}`;
 const project = async (w: World) => (await w.owner.post('/v1/projects', { name: 'p', key: key() })).body.id as string;
 const task = async (w: World) => (await w.owner.post(`/v1/projects/${w.projectId}/tasks`, { title: 't' })).body.id as string;
 const member = async (w: World) => (await newMember(w.owner, 'viewer')).member.id as string;
-const role = async (w: World) => (await w.owner.post('/v1/roles', { name: `r${seq++}-${Math.random().toString(36).slice(2, 8)}`, permissions: ['task:read'] })).body.id as string;
+const role = async (w: World) =>
+  (await w.owner.post('/v1/roles', { name: `r${seq++}-${Math.random().toString(36).slice(2, 8)}`, permissions: ['task:read'] })).body.id as string;
 
 const TABLE: Row[] = [
   { method: 'GET', route: '/v1/me', permission: 'org:read', least: 'viewer', setup: async () => ({ path: '/v1/me' }) },
   { method: 'GET', route: '/v1/members', permission: 'member:read', least: 'viewer', setup: async () => ({ path: '/v1/members' }) },
-  { method: 'POST', route: '/v1/members', permission: 'member:manage', least: 'admin', setup: async () => ({ path: '/v1/members', body: { email: `n${seq++}-${Math.random()}@example.com`, name: 'N', role: 'viewer' } }) },
-  { method: 'PATCH', route: '/v1/members/:id', permission: 'member:manage', least: 'admin', setup: async (w) => ({ path: `/v1/members/${await member(w)}`, body: { role: 'member' } }) },
+  {
+    method: 'POST',
+    route: '/v1/members',
+    permission: 'member:manage',
+    least: 'admin',
+    setup: async () => ({ path: '/v1/members', body: { email: `n${seq++}-${Math.random()}@example.com`, name: 'N', role: 'viewer' } }),
+  },
+  {
+    method: 'PATCH',
+    route: '/v1/members/:id',
+    permission: 'member:manage',
+    least: 'admin',
+    setup: async (w) => ({ path: `/v1/members/${await member(w)}`, body: { role: 'member' } }),
+  },
   { method: 'DELETE', route: '/v1/members/:id', permission: 'member:manage', least: 'admin', setup: async (w) => ({ path: `/v1/members/${await member(w)}` }) },
-  { method: 'GET', route: '/v1/members/:id/grants', permission: 'member:read', least: 'viewer', setup: async (w) => ({ path: `/v1/members/${w.viewerId}/grants` }) },
-  { method: 'PUT', route: '/v1/members/:id/grants', permission: 'role:manage', least: 'admin', setup: async (w) => ({ path: `/v1/members/${await member(w)}/grants`, body: { grants: [{ role: 'member', projectId: w.projectId }] } }) },
-  { method: 'GET', route: '/v1/members/:id/permissions', permission: 'member:read', least: 'viewer', setup: async (w) => ({ path: `/v1/members/${w.viewerId}/permissions` }) },
+  {
+    method: 'GET',
+    route: '/v1/members/:id/grants',
+    permission: 'member:read',
+    least: 'viewer',
+    setup: async (w) => ({ path: `/v1/members/${w.viewerId}/grants` }),
+  },
+  {
+    method: 'PUT',
+    route: '/v1/members/:id/grants',
+    permission: 'role:manage',
+    least: 'admin',
+    setup: async (w) => ({ path: `/v1/members/${await member(w)}/grants`, body: { grants: [{ role: 'member', projectId: w.projectId }] } }),
+  },
+  {
+    method: 'GET',
+    route: '/v1/members/:id/permissions',
+    permission: 'member:read',
+    least: 'viewer',
+    setup: async (w) => ({ path: `/v1/members/${w.viewerId}/permissions` }),
+  },
   { method: 'GET', route: '/v1/tokens', permission: 'token:manage', least: 'viewer', setup: async () => ({ path: '/v1/tokens' }) },
   { method: 'POST', route: '/v1/tokens', permission: 'token:manage', least: 'viewer', setup: async () => ({ path: '/v1/tokens', body: { name: 'more' } }) },
-  { method: 'DELETE', route: '/v1/tokens/:id', permission: 'token:manage', least: 'viewer', setup: async (_w, caller) => ({ path: `/v1/tokens/${(await caller.post('/v1/tokens', { name: 'spare' })).body.id}` }) },
+  {
+    method: 'DELETE',
+    route: '/v1/tokens/:id',
+    permission: 'token:manage',
+    least: 'viewer',
+    setup: async (_w, caller) => ({ path: `/v1/tokens/${(await caller.post('/v1/tokens', { name: 'spare' })).body.id}` }),
+  },
   { method: 'GET', route: '/v1/projects', permission: 'project:read', least: 'viewer', setup: async () => ({ path: '/v1/projects' }) },
-  { method: 'POST', route: '/v1/projects', permission: 'project:write', least: 'admin', setup: async () => ({ path: '/v1/projects', body: { name: 'n', key: key() } }) },
+  {
+    method: 'POST',
+    route: '/v1/projects',
+    permission: 'project:write',
+    least: 'admin',
+    setup: async () => ({ path: '/v1/projects', body: { name: 'n', key: key() } }),
+  },
   { method: 'GET', route: '/v1/projects/:id', permission: 'project:read', least: 'viewer', setup: async (w) => ({ path: `/v1/projects/${w.projectId}` }) },
-  { method: 'PATCH', route: '/v1/projects/:id', permission: 'project:write', least: 'admin', setup: async (w) => ({ path: `/v1/projects/${await project(w)}`, body: { name: 'renamed' } }) },
-  { method: 'DELETE', route: '/v1/projects/:id', permission: 'project:write', least: 'admin', setup: async (w) => ({ path: `/v1/projects/${await project(w)}` }) },
-  { method: 'GET', route: '/v1/projects/:id/tasks', permission: 'task:read', least: 'viewer', setup: async (w) => ({ path: `/v1/projects/${w.projectId}/tasks` }) },
-  { method: 'POST', route: '/v1/projects/:id/tasks', permission: 'task:write', least: 'member', setup: async (w) => ({ path: `/v1/projects/${w.projectId}/tasks`, body: { title: 'new' } }) },
+  {
+    method: 'PATCH',
+    route: '/v1/projects/:id',
+    permission: 'project:write',
+    least: 'admin',
+    setup: async (w) => ({ path: `/v1/projects/${await project(w)}`, body: { name: 'renamed' } }),
+  },
+  {
+    method: 'DELETE',
+    route: '/v1/projects/:id',
+    permission: 'project:write',
+    least: 'admin',
+    setup: async (w) => ({ path: `/v1/projects/${await project(w)}` }),
+  },
+  {
+    method: 'GET',
+    route: '/v1/projects/:id/tasks',
+    permission: 'task:read',
+    least: 'viewer',
+    setup: async (w) => ({ path: `/v1/projects/${w.projectId}/tasks` }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/projects/:id/tasks',
+    permission: 'task:write',
+    least: 'member',
+    setup: async (w) => ({ path: `/v1/projects/${w.projectId}/tasks`, body: { title: 'new' } }),
+  },
   { method: 'GET', route: '/v1/tasks/:id', permission: 'task:read', least: 'viewer', setup: async (w) => ({ path: `/v1/tasks/${w.taskId}` }) },
-  { method: 'PATCH', route: '/v1/tasks/:id', permission: 'task:write', least: 'member', setup: async (w) => ({ path: `/v1/tasks/${await task(w)}`, body: { status: 'done' } }) },
+  {
+    method: 'PATCH',
+    route: '/v1/tasks/:id',
+    permission: 'task:write',
+    least: 'member',
+    setup: async (w) => ({ path: `/v1/tasks/${await task(w)}`, body: { status: 'done' } }),
+  },
   { method: 'DELETE', route: '/v1/tasks/:id', permission: 'task:write', least: 'member', setup: async (w) => ({ path: `/v1/tasks/${await task(w)}` }) },
-  { method: 'GET', route: '/v1/tasks/:id/comments', permission: 'comment:read', least: 'viewer', setup: async (w) => ({ path: `/v1/tasks/${w.taskId}/comments` }) },
-  { method: 'POST', route: '/v1/tasks/:id/comments', permission: 'comment:write', least: 'member', setup: async (w) => ({ path: `/v1/tasks/${w.taskId}/comments`, body: { body: 'hi' } }) },
+  {
+    method: 'GET',
+    route: '/v1/tasks/:id/comments',
+    permission: 'comment:read',
+    least: 'viewer',
+    setup: async (w) => ({ path: `/v1/tasks/${w.taskId}/comments` }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/tasks/:id/comments',
+    permission: 'comment:write',
+    least: 'member',
+    setup: async (w) => ({ path: `/v1/tasks/${w.taskId}/comments`, body: { body: 'hi' } }),
+  },
   { method: 'GET', route: '/v1/roles', permission: 'member:read', least: 'viewer', setup: async () => ({ path: '/v1/roles' }) },
-  { method: 'POST', route: '/v1/roles', permission: 'role:manage', least: 'admin', setup: async () => ({ path: '/v1/roles', body: { name: `made-${seq++}-${Math.random().toString(36).slice(2, 8)}`, permissions: ['task:read'] } }) },
+  {
+    method: 'POST',
+    route: '/v1/roles',
+    permission: 'role:manage',
+    least: 'admin',
+    setup: async () => ({ path: '/v1/roles', body: { name: `made-${seq++}-${Math.random().toString(36).slice(2, 8)}`, permissions: ['task:read'] } }),
+  },
   { method: 'GET', route: '/v1/roles/:id', permission: 'member:read', least: 'viewer', setup: async (w) => ({ path: `/v1/roles/${await role(w)}` }) },
-  { method: 'PATCH', route: '/v1/roles/:id', permission: 'role:manage', least: 'admin', setup: async (w) => ({ path: `/v1/roles/${await role(w)}`, body: { permissions: ['task:read', 'comment:read'] } }) },
+  {
+    method: 'PATCH',
+    route: '/v1/roles/:id',
+    permission: 'role:manage',
+    least: 'admin',
+    setup: async (w) => ({ path: `/v1/roles/${await role(w)}`, body: { permissions: ['task:read', 'comment:read'] } }),
+  },
   { method: 'DELETE', route: '/v1/roles/:id', permission: 'role:manage', least: 'admin', setup: async (w) => ({ path: `/v1/roles/${await role(w)}` }) },
   { method: 'GET', route: '/v1/audit', permission: 'audit:read', least: 'admin', setup: async () => ({ path: '/v1/audit?limit=5' }) },
-  { method: 'GET', route: '/v1/audit/export', permission: 'audit:read', least: 'admin', setup: async () => ({ path: '/v1/audit/export?action=project.create' }) },
+  {
+    method: 'GET',
+    route: '/v1/audit/export',
+    permission: 'audit:read',
+    least: 'admin',
+    setup: async () => ({ path: '/v1/audit/export?action=project.create' }),
+  },
   { method: 'GET', route: '/v1/audit/verify', permission: 'audit:read', least: 'admin', setup: async () => ({ path: '/v1/audit/verify' }) },
   { method: 'GET', route: '/v1/audit/checkpoint', permission: 'audit:read', least: 'admin', setup: async () => ({ path: '/v1/audit/checkpoint' }) },
 ];
 
 /** Routes of the scaling module, which dist/prod carries beside enterprise; its permission is registered like enterprise's. */
-const SCALING_TABLE: Row[] = [{ method: 'GET', route: '/v1/admin/pools', permission: 'pool:read', least: 'admin', setup: async () => ({ path: '/v1/admin/pools' }) }];
+const SCALING_TABLE: Row[] = [
+  { method: 'GET', route: '/v1/admin/pools', permission: 'pool:read', least: 'admin', setup: async () => ({ path: '/v1/admin/pools' }) },
+];
 
 /** Routes that take no token. */
 const PUBLIC = ['POST /v1/signup'];

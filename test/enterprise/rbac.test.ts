@@ -39,7 +39,8 @@ describe.each(ENTERPRISE_TARGETS)('RBAC on $name', (target) => {
 
     const explained = await owner.get(`/v1/members/${member.id}/permissions`);
     expect(explained.status).toBe(200);
-    const of = (permission: string, projectId: string | null) => explained.body.permissions.find((p: any) => p.permission === permission && p.projectId === projectId);
+    const of = (permission: string, projectId: string | null) =>
+      explained.body.permissions.find((p: any) => p.permission === permission && p.projectId === projectId);
     expect(of('task:write', a)).toMatchObject({ sources: [{ via: 'grant', grantId: put.body.grants[0].id, role: 'tester', path: ['tester'] }] });
     expect(of('task:write', null)).toBeUndefined();
     expect(of('task:write', b)).toBeUndefined();
@@ -91,7 +92,12 @@ describe.each(ENTERPRISE_TARGETS)('RBAC on $name', (target) => {
     expect(refused.status).toBe(409);
     expect(errorOf(refused).message).toContain(member.email);
     expect(errorOf(refused).message).toContain('role "lead"');
-    expect(errorOf(refused).details).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'grant', memberId: member.id, projectId: p }), expect.objectContaining({ kind: 'role', name: 'lead' })]));
+    expect(errorOf(refused).details).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'grant', memberId: member.id, projectId: p }),
+        expect.objectContaining({ kind: 'role', name: 'lead' }),
+      ]),
+    );
   });
 
   it('nobody hands out a permission they do not hold', async () => {

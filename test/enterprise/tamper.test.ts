@@ -15,10 +15,23 @@ import { ENTERPRISE_TARGETS, deployEnterprise, triggersOff, type EnterpriseDeplo
 function asRecord(r: Record<string, unknown>): AuditRow {
   const at = r.at instanceof Date ? r.at : new Date(Number(r.at));
   return {
-    id: r.id as string, orgId: r.org_id as string, seq: Number(r.seq), at, actorId: r.actor_id as string | null, tokenId: r.token_id as string | null,
-    action: r.action as string, resourceType: r.resource_type as string | null, resourceId: r.resource_id as string | null, before: r.before as string | null,
-    after: r.after as string | null, detail: r.detail as string | null, requestId: r.request_id as string | null, ip: r.ip as string | null,
-    userAgent: r.user_agent as string | null, prevHash: r.prev_hash as string, hash: r.hash as string,
+    id: r.id as string,
+    orgId: r.org_id as string,
+    seq: Number(r.seq),
+    at,
+    actorId: r.actor_id as string | null,
+    tokenId: r.token_id as string | null,
+    action: r.action as string,
+    resourceType: r.resource_type as string | null,
+    resourceId: r.resource_id as string | null,
+    before: r.before as string | null,
+    after: r.after as string | null,
+    detail: r.detail as string | null,
+    requestId: r.request_id as string | null,
+    ip: r.ip as string | null,
+    userAgent: r.user_agent as string | null,
+    prevHash: r.prev_hash as string,
+    hash: r.hash as string,
   };
 }
 
@@ -127,7 +140,9 @@ describe.each(ENTERPRISE_TARGETS)('tampering with the audit trail on $name', (ta
       const r = await record(seq);
       const changed = { ...r, after: seq === 3 ? r.after!.replace('"t0"', '"rewritten"') : r.after, prevHash: prev };
       changed.hash = hashRecord(changed);
-      statements.push(`UPDATE audit_records SET after = '${q(changed.after!)}', prev_hash = '${changed.prevHash}', hash = '${changed.hash}' WHERE id = '${r.id}'`);
+      statements.push(
+        `UPDATE audit_records SET after = '${q(changed.after!)}', prev_hash = '${changed.prevHash}', hash = '${changed.hash}' WHERE id = '${r.id}'`,
+      );
       prev = changed.hash;
     }
     statements.push(`UPDATE audit_heads SET hash = '${prev}' WHERE org_id = '${orgId}'`);

@@ -42,13 +42,67 @@ const ROUTES: Array<{ method: string; path: string; body?: boolean }> = [
   { method: 'GET', path: '/v1/tasks/:task/comments' },
 ];
 
-const injection = fc.constantFrom("' OR '1'='1", "'; DROP TABLE tasks; --", '" OR ""="', '%_\\', '$1', '${7*7}', '{{7*7}}', '<script>alert(1)</script>', '../../etc/passwd', '\u0000', '\ud800', 'A'.repeat(5000), '🚀'.repeat(100), '\u202e', 'NaN', '-0', '1e309');
+const injection = fc.constantFrom(
+  "' OR '1'='1",
+  "'; DROP TABLE tasks; --",
+  '" OR ""="',
+  '%_\\',
+  '$1',
+  '${7*7}',
+  '{{7*7}}',
+  '<script>alert(1)</script>',
+  '../../etc/passwd',
+  '\u0000',
+  '\ud800',
+  'A'.repeat(5000),
+  '🚀'.repeat(100),
+  '\u202e',
+  'NaN',
+  '-0',
+  '1e309',
+);
 const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 20 }), injection);
-const value: fc.Arbitrary<unknown> = fc.oneof(text, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(text, { maxLength: 5 }), fc.jsonValue({ maxDepth: 3 }));
+const value: fc.Arbitrary<unknown> = fc.oneof(
+  text,
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(text, { maxLength: 5 }),
+  fc.jsonValue({ maxDepth: 3 }),
+);
 
 /** A JSON body as text: often an object with the routes' own field names holding wrong values, sometimes monstrous. */
 const jsonBody: fc.Arbitrary<string> = fc.oneof(
-  { weight: 4, arbitrary: fc.dictionary(fc.oneof(fc.constantFrom('title', 'name', 'key', 'role', 'email', 'body', 'labels', 'status', 'org', 'user', 'expiresAt', 'dueAt', 'assigneeId', '__proto__', 'constructor'), text), value, { maxKeys: 6 }).map((o) => JSON.stringify(o)) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .dictionary(
+        fc.oneof(
+          fc.constantFrom(
+            'title',
+            'name',
+            'key',
+            'role',
+            'email',
+            'body',
+            'labels',
+            'status',
+            'org',
+            'user',
+            'expiresAt',
+            'dueAt',
+            'assigneeId',
+            '__proto__',
+            'constructor',
+          ),
+          text,
+        ),
+        value,
+        { maxKeys: 6 },
+      )
+      .map((o) => JSON.stringify(o)),
+  },
   { weight: 1, arbitrary: value.map((v) => JSON.stringify(v) ?? 'null') },
   { weight: 1, arbitrary: fc.integer({ min: 1000, max: 60_000 }).map((n) => `{${Array.from({ length: n }, (_, i) => `"k${i}":0`).join(',')}}`) },
   { weight: 1, arbitrary: fc.integer({ min: 100, max: 100_000 }).map((d) => `${'['.repeat(d)}${']'.repeat(d)}`) },
@@ -57,20 +111,66 @@ const jsonBody: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** Bytes that are not UTF-8 (a lone continuation byte, an overlong slash, a surrogate half, 0xFF) inside a JSON string. */
-const invalidUtf8 = fc.constantFrom([0x80], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xff], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe2, 0x82]).map((bad) =>
-  Buffer.concat([Buffer.from('{"title": "a'), Buffer.from(bad), Buffer.from('b", "name": "x'), Buffer.from(bad), Buffer.from('", "key": "KEY", "body": "c"}')]),
-);
+const invalidUtf8 = fc
+  .constantFrom([0x80], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xff], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe2, 0x82])
+  .map((bad) =>
+    Buffer.concat([
+      Buffer.from('{"title": "a'),
+      Buffer.from(bad),
+      Buffer.from('b", "name": "x'),
+      Buffer.from(bad),
+      Buffer.from('", "key": "KEY", "body": "c"}'),
+    ]),
+  );
 
-const malformedId = fc.oneof(fc.constantFrom('', 'x', '0', '-1', 'null', '00000000-0000-0000-0000-000000000000', '00000000-0000-4000-8000-00000000000', '%00', '%2e%2e', '..', 'a'.repeat(1000), "1' OR '1'='1", '%ZZ', '%E0%A4%A', '%F0%9F%9A%80'), fc.uuid(), fc.string({ maxLength: 20 }).map(encodeURIComponent));
+const malformedId = fc.oneof(
+  fc.constantFrom(
+    '',
+    'x',
+    '0',
+    '-1',
+    'null',
+    '00000000-0000-0000-0000-000000000000',
+    '00000000-0000-4000-8000-00000000000',
+    '%00',
+    '%2e%2e',
+    '..',
+    'a'.repeat(1000),
+    "1' OR '1'='1",
+    '%ZZ',
+    '%E0%A4%A',
+    '%F0%9F%9A%80',
+  ),
+  fc.uuid(),
+  fc.string({ maxLength: 20 }).map(encodeURIComponent),
+);
 
 const headerText = fc.string({ unit: fc.constantFrom(...'abcXYZ019 "*/,;=_-+!~'.split('')), maxLength: 60 });
 const authorization = fc.oneof(
   fc.constant(undefined),
   fc.constant('real'),
-  fc.constantFrom('Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', `Bearer fs_${'A'.repeat(43)}`, `Bearer fs_${'A'.repeat(4000)}`, "Bearer fs_' OR 1=1 --", 'bearer  fs_x'),
+  fc.constantFrom(
+    'Bearer',
+    'Bearer ',
+    'Basic dXNlcjpwYXNz',
+    `Bearer fs_${'A'.repeat(43)}`,
+    `Bearer fs_${'A'.repeat(4000)}`,
+    "Bearer fs_' OR 1=1 --",
+    'bearer  fs_x',
+  ),
   headerText.map((t) => `Bearer ${t}`),
 );
-const query = fc.array(fc.tuple(fc.constantFrom('limit', 'cursor', 'status', 'sort', 'q', 'label', 'assigneeId', 'x'), fc.oneof(text, fc.integer().map(String), fc.constantFrom('eyJzIjoia2V5IiwidiI6IkFcdTAwMDAiLCJpZCI6IngifQ', 'eyJ9', '%00', '%FF', '%C0%AF', '%ED%A0%80', '%'))), { maxLength: 3 });
+const query = fc.array(
+  fc.tuple(
+    fc.constantFrom('limit', 'cursor', 'status', 'sort', 'q', 'label', 'assigneeId', 'x'),
+    fc.oneof(
+      text,
+      fc.integer().map(String),
+      fc.constantFrom('eyJzIjoia2V5IiwidiI6IkFcdTAwMDAiLCJpZCI6IngifQ', 'eyJ9', '%00', '%FF', '%C0%AF', '%ED%A0%80', '%'),
+    ),
+  ),
+  { maxLength: 3 },
+);
 
 interface HostileRequest {
   route: (typeof ROUTES)[number];
@@ -85,9 +185,27 @@ interface HostileRequest {
 const request: fc.Arbitrary<HostileRequest> = fc.record({
   route: fc.constantFrom(...ROUTES),
   // Per placeholder: the target's real id (substituted per server), another organization's, or a malformed one.
-  ids: fc.record({ project: fc.oneof(fc.constant('real'), malformedId), task: fc.oneof(fc.constant('real'), fc.constant('foreign'), malformedId), member: fc.oneof(fc.constant('real'), malformedId), token: fc.oneof(fc.constant('real'), malformedId) }),
+  ids: fc.record({
+    project: fc.oneof(fc.constant('real'), malformedId),
+    task: fc.oneof(fc.constant('real'), fc.constant('foreign'), malformedId),
+    member: fc.oneof(fc.constant('real'), malformedId),
+    token: fc.oneof(fc.constant('real'), malformedId),
+  }),
   body: fc.oneof({ weight: 5, arbitrary: jsonBody }, { weight: 1, arbitrary: invalidUtf8 }, { weight: 1, arbitrary: fc.constant(undefined) }),
-  contentType: fc.oneof({ weight: 6, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/json; charset=latin1', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json;;;') }, { weight: 1, arbitrary: fc.constant(undefined) }),
+  contentType: fc.oneof(
+    { weight: 6, arbitrary: fc.constant('application/json') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        'text/plain',
+        'application/json; charset=latin1',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        'application/json;;;',
+      ),
+    },
+    { weight: 1, arbitrary: fc.constant(undefined) },
+  ),
   authorization,
   query,
   headers: fc.record({ 'if-match': headerText, 'if-none-match': headerText, 'x-request-id': headerText, accept: headerText }, { requiredKeys: [] }),
@@ -112,13 +230,28 @@ async function send(req: HostileRequest, t: Target): Promise<Reply> {
   if (req.authorization === 'real') headers.authorization = `Bearer ${(t.owner as unknown as { token: string }).token}`;
   else if (req.authorization !== undefined) headers.authorization = req.authorization;
   const client = new Client(t.server.url);
-  return client.call(req.route.method, urlOf(req, t), { headers, ...(req.route.body && req.body !== undefined ? { rawBody: req.body } : {}), timeoutMs: 30_000 });
+  return client.call(req.route.method, urlOf(req, t), {
+    headers,
+    ...(req.route.body && req.body !== undefined ? { rawBody: req.body } : {}),
+    timeoutMs: 30_000,
+  });
 }
 
 /** Everything a write could have touched, token use times aside. */
 async function state(t: Target): Promise<string> {
-  const pages = await Promise.all(['/v1/projects?limit=100', `/v1/projects/${t.ids.project}/tasks?limit=100`, `/v1/tasks/${t.ids.task}/comments?limit=100`, '/v1/members?limit=100', '/v1/tokens?limit=100'].map((p) => t.owner.get(p)));
-  return JSON.stringify(pages.map((p) => p.body), (k, v) => (k === 'lastUsedAt' ? undefined : v));
+  const pages = await Promise.all(
+    [
+      '/v1/projects?limit=100',
+      `/v1/projects/${t.ids.project}/tasks?limit=100`,
+      `/v1/tasks/${t.ids.task}/comments?limit=100`,
+      '/v1/members?limit=100',
+      '/v1/tokens?limit=100',
+    ].map((p) => t.owner.get(p)),
+  );
+  return JSON.stringify(
+    pages.map((p) => p.body),
+    (k, v) => (k === 'lastUsedAt' ? undefined : v),
+  );
 }
 
 describe('hostile requests on every route, both bundles side by side', () => {
@@ -143,35 +276,39 @@ describe('hostile requests on every route, both bundles side by side', () => {
     await Promise.all(targets.map((t) => t.server.stop()));
   });
 
-  it('never a 5xx or a crash; small error envelopes; refusals write nothing; the same answer on both dialects', async () => {
-    await fc.assert(
-      fc.asyncProperty(request, async (req) => {
-        const answers: Array<{ status: number; code: string | undefined }> = [];
-        for (const t of targets) {
-          const write = req.route.method !== 'GET';
-          const before = write ? await state(t) : undefined;
-          const res = await send(req, t);
-          const shown = `${t.name}: ${req.route.method} ${urlOf(req, t).slice(0, 200)} -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
-          expect(res.status, shown).toBeLessThan(500);
-          let code: string | undefined;
-          if (res.status >= 400) {
-            const raw = JSON.stringify(res.body);
-            expect(Buffer.byteLength(raw), shown).toBeLessThanOrEqual(MAX_ERROR_BYTES);
-            const e = (res.body as { error?: { code?: unknown; message?: unknown } }).error;
-            expect(typeof e?.code === 'string' && typeof e.message === 'string', shown).toBe(true);
-            code = e!.code as string;
-            if (write) expect(await state(t), `${shown}: a refused request changed the data`).toBe(before);
+  it(
+    'never a 5xx or a crash; small error envelopes; refusals write nothing; the same answer on both dialects',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(request, async (req) => {
+          const answers: Array<{ status: number; code: string | undefined }> = [];
+          for (const t of targets) {
+            const write = req.route.method !== 'GET';
+            const before = write ? await state(t) : undefined;
+            const res = await send(req, t);
+            const shown = `${t.name}: ${req.route.method} ${urlOf(req, t).slice(0, 200)} -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
+            expect(res.status, shown).toBeLessThan(500);
+            let code: string | undefined;
+            if (res.status >= 400) {
+              const raw = JSON.stringify(res.body);
+              expect(Buffer.byteLength(raw), shown).toBeLessThanOrEqual(MAX_ERROR_BYTES);
+              const e = (res.body as { error?: { code?: unknown; message?: unknown } }).error;
+              expect(typeof e?.code === 'string' && typeof e.message === 'string', shown).toBe(true);
+              code = e!.code as string;
+              if (write) expect(await state(t), `${shown}: a refused request changed the data`).toBe(before);
+            }
+            answers.push({ status: res.status, code });
           }
-          answers.push({ status: res.status, code });
-        }
-        if (answers.length === 2) expect(answers[1], `${req.route.method} ${req.route.path}: dialects disagree`).toEqual(answers[0]);
-      }),
-      { numRuns: RUNS },
-    );
-    for (const t of targets) {
-      expect(t.server.proc.exitCode, t.server.output.slice(-10).join('\n')).toBeNull();
-      expect((await new Client(t.server.url).get('/healthz')).status).toBe(200);
-    }
-    // A longer hunt (FC_RUNS) gets the time it needs.
-  }, Math.max(60_000, RUNS * 400));
+          if (answers.length === 2) expect(answers[1], `${req.route.method} ${req.route.path}: dialects disagree`).toEqual(answers[0]);
+        }),
+        { numRuns: RUNS },
+      );
+      for (const t of targets) {
+        expect(t.server.proc.exitCode, t.server.output.slice(-10).join('\n')).toBeNull();
+        expect((await new Client(t.server.url).get('/healthz')).status).toBe(200);
+      }
+      // A longer hunt (FC_RUNS) gets the time it needs.
+    },
+    Math.max(60_000, RUNS * 400),
+  );
 });

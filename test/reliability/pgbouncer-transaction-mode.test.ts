@@ -81,7 +81,10 @@ describe.runIf(!why)('prod bundle behind PgBouncer in transaction mode', () => {
     const deadline = Date.now() + 20_000;
     for (;;) {
       const client = new pg.Client({ connectionString: url });
-      const ok = await client.connect().then(() => client.query('select 1').then(() => true), () => false);
+      const ok = await client.connect().then(
+        () => client.query('select 1').then(() => true),
+        () => false,
+      );
       await client.end().catch(() => undefined);
       if (ok) break;
       if (bouncer.exitCode !== null || Date.now() > deadline) throw new Error(`pgbouncer did not come up:\n${bouncerLog}`);
@@ -107,10 +110,17 @@ describe.runIf(!why)('prod bundle behind PgBouncer in transaction mode', () => {
     const project = (await owner.post('/v1/projects', { name: 'Bounced', key: 'BNC' })).body.id as string;
     const created = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        owner.post(`/v1/projects/${project}/tasks`, { title: i % 2 ? `Login ${i}` : `Other ${i}`, labels: i % 3 ? ['a'] : ['bug', 'a'], ...(i % 4 ? {} : { dueAt: '2030-01-01T00:00:00Z' }) }),
+        owner.post(`/v1/projects/${project}/tasks`, {
+          title: i % 2 ? `Login ${i}` : `Other ${i}`,
+          labels: i % 3 ? ['a'] : ['bug', 'a'],
+          ...(i % 4 ? {} : { dueAt: '2030-01-01T00:00:00Z' }),
+        }),
       ),
     );
-    expect(created.map((r) => r.status), server.output.slice(-20).join('\n')).toEqual(created.map(() => 201));
+    expect(
+      created.map((r) => r.status),
+      server.output.slice(-20).join('\n'),
+    ).toEqual(created.map(() => 201));
     expect(created.map((r) => r.body.number).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     const task = created[0]!.body.id as string;
     const reads = await Promise.all(
@@ -123,7 +133,10 @@ describe.runIf(!why)('prod bundle behind PgBouncer in transaction mode', () => {
         ][i % 4]!(),
       ),
     );
-    expect(reads.map((r) => r.status), JSON.stringify(reads.find((r) => r.status !== 200)?.body)).toEqual(reads.map(() => 200));
+    expect(
+      reads.map((r) => r.status),
+      JSON.stringify(reads.find((r) => r.status !== 200)?.body),
+    ).toEqual(reads.map(() => 200));
     const first = await owner.get(`/v1/projects/${project}/tasks?limit=7&sort=-createdAt`);
     const second = await owner.get(`/v1/projects/${project}/tasks?limit=7&sort=-createdAt&cursor=${first.body.nextCursor}`);
     expect(second.status).toBe(200);

@@ -41,7 +41,11 @@ describe.runIf(DIALECTS.includes('postgres'))('prod bundle when PostgreSQL termi
     const killer = (async () => {
       for (let round = 0; round < 15; round++) {
         await sleep(100);
-        const row = await queryOne<{ n: string }>(url, 'select count(pg_terminate_backend(pid)) as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [databaseOf(url)]);
+        const row = await queryOne<{ n: string }>(
+          url,
+          'select count(pg_terminate_backend(pid)) as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+          [databaseOf(url)],
+        );
         kills += Number(row.n);
       }
       stop = true;
@@ -65,7 +69,9 @@ describe.runIf(DIALECTS.includes('postgres'))('prod bundle when PostgreSQL termi
     const numbers: number[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { items: Array<{ number: number }>; nextCursor: string | null } } = await owner.get(`/v1/projects/${project}/tasks?sort=number&limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { body: { items: Array<{ number: number }>; nextCursor: string | null } } = await owner.get(
+        `/v1/projects/${project}/tasks?sort=number&limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       numbers.push(...page.body.items.map((t) => t.number));
       cursor = page.body.nextCursor;
     } while (cursor);

@@ -131,7 +131,9 @@ describe.runIf(DIALECTS.includes('postgres'))('prod bundle when its PostgreSQL s
   });
 
   it('every pooled connection busy on slow statements: /readyz stays 200 and flagship_ready 1, the writes then complete', async () => {
-    const busy = await startServer(inject('bundles').prod!, { env: { DATABASE_URL: url, DB_POOL_MAX: '2', ...TIMEOUTS, DB_STATEMENT_TIMEOUT_MS: '30000', DB_QUERY_TIMEOUT_MS: '35000', DB_CONNECT_TIMEOUT_MS: '3000' } });
+    const busy = await startServer(inject('bundles').prod!, {
+      env: { DATABASE_URL: url, DB_POOL_MAX: '2', ...TIMEOUTS, DB_STATEMENT_TIMEOUT_MS: '30000', DB_QUERY_TIMEOUT_MS: '35000', DB_CONNECT_TIMEOUT_MS: '3000' },
+    });
     const locker = new pg.Client({ connectionString: url });
     locker.on('error', () => undefined);
     try {
@@ -144,12 +146,18 @@ describe.runIf(DIALECTS.includes('postgres'))('prod bundle when its PostgreSQL s
       await locker.connect();
       await locker.query('BEGIN');
       await locker.query('SELECT 1 FROM projects WHERE id = $1 FOR UPDATE', [project]);
-      const creates = Array.from({ length: 5 }, (_, i) => api.post(`/v1/projects/${project}/tasks`, { title: `w0-${i}`, labels: ['a', 'b', 'c'] }, { timeoutMs: 60_000 }));
+      const creates = Array.from({ length: 5 }, (_, i) =>
+        api.post(`/v1/projects/${project}/tasks`, { title: `w0-${i}`, labels: ['a', 'b', 'c'] }, { timeoutMs: 60_000 }),
+      );
       // Both connections are then waiting on the lock, and the other creations wait for a connection.
       // (Asked on a connection of its own: inside the locker's transaction pg_stat_activity would stay one snapshot.)
       const lockerPid = (await locker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-      for (const deadline = Date.now() + 30_000; ; ) {
-        const { n } = await queryOne<{ n: number }>(url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'flagship/prod' AND wait_event_type = 'Lock' AND pid <> $1", [lockerPid]);
+      for (const deadline = Date.now() + 30_000; ;) {
+        const { n } = await queryOne<{ n: number }>(
+          url,
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'flagship/prod' AND wait_event_type = 'Lock' AND pid <> $1",
+          [lockerPid],
+        );
         if (n === 2) break;
         if (Date.now() > deadline) throw new Error(`the server never had both connections waiting on the lock (${n} waiting)`);
         await sleep(50);

@@ -116,7 +116,10 @@ describe.each(API_TARGETS)('security and contract on $name', (target) => {
     for (const [route, cursor] of forged) {
       const res = await owner.get(`${route}?cursor=${cursorOf(cursor)}`);
       expect(res.status, JSON.stringify(res.body)).toBe(400);
-      expect(errorOf(res)).toMatchObject({ code: 'validation_failed', details: [{ field: 'querystring.cursor', message: 'is not a valid cursor for this listing' }] });
+      expect(errorOf(res)).toMatchObject({
+        code: 'validation_failed',
+        details: [{ field: 'querystring.cursor', message: 'is not a valid cursor for this listing' }],
+      });
     }
   });
 });
@@ -136,7 +139,8 @@ describe('rate limits (dist/dev)', () => {
 
   it('signups: the next one over SIGNUP_RATE_LIMIT from an address is a 429 with Retry-After; other addresses go on', async () => {
     const api = new Client(server.url);
-    const signup = (n: number, ip: string) => api.post('/v1/signup', { org: { name: 'R', slug: `rate-${n}-${Date.now()}` }, user: { email: 'r@rate.example', name: 'R' } }, from(ip));
+    const signup = (n: number, ip: string) =>
+      api.post('/v1/signup', { org: { name: 'R', slug: `rate-${n}-${Date.now()}` }, user: { email: 'r@rate.example', name: 'R' } }, from(ip));
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await signup(i, '10.0.0.1')).status);
     expect(statuses).toEqual([201, 201, 201]);
@@ -149,7 +153,11 @@ describe('rate limits (dist/dev)', () => {
 
   it('failed authentications: over AUTH_FAILURE_RATE_LIMIT, even a valid token from that address is a 429 until the window ends', async () => {
     const api = new Client(server.url);
-    const signup = await api.post('/v1/signup', { org: { name: 'A', slug: `auth-${Date.now()}` }, user: { email: 'a@auth.example', name: 'A' } }, from('10.0.1.9'));
+    const signup = await api.post(
+      '/v1/signup',
+      { org: { name: 'A', slug: `auth-${Date.now()}` }, user: { email: 'a@auth.example', name: 'A' } },
+      from('10.0.1.9'),
+    );
     const good = api.as(signup.body.token);
     const bad = api.as(`fs_${'x'.repeat(43)}`);
     for (let i = 0; i < 3; i++) expect((await bad.get('/v1/me', from('10.0.1.1'))).status).toBe(401);

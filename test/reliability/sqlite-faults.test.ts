@@ -58,8 +58,11 @@ describe.runIf(DIALECTS.includes('sqlite'))('dev bundle when its SQLite file fai
     execFileSync('prlimit', ['--pid', pid, `--fsize=${limit}:unlimited`]);
     let full: { status: number; body: any };
     try {
-      for (const deadline = Date.now() + 30_000; !load.outcomes.some((o) => o.status === 503); ) {
-        if (Date.now() > deadline) throw new Error(`writes never failed with the file size limit at ${limit} bytes: ${JSON.stringify(load.outcomes.slice(-3))} ${server.output.slice(-5).join("\n")}`);
+      for (const deadline = Date.now() + 30_000; !load.outcomes.some((o) => o.status === 503);) {
+        if (Date.now() > deadline)
+          throw new Error(
+            `writes never failed with the file size limit at ${limit} bytes: ${JSON.stringify(load.outcomes.slice(-3))} ${server.output.slice(-5).join('\n')}`,
+          );
         await sleep(50);
       }
       full = await untilReadyz(server, 503);
@@ -97,7 +100,7 @@ describe.runIf(DIALECTS.includes('sqlite'))('dev bundle when its SQLite file fai
 
       second = await startServer(inject('bundles').dev!, { cwd: dir, env, ...ids });
       const down = await untilReadyz(second, 503);
-      for (const deadline = Date.now() + 30_000; !/attempt 2/.test((await readyz(second)).body.reason ?? ''); ) {
+      for (const deadline = Date.now() + 30_000; !/attempt 2/.test((await readyz(second)).body.reason ?? '');) {
         if (Date.now() > deadline) throw new Error(`start-up did not retry: ${JSON.stringify((await readyz(second)).body)}`);
         await sleep(100);
       }

@@ -86,7 +86,9 @@ describe('a SQLite database that can never work: exit 2 at once with what to do'
 
 describe.runIf(DIALECTS.includes('postgres'))('a PostgreSQL server that can never be reached, or not yet', () => {
   it('a host that does not resolve: exit 2 at once', async () => {
-    const { code, stderr } = await runBundle(prod(), [], { env: { DATABASE_URL: 'postgres://flagship:secret@no-such-host.invalid:5432/flagship', DB_START_RETRY_MS: '0' } });
+    const { code, stderr } = await runBundle(prod(), [], {
+      env: { DATABASE_URL: 'postgres://flagship:secret@no-such-host.invalid:5432/flagship', DB_START_RETRY_MS: '0' },
+    });
     expect(code).toBe(2);
     expect(stderr).toMatch(/the PostgreSQL host does not resolve .*no-such-host\.invalid.*check the host name in DATABASE_URL/);
   });
@@ -97,7 +99,9 @@ describe.runIf(DIALECTS.includes('postgres'))('a PostgreSQL server that can neve
     await once(closed, 'listening');
     const port = (closed.address() as { port: number }).port;
     closed.close();
-    const { code, stdout, stderr } = await runBundle(prod(), [], { env: { PORT: '0', DATABASE_URL: `postgres://flagship@127.0.0.1:${port}/flagship`, DB_START_RETRY_MS: '1500' } });
+    const { code, stdout, stderr } = await runBundle(prod(), [], {
+      env: { PORT: '0', DATABASE_URL: `postgres://flagship@127.0.0.1:${port}/flagship`, DB_START_RETRY_MS: '1500' },
+    });
     expect(code).toBe(1);
     expect(stdout).toMatch(/unavailable \(attempt 2\)/);
     expect(stderr).toMatch(/still unavailable after \d+ attempts in 1500 ms \(DB_START_RETRY_MS\)/);
@@ -111,8 +115,10 @@ describe.runIf(DIALECTS.includes('postgres'))('a PostgreSQL server that can neve
     await once(silent, 'listening');
     const port = (silent.address() as { port: number }).port;
     try {
-      const server = await startServer(prod(), { env: { DATABASE_URL: `postgres://flagship@127.0.0.1:${port}/flagship`, DB_CONNECT_TIMEOUT_MS: '600000', DB_START_RETRY_MS: '0' } });
-      for (const deadline = Date.now() + 20_000; sockets.length === 0; ) {
+      const server = await startServer(prod(), {
+        env: { DATABASE_URL: `postgres://flagship@127.0.0.1:${port}/flagship`, DB_CONNECT_TIMEOUT_MS: '600000', DB_START_RETRY_MS: '0' },
+      });
+      for (const deadline = Date.now() + 20_000; sockets.length === 0;) {
         if (Date.now() > deadline) throw new Error('the server never tried to connect');
         await new Promise((r) => setTimeout(r, 50));
       }

@@ -15,7 +15,8 @@ const ACQUIRE_TIMEOUT_MS = 5000;
 
 // Stopping servers needs ones this harness started from binaries (not TEST_DATABASE_URL's, not a container's).
 const stoppable = DIALECTS.includes('postgres') && inject('pg')?.controllable === true;
-if (DIALECTS.includes('postgres') && !stoppable) console.warn(`${'test/scaling/failover.test.ts'}: skipped, PostgreSQL from ${inject('pg')?.source} cannot be stopped and started by the harness`);
+if (DIALECTS.includes('postgres') && !stoppable)
+  console.warn(`${'test/scaling/failover.test.ts'}: skipped, PostgreSQL from ${inject('pg')?.source} cannot be stopped and started by the harness`);
 
 describe.runIf(stoppable)('replica router when the primary goes away', () => {
   let cluster: { info: PgTopologyInfo; close(): Promise<void> };
@@ -27,7 +28,13 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
   beforeAll(async () => {
     cluster = await startPostgres({ replicas: 2 });
     ({ url, replicaUrls } = await freshDatabase(cluster.info, 'failover'));
-    router = routerFor({ DATABASE_URL: url, DATABASE_REPLICAS: replicaSetting(replicaUrls), FLAGSHIP_REGION: 'eu', DB_HEALTH_INTERVAL_MS: '200', DB_CONNECT_TIMEOUT_MS: String(ACQUIRE_TIMEOUT_MS) });
+    router = routerFor({
+      DATABASE_URL: url,
+      DATABASE_REPLICAS: replicaSetting(replicaUrls),
+      FLAGSHIP_REGION: 'eu',
+      DB_HEALTH_INTERVAL_MS: '200',
+      DB_CONNECT_TIMEOUT_MS: String(ACQUIRE_TIMEOUT_MS),
+    });
     await router.verify();
     await router.migrate();
     await write('seed');
@@ -47,13 +54,29 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
     await queryOne(url, 'alter system set default_transaction_read_only = on');
     await queryOne(url, 'select pg_reload_conf()');
     try {
-      await waitUntil('the server refusing writes', () => write().then(() => false, (e: unknown) => e instanceof DatabaseUnavailableError && /read-only/.test((e as Error).message)), 10_000);
+      await waitUntil(
+        'the server refusing writes',
+        () =>
+          write().then(
+            () => false,
+            (e: unknown) => e instanceof DatabaseUnavailableError && /read-only/.test((e as Error).message),
+          ),
+        10_000,
+      );
       expect(primary.db.pool.totalCount).toBeLessThan(pooled);
     } finally {
       await queryOne(url, 'alter system reset default_transaction_read_only');
       await queryOne(url, 'select pg_reload_conf()');
     }
-    await waitUntil('writes accepted again', () => write().then(() => true, () => false), 10_000);
+    await waitUntil(
+      'writes accepted again',
+      () =>
+        write().then(
+          () => true,
+          () => false,
+        ),
+      10_000,
+    );
   });
 
   it('answers writes with 503 within the acquire timeout while the primary is stopped, keeps reading from replicas, and writes again once it is back', async () => {
@@ -69,7 +92,15 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
     expect(await router.health()).toMatchObject({ ok: true, primary: null, replicasUp: 2 });
 
     await startNode(cluster.info, 'primary');
-    const resumedMs = await waitUntil('writes resume on the restarted primary', () => write().then(() => true, () => false), 20_000);
+    const resumedMs = await waitUntil(
+      'writes resume on the restarted primary',
+      () =>
+        write().then(
+          () => true,
+          () => false,
+        ),
+      20_000,
+    );
     console.info(`primary restarted: writes resumed after ${resumedMs} ms`);
   });
 
@@ -82,7 +113,15 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
     await stopNode(cluster.info, 'primary', 'immediate');
     const promoted = replicaUrls[0]!;
     await queryOne(promoted, 'select pg_promote(true, 30)');
-    const resumedMs = await waitUntil('writes resume on the promoted replica', () => write().then(() => true, () => false), 10_000);
+    const resumedMs = await waitUntil(
+      'writes resume on the promoted replica',
+      () =>
+        write().then(
+          () => true,
+          () => false,
+        ),
+      10_000,
+    );
     console.info(`replica promoted: writes resumed after ${resumedMs} ms`);
     const name = `${new URL(promoted).hostname}:${new URL(promoted).port}`;
     expect(router.report().find((n) => n.node === name)).toMatchObject({ role: 'primary', serving: true });
@@ -104,6 +143,11 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
     const count = async (u: string) => (await queryOne<{ n: number }>(u, 'select count(*)::int as n from orgs where slug = $1', [slug])).n;
     expect(await count(promoted)).toBe(1);
     expect(await count(url)).toBe(0);
-    expect(router.report().filter((n) => n.role === 'primary' && n.serving).map((n) => n.node)).toEqual([name]);
+    expect(
+      router
+        .report()
+        .filter((n) => n.role === 'primary' && n.serving)
+        .map((n) => n.node),
+    ).toEqual([name]);
   });
 });

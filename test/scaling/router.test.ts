@@ -16,7 +16,8 @@ const hostOf = (url: string) => `${new URL(url).hostname}:${new URL(url).port}`;
 
 // Stopping servers needs ones this harness started from binaries (not TEST_DATABASE_URL's, not a container's).
 const stoppable = DIALECTS.includes('postgres') && inject('pg')?.controllable === true;
-if (DIALECTS.includes('postgres') && !stoppable) console.warn(`${'test/scaling/router.test.ts'}: skipped, PostgreSQL from ${inject('pg')?.source} cannot be stopped and started by the harness`);
+if (DIALECTS.includes('postgres') && !stoppable)
+  console.warn(`${'test/scaling/router.test.ts'}: skipped, PostgreSQL from ${inject('pg')?.source} cannot be stopped and started by the harness`);
 
 describe.runIf(stoppable)('replica router on a primary and two streaming replicas', () => {
   let cluster: { info: PgTopologyInfo; close(): Promise<void> };
@@ -45,7 +46,8 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
     await waitUntil('both replicas serving', () => router.report().filter((n) => n.role === 'replica' && n.serving).length === 2, 10_000);
 
     const nodes = [url, ...replicaUrls];
-    const inserted = async (u: string) => Number((await queryOne<{ n: string }>(u, "select n_tup_ins::text as n from pg_stat_user_tables where relname = 'orgs'")).n);
+    const inserted = async (u: string) =>
+      Number((await queryOne<{ n: string }>(u, "select n_tup_ins::text as n from pg_stat_user_tables where relname = 'orgs'")).n);
     const before = await Promise.all(nodes.map(commits));
     const READS = 1000;
     const WRITES = 50;
@@ -69,7 +71,12 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
     // The seed row and the writes, all inserted on the primary.
     expect(await inserted(url)).toBe(1 + WRITES);
     // Replicas cannot take writes at all; what matters is that none was attempted there and lost.
-    expect(router.report().filter((n) => n.role === 'replica').map((n) => n.writesServed)).toEqual([0, 0]);
+    expect(
+      router
+        .report()
+        .filter((n) => n.role === 'replica')
+        .map((n) => n.writesServed),
+    ).toEqual([0, 0]);
   });
 
   it("applies a module's migrations, takes locks, sends notices and listens on the primary; its tables reach the replicas", async () => {
@@ -80,7 +87,13 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
     const extra = [{ tag: 'routertest:0001_notes', hash: 'routertest-1', statements: ['CREATE TABLE router_notes (id int PRIMARY KEY, body text NOT NULL)'] }];
     expect((await router.migrate(extra)).applied).toContain('routertest:0001_notes');
     // Every read waits for the migrated schema, the module's table included, whichever node answers.
-    expect(await router.read((q) => postgresHandle(q).execute(sql`select count(*)::int as n from router_notes`).then((r) => r.rows[0]))).toEqual({ n: 0 });
+    expect(
+      await router.read((q) =>
+        postgresHandle(q)
+          .execute(sql`select count(*)::int as n from router_notes`)
+          .then((r) => r.rows[0]),
+      ),
+    ).toEqual({ n: 0 });
 
     const heard: string[] = [];
     let connected!: () => void;
@@ -155,10 +168,12 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
     const load = Promise.all(
       Array.from({ length: 4 }, async () => {
         while (!stop) {
-          await router.read((q) => postgresHandle(q).execute(sql`select 1`)).then(
-            () => served++,
-            (err: unknown) => failures.push((err as Error).message),
-          );
+          await router
+            .read((q) => postgresHandle(q).execute(sql`select 1`))
+            .then(
+              () => served++,
+              (err: unknown) => failures.push((err as Error).message),
+            );
         }
       }),
     );
@@ -180,7 +195,13 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
 
   it('gives a replica past the lag bound no reads until it catches up', async () => {
     const { url, replicaUrls } = await freshDatabase(cluster.info, 'lag');
-    const router = open({ DATABASE_URL: url, DATABASE_REPLICAS: replicaSetting(replicaUrls), FLAGSHIP_REGION: 'eu', DB_HEALTH_INTERVAL_MS: '100', REPLICA_MAX_LAG_BYTES: '262144' });
+    const router = open({
+      DATABASE_URL: url,
+      DATABASE_REPLICAS: replicaSetting(replicaUrls),
+      FLAGSHIP_REGION: 'eu',
+      DB_HEALTH_INTERVAL_MS: '100',
+      REPLICA_MAX_LAG_BYTES: '262144',
+    });
     await router.verify();
     await router.migrate();
     await waitUntil('both replicas serving', () => router.report().filter((n) => n.role === 'replica' && n.serving).length === 2, 10_000);
@@ -208,9 +229,17 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
 
   it('bounds the queue: 1,000 concurrent transactions on a pool of 10 with room for 200 waiting; the rest are refused at once, none hangs, nothing leaks', async () => {
     const { url, replicaUrls } = await freshDatabase(cluster.info, 'queue');
-    const router = open({ DATABASE_URL: url, DATABASE_REPLICAS: replicaSetting(replicaUrls), DB_POOL_MAX: '10', DB_POOL_QUEUE_MAX: '200', DB_CONNECT_TIMEOUT_MS: '30000' });
+    const router = open({
+      DATABASE_URL: url,
+      DATABASE_REPLICAS: replicaSetting(replicaUrls),
+      DB_POOL_MAX: '10',
+      DB_POOL_QUEUE_MAX: '200',
+      DB_CONNECT_TIMEOUT_MS: '30000',
+    });
     await router.verify();
-    const results = await Promise.allSettled(Array.from({ length: 1000 }, () => router.transaction((tx) => postgresHandle(tx).execute(sql`select pg_sleep(0.02)`))));
+    const results = await Promise.allSettled(
+      Array.from({ length: 1000 }, () => router.transaction((tx) => postgresHandle(tx).execute(sql`select pg_sleep(0.02)`))),
+    );
     const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as Error);
     const served = results.length - refused.length;
     expect(refused.filter((e) => !(e instanceof DatabaseUnavailableError))).toEqual([]);
@@ -220,7 +249,11 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
     expect(refused.length).toBeGreaterThanOrEqual(700);
 
     const appConnections = (state: string) =>
-      queryOne<{ n: number }>(url, `select count(*)::int as n from pg_stat_activity where datname = $1 and application_name = 'flagship/source' and state ${state}`, [databaseOf(url)]);
+      queryOne<{ n: number }>(
+        url,
+        `select count(*)::int as n from pg_stat_activity where datname = $1 and application_name = 'flagship/source' and state ${state}`,
+        [databaseOf(url)],
+      );
     expect((await appConnections("<> 'idle'")).n).toBe(0);
     expect((await appConnections("= 'idle'")).n).toBeLessThanOrEqual(10);
     expect(router.report().every((n) => n.inUse === 0 && n.waiting === 0)).toBe(true);

@@ -21,17 +21,23 @@ const PAIRS = 1000;
 /** Runs `count` jobs, `width` at a time. */
 async function inParallel(count: number, width: number, job: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    for (let i = next++; i < count; i = next++) await job(i);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      for (let i = next++; i < count; i = next++) await job(i);
+    }),
+  );
 }
 
-const promtool = await promisify(execFile)('promtool', ['--version']).then(() => true, () => false);
+const promtool = await promisify(execFile)('promtool', ['--version']).then(
+  () => true,
+  () => false,
+);
 if (!promtool) console.warn('[scaling] promtool is not installed (Debian package `prometheus`): /metrics is checked with the structural parser only');
 
 // Two replicas whose replay can be paused: any source that gives them (TEST_DATABASE_URL may give none).
 const replicated = DIALECTS.includes('postgres') && (inject('pg')?.replicas.length ?? 0) >= 2;
-if (DIALECTS.includes('postgres') && !replicated) console.warn(`${'test/scaling/server.test.ts'}: skipped, PostgreSQL from ${inject('pg')?.source} has fewer than 2 replicas`);
+if (DIALECTS.includes('postgres') && !replicated)
+  console.warn(`${'test/scaling/server.test.ts'}: skipped, PostgreSQL from ${inject('pg')?.source} has fewer than 2 replicas`);
 
 describe.runIf(replicated)('prod bundle with replicas', () => {
   let cluster: { info: PgTopologyInfo; close(): Promise<void> };
@@ -67,17 +73,34 @@ describe.runIf(replicated)('prod bundle with replicas', () => {
   };
 
   it('says the module is active with 2 replicas in eu and us, in /healthz and --version', async () => {
-    const health = (await (await fetch(`${a.url}/healthz`)).json()) as { features: Array<{ name: string; status: string; summary: string }>; featureHealth: Record<string, unknown> };
-    expect(health.features.find((f) => f.name === 'scaling')).toEqual({ name: 'scaling', status: 'active', summary: "active: 2 replicas in eu, us; this server's region eu" });
+    const health = (await (await fetch(`${a.url}/healthz`)).json()) as {
+      features: Array<{ name: string; status: string; summary: string }>;
+      featureHealth: Record<string, unknown>;
+    };
+    expect(health.features.find((f) => f.name === 'scaling')).toEqual({
+      name: 'scaling',
+      status: 'active',
+      summary: "active: 2 replicas in eu, us; this server's region eu",
+    });
     expect(health.featureHealth.scaling).toMatchObject({ replicas: 2, regions: ['eu', 'us'], region: 'eu', replicasServing: 2 });
     const version = await runBundle(inject('bundles').prod!, ['--version'], { env });
     expect(version.stdout).toContain("scaling: active: 2 replicas in eu, us; this server's region eu");
     const help = await runBundle(inject('bundles').prod!, ['--help']);
-    for (const option of ['--database-replicas', '--region', '--replica-max-lag-bytes', '--replica-max-lag-s', '--db-pool-queue-max', '--db-health-interval-ms']) expect(help.stdout).toContain(option);
+    for (const option of [
+      '--database-replicas',
+      '--region',
+      '--replica-max-lag-bytes',
+      '--replica-max-lag-s',
+      '--db-pool-queue-max',
+      '--db-health-interval-ms',
+    ])
+      expect(help.stdout).toContain(option);
   });
 
   it('refuses bad scaling options at start, listing every problem', async () => {
-    const { code, stderr } = await runBundle(inject('bundles').prod!, [], { env: { ...env, DATABASE_REPLICAS: 'postgres://nowhere/x,eu=mysql://h/db', DB_HEALTH_INTERVAL_MS: '1' } });
+    const { code, stderr } = await runBundle(inject('bundles').prod!, [], {
+      env: { ...env, DATABASE_REPLICAS: 'postgres://nowhere/x,eu=mysql://h/db', DB_HEALTH_INTERVAL_MS: '1' },
+    });
     expect(code).toBe(2);
     expect(stderr).toMatch(/3 configuration problems/);
     expect(stderr).toMatch(/needs a region first, as region=postgres:/);
@@ -100,15 +123,36 @@ describe.runIf(replicated)('prod bundle with replicas', () => {
     const res = await owner.get('/v1/admin/pools');
     expect(res.status).toBe(200);
     expect(res.body.nodes).toHaveLength(3);
-    expect(res.body.nodes.map((n: { role: string; region: string | null }) => `${n.role}:${n.region}`).sort()).toEqual(['primary:null', 'replica:eu', 'replica:us']);
-    expect(res.body.nodes[0]).toMatchObject({ healthy: true, serving: true, lagBytes: expect.any(Number), inUse: expect.any(Number), idle: expect.any(Number), waiting: 0, readsServed: expect.any(Number), ejections: 0, lastError: null });
+    expect(res.body.nodes.map((n: { role: string; region: string | null }) => `${n.role}:${n.region}`).sort()).toEqual([
+      'primary:null',
+      'replica:eu',
+      'replica:us',
+    ]);
+    expect(res.body.nodes[0]).toMatchObject({
+      healthy: true,
+      serving: true,
+      lagBytes: expect.any(Number),
+      inUse: expect.any(Number),
+      idle: expect.any(Number),
+      waiting: 0,
+      readsServed: expect.any(Number),
+      ejections: 0,
+      lastError: null,
+    });
     expect((await admin.get('/v1/admin/pools')).status).toBe(200);
     const refused = await member.get('/v1/admin/pools');
     expect(refused.status).toBe(403);
     expect(refused.body.error.details).toEqual({ permission: 'pool:read' });
 
     const text = await (await fetch(`${a.url}/metrics`)).text();
-    for (const series of ['flagship_db_node_up', 'flagship_db_node_lag_bytes', 'flagship_db_node_connections_in_use', 'flagship_db_node_waiting', 'flagship_db_node_reads_total', 'flagship_db_node_ejections_total']) {
+    for (const series of [
+      'flagship_db_node_up',
+      'flagship_db_node_lag_bytes',
+      'flagship_db_node_connections_in_use',
+      'flagship_db_node_waiting',
+      'flagship_db_node_reads_total',
+      'flagship_db_node_ejections_total',
+    ]) {
       expect(text).toMatch(new RegExp(`^${series}\\{[^}]*node="127\\.0\\.0\\.1:\\d+",region="(eu|us|none)"`, 'm'));
     }
     if (promtool) {
@@ -120,7 +164,9 @@ describe.runIf(replicated)('prod bundle with replicas', () => {
       );
       // promtool parses, then lints. Its only remarks may be on prom-client's default process gauges named *_total
       // (nodejs_active_handles_total...), which are not this module's; a parse error or any remark on our series fails.
-      const remarks = checked.out.split('\n').filter((l) => l.trim() !== '' && !/^nodejs_active_\w+_total non-counter metrics should not have "_total" suffix$/.test(l));
+      const remarks = checked.out
+        .split('\n')
+        .filter((l) => l.trim() !== '' && !/^nodejs_active_\w+_total non-counter metrics should not have "_total" suffix$/.test(l));
       expect(remarks, checked.out).toEqual([]);
     }
   });
@@ -171,7 +217,11 @@ describe.runIf(replicated)('prod bundle with replicas', () => {
 
   it('refuses a revoked token on the next request and takes a new one at once, whichever instance answers, with replay paused', async () => {
     const { owner } = await newOrg(new Client(a.url), 'fresh');
-    await waitUntil('replicas caught up', async () => (await fetch(`${a.url}/healthz`).then((r) => r.json() as Promise<any>)).featureHealth.scaling.replicasServing === 2, 10_000);
+    await waitUntil(
+      'replicas caught up',
+      async () => (await fetch(`${a.url}/healthz`).then((r) => r.json() as Promise<any>)).featureHealth.scaling.replicasServing === 2,
+      10_000,
+    );
     await pause();
     try {
       // Made on A, used on B at once: B has seen no write of this principal and carries no token.
@@ -211,12 +261,17 @@ describe.runIf(replicated)('prod bundle with replicas', () => {
     expect((await onB.get('/v1/projects')).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 300));
     await waitForReplay(cluster.info);
-    const euReads = async () => (await new Client(b.url, owner.token).get('/v1/admin/pools')).body.nodes.find((n: { region: string }) => n.region === 'eu').readsServed as number;
-    await waitUntil('the member reading from the eu replica on B', async () => {
-      const before = await euReads();
-      expect((await onB.get('/v1/projects')).status).toBe(200);
-      return (await euReads()) > before;
-    }, 10_000);
+    const euReads = async () =>
+      (await new Client(b.url, owner.token).get('/v1/admin/pools')).body.nodes.find((n: { region: string }) => n.region === 'eu').readsServed as number;
+    await waitUntil(
+      'the member reading from the eu replica on B',
+      async () => {
+        const before = await euReads();
+        expect((await onB.get('/v1/projects')).status).toBe(200);
+        return (await euReads()) > before;
+      },
+      10_000,
+    );
     await pause();
     try {
       // pool:read is the scaling module's permission, given through a custom role like any other.
@@ -236,7 +291,10 @@ describe.runIf(replicated)('prod bundle with replicas', () => {
 
   it('leaves no connection open on any node after SIGTERM', async () => {
     const { url, replicas } = { url: env.DATABASE_URL!, replicas: env.DATABASE_REPLICAS!.split(',').map((e) => e.slice(e.indexOf('=') + 1)) };
-    const open = (u: string) => queryOne<{ n: number }>(u, "select count(*)::int as n from pg_stat_activity where datname = $1 and application_name like 'flagship/prod%'", [databaseOf(u)]);
+    const open = (u: string) =>
+      queryOne<{ n: number }>(u, "select count(*)::int as n from pg_stat_activity where datname = $1 and application_name like 'flagship/prod%'", [
+        databaseOf(u),
+      ]);
     expect((await Promise.all([url, ...replicas].map(open))).some((r) => r.n > 0)).toBe(true);
     expect(await a.stop()).toBe(0);
     expect(await b.stop()).toBe(0);
@@ -259,7 +317,11 @@ describe.runIf(replicated)('prod bundle with replicas', () => {
       expect(statuses.get(503) ?? 0).toBeGreaterThan(0);
       const pools = (await owner.get('/v1/admin/pools')).body.nodes as Array<{ inUse: number; waiting: number }>;
       expect(pools.every((n) => n.waiting === 0)).toBe(true);
-      const busy = await queryOne<{ n: number }>(url, "select count(*)::int as n from pg_stat_activity where datname = $1 and application_name = 'flagship/prod' and state <> 'idle'", [databaseOf(url)]);
+      const busy = await queryOne<{ n: number }>(
+        url,
+        "select count(*)::int as n from pg_stat_activity where datname = $1 and application_name = 'flagship/prod' and state <> 'idle'",
+        [databaseOf(url)],
+      );
       expect(busy.n).toBe(0);
     } finally {
       expect(await small.stop()).toBe(0);

@@ -41,10 +41,12 @@ export async function startTarget(target: ApiTarget, env: Record<string, string>
     if (target.via === 'pgbouncer') {
       const bouncer = await startPgBouncer(url);
       // PgBouncer 1.18 refuses a statement_timeout startup parameter; its own query_timeout bounds queries instead.
-      const proxied = await startServer(bundles.prod!, { env: { DATABASE_URL: bouncer.url, DB_STATEMENT_TIMEOUT_MS: '0', ...env } }).catch(async (err: unknown) => {
-        await bouncer.stop();
-        throw err;
-      });
+      const proxied = await startServer(bundles.prod!, { env: { DATABASE_URL: bouncer.url, DB_STATEMENT_TIMEOUT_MS: '0', ...env } }).catch(
+        async (err: unknown) => {
+          await bouncer.stop();
+          throw err;
+        },
+      );
       server = {
         ...proxied,
         async stop(signal) {

@@ -33,7 +33,15 @@ export async function openFresh(dialect: DialectName, options: { poolMax?: numbe
     const { createDatabase } = await import('./postgres/index.js');
     const url = await createDatabase(inject('pg'), `t_${randomUUID().replace(/-/g, '').slice(0, 16)}`);
     opened = {
-      db: openPostgres({ url, max: options.poolMax ?? 20, connectionTimeoutMs: 10_000, idleTimeoutMs: 10_000, statementTimeoutMs: 30_000, maxLifetimeSeconds: 0, applicationName: 'flagship-test' }),
+      db: openPostgres({
+        url,
+        max: options.poolMax ?? 20,
+        connectionTimeoutMs: 10_000,
+        idleTimeoutMs: 10_000,
+        statementTimeoutMs: 30_000,
+        maxLifetimeSeconds: 0,
+        applicationName: 'flagship-test',
+      }),
       location: url,
     };
   }
@@ -57,7 +65,10 @@ export async function migrationAccess(dialect: DialectName, location: string): P
       close: async () => void conn.close(),
     };
   }
-  const pool = createPool({ url: location, max: 2, connectionTimeoutMs: 10_000, idleTimeoutMs: 1000, statementTimeoutMs: 0, maxLifetimeSeconds: 0, applicationName: 'flagship-test' }, () => undefined);
+  const pool = createPool(
+    { url: location, max: 2, connectionTimeoutMs: 10_000, idleTimeoutMs: 1000, statementTimeoutMs: 0, maxLifetimeSeconds: 0, applicationName: 'flagship-test' },
+    () => undefined,
+  );
   return {
     target: postgresMigrationTarget(pool),
     tableExists: async (name) => (await pool.query('SELECT to_regclass($1) AS r', [name])).rows[0]?.r !== null,

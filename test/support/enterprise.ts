@@ -17,7 +17,9 @@ export interface EnterpriseTarget {
 }
 
 export const ENTERPRISE_TARGETS: EnterpriseTarget[] = DIALECTS.map((dialect) =>
-  dialect === 'sqlite' ? { name: 'dist/dev-enterprise on SQLite', dialect, bundle: 'dev-enterprise' } : { name: 'dist/prod on PostgreSQL', dialect, bundle: 'prod' },
+  dialect === 'sqlite'
+    ? { name: 'dist/dev-enterprise on SQLite', dialect, bundle: 'dev-enterprise' }
+    : { name: 'dist/prod on PostgreSQL', dialect, bundle: 'prod' },
 );
 
 export interface EnterpriseDeployment {
@@ -87,5 +89,7 @@ export async function deployEnterprise(target: EnterpriseTarget, env: Record<str
 
 /** Statements that switch the append-only triggers off and back on, as a superuser (or the file's owner) could. */
 export function triggersOff(dialect: DialectName): string[] {
-  return dialect === 'postgres' ? ['ALTER TABLE audit_records DISABLE TRIGGER USER'] : ['DROP TRIGGER audit_records_no_update', 'DROP TRIGGER audit_records_no_delete'];
+  return dialect === 'postgres'
+    ? ['ALTER TABLE audit_records DISABLE TRIGGER USER']
+    : ['DROP TRIGGER audit_records_no_update', 'DROP TRIGGER audit_records_no_delete'];
 }

@@ -35,7 +35,14 @@ export function startWriteLoad(client: Client, project: string, options: { worke
       const title = `w${worker}-${i}`;
       try {
         const res = await client.post(`/v1/projects/${project}/tasks`, { title, labels: LABELS }, { timeoutMs: options.requestTimeoutMs ?? 30_000 });
-        outcomes.push({ worker, status: res.status, retryAfter: res.headers.get('retry-after'), title, at: Date.now(), ...(res.status === 201 ? { id: res.body.id as string } : {}) });
+        outcomes.push({
+          worker,
+          status: res.status,
+          retryAfter: res.headers.get('retry-after'),
+          title,
+          at: Date.now(),
+          ...(res.status === 201 ? { id: res.body.id as string } : {}),
+        });
         // A client backs off after a 503 as Retry-After asks; a short pause keeps the log small.
         if (res.status !== 201) await new Promise((r) => setTimeout(r, 100));
       } catch (error) {
@@ -90,13 +97,26 @@ export async function allTasks(client: Client, project: string): Promise<StoredT
 export function expectNothingLost(outcomes: WriteOutcome[], stored: StoredTask[], options: { allowed?: number[]; unanswered?: boolean } = {}): void {
   const allowed = options.allowed ?? [201, 503];
   // Only a killed server may leave requests unanswered.
-  if (!options.unanswered) expect(outcomes.filter((o) => o.status === 0), 'requests without an answer').toEqual([]);
-  expect(outcomes.filter((o) => o.status !== 0 && !allowed.includes(o.status)).map((o) => o.status), 'unexpected statuses').toEqual([]);
-  expect(outcomes.filter((o) => o.status === 503 && !o.retryAfter), '503s without Retry-After').toEqual([]);
+  if (!options.unanswered)
+    expect(
+      outcomes.filter((o) => o.status === 0),
+      'requests without an answer',
+    ).toEqual([]);
+  expect(
+    outcomes.filter((o) => o.status !== 0 && !allowed.includes(o.status)).map((o) => o.status),
+    'unexpected statuses',
+  ).toEqual([]);
+  expect(
+    outcomes.filter((o) => o.status === 503 && !o.retryAfter),
+    '503s without Retry-After',
+  ).toEqual([]);
   const ids = new Set(stored.map((t) => t.id));
   const lost = outcomes.filter((o) => o.status === 201 && !ids.has(o.id!));
   expect(lost, 'acknowledged tasks missing after the fault').toEqual([]);
   expect(stored.map((t) => t.number)).toEqual(stored.map((_, i) => i + 1));
   // Whole: each row has the title and labels its request sent (titles are w<worker>-<i>).
-  expect(stored.filter((t) => !/^w\d+-\d+$/.test(t.title) || t.labels.join() !== LABELS.join()), 'half-written tasks').toEqual([]);
+  expect(
+    stored.filter((t) => !/^w\d+-\d+$/.test(t.title) || t.labels.join() !== LABELS.join()),
+    'half-written tasks',
+  ).toEqual([]);
 }

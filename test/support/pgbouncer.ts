@@ -19,7 +19,8 @@ export function pgBouncerBinary(): string | undefined {
   return undefined;
 }
 
-export const PGBOUNCER_MISSING = 'PgBouncer is not installed (apt-get install pgbouncer): the API suite through PgBouncer in transaction pooling mode is skipped';
+export const PGBOUNCER_MISSING =
+  'PgBouncer is not installed (apt-get install pgbouncer): the API suite through PgBouncer in transaction pooling mode is skipped';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

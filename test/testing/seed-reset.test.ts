@@ -21,7 +21,11 @@ const acme: Seed = {
     { email: 'Bob@Acme.example', name: 'Bob', role: 'viewer', tokens: [{ name: 'expired', expiresAt: '2001-01-01T00:00:00Z' }, { name: 'ci' }] },
   ],
   projects: [
-    { name: 'Website', key: 'WEB', tasks: [{ title: 'Login fails', labels: ['bug'], assignee: 'bob@acme.example', status: 'in_progress' }, { title: 'Dark mode' }] },
+    {
+      name: 'Website',
+      key: 'WEB',
+      tasks: [{ title: 'Login fails', labels: ['bug'], assignee: 'bob@acme.example', status: 'in_progress' }, { title: 'Dark mode' }],
+    },
     { name: 'Old', key: 'OLD', archived: true },
   ],
 };
@@ -54,7 +58,10 @@ describe.each(DIALECTS)('testing seed and reset on %s', (dialect) => {
     await expect(authenticate(db, seeded.members['Bob@Acme.example']!.tokens.expired!)).rejects.toThrow(/expired at 2001-01-01/);
     expect((await listMembers(db, ann, {})).items.map((m) => m.email)).toEqual(['ann@acme.example', 'bob@acme.example']);
     const web = seeded.projects.WEB!;
-    expect(web.tasks.map((t) => [t.number, t.title])).toEqual([[1, 'Login fails'], [2, 'Dark mode']]);
+    expect(web.tasks.map((t) => [t.number, t.title])).toEqual([
+      [1, 'Login fails'],
+      [2, 'Dark mode'],
+    ]);
     const bugs = await listTasks(db, ann, web.id, { label: 'bug' });
     expect(bugs.items).toMatchObject([{ title: 'Login fails', status: 'in_progress', assigneeId: seeded.members['Bob@Acme.example']!.id }]);
   });
@@ -62,7 +69,11 @@ describe.each(DIALECTS)('testing seed and reset on %s', (dialect) => {
   it('refuses a seed the schema cannot judge, naming the field', async () => {
     const twoOwners = { ...acme, org: { name: 'X', slug: 'x-two' }, members: [acme.members[0]!, { ...acme.members[1]!, role: 'owner' as const }] };
     await expect(applySeed(ctx, twoOwners)).rejects.toThrow(/names 2 owners; give exactly one member "role": "owner"/);
-    const stranger = { ...acme, org: { name: 'X', slug: 'x-stranger' }, projects: [{ name: 'P', key: 'PP', tasks: [{ title: 't', assignee: 'eve@else.example' }] }] };
+    const stranger = {
+      ...acme,
+      org: { name: 'X', slug: 'x-stranger' },
+      projects: [{ name: 'P', key: 'PP', tasks: [{ title: 't', assignee: 'eve@else.example' }] }],
+    };
     await expect(applySeed(ctx, stranger)).rejects.toThrow(ValidationError);
     await expect(applySeed(ctx, stranger)).rejects.toThrow(/body\.projects\[0\]\.tasks\[0\]\.assignee eve@else\.example is not one of the seeded members/);
   });
@@ -70,7 +81,14 @@ describe.each(DIALECTS)('testing seed and reset on %s', (dialect) => {
   it('leaves nothing behind when a seed fails half-way', async () => {
     const before = await rowCounts(db);
     // The second project repeats a key: the org, members and first project are already written when it fails.
-    const clash = { ...acme, org: { name: 'Clash', slug: 'clash' }, projects: [{ name: 'A', key: 'DUP', tasks: [{ title: 'x' }] }, { name: 'B', key: 'DUP' }] };
+    const clash = {
+      ...acme,
+      org: { name: 'Clash', slug: 'clash' },
+      projects: [
+        { name: 'A', key: 'DUP', tasks: [{ title: 'x' }] },
+        { name: 'B', key: 'DUP' },
+      ],
+    };
     await expect(applySeed(ctx, clash)).rejects.toThrow(ConflictError);
     expect(await rowCounts(db)).toEqual(before);
   });

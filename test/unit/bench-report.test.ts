@@ -49,7 +49,8 @@ describe('compare', () => {
 });
 
 describe('replaceSection', () => {
-  const doc = '# Benchmarks\n\nintro\n\n<!-- http-bench:start -->\nold\n<!-- http-bench:end -->\n\n<!-- scaling-bench:start -->\ntheirs\n<!-- scaling-bench:end -->\n';
+  const doc =
+    '# Benchmarks\n\nintro\n\n<!-- http-bench:start -->\nold\n<!-- http-bench:end -->\n\n<!-- scaling-bench:start -->\ntheirs\n<!-- scaling-bench:end -->\n';
 
   it('replaces only the text between its own markers', () => {
     const next = replaceSection(doc, 'http-bench', '## New\n\nfigures');
@@ -74,10 +75,14 @@ describe('replaceSection', () => {
 
 describe('barChart', () => {
   it('draws a bar per figure, a void figure as an outline, and the goal and parity lines', () => {
-    const svg = barChart('t <&>', [
-      { group: 'a', label: 'GET /x', value: 0.5 },
-      { group: 'b', label: 'POST /y', value: null },
-    ], { goal: 0.8, colors: { a: '#111', b: '#222' } });
+    const svg = barChart(
+      't <&>',
+      [
+        { group: 'a', label: 'GET /x', value: 0.5 },
+        { group: 'b', label: 'POST /y', value: null },
+      ],
+      { goal: 0.8, colors: { a: '#111', b: '#222' } },
+    );
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg).toContain('t &lt;&amp;&gt;');
     expect(svg).toContain('0.50x');

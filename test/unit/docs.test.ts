@@ -48,6 +48,8 @@ it('the error catalogue covers every error class the server can answer with', ()
   const classes = exported.filter((v): v is AppErrorClass => typeof v === 'function' && v.prototype instanceof AppError);
   expect(classes.length).toBeGreaterThan(10);
   // A subclass answers with its parent's code (DatabaseUnavailableError is an `unavailable`); the rest need a row.
-  const missing = classes.filter((c) => !catalogued.some((k) => c === k || c.prototype instanceof k) && !codes.has((Reflect.construct(c, [{}]) as AppError).code));
+  const missing = classes.filter(
+    (c) => !catalogued.some((k) => c === k || c.prototype instanceof k) && !codes.has((Reflect.construct(c, [{}]) as AppError).code),
+  );
   expect(missing.map((c) => c.name)).toEqual([]);
 });

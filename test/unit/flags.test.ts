@@ -30,18 +30,28 @@ describe('flags files', () => {
 
   it('leaves the test-only tools out of a variant that does not ask for them', () => {
     expect(validateFlags('flags/mine.json', { dialects: ['sqlite'], scaling: false, enterprise: false }).testing).toBe(false);
-    expect(() => validateFlags('flags/x.json', { dialects: ['sqlite'], scaling: false, enterprise: false, testing: 'yes' })).toThrow(/`testing` must be true or false, not "yes"/);
+    expect(() => validateFlags('flags/x.json', { dialects: ['sqlite'], scaling: false, enterprise: false, testing: 'yes' })).toThrow(
+      /`testing` must be true or false, not "yes"/,
+    );
   });
 
   it.each([
-    ['an unknown key', { dialects: ['sqlite'], scaling: false, enterprise: false, sharding: true }, /flags\/x\.json: unknown key `sharding`.*Remove or rename it/],
+    [
+      'an unknown key',
+      { dialects: ['sqlite'], scaling: false, enterprise: false, sharding: true },
+      /flags\/x\.json: unknown key `sharding`.*Remove or rename it/,
+    ],
     ['a missing key', { dialects: ['sqlite'], scaling: false }, /missing key `enterprise`; set it to true or false/],
     ['a wrong type for a flag', { dialects: ['sqlite'], scaling: 'no', enterprise: false }, /`scaling` must be true or false, not "no"/],
     ['dialects that is not a list', { dialects: 'sqlite', scaling: false, enterprise: false }, /`dialects` must be a non-empty list/],
     ['no dialect at all', { dialects: [], scaling: false, enterprise: false }, /`dialects` is empty.*add "sqlite" or "postgres"/],
     ['an unknown dialect', { dialects: ['mysql'], scaling: false, enterprise: false }, /unknown dialect "mysql"/],
     ['a dialect twice', { dialects: ['sqlite', 'sqlite'], scaling: false, enterprise: false }, /lists a dialect twice/],
-    ['scaling without postgres', { dialects: ['sqlite'], scaling: true, enterprise: false }, /`scaling` needs the `postgres` dialect.*add "postgres" to `dialects` or set `scaling: false`/],
+    [
+      'scaling without postgres',
+      { dialects: ['sqlite'], scaling: true, enterprise: false },
+      /`scaling` needs the `postgres` dialect.*add "postgres" to `dialects` or set `scaling: false`/,
+    ],
     ['not an object', ['sqlite'], /must hold a JSON object/],
   ])('refuses %s, naming the file, the key and the fix', (_name, value, message) => {
     expect(() => validateFlags('flags/x.json', value)).toThrow(FlagsError);

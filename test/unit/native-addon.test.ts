@@ -13,7 +13,11 @@ describe('the SQLite addon check', () => {
   });
 
   it.each([
-    ['another Node ABI', { ...same, abi: '127', node: 'v22.12.0' }, /built for linux-x64, Node ABI 115 \(Node 20\.20\.2\), but this is linux-x64, Node ABI 127 \(Node 22\.12\.0\)/],
+    [
+      'another Node ABI',
+      { ...same, abi: '127', node: 'v22.12.0' },
+      /built for linux-x64, Node ABI 115 \(Node 20\.20\.2\), but this is linux-x64, Node ABI 127 \(Node 22\.12\.0\)/,
+    ],
     ['another platform', { ...same, platform: 'darwin' }, /but this is darwin-x64, Node ABI 115/],
     ['another CPU', { ...same, arch: 'arm64' }, /but this is linux-arm64/],
   ])('refuses %s, saying what to do', (_name, here, message) => {

@@ -29,11 +29,31 @@ describe('choosing the PostgreSQL for the tests', () => {
   });
 
   it.each([
-    ['a bare machine names every way to get a PostgreSQL', {}, none, /no server binaries were found and no container engine answers; install PostgreSQL .*testcontainers.*TEST_DATABASE_URL.*DIALECTS=sqlite/],
-    ['containers pinned without an engine', { PG_HARNESS_SOURCE: 'containers' }, system, /PG_HARNESS_SOURCE=containers, but no container engine answers .*start Docker/],
-    ['system binaries pinned where only the embedded package is', { PG_HARNESS_SOURCE: 'system' }, { binaries: undefined, containerEngine: true }, /PG_HARNESS_SOURCE=system, but no system PostgreSQL binaries were found/],
+    [
+      'a bare machine names every way to get a PostgreSQL',
+      {},
+      none,
+      /no server binaries were found and no container engine answers; install PostgreSQL .*testcontainers.*TEST_DATABASE_URL.*DIALECTS=sqlite/,
+    ],
+    [
+      'containers pinned without an engine',
+      { PG_HARNESS_SOURCE: 'containers' },
+      system,
+      /PG_HARNESS_SOURCE=containers, but no container engine answers .*start Docker/,
+    ],
+    [
+      'system binaries pinned where only the embedded package is',
+      { PG_HARNESS_SOURCE: 'system' },
+      { binaries: undefined, containerEngine: true },
+      /PG_HARNESS_SOURCE=system, but no system PostgreSQL binaries were found/,
+    ],
     ['an unknown source', { PG_HARNESS_SOURCE: 'docker' }, everything, /PG_HARNESS_SOURCE=docker is not understood; use system, embedded, containers/],
-    ['containers under the older name', { PG_HARNESS_BIN_SOURCE: 'containers' }, everything, /PG_HARNESS_BIN_SOURCE=containers is not understood.*PG_HARNESS_SOURCE also takes "containers"/],
+    [
+      'containers under the older name',
+      { PG_HARNESS_BIN_SOURCE: 'containers' },
+      everything,
+      /PG_HARNESS_BIN_SOURCE=containers is not understood.*PG_HARNESS_SOURCE also takes "containers"/,
+    ],
     ['the two names disagreeing', { PG_HARNESS_SOURCE: 'system', PG_HARNESS_BIN_SOURCE: 'embedded' }, everything, /disagree; set only PG_HARNESS_SOURCE/],
   ] as const)('refuses %s', (_what, env, found, message) => {
     expect(() => chooseSource(env, found)).toThrow(message);

@@ -30,7 +30,12 @@ describe('chooseReadTarget', () => {
     ['the primary when every replica lags', [replica('eu1', 'eu', { lagBytes: 5000 }), replica('us1', 'us', { lagSeconds: 60 })], {}, 'primary'],
     ['the primary for a fresh read', [eu, us], { fresh: true }, 'primary'],
     ['a replica that replayed the required position', [eu, us], { minLsn: 100n }, 'eu1'],
-    ['another that did, when the local one has not', [replica('eu1', 'eu', { replayLsn: 99n }), replica('us1', 'us', { replayLsn: 150n })], { minLsn: 120n }, 'us1'],
+    [
+      'another that did, when the local one has not',
+      [replica('eu1', 'eu', { replayLsn: 99n }), replica('us1', 'us', { replayLsn: 150n })],
+      { minLsn: 120n },
+      'us1',
+    ],
     ['the primary when none replayed it', [eu, us], { minLsn: 101n }, 'primary'],
     ['never a replica that replayed nothing yet', [replica('eu1', 'eu', { replayLsn: undefined })], { minLsn: 1n }, 'primary'],
     ['not the one that failed this read', [eu, us], { exclude: new Set(['eu1']) }, 'us1'],

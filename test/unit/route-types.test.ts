@@ -91,9 +91,13 @@ describe('one source for every route type', () => {
     const schemas = schemaFiles.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/export const (\w+) = Type\./g)].map((m) => m[1]!));
     expect(schemas).toEqual(expect.arrayContaining(['TaskView', 'TaskFields', 'MemberView', 'SignupInput', 'ErrorBody']));
     const sources = (dir: string): string[] =>
-      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+      );
     const restated = sources(SRC).flatMap((file) =>
-      [...readFileSync(file, 'utf8').matchAll(/\binterface (\w+)/g)].filter((m) => schemas.includes(m[1]!)).map((m) => `${path.relative(SRC, file)}: interface ${m[1]}`),
+      [...readFileSync(file, 'utf8').matchAll(/\binterface (\w+)/g)]
+        .filter((m) => schemas.includes(m[1]!))
+        .map((m) => `${path.relative(SRC, file)}: interface ${m[1]}`),
     );
     expect(restated).toEqual([]);
   });

@@ -11,7 +11,9 @@ const load = (env: Record<string, string>) => loadConfig({ DATABASE_URL: 'postgr
 
 describe('scaling options', () => {
   it('parses replicas by region, with defaults for the bounds', () => {
-    const s = scalingSettings(load({ DATABASE_REPLICAS: 'eu=postgres://u:p@r1:5432/app, us=postgres://u:p@r2/app?sslmode=require&options=a,b', FLAGSHIP_REGION: 'eu' }));
+    const s = scalingSettings(
+      load({ DATABASE_REPLICAS: 'eu=postgres://u:p@r1:5432/app, us=postgres://u:p@r2/app?sslmode=require&options=a,b', FLAGSHIP_REGION: 'eu' }),
+    );
     expect(s.replicas).toEqual([
       { region: 'eu', url: 'postgres://u:p@r1:5432/app' },
       { region: 'us', url: 'postgres://u:p@r2/app?sslmode=require&options=a,b' },
@@ -22,7 +24,11 @@ describe('scaling options', () => {
   it('lists every problem, without passwords', () => {
     let message = '';
     try {
-      load({ DATABASE_REPLICAS: 'postgres://u:hunter2@r1/app,eu=mysql://h/db,eu=postgres://r3/app,us=postgres://r3/app', REPLICA_MAX_LAG_S: '-1', DB_POOL_QUEUE_MAX: 'lots' });
+      load({
+        DATABASE_REPLICAS: 'postgres://u:hunter2@r1/app,eu=mysql://h/db,eu=postgres://r3/app,us=postgres://r3/app',
+        REPLICA_MAX_LAG_S: '-1',
+        DB_POOL_QUEUE_MAX: 'lots',
+      });
     } catch (err) {
       message = (err as Error).message;
     }

@@ -8,7 +8,9 @@ import type { PgPool } from './pool.js';
 export function boundedPool(pool: PgPool, max: number, maxWaiting: number): PgPool {
   const admit = (): void => {
     if (pool.totalCount >= max && pool.idleCount === 0 && pool.waitingCount >= maxWaiting) {
-      throw new DatabaseUnavailableError(`all ${max} database connections are busy and ${pool.waitingCount} callers already wait for one; retry shortly, or raise DB_POOL_MAX or DB_POOL_QUEUE_MAX`);
+      throw new DatabaseUnavailableError(
+        `all ${max} database connections are busy and ${pool.waitingCount} callers already wait for one; retry shortly, or raise DB_POOL_MAX or DB_POOL_QUEUE_MAX`,
+      );
     }
   };
   return {

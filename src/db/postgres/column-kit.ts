@@ -11,10 +11,16 @@ const timestamptz = customType<{ data: Date; driverData: string }>({
   toDriver: (value) => value.toISOString(),
   fromDriver: (value) => parseTimestamptz(value),
 });
-const insertedAt = () => timestamptz().notNull().$defaultFn(() => new Date());
+const insertedAt = () =>
+  timestamptz()
+    .notNull()
+    .$defaultFn(() => new Date());
 
 export const postgresKit = {
-  id: () => text().primaryKey().$defaultFn(() => randomUUID()),
+  id: () =>
+    text()
+      .primaryKey()
+      .$defaultFn(() => randomUUID()),
   text: () => text().notNull(),
   optionalText: () => text(),
   int: () => integer().notNull().default(0),

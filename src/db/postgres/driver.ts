@@ -66,7 +66,9 @@ function handle(conn: PgPool | PgClient): Queryable {
 export async function assertPrimary(pool: PgPool, redactedUrl: string): Promise<void> {
   const { rows } = await pool.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
   if (rows[0]?.r) {
-    throw new PrimaryRequiredError(`${redactedUrl} is a server in recovery (a read replica or a standby); DATABASE_URL must name the primary. Put replicas in DATABASE_REPLICAS instead.`);
+    throw new PrimaryRequiredError(
+      `${redactedUrl} is a server in recovery (a read replica or a standby); DATABASE_URL must name the primary. Put replicas in DATABASE_REPLICAS instead.`,
+    );
   }
 }
 
@@ -84,7 +86,10 @@ export function postgresConnector(pool: PgPool, options: Pick<PoolOptions, 'max'
         return await pool.connect();
       } catch (err) {
         if (/timeout exceeded/i.test((err as Error).message)) {
-          throw new DatabaseUnavailableError(`all ${options.max} database connections stayed busy for ${options.connectionTimeoutMs} ms; retry shortly, or raise DB_POOL_MAX`, err);
+          throw new DatabaseUnavailableError(
+            `all ${options.max} database connections stayed busy for ${options.connectionTimeoutMs} ms; retry shortly, or raise DB_POOL_MAX`,
+            err,
+          );
         }
         throw err;
       }
@@ -126,7 +131,10 @@ export function openPostgres(options: PostgresOptions): PostgresNodeDatabase {
         receipt.position = (await client.query<{ lsn: string }>(POSITION_SQL)).rows[0]?.lsn;
       } catch (err) {
         receipt.broken = err as Error;
-        receipt.position = await created.query<{ lsn: string }>(POSITION_SQL).then((r) => r.rows[0]?.lsn, () => undefined);
+        receipt.position = await created.query<{ lsn: string }>(POSITION_SQL).then(
+          (r) => r.rows[0]?.lsn,
+          () => undefined,
+        );
       }
     },
     mapError(err) {
@@ -181,7 +189,12 @@ export function openPostgres(options: PostgresOptions): PostgresNodeDatabase {
       try {
         const { rows } = await probe.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
         const inRecovery = rows[0]?.r === true && options.role !== 'any';
-        return { ok: !inRecovery, latencyMs: performance.now() - started, pool: counts, ...(inRecovery ? { detail: 'server is in recovery (not a primary)' } : {}) };
+        return {
+          ok: !inRecovery,
+          latencyMs: performance.now() - started,
+          pool: counts,
+          ...(inRecovery ? { detail: 'server is in recovery (not a primary)' } : {}),
+        };
       } catch (err) {
         return { ok: false, latencyMs: performance.now() - started, pool: counts, detail: (mapPostgresError(err) as Error).message };
       }

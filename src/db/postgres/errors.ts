@@ -1,7 +1,17 @@
 // pg errors -> our error classes, by SQLSTATE. drizzle wraps driver errors in DrizzleQueryError (whose message holds
 // the query and its parameters, which we never pass on), so the driver error is its `cause`.
 import { AppError } from '../../errors.js';
-import { DatabaseMisconfiguredError, DatabaseRefusedError, DatabaseUnavailableError, ForeignKeyViolationError, NotNullViolationError, SerializationFailureError, UniqueViolationError, UnstorableValueError, type ConstraintInfo } from '../errors.js';
+import {
+  DatabaseMisconfiguredError,
+  DatabaseRefusedError,
+  DatabaseUnavailableError,
+  ForeignKeyViolationError,
+  NotNullViolationError,
+  SerializationFailureError,
+  UniqueViolationError,
+  UnstorableValueError,
+  type ConstraintInfo,
+} from '../errors.js';
 
 interface PgError {
   code?: string;
@@ -19,7 +29,10 @@ function driverError(err: unknown): PgError | undefined {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && (/^[0-9A-Z]{5}$/.test(code) || NETWORK_CODES.has(code))) return e as PgError;
     const msg = (e as { message?: unknown }).message;
-    if (typeof msg === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(msg)) {
+    if (
+      typeof msg === 'string' &&
+      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(msg)
+    ) {
       return e as PgError;
     }
   }
@@ -28,7 +41,10 @@ function driverError(err: unknown): PgError | undefined {
 
 /** "Key (org_id, email)=(..., ...) already exists." -> [org_id, email]; the values are never kept. */
 function info(e: PgError): ConstraintInfo {
-  const cols = /^Key \(([^)]+)\)/.exec(e.detail ?? '')?.[1]?.split(',').map((s) => s.trim());
+  const cols = /^Key \(([^)]+)\)/
+    .exec(e.detail ?? '')?.[1]
+    ?.split(',')
+    .map((s) => s.trim());
   return { constraint: e.constraint, table: e.table, columns: cols ?? (e.column ? [e.column] : undefined) };
 }
 
@@ -73,10 +89,13 @@ export function mapPostgresError(err: unknown): unknown {
   if (code.startsWith('22')) return new UnstorableValueError(e.message, e);
   // Class 28, invalid authorization, and 3D000, no such database: the server answers, and will keep refusing.
   if (code.startsWith('28') || code === '3D000') {
-    return new DatabaseRefusedError(`PostgreSQL refused the connection (${code}: ${e.message}); check the user, password and database name in DATABASE_URL`, { cause: e });
+    return new DatabaseRefusedError(`PostgreSQL refused the connection (${code}: ${e.message}); check the user, password and database name in DATABASE_URL`, {
+      cause: e,
+    });
   }
   if (code === '25006') return new DatabaseUnavailableError('the database is read-only (a replica, or a primary being demoted); retry shortly', e);
-  if (code === '57014') return new DatabaseUnavailableError('the query ran past the statement timeout (DB_STATEMENT_TIMEOUT_MS); retry, or raise the timeout', e);
+  if (code === '57014')
+    return new DatabaseUnavailableError('the query ran past the statement timeout (DB_STATEMENT_TIMEOUT_MS); retry, or raise the timeout', e);
   // Class 08 connection exceptions, 57P0x shutdown / cannot connect now, 53xxx insufficient resources.
   if (/^(08|57P0|53)/.test(code) || NETWORK_CODES.has(code) || !code) {
     return new DatabaseUnavailableError(`the PostgreSQL server is unavailable (${code || e.message}); retry shortly`, e);

@@ -8,6 +8,7 @@ import type { PostgresDatabase } from './schema.js';
 
 /** The Postgres handle behind `q`; throws when `q` belongs to another dialect. */
 export function postgresHandle(q: Queryable): PostgresDatabase {
-  if (!is(q, PgDatabase)) throw new TypeError('postgresHandle() was given the query handle of another dialect; reach Postgres-only code only where db.dialect is "postgres"');
+  if (!is(q, PgDatabase))
+    throw new TypeError('postgresHandle() was given the query handle of another dialect; reach Postgres-only code only where db.dialect is "postgres"');
   return q as unknown as PostgresDatabase;
 }

@@ -76,7 +76,10 @@ export async function listen(options: ListenerOptions, channel: string, handlers
     },
     async peers() {
       if (!client) return 0;
-      const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1', [applicationName]);
+      const { rows } = await client.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1',
+        [applicationName],
+      );
       return rows[0]?.n ?? 0;
     },
     async close() {

@@ -32,7 +32,9 @@ export function postgresMigrationTarget(pool: PgPool): MigrationTarget {
     async ensureTable() {
       await inTransaction(pool, async (c) => {
         await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK.toString()]);
-        await c.query(`CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (tag text PRIMARY KEY, hash text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+        await c.query(
+          `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (tag text PRIMARY KEY, hash text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+        );
       });
     },
     async applied() {

@@ -73,5 +73,15 @@ export function createPool(options: PoolOptions, onError: (err: Error) => void):
  */
 export function createProbePool(options: PoolOptions, onError: (err: Error) => void): PgPool {
   const bound = options.connectionTimeoutMs;
-  return createPool({ ...options, max: 1, idleTimeoutMs: Math.max(options.idleTimeoutMs, 1000), statementTimeoutMs: bound, queryTimeoutMs: bound, applicationName: `${options.applicationName} (health)` }, onError);
+  return createPool(
+    {
+      ...options,
+      max: 1,
+      idleTimeoutMs: Math.max(options.idleTimeoutMs, 1000),
+      statementTimeoutMs: bound,
+      queryTimeoutMs: bound,
+      applicationName: `${options.applicationName} (health)`,
+    },
+    onError,
+  );
 }

@@ -2,7 +2,17 @@
 // table, so each dialect's schema.ts hands `defineTables` its table function and drizzle's constraint builders (the
 // same names on every dialect), and gets back its own fully typed tables. test/db/migrations-alike.test.ts checks
 // that the migrations both dialects generate from them carry the same tables, columns, indexes and foreign keys.
-import { commentColumns, memberColumns, orgColumns, projectColumns, taskColumns, taskLabelColumns, tokenColumns, type ColumnKit, type KitTypes } from './column-kit.js';
+import {
+  commentColumns,
+  memberColumns,
+  orgColumns,
+  projectColumns,
+  taskColumns,
+  taskLabelColumns,
+  tokenColumns,
+  type ColumnKit,
+  type KitTypes,
+} from './column-kit.js';
 
 /**
  * A dialect's table type, stated in terms of `name` and `columns`, which TableOf fills in. drizzle's table types

@@ -4,10 +4,16 @@ import type { ColumnKit, KitTypes } from '../schema/column-kit.js';
 
 // SQLite has no boolean, timestamp or JSON type: booleans are 0/1 integers, instants are integer milliseconds since
 // the epoch (so they keep milliseconds and carry no zone to lose), JSON is text.
-const insertedAt = () => integer({ mode: 'timestamp_ms' }).notNull().$defaultFn(() => new Date());
+const insertedAt = () =>
+  integer({ mode: 'timestamp_ms' })
+    .notNull()
+    .$defaultFn(() => new Date());
 
 export const sqliteKit = {
-  id: () => text().primaryKey().$defaultFn(() => randomUUID()),
+  id: () =>
+    text()
+      .primaryKey()
+      .$defaultFn(() => randomUUID()),
   text: () => text().notNull(),
   optionalText: () => text(),
   int: () => integer().notNull().default(0),

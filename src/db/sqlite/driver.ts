@@ -110,7 +110,8 @@ export function openSqlite(options: SqliteOptions): Database {
     write: tracked,
     read: (fn) => machine.read(fn),
     verify: () => machine.verify(async () => void (reader ?? writer).prepare('SELECT 1').get()),
-    migrate: (extra = []) => machine.exclusive(async (conn) => runMigrations([...(await sqliteMigrations()), ...extra], sqliteMigrationTarget(conn), options.onMigration)),
+    migrate: (extra = []) =>
+      machine.exclusive(async (conn) => runMigrations([...(await sqliteMigrations()), ...extra], sqliteMigrationTarget(conn), options.onMigration)),
     // One writer runs write transactions one at a time (BEGIN IMMEDIATE takes the file's write lock, across
     // processes too), so a transaction already holds every lock there is.
     lock: async () => undefined,
@@ -126,7 +127,12 @@ export function openSqlite(options: SqliteOptions): Database {
           try {
             await machine.exclusive(async (conn) => faults.probe(conn));
           } catch (err) {
-            return { ok: false, latencyMs: performance.now() - started, file: options.file, detail: `writes are failing: ${(mapSqliteError(err) as Error).message}` };
+            return {
+              ok: false,
+              latencyMs: performance.now() - started,
+              file: options.file,
+              detail: `writes are failing: ${(mapSqliteError(err) as Error).message}`,
+            };
           }
         }
         return { ok: true, latencyMs: performance.now() - started, file: options.file, waitingWriters: machine.waiting };

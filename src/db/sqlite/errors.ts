@@ -2,7 +2,15 @@
 // the query and its parameters, which we never pass on), so the driver error is its `cause`.
 import { statSync } from 'node:fs';
 import { AppError } from '../../errors.js';
-import { DatabaseMisconfiguredError, DatabaseUnavailableError, ForeignKeyViolationError, NotNullViolationError, SerializationFailureError, UniqueViolationError, type ConstraintInfo } from '../errors.js';
+import {
+  DatabaseMisconfiguredError,
+  DatabaseUnavailableError,
+  ForeignKeyViolationError,
+  NotNullViolationError,
+  SerializationFailureError,
+  UniqueViolationError,
+  type ConstraintInfo,
+} from '../errors.js';
 
 interface SqliteError {
   code: string;
@@ -71,9 +79,19 @@ export function openError(file: string, err: unknown): DatabaseUnavailableError 
   } catch {
     // Missing or unreadable: SQLite's own message says which.
   }
-  if (isDirectory) return new DatabaseMisconfiguredError(`the SQLite database ${file} is a directory; set DATABASE_URL to a file inside it, such as sqlite:${file.replace(/\/+$/, '')}/flagship.db`, err);
+  if (isDirectory)
+    return new DatabaseMisconfiguredError(
+      `the SQLite database ${file} is a directory; set DATABASE_URL to a file inside it, such as sqlite:${file.replace(/\/+$/, '')}/flagship.db`,
+      err,
+    );
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-    return new DatabaseMisconfiguredError(`${file} is not a SQLite database (${reason}); set DATABASE_URL to the right file, or to a new path to start empty`, err);
+    return new DatabaseMisconfiguredError(
+      `${file} is not a SQLite database (${reason}); set DATABASE_URL to the right file, or to a new path to start empty`,
+      err,
+    );
   }
-  return new DatabaseUnavailableError(`cannot open the SQLite database at ${file}: ${reason}; check that the directory exists and is writable, or set DATABASE_URL to another file`, err);
+  return new DatabaseUnavailableError(
+    `cannot open the SQLite database at ${file}: ${reason}; check that the directory exists and is writable, or set DATABASE_URL to another file`,
+    err,
+  );
 }

@@ -19,7 +19,8 @@ function host(): HostTarget {
   return { platform: process.platform, arch: process.arch, abi: process.versions.modules, node: process.version };
 }
 
-const describe = (t: { platform: string; arch: string; abi: string; node: string }) => `${t.platform}-${t.arch}, Node ABI ${t.abi} (Node ${t.node.replace(/^v/, '')})`;
+const describe = (t: { platform: string; arch: string; abi: string; node: string }) =>
+  `${t.platform}-${t.arch}, Node ABI ${t.abi} (Node ${t.node.replace(/^v/, '')})`;
 
 const FIX =
   'run the bundle with a Node of that ABI on that platform, or rebuild it here (`npm ci && node build.mjs dev` in the flagship repository) ' +
@@ -37,7 +38,11 @@ let loaded: object | undefined;
  * The addon object to hand to better-sqlite3 as `nativeBinding`, loaded once; undefined when running from sources.
  * `dir` is where the addon lies (the bundle's folder), overridable for tests.
  */
-export function sqliteNativeBinding(dir: URL = new URL('.', import.meta.url), built: AddonTarget | null = __SQLITE_ADDON__, here: HostTarget = host()): object | undefined {
+export function sqliteNativeBinding(
+  dir: URL = new URL('.', import.meta.url),
+  built: AddonTarget | null = __SQLITE_ADDON__,
+  here: HostTarget = host(),
+): object | undefined {
   if (built === null) return undefined;
   if (loaded) return loaded;
   const mismatch = addonMismatch(built, here);

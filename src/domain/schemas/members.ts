@@ -9,7 +9,12 @@ export type MemberView = Static<typeof MemberView>;
  * A built-in role (admin, member, viewer) or, where the build has custom roles, one of the organization's: the
  * domain checks the name against the organization inside the writing transaction.
  */
-const Role = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z][a-z0-9_-]*$', description: 'admin, member, viewer, or a custom role of the organization' });
+const Role = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[a-z][a-z0-9_-]*$',
+  description: 'admin, member, viewer, or a custom role of the organization',
+});
 
 export const NewMemberInput = Type.Object({ email: Email, name: Text(LIMITS.name), role: Role }, { additionalProperties: false });
 export type NewMemberInput = Static<typeof NewMemberInput>;

@@ -33,7 +33,9 @@ export function loadAuditKey(file: string): AuditKey {
   try {
     pem = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(`AUDIT_KEY_FILE=${file} cannot be read (${(err as Error).message}); point it at a PEM file made with \`openssl genpkey -algorithm ed25519 -out audit-key.pem\``);
+    throw new ConfigError(
+      `AUDIT_KEY_FILE=${file} cannot be read (${(err as Error).message}); point it at a PEM file made with \`openssl genpkey -algorithm ed25519 -out audit-key.pem\``,
+    );
   }
   let privateKey: KeyObject | undefined;
   let publicKey: KeyObject;
@@ -45,12 +47,19 @@ export function loadAuditKey(file: string): AuditKey {
       publicKey = createPublicKey(pem);
     }
   } catch (err) {
-    throw new ConfigError(`AUDIT_KEY_FILE=${file} is not a PEM key (${(err as Error).message}); make one with \`openssl genpkey -algorithm ed25519 -out audit-key.pem\``);
+    throw new ConfigError(
+      `AUDIT_KEY_FILE=${file} is not a PEM key (${(err as Error).message}); make one with \`openssl genpkey -algorithm ed25519 -out audit-key.pem\``,
+    );
   }
   if (publicKey.asymmetricKeyType !== 'ed25519') {
-    throw new ConfigError(`AUDIT_KEY_FILE=${file} holds a ${publicKey.asymmetricKeyType} key; checkpoints are signed with Ed25519: \`openssl genpkey -algorithm ed25519 -out audit-key.pem\``);
+    throw new ConfigError(
+      `AUDIT_KEY_FILE=${file} holds a ${publicKey.asymmetricKeyType} key; checkpoints are signed with Ed25519: \`openssl genpkey -algorithm ed25519 -out audit-key.pem\``,
+    );
   }
-  const keyId = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  const keyId = createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
   return privateKey ? { keyId, publicKey, privateKey } : { keyId, publicKey };
 }
 
@@ -75,7 +84,10 @@ export interface CheckpointResult {
 export async function checkCheckpoint(store: AuditStore, key: AuditKey, checkpoint: Checkpoint): Promise<CheckpointResult> {
   const { orgId, seq } = checkpoint;
   const fail = (message: string): CheckpointResult => ({ ok: false, orgId, seq, message });
-  if (checkpoint.keyId !== key.keyId) return fail(`the checkpoint of seq ${seq} was signed with key ${checkpoint.keyId}, not the configured key ${key.keyId}; configure the key it was made with`);
+  if (checkpoint.keyId !== key.keyId)
+    return fail(
+      `the checkpoint of seq ${seq} was signed with key ${checkpoint.keyId}, not the configured key ${key.keyId}; configure the key it was made with`,
+    );
   let valid: boolean;
   try {
     valid = verify(null, signedBytes(checkpoint), key.publicKey, Buffer.from(checkpoint.signature, 'base64'));
@@ -85,10 +97,17 @@ export async function checkCheckpoint(store: AuditStore, key: AuditKey, checkpoi
   if (!valid) return fail(`the checkpoint of seq ${seq} (taken ${checkpoint.at}) has a bad signature: the checkpoint itself was changed`);
   if (seq === 0) return { ok: true, orgId, seq, message: 'checkpoint of an empty chain' };
   const a = store.tables.auditRecords;
-  const [row] = await store.db.read((q) => q.select({ id: a.id, hash: a.hash }).from(a).where(and(eq(a.orgId, orgId), eq(a.seq, seq))));
+  const [row] = await store.db.read((q) =>
+    q
+      .select({ id: a.id, hash: a.hash })
+      .from(a)
+      .where(and(eq(a.orgId, orgId), eq(a.seq, seq))),
+  );
   if (!row) return fail(`record seq ${seq}, which the checkpoint taken ${checkpoint.at} covers, is gone: the log was cut or rewritten after the checkpoint`);
   if (row.hash !== checkpoint.hash) {
-    return fail(`record seq ${seq} (id ${row.id}) has hash ${row.hash.slice(0, 16)}..., but the checkpoint taken ${checkpoint.at} signed ${checkpoint.hash.slice(0, 16)}...: the log was rewritten after the checkpoint`);
+    return fail(
+      `record seq ${seq} (id ${row.id}) has hash ${row.hash.slice(0, 16)}..., but the checkpoint taken ${checkpoint.at} signed ${checkpoint.hash.slice(0, 16)}...: the log was rewritten after the checkpoint`,
+    );
   }
   return { ok: true, orgId, seq, message: `record seq ${seq} still carries the hash signed at ${checkpoint.at}` };
 }
@@ -102,10 +121,22 @@ export function parseCheckpoints(text: string, source: string): Checkpoint[] {
     try {
       c = JSON.parse(line) as Partial<Checkpoint>;
     } catch (err) {
-      throw new ConfigError(`${source}:${i + 1} is not JSON (${(err as Error).message}); the file holds one checkpoint a line, as \`audit checkpoint\` prints them`);
+      throw new ConfigError(
+        `${source}:${i + 1} is not JSON (${(err as Error).message}); the file holds one checkpoint a line, as \`audit checkpoint\` prints them`,
+      );
     }
-    if (c.v !== 1 || typeof c.orgId !== 'string' || typeof c.seq !== 'number' || typeof c.hash !== 'string' || typeof c.at !== 'string' || typeof c.keyId !== 'string' || typeof c.signature !== 'string') {
-      throw new ConfigError(`${source}:${i + 1} is not a checkpoint (it needs v, orgId, seq, hash, at, keyId and signature); the file holds lines printed by \`audit checkpoint\``);
+    if (
+      c.v !== 1 ||
+      typeof c.orgId !== 'string' ||
+      typeof c.seq !== 'number' ||
+      typeof c.hash !== 'string' ||
+      typeof c.at !== 'string' ||
+      typeof c.keyId !== 'string' ||
+      typeof c.signature !== 'string'
+    ) {
+      throw new ConfigError(
+        `${source}:${i + 1} is not a checkpoint (it needs v, orgId, seq, hash, at, keyId and signature); the file holds lines printed by \`audit checkpoint\``,
+      );
     }
     out.push(c as Checkpoint);
   });

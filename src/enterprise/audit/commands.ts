@@ -23,7 +23,8 @@ async function verifyCommand(ctx: CommandContext, db: Database, tables: Enterpri
   }
   const file = ctx.config.auditCheckpointFile;
   if (file !== undefined) {
-    if (ctx.config.auditKeyFile === undefined) throw new ConfigError('AUDIT_CHECKPOINT_FILE needs AUDIT_KEY_FILE, the key the checkpoints were signed with (its public half is enough)');
+    if (ctx.config.auditKeyFile === undefined)
+      throw new ConfigError('AUDIT_CHECKPOINT_FILE needs AUDIT_KEY_FILE, the key the checkpoints were signed with (its public half is enough)');
     const key = loadAuditKey(ctx.config.auditKeyFile);
     let text: string;
     try {
@@ -42,7 +43,10 @@ async function verifyCommand(ctx: CommandContext, db: Database, tables: Enterpri
 }
 
 async function checkpointCommand(ctx: CommandContext, db: Database, tables: EnterpriseTables): Promise<number> {
-  if (ctx.config.auditKeyFile === undefined) throw new ConfigError('`audit checkpoint` signs with AUDIT_KEY_FILE; set it to an Ed25519 private key (`openssl genpkey -algorithm ed25519 -out audit-key.pem`)');
+  if (ctx.config.auditKeyFile === undefined)
+    throw new ConfigError(
+      '`audit checkpoint` signs with AUDIT_KEY_FILE; set it to an Ed25519 private key (`openssl genpkey -algorithm ed25519 -out audit-key.pem`)',
+    );
   const key = loadAuditKey(ctx.config.auditKeyFile);
   const store = { db, tables };
   let refused = 0;

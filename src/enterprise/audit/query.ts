@@ -38,7 +38,14 @@ function newestFirst(store: AuditStore): KeysetOrder<AuditRow> {
 export async function listAudit(store: AuditStore, orgId: string, filter: AuditFilter & PageRequest): Promise<Page<AuditView>> {
   const a = store.tables.auditRecords;
   const k = keyset(newestFirst(store), filter);
-  const rows = await store.db.read((q) => q.select().from(a).where(and(...conditions(store, orgId, filter), k.where)).orderBy(...k.orderBy).limit(k.fetch));
+  const rows = await store.db.read((q) =>
+    q
+      .select()
+      .from(a)
+      .where(and(...conditions(store, orgId, filter), k.where))
+      .orderBy(...k.orderBy)
+      .limit(k.fetch),
+  );
   return k.toPage(rows, auditView);
 }
 
@@ -50,7 +57,14 @@ export async function* exportAudit(store: AuditStore, orgId: string, filter: Aud
   const where = conditions(store, orgId, filter);
   let after = 0;
   for (;;) {
-    const rows = await store.db.read((q) => q.select().from(a).where(and(...where, gt(a.seq, after))).orderBy(asc(a.seq)).limit(EXPORT_BATCH));
+    const rows = await store.db.read((q) =>
+      q
+        .select()
+        .from(a)
+        .where(and(...where, gt(a.seq, after)))
+        .orderBy(asc(a.seq))
+        .limit(EXPORT_BATCH),
+    );
     for (const row of rows) yield auditView(row);
     if (rows.length < EXPORT_BATCH) return;
     after = rows[rows.length - 1]!.seq;

@@ -50,67 +50,107 @@ const chainReport = {
     ok: { type: 'boolean' },
     records: { type: 'integer' },
     head: { type: 'object', properties: { seq: { type: 'integer' }, hash: { type: 'string' } } },
-    broken: { type: 'object', properties: { seq: { type: 'integer' }, id: { type: ['string', 'null'] }, problem: { type: 'string', enum: ['altered', 'missing', 'out-of-chain', 'head-mismatch'] }, message: { type: 'string' } } },
+    broken: {
+      type: 'object',
+      properties: {
+        seq: { type: 'integer' },
+        id: { type: ['string', 'null'] },
+        problem: { type: 'string', enum: ['altered', 'missing', 'out-of-chain', 'head-mismatch'] },
+        message: { type: 'string' },
+      },
+    },
   },
 } as const;
 
 const checkpointView = {
   type: 'object',
   required: ['v', 'orgId', 'seq', 'hash', 'at', 'keyId', 'signature'],
-  properties: { v: { type: 'integer' }, orgId: { type: 'string' }, seq: { type: 'integer' }, hash: { type: 'string' }, at: instant, keyId: { type: 'string' }, signature: { type: 'string' } },
+  properties: {
+    v: { type: 'integer' },
+    orgId: { type: 'string' },
+    seq: { type: 'integer' },
+    hash: { type: 'string' },
+    at: instant,
+    keyId: { type: 'string' },
+    signature: { type: 'string' },
+  },
 } as const;
 
 export async function auditRoutes(app: FastifyInstance, host: RouteHost, store: () => AuditStore, key: AuditKey | undefined): Promise<void> {
   const tags = ['audit'];
   const access = host.require({ permission: AUDIT_READ });
 
-  app.get<{ Querystring: AuditFilter & PageRequest }>('/v1/audit', {
-    preHandler: access,
-    schema: {
-      tags,
-      summary: 'Audit records of the organization, newest first, filtered and paged',
-      security: bearer,
-      querystring: { type: 'object', additionalProperties: false, properties: { ...pageFields, ...filters } },
-      // The view is plain JSON Schema; PageOf takes it as a TypeBox schema of unknown content.
-      response: { 200: PageOf(Type.Unsafe<unknown>(auditView)), ...errors(400, 401, 403, 503) },
+  app.get<{ Querystring: AuditFilter & PageRequest }>(
+    '/v1/audit',
+    {
+      preHandler: access,
+      schema: {
+        tags,
+        summary: 'Audit records of the organization, newest first, filtered and paged',
+        security: bearer,
+        querystring: { type: 'object', additionalProperties: false, properties: { ...pageFields, ...filters } },
+        // The view is plain JSON Schema; PageOf takes it as a TypeBox schema of unknown content.
+        response: { 200: PageOf(Type.Unsafe<unknown>(auditView)), ...errors(400, 401, 403, 503) },
+      },
     },
-  }, async (request) => listAudit(store(), host.principalOf(request).orgId, request.query));
+    async (request) => listAudit(store(), host.principalOf(request).orgId, request.query),
+  );
 
-  app.get<{ Querystring: AuditFilter }>('/v1/audit/export', {
-    preHandler: access,
-    schema: {
-      tags,
-      summary: 'Every matching record, oldest first, streamed as NDJSON (one JSON record a line) in constant memory',
-      security: bearer,
-      querystring: { type: 'object', additionalProperties: false, properties: filters },
-      produces: ['application/x-ndjson'],
-      response: { 200: { type: 'string', description: 'one audit record (as in GET /v1/audit) per line' }, ...errors(400, 401, 403, 503) },
+  app.get<{ Querystring: AuditFilter }>(
+    '/v1/audit/export',
+    {
+      preHandler: access,
+      schema: {
+        tags,
+        summary: 'Every matching record, oldest first, streamed as NDJSON (one JSON record a line) in constant memory',
+        security: bearer,
+        querystring: { type: 'object', additionalProperties: false, properties: filters },
+        produces: ['application/x-ndjson'],
+        response: { 200: { type: 'string', description: 'one audit record (as in GET /v1/audit) per line' }, ...errors(400, 401, 403, 503) },
+      },
     },
-  }, async (request, reply) => {
-    const records = exportAudit(store(), host.principalOf(request).orgId, request.query);
-    const lines = Readable.from((async function* () {
-      for await (const record of records) yield `${JSON.stringify(record)}\n`;
-    })());
-    return reply.type('application/x-ndjson; charset=utf-8').send(lines);
-  });
-
-  app.get('/v1/audit/verify', {
-    preHandler: access,
-    schema: { tags, summary: "Recheck the organization's hash chain; names the first broken record and how it broke", security: bearer, response: { 200: chainReport, ...errors(401, 403, 503) } },
-  }, async (request) => verifyChain(store(), host.principalOf(request).orgId));
-
-  app.get('/v1/audit/checkpoint', {
-    preHandler: access,
-    schema: {
-      tags,
-      summary: "A checkpoint of the organization's chain head signed with the server's Ed25519 key (AUDIT_KEY_FILE); keep it outside the database",
-      security: bearer,
-      response: { 200: checkpointView, ...errors(401, 403, 409, 503) },
+    async (request, reply) => {
+      const records = exportAudit(store(), host.principalOf(request).orgId, request.query);
+      const lines = Readable.from(
+        (async function* () {
+          for await (const record of records) yield `${JSON.stringify(record)}\n`;
+        })(),
+      );
+      return reply.type('application/x-ndjson; charset=utf-8').send(lines);
     },
-  }, async (request) => {
-    if (!key?.privateKey) throw new AuditKeyMissingError();
-    const report = await verifyChain(store(), host.principalOf(request).orgId);
-    if (report.broken) throw new ConflictError(`the chain is broken, so no checkpoint is signed: ${report.broken.message}`, { details: { ...report.broken } });
-    return signCheckpoint(key, { orgId: report.orgId, ...report.head });
-  });
+  );
+
+  app.get(
+    '/v1/audit/verify',
+    {
+      preHandler: access,
+      schema: {
+        tags,
+        summary: "Recheck the organization's hash chain; names the first broken record and how it broke",
+        security: bearer,
+        response: { 200: chainReport, ...errors(401, 403, 503) },
+      },
+    },
+    async (request) => verifyChain(store(), host.principalOf(request).orgId),
+  );
+
+  app.get(
+    '/v1/audit/checkpoint',
+    {
+      preHandler: access,
+      schema: {
+        tags,
+        summary: "A checkpoint of the organization's chain head signed with the server's Ed25519 key (AUDIT_KEY_FILE); keep it outside the database",
+        security: bearer,
+        response: { 200: checkpointView, ...errors(401, 403, 409, 503) },
+      },
+    },
+    async (request) => {
+      if (!key?.privateKey) throw new AuditKeyMissingError();
+      const report = await verifyChain(store(), host.principalOf(request).orgId);
+      if (report.broken)
+        throw new ConflictError(`the chain is broken, so no checkpoint is signed: ${report.broken.message}`, { details: { ...report.broken } });
+      return signCheckpoint(key, { orgId: report.orgId, ...report.head });
+    },
+  );
 }

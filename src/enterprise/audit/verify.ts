@@ -29,24 +29,52 @@ export async function verifyChain(store: AuditStore, orgId: string): Promise<Cha
   let expectedSeq = 1;
   let prevHash = GENESIS;
   let records = 0;
-  const report = (broken?: BrokenRecord): ChainReport => ({ orgId, ok: broken === undefined, records, head: { seq: expectedSeq - 1, hash: prevHash }, ...(broken ? { broken } : {}) });
+  const report = (broken?: BrokenRecord): ChainReport => ({
+    orgId,
+    ok: broken === undefined,
+    records,
+    head: { seq: expectedSeq - 1, hash: prevHash },
+    ...(broken ? { broken } : {}),
+  });
   const name = (r: AuditRow) => `record seq ${r.seq} (id ${r.id}, ${r.action} at ${r.at.toISOString()})`;
   // Records appended while this runs are verified too: after the last batch the head is read, and if it moved past
   // what was seen the walk goes on; only a head that stays ahead of the records means records are missing.
-  for (let stable = false; !stable; ) {
+  for (let stable = false; !stable;) {
     for (;;) {
-      const rows = await store.db.read((q) => q.select().from(a).where(and(eq(a.orgId, orgId), gt(a.seq, expectedSeq - 1))).orderBy(asc(a.seq), asc(a.id)).limit(BATCH));
+      const rows = await store.db.read((q) =>
+        q
+          .select()
+          .from(a)
+          .where(and(eq(a.orgId, orgId), gt(a.seq, expectedSeq - 1)))
+          .orderBy(asc(a.seq), asc(a.id))
+          .limit(BATCH),
+      );
       for (const row of rows) {
         if (row.seq !== expectedSeq) {
-          return report({ seq: expectedSeq, id: null, problem: 'missing', message: `record seq ${expectedSeq} is missing: the chain goes from seq ${expectedSeq - 1} to ${name(row)}` });
+          return report({
+            seq: expectedSeq,
+            id: null,
+            problem: 'missing',
+            message: `record seq ${expectedSeq} is missing: the chain goes from seq ${expectedSeq - 1} to ${name(row)}`,
+          });
         }
         const { hash, ...rest } = row;
         if (row.prevHash !== prevHash) {
-          return report({ seq: row.seq, id: row.id, problem: 'out-of-chain', message: `${name(row)} does not follow the record before it: its prevHash ${row.prevHash.slice(0, 16)}... is not ${prevHash.slice(0, 16)}..., that record's hash (inserted, or the one before it was replaced)` });
+          return report({
+            seq: row.seq,
+            id: row.id,
+            problem: 'out-of-chain',
+            message: `${name(row)} does not follow the record before it: its prevHash ${row.prevHash.slice(0, 16)}... is not ${prevHash.slice(0, 16)}..., that record's hash (inserted, or the one before it was replaced)`,
+          });
         }
         const recomputed = hashRecord(rest);
         if (recomputed !== hash) {
-          return report({ seq: row.seq, id: row.id, problem: 'altered', message: `${name(row)} was altered: its content hashes to ${recomputed.slice(0, 16)}..., not the stored ${hash.slice(0, 16)}...` });
+          return report({
+            seq: row.seq,
+            id: row.id,
+            problem: 'altered',
+            message: `${name(row)} was altered: its content hashes to ${recomputed.slice(0, 16)}..., not the stored ${hash.slice(0, 16)}...`,
+          });
         }
         records += 1;
         expectedSeq += 1;
@@ -59,16 +87,42 @@ export async function verifyChain(store: AuditStore, orgId: string): Promise<Cha
     const headSeq = head?.seq ?? 0;
     if (headSeq > last) {
       // Either appended meanwhile (the next pass finds them) or gone: a pass that finds nothing new decides.
-      const [next] = await store.db.read((q) => q.select({ seq: a.seq }).from(a).where(and(eq(a.orgId, orgId), gt(a.seq, last))).limit(1));
+      const [next] = await store.db.read((q) =>
+        q
+          .select({ seq: a.seq })
+          .from(a)
+          .where(and(eq(a.orgId, orgId), gt(a.seq, last)))
+          .limit(1),
+      );
       if (next) continue;
-      return report({ seq: last + 1, id: null, problem: 'missing', message: `record seq ${last + 1} is missing: the chain ends at seq ${last} but its head says seq ${headSeq} (records were removed from the end)` });
+      return report({
+        seq: last + 1,
+        id: null,
+        problem: 'missing',
+        message: `record seq ${last + 1} is missing: the chain ends at seq ${last} but its head says seq ${headSeq} (records were removed from the end)`,
+      });
     }
     if (headSeq < last) {
-      const [extra] = await store.db.read((q) => q.select().from(a).where(and(eq(a.orgId, orgId), eq(a.seq, headSeq + 1))));
-      return report({ seq: headSeq + 1, id: extra?.id ?? null, problem: 'out-of-chain', message: `${extra ? name(extra) : `record seq ${headSeq + 1}`} is not part of the chain: the chain head ends at seq ${headSeq} (a record was inserted)` });
+      const [extra] = await store.db.read((q) =>
+        q
+          .select()
+          .from(a)
+          .where(and(eq(a.orgId, orgId), eq(a.seq, headSeq + 1))),
+      );
+      return report({
+        seq: headSeq + 1,
+        id: extra?.id ?? null,
+        problem: 'out-of-chain',
+        message: `${extra ? name(extra) : `record seq ${headSeq + 1}`} is not part of the chain: the chain head ends at seq ${headSeq} (a record was inserted)`,
+      });
     }
     if (head && head.hash !== prevHash) {
-      return report({ seq: last, id: null, problem: 'head-mismatch', message: `the chain head says record seq ${head.seq} has hash ${head.hash.slice(0, 16)}..., but that record hashes to ${prevHash.slice(0, 16)}... (the chain was rewritten)` });
+      return report({
+        seq: last,
+        id: null,
+        problem: 'head-mismatch',
+        message: `the chain head says record seq ${head.seq} has hash ${head.hash.slice(0, 16)}..., but that record hashes to ${prevHash.slice(0, 16)}... (the chain was rewritten)`,
+      });
     }
     stable = true;
   }

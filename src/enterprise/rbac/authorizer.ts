@@ -57,7 +57,10 @@ export class RbacAuthorizer implements Authorizer {
   async assignable(tx: Queryable, orgId: string, role: string): Promise<boolean> {
     if (isBuiltInRole(role)) return role !== 'owner';
     const r = this.store.tables.roles;
-    const [found] = await tx.select({ id: r.id }).from(r).where(and(eq(r.orgId, orgId), eq(r.name, role)));
+    const [found] = await tx
+      .select({ id: r.id })
+      .from(r)
+      .where(and(eq(r.orgId, orgId), eq(r.name, role)));
     return found !== undefined;
   }
 

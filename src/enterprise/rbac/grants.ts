@@ -25,21 +25,39 @@ export const memberNotFound = (id: string) => new NotFoundError(`no member ${id}
 
 async function activeMember(q: Queryable, ctx: DomainContext, orgId: string, id: string) {
   const m = ctx.db.tables.members;
-  const [row] = await q.select({ id: m.id, role: m.role }).from(m).where(and(eq(m.id, id), eq(m.orgId, orgId), eq(m.active, true)));
+  const [row] = await q
+    .select({ id: m.id, role: m.role })
+    .from(m)
+    .where(and(eq(m.id, id), eq(m.orgId, orgId), eq(m.active, true)));
   if (!row) throw memberNotFound(id);
   return row;
 }
 
-export async function listGrants(ctx: DomainContext, store: RbacStore, principal: Principal, memberId: string): Promise<{ memberId: string; grants: GrantView[] }> {
+export async function listGrants(
+  ctx: DomainContext,
+  store: RbacStore,
+  principal: Principal,
+  memberId: string,
+): Promise<{ memberId: string; grants: GrantView[] }> {
   const g = store.tables.roleGrants;
   return store.db.read(async (q) => {
     await activeMember(q, ctx, principal.orgId, memberId);
-    const rows = await q.select().from(g).where(and(eq(g.orgId, principal.orgId), eq(g.memberId, memberId))).orderBy(g.role, g.projectId);
+    const rows = await q
+      .select()
+      .from(g)
+      .where(and(eq(g.orgId, principal.orgId), eq(g.memberId, memberId)))
+      .orderBy(g.role, g.projectId);
     return { memberId, grants: rows.map((r) => ({ id: r.id, role: r.role, projectId: r.projectId, createdAt: iso(r.createdAt) })) };
   });
 }
 
-export async function replaceGrants(ctx: DomainContext, store: RbacStore, principal: Principal, memberId: string, input: GrantInput[]): Promise<{ memberId: string; grants: GrantView[] }> {
+export async function replaceGrants(
+  ctx: DomainContext,
+  store: RbacStore,
+  principal: Principal,
+  memberId: string,
+  input: GrantInput[],
+): Promise<{ memberId: string; grants: GrantView[] }> {
   const g = store.tables.roleGrants;
   const p = ctx.db.tables.projects;
   const wanted = [...new Map(input.map((x) => [`${x.role}\u0000${x.projectId ?? ''}`, { role: x.role, projectId: x.projectId ?? null }])).values()];
@@ -49,14 +67,24 @@ export async function replaceGrants(ctx: DomainContext, store: RbacStore, princi
     const book = await loadBook(tx, store, principal.orgId);
     wanted.forEach((w, i) => {
       if (!book.has(w.role) || w.role === 'owner') {
-        throw new ValidationError(`body.grants.${i}.role: there is no role "${w.role}" to grant in this organization; grant a built-in role below owner or one from GET /v1/roles`, {
-          details: [{ field: `body.grants.${i}.role`, message: 'is not a role of this organization' }],
-        });
+        throw new ValidationError(
+          `body.grants.${i}.role: there is no role "${w.role}" to grant in this organization; grant a built-in role below owner or one from GET /v1/roles`,
+          {
+            details: [{ field: `body.grants.${i}.role`, message: 'is not a role of this organization' }],
+          },
+        );
       }
     });
     const projectIds = [...new Set(wanted.flatMap((w) => (w.projectId ? [w.projectId] : [])))];
     if (projectIds.length > 0) {
-      const found = new Set((await tx.select({ id: p.id }).from(p).where(and(eq(p.orgId, principal.orgId), inArray(p.id, projectIds)))).map((r) => r.id));
+      const found = new Set(
+        (
+          await tx
+            .select({ id: p.id })
+            .from(p)
+            .where(and(eq(p.orgId, principal.orgId), inArray(p.id, projectIds)))
+        ).map((r) => r.id),
+      );
       const i = wanted.findIndex((w) => w.projectId && !found.has(w.projectId));
       if (i !== -1) {
         throw new ValidationError(`body.grants.${i}.projectId: no project ${wanted[i]!.projectId} in your organization; list them with GET /v1/projects`, {
@@ -64,14 +92,35 @@ export async function replaceGrants(ctx: DomainContext, store: RbacStore, princi
         });
       }
     }
-    await checkHolds(tx, store, principal, book, wanted.map((w) => w.role));
-    const before = await tx.select().from(g).where(and(eq(g.orgId, principal.orgId), eq(g.memberId, memberId)));
+    await checkHolds(
+      tx,
+      store,
+      principal,
+      book,
+      wanted.map((w) => w.role),
+    );
+    const before = await tx
+      .select()
+      .from(g)
+      .where(and(eq(g.orgId, principal.orgId), eq(g.memberId, memberId)));
     await tx.delete(g).where(and(eq(g.orgId, principal.orgId), eq(g.memberId, memberId)));
-    const rows = wanted.length === 0 ? [] : await tx.insert(g).values(wanted.map((w) => ({ orgId: principal.orgId, memberId, role: w.role, projectId: w.projectId }))).returning();
+    const rows =
+      wanted.length === 0
+        ? []
+        : await tx
+            .insert(g)
+            .values(wanted.map((w) => ({ orgId: principal.orgId, memberId, role: w.role, projectId: w.projectId })))
+            .returning();
     const view = (r: (typeof rows)[number]): GrantView => ({ id: r.id, role: r.role, projectId: r.projectId, createdAt: iso(r.createdAt) });
     const after = rows.map(view).sort((a, b) => a.role.localeCompare(b.role) || (a.projectId ?? '').localeCompare(b.projectId ?? ''));
     await stamp(tx, store, principal.orgId);
-    await recordChange(ctx, tx, principal, { action: 'member.grants', orgId: principal.orgId, resource: { type: 'member', id: memberId }, before: { grants: before.map(view) }, after: { grants: after } });
+    await recordChange(ctx, tx, principal, {
+      action: 'member.grants',
+      orgId: principal.orgId,
+      resource: { type: 'member', id: memberId },
+      before: { grants: before.map(view) },
+      after: { grants: after },
+    });
     return { memberId, grants: after };
   });
 }

@@ -13,7 +13,10 @@ export interface RoleNode {
 /** Every role of one organization by name: the built-in ones and its custom ones. */
 export type RoleBook = ReadonlyMap<string, RoleNode>;
 
-export function roleBook(permissions: PermissionSet, custom: Iterable<{ name: string; permissions: readonly string[]; inherits: readonly string[] }>): Map<string, RoleNode> {
+export function roleBook(
+  permissions: PermissionSet,
+  custom: Iterable<{ name: string; permissions: readonly string[]; inherits: readonly string[] }>,
+): Map<string, RoleNode> {
   const book = new Map<string, RoleNode>();
   for (const name of ROLES) book.set(name, { name, permissions: [...permissions.builtInRoles[name]], inherits: [], builtIn: true });
   for (const r of custom) book.set(r.name, { name: r.name, permissions: r.permissions, inherits: r.inherits, builtIn: false });

@@ -34,7 +34,16 @@ export type RolePatch = Omit<Partial<RoleInput>, 'name'>;
 type RoleRow = RbacStore['tables']['roles']['$inferSelect'];
 
 function roleView(row: RoleRow): RoleView {
-  return { id: row.id, name: row.name, description: row.description, builtIn: false, permissions: row.permissions, inherits: row.inherits, createdAt: iso(row.createdAt), updatedAt: iso(row.updatedAt) };
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    builtIn: false,
+    permissions: row.permissions,
+    inherits: row.inherits,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
 }
 
 const roleNotFound = (id: string) => new NotFoundError(`no custom role ${id} in your organization; list them with GET /v1/roles`);
@@ -43,11 +52,22 @@ const invalid = (field: string, message: string, detail: string) => new Validati
 /** A role definition must name known permissions and known roles, and inherit without a loop. */
 function checkDefinition(store: RbacStore, book: Map<string, RoleNode>, role: { name: string; permissions: string[]; inherits: string[] }): void {
   for (const p of role.permissions) {
-    if (!store.permissions.has(p)) throw invalid('body.permissions', `body.permissions: "${p}" is not a permission of this server; the permissions are ${store.permissions.all.join(', ')}`, `"${p}" is not a permission`);
+    if (!store.permissions.has(p))
+      throw invalid(
+        'body.permissions',
+        `body.permissions: "${p}" is not a permission of this server; the permissions are ${store.permissions.all.join(', ')}`,
+        `"${p}" is not a permission`,
+      );
   }
   for (const parent of role.inherits) {
-    if (parent === 'owner') throw invalid('body.inherits', 'body.inherits: no role may inherit "owner"; inherit "admin" or name the permissions', 'cannot inherit owner');
-    if (!book.has(parent)) throw invalid('body.inherits', `body.inherits: there is no role "${parent}" in this organization; inherit a built-in role or one from GET /v1/roles`, `"${parent}" is not a role`);
+    if (parent === 'owner')
+      throw invalid('body.inherits', 'body.inherits: no role may inherit "owner"; inherit "admin" or name the permissions', 'cannot inherit owner');
+    if (!book.has(parent))
+      throw invalid(
+        'body.inherits',
+        `body.inherits: there is no role "${parent}" in this organization; inherit a built-in role or one from GET /v1/roles`,
+        `"${parent}" is not a role`,
+      );
   }
   book.set(role.name, { name: role.name, permissions: role.permissions, inherits: role.inherits, builtIn: false });
   const cycle = findCycle(book, role.name);
@@ -64,7 +84,10 @@ export async function checkHolds(tx: Queryable, store: RbacStore, actor: Princip
   for (const role of roles) {
     for (const permission of expandRole(book, role).keys()) {
       if (!mine.org.has(permission)) {
-        throw new ForbiddenError(permission, `role "${role}" gives \`${permission}\`, which you do not hold across the organization; only someone who holds it can hand it out`);
+        throw new ForbiddenError(
+          permission,
+          `role "${role}" gives \`${permission}\`, which you do not hold across the organization; only someone who holds it can hand it out`,
+        );
       }
     }
   }
@@ -74,19 +97,36 @@ export async function listRoles(store: RbacStore, principal: Principal): Promise
   const r = store.tables.roles;
   const rows = await store.db.read((q) => q.select().from(r).where(eq(r.orgId, principal.orgId)).orderBy(r.name));
   const book = await store.db.read((q) => loadBook(q, store, principal.orgId));
-  const builtIn = [...book.values()].filter((n) => n.builtIn).map((n): RoleView => ({ id: null, name: n.name, description: null, builtIn: true, permissions: [...n.permissions], inherits: [], createdAt: null, updatedAt: null }));
+  const builtIn = [...book.values()]
+    .filter((n) => n.builtIn)
+    .map((n): RoleView => ({
+      id: null,
+      name: n.name,
+      description: null,
+      builtIn: true,
+      permissions: [...n.permissions],
+      inherits: [],
+      createdAt: null,
+      updatedAt: null,
+    }));
   return { items: [...builtIn, ...rows.map(roleView)] };
 }
 
 export async function getRole(store: RbacStore, principal: Principal, id: string): Promise<RoleView> {
   const r = store.tables.roles;
-  const [row] = await store.db.read((q) => q.select().from(r).where(and(eq(r.id, id), eq(r.orgId, principal.orgId))));
+  const [row] = await store.db.read((q) =>
+    q
+      .select()
+      .from(r)
+      .where(and(eq(r.id, id), eq(r.orgId, principal.orgId))),
+  );
   if (!row) throw roleNotFound(id);
   return roleView(row);
 }
 
 export async function createRole(ctx: DomainContext, store: RbacStore, principal: Principal, input: RoleInput): Promise<RoleView> {
-  if (isBuiltInRole(input.name)) throw new ConflictError(`"${input.name}" is a built-in role; choose another name`, { details: [{ field: 'body.name', message: 'is a built-in role' }] });
+  if (isBuiltInRole(input.name))
+    throw new ConflictError(`"${input.name}" is a built-in role; choose another name`, { details: [{ field: 'body.name', message: 'is a built-in role' }] });
   const r = store.tables.roles;
   const definition = { name: input.name, permissions: [...new Set(input.permissions ?? [])], inherits: [...new Set(input.inherits ?? [])] };
   return conflictAs(
@@ -96,7 +136,16 @@ export async function createRole(ctx: DomainContext, store: RbacStore, principal
         const book = new Map(await loadBook(tx, store, principal.orgId));
         checkDefinition(store, book, definition);
         await checkHolds(tx, store, principal, book, [definition.name]);
-        const [row] = await tx.insert(r).values({ orgId: principal.orgId, name: definition.name, description: input.description ?? null, permissions: definition.permissions, inherits: definition.inherits }).returning();
+        const [row] = await tx
+          .insert(r)
+          .values({
+            orgId: principal.orgId,
+            name: definition.name,
+            description: input.description ?? null,
+            permissions: definition.permissions,
+            inherits: definition.inherits,
+          })
+          .returning();
         const after = roleView(row!);
         await stamp(tx, store, principal.orgId);
         await recordChange(ctx, tx, principal, { action: 'role.create', orgId: principal.orgId, resource: { type: 'role', id: after.id! }, after });
@@ -112,7 +161,13 @@ export async function updateRole(ctx: DomainContext, store: RbacStore, principal
   const r = store.tables.roles;
   return store.db.write(async (tx) => {
     await lockRbac(tx, store, principal.orgId);
-    const [current] = await locked(store.db, tx.select().from(r).where(and(eq(r.id, id), eq(r.orgId, principal.orgId))));
+    const [current] = await locked(
+      store.db,
+      tx
+        .select()
+        .from(r)
+        .where(and(eq(r.id, id), eq(r.orgId, principal.orgId))),
+    );
     if (!current) throw roleNotFound(id);
     const definition = {
       name: current.name,
@@ -124,7 +179,12 @@ export async function updateRole(ctx: DomainContext, store: RbacStore, principal
     await checkHolds(tx, store, principal, book, [definition.name]);
     const [row] = await tx
       .update(r)
-      .set({ permissions: definition.permissions, inherits: definition.inherits, ...(patch.description !== undefined ? { description: patch.description } : {}), updatedAt: new Date() })
+      .set({
+        permissions: definition.permissions,
+        inherits: definition.inherits,
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        updatedAt: new Date(),
+      })
       .where(eq(r.id, id))
       .returning();
     const after = roleView(row!);
@@ -141,12 +201,25 @@ export async function deleteRole(ctx: DomainContext, store: RbacStore, principal
   const m = ctx.db.tables.members;
   await store.db.write(async (tx) => {
     await lockRbac(tx, store, principal.orgId);
-    const [current] = await locked(store.db, tx.select().from(r).where(and(eq(r.id, id), eq(r.orgId, principal.orgId))));
+    const [current] = await locked(
+      store.db,
+      tx
+        .select()
+        .from(r)
+        .where(and(eq(r.id, id), eq(r.orgId, principal.orgId))),
+    );
     if (!current) throw roleNotFound(id);
     const name = current.name;
     const [members, grants, roles] = await Promise.all([
-      tx.select({ id: m.id, email: m.email }).from(m).where(and(eq(m.orgId, principal.orgId), eq(m.role, name), eq(m.active, true))),
-      tx.select({ memberId: g.memberId, email: m.email, projectId: g.projectId }).from(g).innerJoin(m, eq(m.id, g.memberId)).where(and(eq(g.orgId, principal.orgId), eq(g.role, name))),
+      tx
+        .select({ id: m.id, email: m.email })
+        .from(m)
+        .where(and(eq(m.orgId, principal.orgId), eq(m.role, name), eq(m.active, true))),
+      tx
+        .select({ memberId: g.memberId, email: m.email, projectId: g.projectId })
+        .from(g)
+        .innerJoin(m, eq(m.id, g.memberId))
+        .where(and(eq(g.orgId, principal.orgId), eq(g.role, name))),
       tx.select({ id: r.id, name: r.name, inherits: r.inherits }).from(r).where(eq(r.orgId, principal.orgId)),
     ]);
     const heirs = roles.filter((x) => x.inherits.includes(name));
@@ -161,7 +234,9 @@ export async function deleteRole(ctx: DomainContext, store: RbacStore, principal
         ...grants.map((x) => `member ${x.email} (a grant${x.projectId ? ` on project ${x.projectId}` : ''})`),
         ...heirs.map((x) => `role "${x.name}" (inherits it)`),
       ];
-      throw new ConflictError(`role "${name}" is still held by ${said.join(', ')}; give them another role, change their grants or those roles first`, { details: holders });
+      throw new ConflictError(`role "${name}" is still held by ${said.join(', ')}; give them another role, change their grants or those roles first`, {
+        details: holders,
+      });
     }
     await tx.delete(r).where(eq(r.id, id));
     await stamp(tx, store, principal.orgId);

@@ -37,7 +37,12 @@ const grantsView = { type: 'object', required: ['memberId', 'grants'], propertie
 
 const source = {
   type: 'object',
-  properties: { via: { type: 'string', enum: ['member-role', 'grant'] }, grantId: id, role: { type: 'string' }, path: { type: 'array', items: { type: 'string' }, description: 'the granted role, then each inherited role down to the one naming the permission' } },
+  properties: {
+    via: { type: 'string', enum: ['member-role', 'grant'] },
+    grantId: id,
+    role: { type: 'string' },
+    path: { type: 'array', items: { type: 'string' }, description: 'the granted role, then each inherited role down to the one naming the permission' },
+  },
 } as const;
 const permissionsView = {
   type: 'object',
@@ -47,7 +52,14 @@ const permissionsView = {
     role: { type: 'string' },
     permissions: {
       type: 'array',
-      items: { type: 'object', properties: { permission: { type: 'string' }, projectId: { type: ['string', 'null'], description: 'null: on the whole organization' }, sources: { type: 'array', items: source } } },
+      items: {
+        type: 'object',
+        properties: {
+          permission: { type: 'string' },
+          projectId: { type: ['string', 'null'], description: 'null: on the whole organization' },
+          sources: { type: 'array', items: source },
+        },
+      },
     },
   },
 } as const;
@@ -62,94 +74,154 @@ export async function rbacRoutes(app: FastifyInstance, host: RouteHost, store: (
   } as const;
   const manage = host.require({ permission: ROLE_MANAGE });
 
-  app.get('/v1/roles', {
-    preHandler: host.require({ permission: 'member:read' }),
-    schema: { tags, summary: 'The built-in roles and the custom roles of the organization', security: bearer, response: { 200: { type: 'object', properties: { items: { type: 'array', items: roleView } } }, ...errors(401, 403, 503) } },
-  }, async (request) => listRoles(store(), host.principalOf(request)));
-
-  app.post<{ Body: RoleInput }>('/v1/roles', {
-    preHandler: manage,
-    schema: {
-      tags,
-      summary: 'Create a custom role from permissions and inherited roles (a cycle is a 400 naming it)',
-      security: bearer,
-      body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: roleName, ...definition } },
-      response: { 201: roleView, ...errors(400, 401, 403, 409, 413, 415, 503) },
+  app.get(
+    '/v1/roles',
+    {
+      preHandler: host.require({ permission: 'member:read' }),
+      schema: {
+        tags,
+        summary: 'The built-in roles and the custom roles of the organization',
+        security: bearer,
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: roleView } } }, ...errors(401, 403, 503) },
+      },
     },
-  }, async (request, reply) => {
-    const principal = host.principalOf(request);
-    const role = await createRole(host.domain(request), store(), principal, request.body);
-    await changed(principal.orgId);
-    return reply.status(201).send(role);
-  });
+    async (request) => listRoles(store(), host.principalOf(request)),
+  );
 
-  app.get<{ Params: { id: string } }>('/v1/roles/:id', {
-    preHandler: host.require({ permission: 'member:read' }),
-    schema: { tags, summary: 'One custom role', security: bearer, params: idParams, response: { 200: roleView, ...errors(400, 401, 403, 404, 503) } },
-  }, async (request) => getRole(store(), host.principalOf(request), request.params.id));
-
-  app.patch<{ Params: { id: string }; Body: RolePatch }>('/v1/roles/:id', {
-    preHandler: manage,
-    schema: {
-      tags,
-      summary: "Change a custom role's permissions, inherited roles or description (its name stays); enforced on the next request everywhere",
-      security: bearer,
-      params: idParams,
-      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: definition },
-      response: { 200: roleView, ...errors(400, 401, 403, 404, 413, 415, 503) },
+  app.post<{ Body: RoleInput }>(
+    '/v1/roles',
+    {
+      preHandler: manage,
+      schema: {
+        tags,
+        summary: 'Create a custom role from permissions and inherited roles (a cycle is a 400 naming it)',
+        security: bearer,
+        body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: roleName, ...definition } },
+        response: { 201: roleView, ...errors(400, 401, 403, 409, 413, 415, 503) },
+      },
     },
-  }, async (request) => {
-    const principal = host.principalOf(request);
-    const role = await updateRole(host.domain(request), store(), principal, request.params.id, request.body);
-    await changed(principal.orgId);
-    return role;
-  });
+    async (request, reply) => {
+      const principal = host.principalOf(request);
+      const role = await createRole(host.domain(request), store(), principal, request.body);
+      await changed(principal.orgId);
+      return reply.status(201).send(role);
+    },
+  );
 
-  app.delete<{ Params: { id: string } }>('/v1/roles/:id', {
-    preHandler: manage,
-    schema: { tags, summary: 'Delete a custom role nobody holds (409 naming who still does)', security: bearer, params: idParams, response: { ...noContent, ...errors(400, 401, 403, 404, 409, 503) } },
-  }, async (request, reply) => {
-    const principal = host.principalOf(request);
-    await deleteRole(host.domain(request), store(), principal, request.params.id);
-    await changed(principal.orgId);
-    return reply.status(204).send();
-  });
+  app.get<{ Params: { id: string } }>(
+    '/v1/roles/:id',
+    {
+      preHandler: host.require({ permission: 'member:read' }),
+      schema: { tags, summary: 'One custom role', security: bearer, params: idParams, response: { 200: roleView, ...errors(400, 401, 403, 404, 503) } },
+    },
+    async (request) => getRole(store(), host.principalOf(request), request.params.id),
+  );
 
-  app.get<{ Params: { id: string } }>('/v1/members/:id/grants', {
-    preHandler: host.require({ permission: 'member:read' }),
-    schema: { tags, summary: "A member's grants: roles beyond their own, org-wide or on one project", security: bearer, params: idParams, response: { 200: grantsView, ...errors(400, 401, 403, 404, 503) } },
-  }, async (request) => listGrants(host.domain(request), store(), host.principalOf(request), request.params.id));
+  app.patch<{ Params: { id: string }; Body: RolePatch }>(
+    '/v1/roles/:id',
+    {
+      preHandler: manage,
+      schema: {
+        tags,
+        summary: "Change a custom role's permissions, inherited roles or description (its name stays); enforced on the next request everywhere",
+        security: bearer,
+        params: idParams,
+        body: { type: 'object', additionalProperties: false, minProperties: 1, properties: definition },
+        response: { 200: roleView, ...errors(400, 401, 403, 404, 413, 415, 503) },
+      },
+    },
+    async (request) => {
+      const principal = host.principalOf(request);
+      const role = await updateRole(host.domain(request), store(), principal, request.params.id, request.body);
+      await changed(principal.orgId);
+      return role;
+    },
+  );
 
-  app.put<{ Params: { id: string }; Body: { grants: GrantInput[] } }>('/v1/members/:id/grants', {
-    preHandler: manage,
-    schema: {
-      tags,
-      summary: "Replace a member's grants; a revoked grant is enforced on the next request everywhere",
-      security: bearer,
-      params: idParams,
-      body: {
-        type: 'object',
-        required: ['grants'],
-        additionalProperties: false,
-        properties: {
-          grants: {
-            type: 'array',
-            maxItems: 100,
-            items: { type: 'object', required: ['role'], additionalProperties: false, properties: { role: roleName, projectId: { type: ['string', 'null'], format: 'uuid', description: 'absent or null: the whole organization' } } },
+  app.delete<{ Params: { id: string } }>(
+    '/v1/roles/:id',
+    {
+      preHandler: manage,
+      schema: {
+        tags,
+        summary: 'Delete a custom role nobody holds (409 naming who still does)',
+        security: bearer,
+        params: idParams,
+        response: { ...noContent, ...errors(400, 401, 403, 404, 409, 503) },
+      },
+    },
+    async (request, reply) => {
+      const principal = host.principalOf(request);
+      await deleteRole(host.domain(request), store(), principal, request.params.id);
+      await changed(principal.orgId);
+      return reply.status(204).send();
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/members/:id/grants',
+    {
+      preHandler: host.require({ permission: 'member:read' }),
+      schema: {
+        tags,
+        summary: "A member's grants: roles beyond their own, org-wide or on one project",
+        security: bearer,
+        params: idParams,
+        response: { 200: grantsView, ...errors(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request) => listGrants(host.domain(request), store(), host.principalOf(request), request.params.id),
+  );
+
+  app.put<{ Params: { id: string }; Body: { grants: GrantInput[] } }>(
+    '/v1/members/:id/grants',
+    {
+      preHandler: manage,
+      schema: {
+        tags,
+        summary: "Replace a member's grants; a revoked grant is enforced on the next request everywhere",
+        security: bearer,
+        params: idParams,
+        body: {
+          type: 'object',
+          required: ['grants'],
+          additionalProperties: false,
+          properties: {
+            grants: {
+              type: 'array',
+              maxItems: 100,
+              items: {
+                type: 'object',
+                required: ['role'],
+                additionalProperties: false,
+                properties: { role: roleName, projectId: { type: ['string', 'null'], format: 'uuid', description: 'absent or null: the whole organization' } },
+              },
+            },
           },
         },
+        response: { 200: grantsView, ...errors(400, 401, 403, 404, 413, 415, 503) },
       },
-      response: { 200: grantsView, ...errors(400, 401, 403, 404, 413, 415, 503) },
     },
-  }, async (request) => {
-    const principal = host.principalOf(request);
-    const grants = await replaceGrants(host.domain(request), store(), principal, request.params.id, request.body.grants);
-    await changed(principal.orgId);
-    return grants;
-  });
+    async (request) => {
+      const principal = host.principalOf(request);
+      const grants = await replaceGrants(host.domain(request), store(), principal, request.params.id, request.body.grants);
+      await changed(principal.orgId);
+      return grants;
+    },
+  );
 
-  app.get<{ Params: { id: string } }>('/v1/members/:id/permissions', {
-    preHandler: host.require({ permission: 'member:read' }),
-    schema: { tags, summary: "A member's effective permissions, each with the roles and grants it comes from", security: bearer, params: idParams, response: { 200: permissionsView, ...errors(400, 401, 403, 404, 503) } },
-  }, async (request) => explainPermissions(host.domain(request), store(), host.principalOf(request), request.params.id));
+  app.get<{ Params: { id: string } }>(
+    '/v1/members/:id/permissions',
+    {
+      preHandler: host.require({ permission: 'member:read' }),
+      schema: {
+        tags,
+        summary: "A member's effective permissions, each with the roles and grants it comes from",
+        security: bearer,
+        params: idParams,
+        response: { 200: permissionsView, ...errors(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request) => explainPermissions(host.domain(request), store(), host.principalOf(request), request.params.id),
+  );
 }

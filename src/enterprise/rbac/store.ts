@@ -23,7 +23,10 @@ export async function loadBook(q: Queryable, store: RbacStore, orgId: string): P
 
 export async function loadGrants(q: Queryable, store: RbacStore, orgId: string, memberId: string): Promise<GrantRow[]> {
   const g = store.tables.roleGrants;
-  return q.select({ id: g.id, role: g.role, projectId: g.projectId }).from(g).where(and(eq(g.orgId, orgId), eq(g.memberId, memberId)));
+  return q
+    .select({ id: g.id, role: g.role, projectId: g.projectId })
+    .from(g)
+    .where(and(eq(g.orgId, orgId), eq(g.memberId, memberId)));
 }
 
 /** What `memberId`, holding `memberRole`, may do, read through `q` (a transaction sees its own changes). */

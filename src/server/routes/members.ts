@@ -62,7 +62,13 @@ export async function memberRoutes(app: Api, { runtime, guards }: ApiContext): P
     '/v1/members/:id',
     {
       preHandler: guards.require({ permission: 'member:manage', scope: 'member' }),
-      schema: { tags, summary: 'Remove a member (not the owner); their tokens stop working at once', security: bearer, params: IdParams, response: { ...noContent, ...errors(400, 401, 403, 404, 409, 503) } },
+      schema: {
+        tags,
+        summary: 'Remove a member (not the owner); their tokens stop working at once',
+        security: bearer,
+        params: IdParams,
+        response: { ...noContent, ...errors(400, 401, 403, 404, 409, 503) },
+      },
     },
     async (request, reply) => {
       await removeMember(runtime.domain(request), principalOf(request), request.params.id);

@@ -13,7 +13,13 @@ export async function projectRoutes(app: Api, { runtime, guards }: ApiContext): 
     '/v1/projects',
     {
       preHandler: guards.require({ permission: 'project:write' }),
-      schema: { tags, summary: 'Create a project', security: bearer, body: NewProjectInput, response: { 201: ProjectView, ...errors(400, 401, 403, 409, 413, 415, 503) } },
+      schema: {
+        tags,
+        summary: 'Create a project',
+        security: bearer,
+        body: NewProjectInput,
+        response: { 201: ProjectView, ...errors(400, 401, 403, 409, 413, 415, 503) },
+      },
     },
     async (request, reply) => reply.status(201).send(await createProject(runtime.domain(request), principalOf(request), request.body)),
   );
@@ -22,7 +28,13 @@ export async function projectRoutes(app: Api, { runtime, guards }: ApiContext): 
     '/v1/projects',
     {
       preHandler: guards.require({ permission: 'project:read' }),
-      schema: { tags, summary: 'Projects, by key', security: bearer, querystring: PageQuery, response: { 200: PageOf(ProjectView), ...errors(400, 401, 403, 503) } },
+      schema: {
+        tags,
+        summary: 'Projects, by key',
+        security: bearer,
+        querystring: PageQuery,
+        response: { 200: PageOf(ProjectView), ...errors(400, 401, 403, 503) },
+      },
     },
     async (request) => listProjects(runtime.db(), principalOf(request), request.query),
   );
@@ -56,7 +68,13 @@ export async function projectRoutes(app: Api, { runtime, guards }: ApiContext): 
     '/v1/projects/:id',
     {
       preHandler: guards.require({ permission: 'project:write', scope: 'project' }),
-      schema: { tags, summary: 'Delete a project with its tasks and comments', security: bearer, params: IdParams, response: { ...noContent, ...errors(400, 401, 403, 404, 503) } },
+      schema: {
+        tags,
+        summary: 'Delete a project with its tasks and comments',
+        security: bearer,
+        params: IdParams,
+        response: { ...noContent, ...errors(400, 401, 403, 404, 503) },
+      },
     },
     async (request, reply) => {
       await deleteProject(runtime.domain(request), principalOf(request), request.params.id);

@@ -55,7 +55,13 @@ export async function taskRoutes(app: Api, { runtime, guards }: ApiContext): Pro
     '/v1/tasks/:id',
     {
       preHandler: guards.require({ permission: 'task:read', scope: 'task' }),
-      schema: { tags, summary: 'One task, with its version as ETag', security: bearer, params: IdParams, response: { 200: TaskView, 304: Empty, ...errors(400, 401, 403, 404, 503) } },
+      schema: {
+        tags,
+        summary: 'One task, with its version as ETag',
+        security: bearer,
+        params: IdParams,
+        response: { 200: TaskView, 304: Empty, ...errors(400, 401, 403, 404, 503) },
+      },
     },
     async (request, reply) => {
       // The guard read the task to authorize on its project; that read is the answer.
@@ -90,7 +96,14 @@ export async function taskRoutes(app: Api, { runtime, guards }: ApiContext): Pro
     '/v1/tasks/:id',
     {
       preHandler: guards.require({ permission: 'task:write', scope: 'task' }),
-      schema: { tags, summary: 'Delete a task (with If-Match, only at that version)', security: bearer, params: IdParams, headers: IfMatchHeader, response: { ...noContent, ...errors(400, 401, 403, 404, 412, 503) } },
+      schema: {
+        tags,
+        summary: 'Delete a task (with If-Match, only at that version)',
+        security: bearer,
+        params: IdParams,
+        headers: IfMatchHeader,
+        response: { ...noContent, ...errors(400, 401, 403, 404, 412, 503) },
+      },
     },
     async (request, reply) => {
       await deleteTask(runtime.domain(request), principalOf(request), request.params.id, ifMatch(request.headers['if-match']));

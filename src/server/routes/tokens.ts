@@ -44,7 +44,13 @@ export async function tokenRoutes(app: Api, { runtime, guards }: ApiContext): Pr
     '/v1/tokens/:id',
     {
       preHandler: access,
-      schema: { tags, summary: 'Revoke one of your tokens (idempotent)', security: bearer, params: IdParams, response: { ...noContent, ...errors(400, 401, 403, 404, 503) } },
+      schema: {
+        tags,
+        summary: 'Revoke one of your tokens (idempotent)',
+        security: bearer,
+        params: IdParams,
+        response: { ...noContent, ...errors(400, 401, 403, 404, 503) },
+      },
     },
     async (request, reply) => {
       await revokeToken(runtime.domain(request), principalOf(request), request.params.id);

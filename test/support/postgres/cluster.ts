@@ -63,11 +63,15 @@ host replication all 127.0.0.1/32 trust
 async function freePorts(count: number): Promise<number[]> {
   // All held open at once, so the kernel hands out distinct ports.
   const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
   );
   const ports = servers.map((s) => (s.address() as { port: number }).port);
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
@@ -140,7 +144,9 @@ export async function startCluster(options: ClusterOptions): Promise<StartedTopo
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       await Promise.all(
-        nodes.map((n) => (existsSync(path.join(n.info.dataDir, 'postmaster.pid')) ? pgCtlStop(n.target, 'immediate', 30).catch(() => undefined) : Promise.resolve())),
+        nodes.map((n) =>
+          existsSync(path.join(n.info.dataDir, 'postmaster.pid')) ? pgCtlStop(n.target, 'immediate', 30).catch(() => undefined) : Promise.resolve(),
+        ),
       );
       // pg_ctl cannot stop a server whose data dir is gone or whose binaries vanished; find those by command line.
       await killAndWait(processesMentioning(`${tempDir}/`, watchdog.pid === undefined ? [] : [watchdog.pid]));
@@ -164,11 +170,10 @@ export async function startCluster(options: ClusterOptions): Promise<StartedTopo
     if (runAs) await chownTree(tempDir, runAs.uid, runAs.gid);
     const asServer = { uid: runAs?.uid, gid: runAs?.gid, home: tempDir };
 
-    await run(
-      path.join(binDir, 'initdb'),
-      ['-D', primary.info.dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
-      { ...asServer, timeoutMs: 120_000 },
-    );
+    await run(path.join(binDir, 'initdb'), ['-D', primary.info.dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'], {
+      ...asServer,
+      timeoutMs: 120_000,
+    });
     // Socket paths longer than ~107 bytes cannot be bound; then the servers are reachable over TCP only.
     const socketsFit = path.join(socketDir, '.s.PGSQL.65535.lock').length < 100;
     await appendFile(path.join(primary.info.dataDir, 'postgresql.conf'), serverSettings(socketsFit ? socketDir : ''));
@@ -251,7 +256,10 @@ function nodeSettings(node: Node, primary?: Node): string {
 async function startFresh(node: Node, writeOwned: (file: string, text: string) => Promise<void>, primary?: Node): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     await writeOwned(path.join(node.info.dataDir, 'postgresql.auto.conf'), nodeSettings(node, primary));
-    const logStart = await stat(node.target.logFile).then((s) => s.size, () => 0);
+    const logStart = await stat(node.target.logFile).then(
+      (s) => s.size,
+      () => 0,
+    );
     try {
       await pgCtlStart(node.target);
       return;

@@ -11,7 +11,14 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dialects = process.env.DIALECTS;
-  if (dialects && !dialects.split(',').map((d) => d.trim()).includes('postgres')) return async () => undefined;
+  if (
+    dialects &&
+    !dialects
+      .split(',')
+      .map((d) => d.trim())
+      .includes('postgres')
+  )
+    return async () => undefined;
   const { info, close } = await startPostgres({ replicas: 2 });
   project.provide('pg', info);
   return async () => {

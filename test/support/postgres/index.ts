@@ -37,7 +37,8 @@ const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
  * replication shortly after; call waitForReplay before relying on that, then reach it with replicaUrl.
  */
 export async function createDatabase(info: PgTopologyInfo, name: string): Promise<string> {
-  if (!DATABASE_NAME.test(name)) throw new Error(`createDatabase: "${name}" is not a usable database name; use letters, digits and _ (at most 63, not starting with a digit).`);
+  if (!DATABASE_NAME.test(name))
+    throw new Error(`createDatabase: "${name}" is not a usable database name; use letters, digits and _ (at most 63, not starting with a digit).`);
   await withClient(info.primary.url, (client) => client.query(`create database "${name}"`));
   return withDatabase(info.primary.url, name);
 }

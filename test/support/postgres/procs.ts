@@ -14,7 +14,9 @@ function read(file: string): string | undefined {
 export function processesMentioning(fragment: string, exclude: number[] = []): number[] {
   let pids: number[];
   try {
-    pids = readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number);
+    pids = readdirSync('/proc')
+      .filter((e) => /^\d+$/.test(e))
+      .map(Number);
   } catch {
     return [];
   }

@@ -60,5 +60,7 @@ export function chooseSource(env: Env, found: Found): SourceChoice {
   if (env.TEST_DATABASE_URL) return { source: 'url' };
   if (found.binaries !== undefined) return { source: 'binaries', kind: found.binaries };
   if (found.containerEngine) return { source: 'containers' };
-  throw new Error(`No PostgreSQL for the tests: no server binaries were found and no container engine answers; ${WAYS}. DIALECTS=sqlite runs without PostgreSQL.`);
+  throw new Error(
+    `No PostgreSQL for the tests: no server binaries were found and no container engine answers; ${WAYS}. DIALECTS=sqlite runs without PostgreSQL.`,
+  );
 }

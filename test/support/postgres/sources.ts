@@ -35,14 +35,22 @@ function portOf(url: string): number {
 function fromEnvironment(): StartedTopology | undefined {
   const primaryUrl = process.env.TEST_DATABASE_URL;
   if (!primaryUrl) return undefined;
-  const replicaUrls = (process.env.TEST_DATABASE_REPLICA_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  const replicaUrls = (process.env.TEST_DATABASE_REPLICA_URLS ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
   const replicas: PgNodeInfo[] = replicaUrls.map((url, i) => ({ name: `replica${i + 1}`, role: 'replica', url, port: portOf(url) }));
   announce(
     `using TEST_DATABASE_URL ${redact(primaryUrl)} (primary + ${replicas.length} replicas from TEST_DATABASE_REPLICA_URLS; ` +
       'servers not started by the harness, so no start/stop control)',
   );
   return {
-    info: { source: 'TEST_DATABASE_URL', primary: { name: 'primary', role: 'primary', url: primaryUrl, port: portOf(primaryUrl) }, replicas, controllable: false },
+    info: {
+      source: 'TEST_DATABASE_URL',
+      primary: { name: 'primary', role: 'primary', url: primaryUrl, port: portOf(primaryUrl) },
+      replicas,
+      controllable: false,
+    },
     close: async () => undefined,
   };
 }
@@ -70,7 +78,9 @@ function containerEngineAnswers(): Promise<boolean> {
 
 async function fromContainers(replicas: number): Promise<StartedTopology> {
   const image = process.env.PG_HARNESS_IMAGE ?? DEFAULT_IMAGE;
-  announce(`using testcontainers ${image}: primary + ${replicas} streaming replica${replicas === 1 ? '' : 's'} on one container network (no start/stop control)`);
+  announce(
+    `using testcontainers ${image}: primary + ${replicas} streaming replica${replicas === 1 ? '' : 's'} on one container network (no start/stop control)`,
+  );
   const started = await startContainers(replicas, image);
   announce(`primary at ${redact(started.info.primary.url)}`);
   return started;

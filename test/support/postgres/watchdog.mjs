@@ -55,7 +55,9 @@ function dataDirs() {
 function leftovers() {
   let pids;
   try {
-    pids = readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number);
+    pids = readdirSync('/proc')
+      .filter((e) => /^\d+$/.test(e))
+      .map(Number);
   } catch {
     return [];
   }

@@ -88,7 +88,10 @@ export async function listenFreshness(store: RbacStore, logger: Logger): Promise
           },
         };
         const timer = setTimeout(() => {
-          logger.warn({ orgId, version, acknowledged: ackCount(orgId, version), listeners: needed }, 'not every instance acknowledged an RBAC change in time; answering anyway');
+          logger.warn(
+            { orgId, version, acknowledged: ackCount(orgId, version), listeners: needed },
+            'not every instance acknowledged an RBAC change in time; answering anyway',
+          );
           w.done();
         }, ACK_TIMEOUT_MS);
         waiting.add(w);
