@@ -24,21 +24,19 @@ describe.each(DIALECTS)('task pages over equal timestamps on %s', (dialect) => {
     projectId = (await createProject(ctx, principal, { name: 'Ties', key: 'TIE' })).id;
     const t = db.tables.tasks;
     await db.write((tx) =>
-      tx
-        .insert(t)
-        .values(
-          Array.from({ length: 25 }, (_, i) => ({
-            orgId: principal.orgId,
-            projectId,
-            number: i + 1,
-            title: `tie ${i}`,
-            titleSearch: `tie ${i}`,
-            status: 'todo',
-            priority: 'normal',
-            createdAt: at,
-            updatedAt: at,
-          })),
-        ),
+      tx.insert(t).values(
+        Array.from({ length: 25 }, (_, i) => ({
+          orgId: principal.orgId,
+          projectId,
+          number: i + 1,
+          title: `tie ${i}`,
+          titleSearch: `tie ${i}`,
+          status: 'todo',
+          priority: 'normal',
+          createdAt: at,
+          updatedAt: at,
+        })),
+      ),
     );
   });
   afterAll(async () => {
