@@ -3,7 +3,7 @@
 // file made unwritable, and a second server process writing the same file. Each time the process stays up, every request gets its answer or a
 // 503 with Retry-After, /readyz tells the truth, it recovers without a restart, and no acknowledged write is lost.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -85,8 +85,13 @@ describe.runIf(DIALECTS.includes('sqlite'))('dev bundle when its SQLite file fai
     const ids = runAs ? { uid: runAs.uid, gid: runAs.gid } : {};
     const dir = mkdtempSync(path.join(tmpdir(), 'flagship-unwritable-'));
     if (runAs) chownSync(dir, runAs.uid, runAs.gid);
+    // The unprivileged user may not reach the checkout (a clone in a private folder), so it runs a copy of the
+    // self-contained dev folder that lives beside its database.
+    const app = path.join(dir, 'app');
+    cpSync(path.dirname(inject('bundles').dev!), app, { recursive: true });
+    const bundle = path.join(app, path.basename(inject('bundles').dev!));
     const env = { DATABASE_URL: 'sqlite:./locked.db', DB_START_RETRY_MS: '0' };
-    const first = await startServer(inject('bundles').dev!, { cwd: dir, env, ...ids });
+    const first = await startServer(bundle, { cwd: dir, env, ...ids });
     let second: RunningServer | undefined;
     try {
       await first.ready();
@@ -98,7 +103,7 @@ describe.runIf(DIALECTS.includes('sqlite'))('dev bundle when its SQLite file fai
       expect((await readyz(first)).status).toBe(200);
       expect(await first.stop()).toBe(0);
 
-      second = await startServer(inject('bundles').dev!, { cwd: dir, env, ...ids });
+      second = await startServer(bundle, { cwd: dir, env, ...ids });
       const down = await untilReadyz(second, 503);
       for (const deadline = Date.now() + 30_000; !/attempt 2/.test((await readyz(second)).body.reason ?? '');) {
         if (Date.now() > deadline) throw new Error(`start-up did not retry: ${JSON.stringify((await readyz(second)).body)}`);
