@@ -157,18 +157,25 @@ export async function createRole(ctx: DomainContext, store: RbacStore, principal
   );
 }
 
+/** Takes the organization's RBAC lock, then the role row itself; an id of another organization is a 404. */
+async function lockedRole(tx: Queryable, store: RbacStore, principal: Principal, id: string) {
+  const r = store.tables.roles;
+  await lockRbac(tx, store, principal.orgId);
+  const [current] = await locked(
+    store.db,
+    tx
+      .select()
+      .from(r)
+      .where(and(eq(r.id, id), eq(r.orgId, principal.orgId))),
+  );
+  if (!current) throw roleNotFound(id);
+  return current;
+}
+
 export async function updateRole(ctx: DomainContext, store: RbacStore, principal: Principal, id: string, patch: RolePatch): Promise<RoleView> {
   const r = store.tables.roles;
   return store.db.write(async (tx) => {
-    await lockRbac(tx, store, principal.orgId);
-    const [current] = await locked(
-      store.db,
-      tx
-        .select()
-        .from(r)
-        .where(and(eq(r.id, id), eq(r.orgId, principal.orgId))),
-    );
-    if (!current) throw roleNotFound(id);
+    const current = await lockedRole(tx, store, principal, id);
     const definition = {
       name: current.name,
       permissions: patch.permissions === undefined ? current.permissions : [...new Set(patch.permissions)],
@@ -200,15 +207,7 @@ export async function deleteRole(ctx: DomainContext, store: RbacStore, principal
   const g = store.tables.roleGrants;
   const m = ctx.db.tables.members;
   await store.db.write(async (tx) => {
-    await lockRbac(tx, store, principal.orgId);
-    const [current] = await locked(
-      store.db,
-      tx
-        .select()
-        .from(r)
-        .where(and(eq(r.id, id), eq(r.orgId, principal.orgId))),
-    );
-    if (!current) throw roleNotFound(id);
+    const current = await lockedRole(tx, store, principal, id);
     const name = current.name;
     const [members, grants, roles] = await Promise.all([
       tx
