@@ -15,17 +15,21 @@ export abstract class AppError extends Error {
   }
 }
 
-export class ValidationError extends AppError {
-  readonly code = 'validation_failed';
-  readonly status = 400;
+/**
+ * The base of one catalogue entry: its errors answer with `code` and `status`, said once here. Each entry stays a
+ * class of its own, so callers and the HTTP layer tell errors apart with `instanceof`.
+ */
+function catalogued<const Code extends string, const Status extends number>(code: Code, status: Status) {
+  abstract class CataloguedError extends AppError {
+    readonly code = code;
+    readonly status = status;
+  }
+  return CataloguedError;
 }
-export class UnauthenticatedError extends AppError {
-  readonly code = 'unauthenticated';
-  readonly status = 401;
-}
-export class ForbiddenError extends AppError {
-  readonly code = 'forbidden';
-  readonly status = 403;
+
+export class ValidationError extends catalogued('validation_failed', 400) {}
+export class UnauthenticatedError extends catalogued('unauthenticated', 401) {}
+export class ForbiddenError extends catalogued('forbidden', 403) {
   constructor(
     readonly permission: string,
     message = `this action needs the \`${permission}\` permission, which your role does not grant; ask an admin of the organization`,
@@ -33,26 +37,11 @@ export class ForbiddenError extends AppError {
     super(message, { details: { permission } });
   }
 }
-export class NotFoundError extends AppError {
-  readonly code = 'not_found';
-  readonly status = 404;
-}
-export class ConflictError extends AppError {
-  readonly code = 'conflict';
-  readonly status = 409;
-}
-export class PreconditionFailedError extends AppError {
-  readonly code = 'precondition_failed';
-  readonly status = 412;
-}
-export class PayloadTooLargeError extends AppError {
-  readonly code = 'payload_too_large';
-  readonly status = 413;
-}
-export class UnsupportedMediaTypeError extends AppError {
-  readonly code = 'unsupported_media_type';
-  readonly status = 415;
-}
+export class NotFoundError extends catalogued('not_found', 404) {}
+export class ConflictError extends catalogued('conflict', 409) {}
+export class PreconditionFailedError extends catalogued('precondition_failed', 412) {}
+export class PayloadTooLargeError extends catalogued('payload_too_large', 413) {}
+export class UnsupportedMediaTypeError extends catalogued('unsupported_media_type', 415) {}
 /** Another client error from the HTTP layer (a request line too long, a timeout reading it...), with its status. */
 export class BadRequestError extends AppError {
   readonly code = 'bad_request';
@@ -64,9 +53,7 @@ export class BadRequestError extends AppError {
   }
 }
 /** A client that went over a rate limit (signups, failed authentications); `retryAfter` says when it may try again. */
-export class TooManyRequestsError extends AppError {
-  readonly code = 'rate_limited';
-  readonly status = 429;
+export class TooManyRequestsError extends catalogued('rate_limited', 429) {
   constructor(
     message: string,
     /** Seconds until the limit lets this client through again. */
@@ -75,9 +62,7 @@ export class TooManyRequestsError extends AppError {
     super(message);
   }
 }
-export class UnavailableError extends AppError {
-  readonly code = 'unavailable';
-  readonly status = 503;
+export class UnavailableError extends catalogued('unavailable', 503) {
   /** Seconds a client should wait before retrying. */
   readonly retryAfter: number = 1;
 }

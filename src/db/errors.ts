@@ -1,6 +1,6 @@
 // Database errors in our own terms. Each dialect's errors.ts maps driver errors onto these at the boundary, keeping
 // the driver error as `cause`, so the server answers 400 / 409 / 503 the same way on every dialect.
-import { AppError, ConfigError, ConflictError, UnavailableError } from '../errors.js';
+import { ConfigError, ConflictError, UnavailableError, ValidationError } from '../errors.js';
 
 export interface ConstraintInfo {
   /** Constraint or index name, when the driver reports it. */
@@ -43,9 +43,7 @@ export class ForeignKeyViolationError extends ConflictError {
   }
 }
 
-export class NotNullViolationError extends AppError {
-  readonly code = 'validation_failed';
-  readonly status = 400;
+export class NotNullViolationError extends ValidationError {
   constructor(
     readonly info: ConstraintInfo,
     cause?: unknown,
@@ -59,9 +57,7 @@ export class NotNullViolationError extends AppError {
  * a number or date out of range). The API refuses these in its schemas; this keeps a caller that skips them from
  * turning bad input into a 500.
  */
-export class UnstorableValueError extends AppError {
-  readonly code = 'validation_failed';
-  readonly status = 400;
+export class UnstorableValueError extends ValidationError {
   constructor(reason: string, cause?: unknown) {
     super(`a value cannot be stored: ${reason}; remove NUL characters and keep numbers and dates in range`, { cause });
   }
