@@ -41,25 +41,34 @@ interface IndexStart {
  */
 export interface SchemaKit<T extends KitTypes> {
   readonly columns: ColumnKit<T>;
-  table(name: string, columns: never, constraints: (t: Record<string, unknown>) => never[]): unknown;
+  table(name: string, columns: never, constraints?: (t: Record<string, unknown>) => never[]): unknown;
   index(name: string): IndexStart;
   uniqueIndex(name: string): IndexStart;
   primaryKey(config: never): unknown;
   foreignKey(config: never): { onDelete(action: 'cascade' | 'set null'): unknown };
 }
 
-/** The tables of the program, built with one dialect's kit; F says what that dialect's table type is. */
-export function defineTables<T extends KitTypes, F extends TableType>(kit: SchemaKit<T>) {
-  const k = kit.columns;
-  // The kit typed as the declarations below use it: the casts to the dialect's types happen here, once.
-  const s = {
-    table: <N extends string, C extends object>(name: N, columns: C, constraints: (t: ColumnsOf<C>) => unknown[]) =>
-      kit.table(name, columns as never, constraints as unknown as (t: Record<string, unknown>) => never[]) as TableOf<F, N, C> & ColumnsOf<C>,
+/**
+ * One dialect's kit typed as table declarations use it (here and in the modules that bring tables of their own): the
+ * casts to the dialect's types happen here, once. F says what that dialect's table type is.
+ */
+export function schemaBuilders<T extends KitTypes, F extends TableType>(kit: SchemaKit<T>) {
+  return {
+    columns: kit.columns,
+    /** A table without `constraints` has no keys or indexes beyond its columns' own. */
+    table: <N extends string, C extends object>(name: N, columns: C, constraints?: (t: ColumnsOf<C>) => unknown[]) =>
+      kit.table(name, columns as never, constraints as unknown as ((t: Record<string, unknown>) => never[]) | undefined) as TableOf<F, N, C> & ColumnsOf<C>,
     index: kit.index.bind(kit),
     uniqueIndex: kit.uniqueIndex.bind(kit),
     primaryKey: (config: { name: string; columns: Columns }) => kit.primaryKey(config as never),
     foreignKey: (config: { name: string; columns: Columns; foreignColumns: Columns }) => kit.foreignKey(config as never),
   };
+}
+
+/** The tables of the program, built with one dialect's kit; F says what that dialect's table type is. */
+export function defineTables<T extends KitTypes, F extends TableType>(kit: SchemaKit<T>) {
+  const s = schemaBuilders<T, F>(kit);
+  const k = s.columns;
   const orgs = s.table('orgs', orgColumns(k), (t) => [s.uniqueIndex('orgs_slug_key').on(t.slug)]);
   const members = s.table('members', memberColumns(k), (t) => [
     s.uniqueIndex('members_org_email_key').on(t.orgId, t.email),

@@ -1,20 +1,9 @@
-// The enterprise module's PostgreSQL tables (columns in ../schema/columns.ts). Triggers live in the migrations.
-import { index, pgTable, uniqueIndex } from 'drizzle-orm/pg-core';
-import { postgresKit as k, type PostgresKitTypes } from '../../db/postgres/column-kit.js';
-import * as c from '../schema/columns.js';
+// The enterprise module's PostgreSQL tables: those of ../schema/tables.ts, built with this dialect's kit.
+import type { PostgresKitTypes } from '../../db/postgres/column-kit.js';
+import { postgresSchemaKit, type PostgresTable } from '../../db/postgres/schema.js';
+import { defineEnterpriseTables } from '../schema/tables.js';
 
-export const roles = pgTable('roles', c.roleColumns<PostgresKitTypes>(k), (t) => [uniqueIndex('roles_org_name_key').on(t.orgId, t.name)]);
-export const roleGrants = pgTable('role_grants', c.roleGrantColumns<PostgresKitTypes>(k), (t) => [
-  index('role_grants_member_idx').on(t.memberId),
-  index('role_grants_org_role_idx').on(t.orgId, t.role),
-]);
-export const rbacVersions = pgTable('rbac_versions', c.rbacVersionColumns<PostgresKitTypes>(k));
-export const auditRecords = pgTable('audit_records', c.auditRecordColumns<PostgresKitTypes>(k), (t) => [
-  uniqueIndex('audit_records_org_seq_key').on(t.orgId, t.seq),
-  index('audit_records_org_action_idx').on(t.orgId, t.action, t.seq),
-  index('audit_records_org_actor_idx').on(t.orgId, t.actorId, t.seq),
-  index('audit_records_org_at_idx').on(t.orgId, t.at),
-]);
-export const auditHeads = pgTable('audit_heads', c.auditHeadColumns<PostgresKitTypes>(k));
+export const enterpriseTables = defineEnterpriseTables<PostgresKitTypes, PostgresTable>(postgresSchemaKit);
 
-export const enterpriseTables = { roles, roleGrants, rbacVersions, auditRecords, auditHeads };
+// drizzle-kit finds tables among the module's exports.
+export const { roles, roleGrants, rbacVersions, auditRecords, auditHeads } = enterpriseTables;

@@ -1,4 +1,4 @@
-// The enterprise module's tables, written once against the core's column kit (src/db/schema/column-kit.ts) like the
+// The enterprise module's columns, written once against the core's column kit (src/db/schema/column-kit.ts) like the
 // core's own, so both dialects infer identical rows. They refer to core rows by id without foreign keys: the core's
 // schema never depends on the module's, and a build without the module keeps working on a database that has them.
 import type { ColumnKit, KitTypes } from '../../db/schema/column-kit.js';
