@@ -105,30 +105,33 @@ export async function listMembers(db: Database, principal: Principal, page: Page
 }
 
 /**
+ * The current member `id` of the caller's organization, locked for a change by `action`; a 404 when there is none.
  * The owner keeps the organization: nobody can change their role or remove them. A 409, not a 403: the caller holds
  * the permission; it is the target's state (owning the organization) that rules the change out.
  */
-function protectOwner(target: Member, action: string): void {
+async function lockedTarget(db: Database, tx: Queryable, principal: Principal, id: string, action: string): Promise<Member> {
+  const m = db.tables.members;
+  const [target] = await locked(
+    db,
+    tx
+      .select()
+      .from(m)
+      .where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true))),
+  );
+  if (!target) throw memberNotFound(id);
   if (target.role === 'owner') {
     throw new ConflictError(`member ${target.id} is the owner of the organization and cannot be ${action}; ownership stays with them`, {
       details: [{ field: 'params.id', message: 'is the owner' }],
     });
   }
+  return target;
 }
 
 export async function changeRole(ctx: DomainContext, principal: Principal, id: string, role: AssignableRole): Promise<MemberView> {
   const { db } = ctx;
   const m = db.tables.members;
   return db.write(async (tx) => {
-    const [target] = await locked(
-      db,
-      tx
-        .select()
-        .from(m)
-        .where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true))),
-    );
-    if (!target) throw memberNotFound(id);
-    protectOwner(target, 'given another role');
+    const target = await lockedTarget(db, tx, principal, id, 'given another role');
     await checkAssignable(ctx, tx, principal.orgId, role);
     const [row] = await tx.update(m).set({ role }).where(eq(m.id, id)).returning();
     const after = memberView(row!);
@@ -148,15 +151,7 @@ export async function removeMember(ctx: DomainContext, principal: Principal, id:
   const { db } = ctx;
   const { members: m, tokens: t } = db.tables;
   await db.write(async (tx) => {
-    const [target] = await locked(
-      db,
-      tx
-        .select()
-        .from(m)
-        .where(and(eq(m.id, id), eq(m.orgId, principal.orgId), eq(m.active, true))),
-    );
-    if (!target) throw memberNotFound(id);
-    protectOwner(target, 'removed');
+    const target = await lockedTarget(db, tx, principal, id, 'removed');
     await tx.update(m).set({ active: false }).where(eq(m.id, id));
     // Tokens revoked earlier keep the time they were revoked.
     await tx
