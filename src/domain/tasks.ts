@@ -188,6 +188,24 @@ function stale(id: string, version: number): PreconditionFailedError {
 }
 
 /**
+ * The caller's task `id`, read locked (see locks.ts) for a change; a 404 when it is not in the caller's organization,
+ * a 412 when `precondition` refuses its version.
+ */
+async function lockedTask(db: Database, tx: Queryable, principal: Principal, id: string, precondition: VersionCheck | undefined): Promise<Task> {
+  const t = db.tables.tasks;
+  const [current] = await locked(
+    db,
+    tx
+      .select()
+      .from(t)
+      .where(and(eq(t.id, id), eq(t.orgId, principal.orgId))),
+  );
+  if (!current) throw taskNotFound(id);
+  if (precondition && !precondition(current.version)) throw stale(id, current.version);
+  return current;
+}
+
+/**
  * Applies a patch and bumps the version. The task row is read locked (see locks.ts), so the version the precondition
  * checked is still the one the UPDATE replaces: a concurrent writer waits, and then finds the new version.
  */
@@ -204,15 +222,7 @@ export async function updateTask(ctx: DomainContext, principal: Principal, id: s
   };
   return db.write(async (tx) => {
     // Locked: the labels diff, the precondition and the `before` of the change all hold until commit.
-    const [current] = await locked(
-      db,
-      tx
-        .select()
-        .from(t)
-        .where(and(eq(t.id, id), eq(t.orgId, principal.orgId))),
-    );
-    if (!current) throw taskNotFound(id);
-    if (precondition && !precondition(current.version)) throw stale(id, current.version);
+    const current = await lockedTask(db, tx, principal, id, precondition);
     await checkAssignee(tx, db, principal.orgId, patch.assigneeId);
     // Stamped after the lock, so updatedAt follows the order in which changes commit.
     const [row] = await tx
@@ -231,15 +241,7 @@ export async function deleteTask(ctx: DomainContext, principal: Principal, id: s
   const { db } = ctx;
   const t = db.tables.tasks;
   await db.write(async (tx) => {
-    const [current] = await locked(
-      db,
-      tx
-        .select()
-        .from(t)
-        .where(and(eq(t.id, id), eq(t.orgId, principal.orgId))),
-    );
-    if (!current) throw taskNotFound(id);
-    if (precondition && !precondition(current.version)) throw stale(id, current.version);
+    const current = await lockedTask(db, tx, principal, id, precondition);
     await tx.delete(t).where(eq(t.id, id));
     await recordChange(ctx, tx, principal, { action: 'task.delete', orgId: principal.orgId, resource: { type: 'task', id }, before: taskView(current) });
   });
