@@ -58,3 +58,19 @@ export interface RoleCatalog {
 export function recordChange(ctx: DomainContext, tx: Queryable, actor: Principal | undefined, change: Change): Promise<void> {
   return ctx.changes.record(tx, { ...change, actor, request: ctx.request });
 }
+
+/**
+ * Reports a change `principal` made to one resource of their own organization. The action names the resource's type
+ * first (`member.role` changes a member), so the type is said once.
+ */
+export function recordOrgChange(
+  ctx: DomainContext,
+  tx: Queryable,
+  principal: Principal,
+  action: `${string}.${string}`,
+  id: string,
+  states: { readonly before?: unknown; readonly after?: unknown },
+): Promise<void> {
+  const type = action.slice(0, action.indexOf('.'));
+  return recordChange(ctx, tx, principal, { action, orgId: principal.orgId, resource: { type, id }, ...states });
+}

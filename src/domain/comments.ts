@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
 import type { Comment } from '../db/schema.js';
 import type { Principal } from './authorizer.js';
-import { recordChange, type DomainContext } from './changes.js';
+import { recordOrgChange, type DomainContext } from './changes.js';
 import { iso } from './instants.js';
 import { locked } from './locks.js';
 import { byInstant, keyset, type KeysetOrder } from './pagination.js';
@@ -31,7 +31,7 @@ export async function addComment(ctx: DomainContext, principal: Principal, taskI
     if (!task) throw taskNotFound(taskId);
     const [row] = await tx.insert(c).values({ orgId: principal.orgId, taskId, authorId: principal.memberId, body: input.body }).returning();
     const after = commentView(row!);
-    await recordChange(ctx, tx, principal, { action: 'comment.add', orgId: principal.orgId, resource: { type: 'comment', id: after.id }, after });
+    await recordOrgChange(ctx, tx, principal, 'comment.add', after.id, { after });
     return after;
   });
 }

@@ -5,7 +5,7 @@ import type { Database, Queryable } from '../db/database.js';
 import type { Member } from '../db/schema.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Principal } from './authorizer.js';
-import { recordChange, type DomainContext } from './changes.js';
+import { recordOrgChange, type DomainContext } from './changes.js';
 import { conflictAs } from './conflicts.js';
 import { iso } from './instants.js';
 import { locked } from './locks.js';
@@ -75,7 +75,7 @@ export async function addMember(ctx: DomainContext, principal: Principal, input:
           : await tx.insert(m).values({ orgId: principal.orgId, email, name: input.name, role: input.role, active: true }).returning();
         const token = await issueToken(tx, db, { orgId: principal.orgId, memberId: row!.id }, 'initial', defaultExpiry(ctx));
         const member = memberView(row!);
-        await recordChange(ctx, tx, principal, { action: 'member.add', orgId: principal.orgId, resource: { type: 'member', id: member.id }, after: member });
+        await recordOrgChange(ctx, tx, principal, 'member.add', member.id, { after: member });
         return { member, token };
       }),
     'email',
@@ -135,13 +135,7 @@ export async function changeRole(ctx: DomainContext, principal: Principal, id: s
     await checkAssignable(ctx, tx, principal.orgId, role);
     const [row] = await tx.update(m).set({ role }).where(eq(m.id, id)).returning();
     const after = memberView(row!);
-    await recordChange(ctx, tx, principal, {
-      action: 'member.role',
-      orgId: principal.orgId,
-      resource: { type: 'member', id },
-      before: memberView(target),
-      after,
-    });
+    await recordOrgChange(ctx, tx, principal, 'member.role', id, { before: memberView(target), after });
     return after;
   });
 }
@@ -158,6 +152,6 @@ export async function removeMember(ctx: DomainContext, principal: Principal, id:
       .update(t)
       .set({ revokedAt: new Date() })
       .where(and(eq(t.memberId, id), eq(t.orgId, principal.orgId), isNull(t.revokedAt)));
-    await recordChange(ctx, tx, principal, { action: 'member.remove', orgId: principal.orgId, resource: { type: 'member', id }, before: memberView(target) });
+    await recordOrgChange(ctx, tx, principal, 'member.remove', id, { before: memberView(target) });
   });
 }

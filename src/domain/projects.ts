@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 import type { Project } from '../db/schema.js';
 import { NotFoundError } from '../errors.js';
 import type { Principal } from './authorizer.js';
-import { recordChange, type DomainContext } from './changes.js';
+import { recordOrgChange, type DomainContext } from './changes.js';
 import { conflictAs } from './conflicts.js';
 import { iso } from './instants.js';
 import { locked } from './locks.js';
@@ -29,7 +29,7 @@ export async function createProject(ctx: DomainContext, principal: Principal, in
       db.write(async (tx) => {
         const [row] = await tx.insert(p).values({ orgId: principal.orgId, key: input.key, name: input.name }).returning();
         const after = projectView(row!);
-        await recordChange(ctx, tx, principal, { action: 'project.create', orgId: principal.orgId, resource: { type: 'project', id: after.id }, after });
+        await recordOrgChange(ctx, tx, principal, 'project.create', after.id, { after });
         return after;
       }),
     'key',
@@ -85,13 +85,7 @@ export async function updateProject(ctx: DomainContext, principal: Principal, id
           .where(mine)
           .returning();
         const after = projectView(row!);
-        await recordChange(ctx, tx, principal, {
-          action: 'project.update',
-          orgId: principal.orgId,
-          resource: { type: 'project', id },
-          before: projectView(before),
-          after,
-        });
+        await recordOrgChange(ctx, tx, principal, 'project.update', id, { before: projectView(before), after });
         return after;
       }),
     'key',
@@ -110,6 +104,6 @@ export async function deleteProject(ctx: DomainContext, principal: Principal, id
       .where(and(eq(p.id, id), eq(p.orgId, principal.orgId)))
       .returning();
     if (!gone) throw projectNotFound(id);
-    await recordChange(ctx, tx, principal, { action: 'project.delete', orgId: principal.orgId, resource: { type: 'project', id }, before: projectView(gone) });
+    await recordOrgChange(ctx, tx, principal, 'project.delete', id, { before: projectView(gone) });
   });
 }

@@ -6,7 +6,7 @@ import type { Database, Queryable } from '../db/database.js';
 import type { Token } from '../db/schema.js';
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../errors.js';
 import type { Principal } from './authorizer.js';
-import { recordChange, type DomainContext } from './changes.js';
+import { recordOrgChange, type DomainContext } from './changes.js';
 import { systemClock } from './clock.js';
 import { iso, parseInstant } from './instants.js';
 import { locked } from './locks.js';
@@ -90,7 +90,7 @@ export async function createToken(ctx: DomainContext, principal: Principal, inpu
     if (!member?.active) throw new UnauthenticatedError('the member this token belongs to was removed from the organization; ask an admin to add you again');
     const issued = await issueToken(tx, db, principal, input.name, expiresAt);
     const { token: _secret, ...after } = issued;
-    await recordChange(ctx, tx, principal, { action: 'token.create', orgId: principal.orgId, resource: { type: 'token', id: issued.id }, after });
+    await recordOrgChange(ctx, tx, principal, 'token.create', issued.id, { after });
     return issued;
   });
 }
@@ -132,12 +132,6 @@ export async function revokeToken(ctx: DomainContext, principal: Principal, id: 
     // Revoking twice is a no-op and records nothing.
     if (row.revokedAt !== null) return;
     const [after] = await tx.update(t).set({ revokedAt: new Date() }).where(eq(t.id, id)).returning();
-    await recordChange(ctx, tx, principal, {
-      action: 'token.revoke',
-      orgId: principal.orgId,
-      resource: { type: 'token', id },
-      before: tokenView(row),
-      after: tokenView(after!),
-    });
+    await recordOrgChange(ctx, tx, principal, 'token.revoke', id, { before: tokenView(row), after: tokenView(after!) });
   });
 }

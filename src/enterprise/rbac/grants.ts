@@ -3,7 +3,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Queryable } from '../../db/database.js';
 import type { Principal } from '../../domain/authorizer.js';
-import { recordChange, type DomainContext } from '../../domain/changes.js';
+import { recordOrgChange, type DomainContext } from '../../domain/changes.js';
 import { iso } from '../../domain/instants.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import { checkHolds } from './roles.js';
@@ -114,13 +114,7 @@ export async function replaceGrants(
     const view = (r: (typeof rows)[number]): GrantView => ({ id: r.id, role: r.role, projectId: r.projectId, createdAt: iso(r.createdAt) });
     const after = rows.map(view).sort((a, b) => a.role.localeCompare(b.role) || (a.projectId ?? '').localeCompare(b.projectId ?? ''));
     await stamp(tx, store, principal.orgId);
-    await recordChange(ctx, tx, principal, {
-      action: 'member.grants',
-      orgId: principal.orgId,
-      resource: { type: 'member', id: memberId },
-      before: { grants: before.map(view) },
-      after: { grants: after },
-    });
+    await recordOrgChange(ctx, tx, principal, 'member.grants', memberId, { before: { grants: before.map(view) }, after: { grants: after } });
     return { memberId, grants: after };
   });
 }

@@ -4,7 +4,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Queryable } from '../../db/database.js';
 import { isBuiltInRole, type Principal } from '../../domain/authorizer.js';
-import { recordChange, type DomainContext } from '../../domain/changes.js';
+import { recordOrgChange, type DomainContext } from '../../domain/changes.js';
 import { conflictAs } from '../../domain/conflicts.js';
 import { iso } from '../../domain/instants.js';
 import { locked } from '../../domain/locks.js';
@@ -148,7 +148,7 @@ export async function createRole(ctx: DomainContext, store: RbacStore, principal
           .returning();
         const after = roleView(row!);
         await stamp(tx, store, principal.orgId);
-        await recordChange(ctx, tx, principal, { action: 'role.create', orgId: principal.orgId, resource: { type: 'role', id: after.id! }, after });
+        await recordOrgChange(ctx, tx, principal, 'role.create', after.id!, { after });
         return after;
       }),
     'name',
@@ -196,7 +196,7 @@ export async function updateRole(ctx: DomainContext, store: RbacStore, principal
       .returning();
     const after = roleView(row!);
     await stamp(tx, store, principal.orgId);
-    await recordChange(ctx, tx, principal, { action: 'role.update', orgId: principal.orgId, resource: { type: 'role', id }, before: roleView(current), after });
+    await recordOrgChange(ctx, tx, principal, 'role.update', id, { before: roleView(current), after });
     return after;
   });
 }
@@ -239,6 +239,6 @@ export async function deleteRole(ctx: DomainContext, store: RbacStore, principal
     }
     await tx.delete(r).where(eq(r.id, id));
     await stamp(tx, store, principal.orgId);
-    await recordChange(ctx, tx, principal, { action: 'role.delete', orgId: principal.orgId, resource: { type: 'role', id }, before: roleView(current) });
+    await recordOrgChange(ctx, tx, principal, 'role.delete', id, { before: roleView(current) });
   });
 }
