@@ -49,8 +49,21 @@ function roleView(row: RoleRow): RoleView {
 const roleNotFound = (id: string) => new NotFoundError(`no custom role ${id} in your organization; list them with GET /v1/roles`);
 const invalid = (field: string, message: string, detail: string) => new ValidationError(message, { details: [{ field, message: detail }] });
 
+type RoleDefinition = { name: string; permissions: string[]; inherits: string[] };
+
+/**
+ * Refuses a definition of a role of the caller's organization that names an unknown permission or role, inherits in a
+ * loop, or gives a permission the caller does not hold. Run after taking the organization's RBAC lock, so the roles it
+ * checks against stay as they are until commit.
+ */
+async function checkDefinition(tx: Queryable, store: RbacStore, principal: Principal, role: RoleDefinition): Promise<void> {
+  const book = new Map(await loadBook(tx, store, principal.orgId));
+  checkAgainstBook(store, book, role);
+  await checkHolds(tx, store, principal, book, [role.name]);
+}
+
 /** A role definition must name known permissions and known roles, and inherit without a loop. */
-function checkDefinition(store: RbacStore, book: Map<string, RoleNode>, role: { name: string; permissions: string[]; inherits: string[] }): void {
+function checkAgainstBook(store: RbacStore, book: Map<string, RoleNode>, role: RoleDefinition): void {
   for (const p of role.permissions) {
     if (!store.permissions.has(p))
       throw invalid(
@@ -133,9 +146,7 @@ export async function createRole(ctx: DomainContext, store: RbacStore, principal
     () =>
       store.db.write(async (tx) => {
         await lockRbac(tx, store, principal.orgId);
-        const book = new Map(await loadBook(tx, store, principal.orgId));
-        checkDefinition(store, book, definition);
-        await checkHolds(tx, store, principal, book, [definition.name]);
+        await checkDefinition(tx, store, principal, definition);
         const [row] = await tx
           .insert(r)
           .values({
@@ -181,9 +192,7 @@ export async function updateRole(ctx: DomainContext, store: RbacStore, principal
       permissions: patch.permissions === undefined ? current.permissions : [...new Set(patch.permissions)],
       inherits: patch.inherits === undefined ? current.inherits : [...new Set(patch.inherits)],
     };
-    const book = new Map(await loadBook(tx, store, principal.orgId));
-    checkDefinition(store, book, definition);
-    await checkHolds(tx, store, principal, book, [definition.name]);
+    await checkDefinition(tx, store, principal, definition);
     const [row] = await tx
       .update(r)
       .set({
