@@ -5,20 +5,19 @@ import { ConfigError } from '../../errors.js';
 import type { CommandContext, FeatureCommand } from '../../features/feature.js';
 import type { EnterpriseTables } from '../tables.js';
 import { checkCheckpoint, loadAuditKey, parseCheckpoints, signCheckpoint } from './checkpoint.js';
-import { chainOrgs, verifyChain } from './verify.js';
+import { verifyEveryChain } from './verify.js';
 
 const label = (orgId: string) => (orgId === '' ? 'no organization (refused unknown tokens)' : `org ${orgId}`);
 
 async function verifyCommand(ctx: CommandContext, db: Database, tables: EnterpriseTables): Promise<number> {
   const store = { db, tables };
   let broken = 0;
-  for (const orgId of await chainOrgs(store)) {
-    const report = await verifyChain(store, orgId);
+  for await (const report of verifyEveryChain(store)) {
     if (report.broken) {
       broken += 1;
-      ctx.stdout(`BROKEN ${label(orgId)}: ${report.broken.message}\n`);
+      ctx.stdout(`BROKEN ${label(report.orgId)}: ${report.broken.message}\n`);
     } else {
-      ctx.stdout(`ok     ${label(orgId)}: ${report.records} records, head seq ${report.head.seq} ${report.head.hash}\n`);
+      ctx.stdout(`ok     ${label(report.orgId)}: ${report.records} records, head seq ${report.head.seq} ${report.head.hash}\n`);
     }
   }
   const file = ctx.config.auditCheckpointFile;
@@ -50,15 +49,14 @@ async function checkpointCommand(ctx: CommandContext, db: Database, tables: Ente
   const key = loadAuditKey(ctx.config.auditKeyFile);
   const store = { db, tables };
   let refused = 0;
-  for (const orgId of await chainOrgs(store)) {
-    const report = await verifyChain(store, orgId);
+  for await (const report of verifyEveryChain(store)) {
     if (report.broken) {
       // A checkpoint vouches for the chain it signs: a broken one gets none.
       refused += 1;
-      process.stderr.write(`flagship: no checkpoint for ${label(orgId)}: ${report.broken.message}\n`);
+      process.stderr.write(`flagship: no checkpoint for ${label(report.orgId)}: ${report.broken.message}\n`);
       continue;
     }
-    ctx.stdout(`${JSON.stringify(signCheckpoint(key, { orgId, ...report.head }))}\n`);
+    ctx.stdout(`${JSON.stringify(signCheckpoint(key, { orgId: report.orgId, ...report.head }))}\n`);
   }
   return refused === 0 ? 0 : 1;
 }

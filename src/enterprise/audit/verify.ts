@@ -130,11 +130,16 @@ export async function verifyChain(store: AuditStore, orgId: string): Promise<Cha
 }
 
 /** Every organization with an audit chain (and '' for refusals that belong to none). */
-export async function chainOrgs(store: AuditStore): Promise<string[]> {
+async function chainOrgs(store: AuditStore): Promise<string[]> {
   const { auditRecords: a, auditHeads: h } = store.tables;
   const [heads, records] = await Promise.all([
     store.db.read((q) => q.select({ orgId: h.orgId }).from(h)),
     store.db.read((q) => q.select({ orgId: a.orgId }).from(a).groupBy(a.orgId)),
   ]);
   return [...new Set([...heads, ...records].map((r) => r.orgId))].sort();
+}
+
+/** Every chain in the database, rechecked one after another, in the order of the organization ids. */
+export async function* verifyEveryChain(store: AuditStore): AsyncGenerator<ChainReport> {
+  for (const orgId of await chainOrgs(store)) yield await verifyChain(store, orgId);
 }
