@@ -9,7 +9,7 @@ import { recordOrgChange, type DomainContext } from './changes.js';
 import { conflictAs } from './conflicts.js';
 import { iso } from './instants.js';
 import { locked } from './locks.js';
-import { byInstant, keyset, type KeysetOrder } from './pagination.js';
+import { byInstant, listPage, type KeysetOrder } from './pagination.js';
 import type { Page, PageRequest } from './schemas/page.js';
 import type { MemberView, NewMemberInput } from './schemas/members.js';
 import type { IssuedToken } from './schemas/tokens.js';
@@ -91,17 +91,7 @@ function byJoinDate(db: Database): KeysetOrder<Member> {
 
 export async function listMembers(db: Database, principal: Principal, page: PageRequest): Promise<Page<MemberView>> {
   const m = db.tables.members;
-  const order = byJoinDate(db);
-  const k = keyset(order, page);
-  const rows = await db.read((q) =>
-    q
-      .select()
-      .from(m)
-      .where(and(eq(m.orgId, principal.orgId), eq(m.active, true), k.where))
-      .orderBy(...k.orderBy)
-      .limit(k.fetch),
-  );
-  return k.toPage(rows, memberView);
+  return listPage(db, (q) => q.select().from(m), and(eq(m.orgId, principal.orgId), eq(m.active, true)), byJoinDate(db), page, memberView);
 }
 
 /**

@@ -2,6 +2,7 @@
 // inserted while a client pages through never shift a page: nothing is seen twice and nothing already listed is
 // skipped. The cursor is opaque to clients: the ordering it belongs to, the last row's sort value and its id.
 import { and, asc, desc, eq, gt, lt, or, type AnyColumn, type SQL } from 'drizzle-orm';
+import type { Database, Queryable } from '../db/database.js';
 import { slot, slotFor } from '../db/prepared.js';
 import { ValidationError } from '../errors.js';
 import { storableInstant } from './instants.js';
@@ -131,4 +132,28 @@ export function byInstant<R extends { id: string }>(
   at: (row: R) => Date,
 ): KeysetOrder<R> {
   return { name, column: columns.at, kind: 'instant', direction, tieBreaker: columns.id, key: (r) => ({ value: at(r).getTime(), id: r.id }) };
+}
+
+/** What a listing adds to its select: the filter, the order and the limit. drizzle's select builders have it. */
+interface Listable<R> {
+  where(filter: SQL | undefined): { orderBy(...by: SQL[]): { limit(count: number): Promise<R[]> } };
+}
+
+/** One page of the rows `from` selects that match `filter`, in `order`, each shown through `view`. */
+export async function listPage<R, V>(
+  db: Database,
+  from: (q: Queryable) => Listable<R>,
+  filter: SQL | undefined,
+  order: KeysetOrder<R>,
+  page: PageRequest,
+  view: (row: R) => V,
+): Promise<Page<V>> {
+  const k = keyset(order, page);
+  const rows = await db.read((q) =>
+    from(q)
+      .where(and(filter, k.where))
+      .orderBy(...k.orderBy)
+      .limit(k.fetch),
+  );
+  return k.toPage(rows, view);
 }

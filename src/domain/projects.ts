@@ -9,7 +9,7 @@ import { conflictAs } from './conflicts.js';
 import { iso } from './instants.js';
 import { locked } from './locks.js';
 import { definedOnly } from './patches.js';
-import { keyset, type KeysetOrder } from './pagination.js';
+import { listPage, type KeysetOrder } from './pagination.js';
 import type { Page, PageRequest } from './schemas/page.js';
 import type { NewProjectInput, ProjectPatch, ProjectView } from './schemas/projects.js';
 
@@ -45,17 +45,7 @@ function byKey(db: Database): KeysetOrder<Project> {
 
 export async function listProjects(db: Database, principal: Principal, page: PageRequest): Promise<Page<ProjectView>> {
   const p = db.tables.projects;
-  const order = byKey(db);
-  const k = keyset(order, page);
-  const rows = await db.read((q) =>
-    q
-      .select()
-      .from(p)
-      .where(and(eq(p.orgId, principal.orgId), k.where))
-      .orderBy(...k.orderBy)
-      .limit(k.fetch),
-  );
-  return k.toPage(rows, projectView);
+  return listPage(db, (q) => q.select().from(p), eq(p.orgId, principal.orgId), byKey(db), page, projectView);
 }
 
 export async function getProject(db: Database, principal: Principal, id: string): Promise<ProjectView> {

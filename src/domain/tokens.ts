@@ -10,7 +10,7 @@ import { recordOrgChange, type DomainContext } from './changes.js';
 import { systemClock } from './clock.js';
 import { iso, parseInstant } from './instants.js';
 import { locked } from './locks.js';
-import { byInstant, keyset, type KeysetOrder } from './pagination.js';
+import { byInstant, listPage, type KeysetOrder } from './pagination.js';
 import type { Page, PageRequest } from './schemas/page.js';
 import type { IssuedToken, NewTokenInput, TokenView } from './schemas/tokens.js';
 
@@ -103,17 +103,7 @@ function newestFirst(db: Database): KeysetOrder<Token> {
 /** The caller's own tokens, newest first, revoked and expired ones included so their state can be seen. */
 export async function listTokens(db: Database, principal: Principal, page: PageRequest): Promise<Page<TokenView>> {
   const t = db.tables.tokens;
-  const order = newestFirst(db);
-  const k = keyset(order, page);
-  const rows = await db.read((q) =>
-    q
-      .select()
-      .from(t)
-      .where(and(eq(t.orgId, principal.orgId), eq(t.memberId, principal.memberId), k.where))
-      .orderBy(...k.orderBy)
-      .limit(k.fetch),
-  );
-  return k.toPage(rows, tokenView);
+  return listPage(db, (q) => q.select().from(t), and(eq(t.orgId, principal.orgId), eq(t.memberId, principal.memberId)), newestFirst(db), page, tokenView);
 }
 
 /** Revokes one of the caller's tokens (the one in use too: that is how a client signs out). Idempotent. */
