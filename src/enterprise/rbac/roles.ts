@@ -147,15 +147,10 @@ export async function createRole(ctx: DomainContext, store: RbacStore, principal
       store.db.write(async (tx) => {
         await lockRbac(tx, store, principal.orgId);
         await checkDefinition(tx, store, principal, definition);
+        // The row holds exactly the definition that was checked.
         const [row] = await tx
           .insert(r)
-          .values({
-            orgId: principal.orgId,
-            name: definition.name,
-            description: input.description ?? null,
-            permissions: definition.permissions,
-            inherits: definition.inherits,
-          })
+          .values({ ...definition, orgId: principal.orgId, description: input.description ?? null })
           .returning();
         const after = roleView(row!);
         await stamp(tx, store, principal.orgId);
