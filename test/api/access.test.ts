@@ -1,8 +1,10 @@
 // Tenancy and authorization as tables over every route and verb: another organization's resources are a 404 for
-// any caller, and each built-in role gets exactly the permissions the fixed table grants (403 names the missing one).
+// any caller, and each built-in role gets exactly the permissions the fixed table grants (403 names the missing one;
+// the table is test/support/role-table.ts, shared with the enterprise permission matrix).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../support/server-process.js';
 import { API_TARGETS, Client, errorOf, newMember, newOrg, startTarget } from '../support/api.js';
+import { CORE_ROUTES, cells, checkCell, type Role } from '../support/role-table.js';
 
 interface World {
   owner: Client;
@@ -139,128 +141,6 @@ describe.each(API_TARGETS)('access control on $name', (target) => {
   });
 
   describe('built-in roles', () => {
-    type Role = 'viewer' | 'member' | 'admin' | 'owner';
-    const RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
-    interface Guarded {
-      method: RouteCase['method'];
-      route: string;
-      permission: string;
-      /** The least role that may call it. */
-      least: Role;
-      /** Fresh targets for the call, made by the owner (so destructive calls do not use up shared fixtures). */
-      setup: (w: World) => Promise<{ path: string; body?: unknown }>;
-    }
-    const project = async (w: World) =>
-      (
-        await w.owner.post('/v1/projects', {
-          name: 'p',
-          key: `K${Math.random()
-            .toString(36)
-            .replace(/[^a-z]/g, '')
-            .slice(0, 8)
-            .toUpperCase()}X`,
-        })
-      ).body.id;
-    const task = async (w: World) => (await w.owner.post(`/v1/projects/${w.projectId}/tasks`, { title: 't' })).body.id;
-    const member = async (w: World) => (await newMember(w.owner, 'viewer')).member.id;
-    const TABLE: Guarded[] = [
-      { method: 'GET', route: '/v1/me', permission: 'org:read', least: 'viewer', setup: async () => ({ path: '/v1/me' }) },
-      { method: 'GET', route: '/v1/members', permission: 'member:read', least: 'viewer', setup: async () => ({ path: '/v1/members' }) },
-      {
-        method: 'POST',
-        route: '/v1/members',
-        permission: 'member:manage',
-        least: 'admin',
-        setup: async () => ({ path: '/v1/members', body: { email: `n${Math.random()}@example.com`, name: 'N', role: 'viewer' } }),
-      },
-      {
-        method: 'PATCH',
-        route: '/v1/members/:id',
-        permission: 'member:manage',
-        least: 'admin',
-        setup: async (w) => ({ path: `/v1/members/${await member(w)}`, body: { role: 'member' } }),
-      },
-      {
-        method: 'DELETE',
-        route: '/v1/members/:id',
-        permission: 'member:manage',
-        least: 'admin',
-        setup: async (w) => ({ path: `/v1/members/${await member(w)}` }),
-      },
-      { method: 'GET', route: '/v1/tokens', permission: 'token:manage', least: 'viewer', setup: async () => ({ path: '/v1/tokens' }) },
-      { method: 'POST', route: '/v1/tokens', permission: 'token:manage', least: 'viewer', setup: async () => ({ path: '/v1/tokens', body: { name: 'more' } }) },
-      { method: 'GET', route: '/v1/projects', permission: 'project:read', least: 'viewer', setup: async () => ({ path: '/v1/projects' }) },
-      {
-        method: 'POST',
-        route: '/v1/projects',
-        permission: 'project:write',
-        least: 'admin',
-        setup: async () => ({
-          path: '/v1/projects',
-          body: {
-            name: 'n',
-            key: `N${Math.random()
-              .toString(36)
-              .replace(/[^a-z]/g, '')
-              .slice(0, 8)
-              .toUpperCase()}Z`,
-          },
-        }),
-      },
-      { method: 'GET', route: '/v1/projects/:id', permission: 'project:read', least: 'viewer', setup: async (w) => ({ path: `/v1/projects/${w.projectId}` }) },
-      {
-        method: 'PATCH',
-        route: '/v1/projects/:id',
-        permission: 'project:write',
-        least: 'admin',
-        setup: async (w) => ({ path: `/v1/projects/${await project(w)}`, body: { name: 'renamed' } }),
-      },
-      {
-        method: 'DELETE',
-        route: '/v1/projects/:id',
-        permission: 'project:write',
-        least: 'admin',
-        setup: async (w) => ({ path: `/v1/projects/${await project(w)}` }),
-      },
-      {
-        method: 'GET',
-        route: '/v1/projects/:id/tasks',
-        permission: 'task:read',
-        least: 'viewer',
-        setup: async (w) => ({ path: `/v1/projects/${w.projectId}/tasks` }),
-      },
-      {
-        method: 'POST',
-        route: '/v1/projects/:id/tasks',
-        permission: 'task:write',
-        least: 'member',
-        setup: async (w) => ({ path: `/v1/projects/${w.projectId}/tasks`, body: { title: 'new' } }),
-      },
-      { method: 'GET', route: '/v1/tasks/:id', permission: 'task:read', least: 'viewer', setup: async (w) => ({ path: `/v1/tasks/${w.taskId}` }) },
-      {
-        method: 'PATCH',
-        route: '/v1/tasks/:id',
-        permission: 'task:write',
-        least: 'member',
-        setup: async (w) => ({ path: `/v1/tasks/${await task(w)}`, body: { status: 'done' } }),
-      },
-      { method: 'DELETE', route: '/v1/tasks/:id', permission: 'task:write', least: 'member', setup: async (w) => ({ path: `/v1/tasks/${await task(w)}` }) },
-      {
-        method: 'GET',
-        route: '/v1/tasks/:id/comments',
-        permission: 'comment:read',
-        least: 'viewer',
-        setup: async (w) => ({ path: `/v1/tasks/${w.taskId}/comments` }),
-      },
-      {
-        method: 'POST',
-        route: '/v1/tasks/:id/comments',
-        permission: 'comment:write',
-        least: 'member',
-        setup: async (w) => ({ path: `/v1/tasks/${w.taskId}/comments`, body: { body: 'hi' } }),
-      },
-    ];
-    const ROLES: Role[] = ['viewer', 'member', 'admin', 'owner'];
     const clients = {} as Record<Role, Client>;
     let home: World;
 
@@ -270,16 +150,8 @@ describe.each(API_TARGETS)('access control on $name', (target) => {
       for (const role of ['viewer', 'member', 'admin'] as const) clients[role] = (await newMember(home.owner, role)).client;
     });
 
-    it.each(TABLE.flatMap((row) => ROLES.map((role) => [role, `${row.method} ${row.route}`, row] as const)))('%s: %s', async (role, _name, row) => {
-      const { path, body } = await row.setup(home);
-      const res = await clients[role].call(row.method, path, body === undefined ? {} : { body });
-      if (RANK[role] >= RANK[row.least]) {
-        expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
-      } else {
-        expect(res.status).toBe(403);
-        expect(errorOf(res)).toMatchObject({ code: 'forbidden', details: { permission: row.permission } });
-        expect(errorOf(res).message).toContain(row.permission);
-      }
+    it.each(cells(CORE_ROUTES))('%s: %s', async (role, _name, row) => {
+      await checkCell(row, role, clients[role], home);
     });
   });
 });
