@@ -1,8 +1,8 @@
 // Keyset (cursor) pagination. A page is "the rows after this one in this order", not "rows 40 to 60", so rows
 // inserted while a client pages through never shift a page: nothing is seen twice and nothing already listed is
 // skipped. The cursor is opaque to clients: the ordering it belongs to, the last row's sort value and its id.
-import { and, asc, desc, eq, gt, lt, or, type AnyColumn, type SQL } from 'drizzle-orm';
-import { slot, slotFor } from '../db/prepared.js';
+import { and, asc, desc, eq, gt, lt, or, type AnyColumn, type Placeholder, type SQL } from 'drizzle-orm';
+import { rowLimit, slot, slotFor } from '../db/prepared.js';
 import { ValidationError } from '../errors.js';
 import { storableInstant } from './instants.js';
 import type { Page, PageRequest } from './schemas/page.js';
@@ -98,8 +98,8 @@ export interface KeysetQuery<R> {
   /** Extra condition selecting rows past the cursor; AND it into the listing's filters. */
   readonly where: SQL | undefined;
   readonly orderBy: SQL[];
-  /** One more than the page size: the extra row tells whether another page follows. */
-  readonly fetch: number;
+  /** The query's LIMIT, one more than the page size: the extra row tells whether another page follows. */
+  readonly fetch: Placeholder;
   /** For a prepared query (see afterSlots): `limit` (the rows to fetch) and, past a cursor, `after` and `afterId`. */
   readonly values: { limit: number; after?: unknown; afterId?: string };
   /** Cuts the fetched rows to the page and makes the cursor for the next one. */
@@ -113,7 +113,7 @@ export function keyset<R>(order: KeysetOrder<R>, page: PageRequest): KeysetQuery
   return {
     where: after(order, position),
     orderBy: orderBy(order),
-    fetch: limit + 1,
+    fetch: rowLimit(limit + 1),
     values: position ? { limit: limit + 1, after: position.value, afterId: position.id } : { limit: limit + 1 },
     toPage(rows, view) {
       const items = rows.slice(0, limit);

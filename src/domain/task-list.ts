@@ -2,7 +2,7 @@
 // or a timestamp and the id), so pages stay stable while tasks are added.
 import { and, eq, exists, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
-import { preparedByShape, slot, UNNAMED } from '../db/prepared.js';
+import { preparedByShape, rowLimit, slot, UNNAMED } from '../db/prepared.js';
 import type { Tables, Task } from '../db/schema.js';
 import type { Principal } from './authorizer.js';
 import { afterSlots, byInstant, keyset, orderBy, type KeysetOrder } from './pagination.js';
@@ -82,7 +82,7 @@ const listQuery = preparedByShape(
       .from(t)
       .where(and(...filters))
       .orderBy(...orderBy(order))
-      .limit(slot('limit'))
+      .limit(rowLimit(slot('limit')))
       .prepare(UNNAMED);
   },
 );
