@@ -75,8 +75,10 @@ const listQuery = preparedByShape(
         ),
       );
     }
-    // titleSearch is kept lower-cased on write, so a plain LIKE is case-insensitive on every dialect (no ILIKE).
-    if (s.search) filters.push(sql`${t.titleSearch} like ${slot('pattern')} escape '\\'`);
+    // titleSearch is kept lower-cased on write, so a plain LIKE is case-insensitive on every dialect (no ILIKE). The
+    // pattern is cast rather than bound bare: SQLite reads a bare LIKE parameter while planning (for patterns with a
+    // fixed prefix, which ours never have), so binding one made it compile the statement again on every run.
+    if (s.search) filters.push(sql`${t.titleSearch} like cast(${slot('pattern')} as text) escape '\\'`);
     return q
       .select()
       .from(t)
