@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HTTP_CASES } from './cases.js';
 import { compare, type Comparison } from './compare.js';
-import { seed } from './fixture.js';
+import { seed, type Fixture } from './fixture.js';
 import { load, type LoadResult } from './load.js';
 import { launch, type BenchServer } from './process.js';
 
@@ -101,6 +101,20 @@ export async function runHttpSuite(target: Target, settings: HttpSettings, log: 
  */
 export async function profileFlagship(target: Target, settings: HttpSettings, caseIds: readonly string[], dir: string): Promise<string> {
   const before = new Set(await readdir(dir).catch(() => [] as string[]));
+  // Seeded by a server of its own, so the profile holds the measured load and not the seeding's writes.
+  const seeder = await launch({
+    name: `flagship ${target.bundle} (seeding)`,
+    args: [path.join(ROOT, target.bundle)],
+    env: { DATABASE_URL: target.databaseUrl },
+    cwd: ROOT,
+    readyPath: '/readyz',
+  });
+  let fixture: Fixture;
+  try {
+    fixture = await seed(seeder.url, settings.seedTasks);
+  } finally {
+    await seeder.stop();
+  }
   const flagship = await launch({
     name: `flagship ${target.bundle} (profiled)`,
     args: ['--cpu-prof', `--cpu-prof-dir=${dir}`, path.join(ROOT, target.bundle)],
@@ -109,7 +123,6 @@ export async function profileFlagship(target: Target, settings: HttpSettings, ca
     readyPath: '/readyz',
   });
   try {
-    const fixture = await seed(flagship.url, settings.seedTasks);
     for (const c of HTTP_CASES.filter((x) => caseIds.includes(x.id))) {
       await load(flagship, fixture.token, c.request(fixture), { connections: settings.connections, seconds: settings.seconds * settings.rounds });
     }

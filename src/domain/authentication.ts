@@ -34,8 +34,8 @@ const tokenByHash = prepared((q, { tokens, members }) =>
     })
     .from(tokens)
     .innerJoin(members, eq(members.id, tokens.memberId))
+    // No LIMIT: the hash is unique, and a LIMIT would cost SQLite a compile per run (see rowLimit).
     .where(eq(tokens.hash, slot('hash')))
-    .limit(1)
     .prepare(UNNAMED),
 );
 

@@ -1,9 +1,9 @@
 // Keyset (cursor) pagination. A page is "the rows after this one in this order", not "rows 40 to 60", so rows
 // inserted while a client pages through never shift a page: nothing is seen twice and nothing already listed is
 // skipped. The cursor is opaque to clients: the ordering it belongs to, the last row's sort value and its id.
-import { and, asc, desc, eq, gt, lt, or, type AnyColumn, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, or, type AnyColumn, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Database, Queryable } from '../db/database.js';
-import { slot, slotFor } from '../db/prepared.js';
+import { rowLimit, slot, slotFor } from '../db/prepared.js';
 import { ValidationError } from '../errors.js';
 import { storableInstant } from './instants.js';
 import type { Page, PageRequest } from './schemas/page.js';
@@ -99,8 +99,8 @@ export interface KeysetQuery<R> {
   /** Extra condition selecting rows past the cursor; AND it into the listing's filters. */
   readonly where: SQL | undefined;
   readonly orderBy: SQL[];
-  /** One more than the page size: the extra row tells whether another page follows. */
-  readonly fetch: number;
+  /** The query's LIMIT, one more than the page size: the extra row tells whether another page follows. */
+  readonly fetch: Placeholder;
   /** For a prepared query (see afterSlots): `limit` (the rows to fetch) and, past a cursor, `after` and `afterId`. */
   readonly values: { limit: number; after?: unknown; afterId?: string };
   /** Cuts the fetched rows to the page and makes the cursor for the next one. */
@@ -114,7 +114,7 @@ export function keyset<R>(order: KeysetOrder<R>, page: PageRequest): KeysetQuery
   return {
     where: after(order, position),
     orderBy: orderBy(order),
-    fetch: limit + 1,
+    fetch: rowLimit(limit + 1),
     values: position ? { limit: limit + 1, after: position.value, afterId: position.id } : { limit: limit + 1 },
     toPage(rows, view) {
       const items = rows.slice(0, limit);
@@ -136,7 +136,7 @@ export function byInstant<R extends { id: string }>(
 
 /** What a listing adds to its select: the filter, the order and the limit. drizzle's select builders have it. */
 interface Listable<R> {
-  where(filter: SQL | undefined): { orderBy(...by: SQL[]): { limit(count: number): Promise<R[]> } };
+  where(filter: SQL | undefined): { orderBy(...by: SQL[]): { limit(count: Placeholder): Promise<R[]> } };
 }
 
 /** One page of the rows `from` selects that match `filter`, in `order`, each shown through `view`. */

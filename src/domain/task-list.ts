@@ -2,7 +2,7 @@
 // or a timestamp and the id), so pages stay stable while tasks are added.
 import { and, eq, exists, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
-import { preparedByShape, slot, UNNAMED } from '../db/prepared.js';
+import { preparedByShape, rowLimit, slot, UNNAMED } from '../db/prepared.js';
 import type { Tables, Task } from '../db/schema.js';
 import type { Principal } from './authorizer.js';
 import { afterSlots, byInstant, keyset, orderBy, type KeysetOrder } from './pagination.js';
@@ -75,14 +75,16 @@ const listQuery = preparedByShape(
         ),
       );
     }
-    // titleSearch is kept lower-cased on write, so a plain LIKE is case-insensitive on every dialect (no ILIKE).
-    if (s.search) filters.push(sql`${t.titleSearch} like ${slot('pattern')} escape '\\'`);
+    // titleSearch is kept lower-cased on write, so a plain LIKE is case-insensitive on every dialect (no ILIKE). The
+    // pattern is cast rather than bound bare: SQLite reads a bare LIKE parameter while planning (for patterns with a
+    // fixed prefix, which ours never have), so binding one made it compile the statement again on every run.
+    if (s.search) filters.push(sql`${t.titleSearch} like cast(${slot('pattern')} as text) escape '\\'`);
     return q
       .select()
       .from(t)
       .where(and(...filters))
       .orderBy(...orderBy(order))
-      .limit(slot('limit'))
+      .limit(rowLimit(slot('limit')))
       .prepare(UNNAMED);
   },
 );

@@ -1,6 +1,6 @@
 // API tokens. The secret is `fs_` + 32 random bytes (base64url), shown once at creation; only its SHA-256 is stored,
 // so a leaked database does not leak usable tokens, and lookup is one indexed equality on the hash.
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Database, Queryable } from '../db/database.js';
 import type { Token } from '../db/schema.js';
@@ -19,7 +19,8 @@ export const TOKEN_PREFIX = 'fs_';
 export const TOKEN_SHAPE = /^fs_[A-Za-z0-9_-]{43}$/;
 
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  // The one-shot form: a third of createHash().update().digest()'s time, on every authenticated request.
+  return hash('sha256', secret, 'hex');
 }
 
 export function tokenView(row: Token): TokenView {

@@ -12,7 +12,7 @@ import { registerRateLimits } from './rate-limits.js';
 import { registerRequestLog } from './request-log.js';
 import { routeHost } from './route-host.js';
 import type { Runtime } from './runtime.js';
-import { registerSecurityHeaders } from './security-headers.js';
+import { registerResponseHeaders } from './security-headers.js';
 import { validatorCompiler } from './validation.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -48,12 +48,8 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
   app.setValidatorCompiler(validatorCompiler());
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
+  registerResponseHeaders(app);
   registerRequestLog(app);
-  await registerSecurityHeaders(app);
   openFeatureRequests(app, runtime.features);
   registerMetrics(app, createMetrics(runtime), runtime.config.metricsAllow);
   await registerHealthRoutes(app, runtime);

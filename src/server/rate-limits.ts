@@ -27,8 +27,7 @@ export async function registerRateLimits(app: FastifyInstance, config: Config): 
   await app.register(rateLimit, { global: false });
   if (config.signupRateLimit > 0) {
     const signups = limiter(app, 'signup', config.signupRateLimit, config);
-    app.addHook('onRequest', async (request) => {
-      if (request.method !== 'POST' || request.routeOptions.url !== '/v1/signup') return;
+    const limitSignups = async (request: FastifyRequest): Promise<void> => {
       const state = await signups(request);
       if (!state.isAllowed && state.isExceeded) {
         throw new TooManyRequestsError(
@@ -36,12 +35,23 @@ export async function registerRateLimits(app: FastifyInstance, config: Config): 
           state.ttlInSeconds,
         );
       }
+    };
+    // On the signup route alone (registered after this), rather than a hook every request passes through.
+    app.addHook('onRoute', (route) => {
+      if (route.url !== '/v1/signup' || route.method !== 'POST') return;
+      const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+      route.onRequest = [limitSignups, ...own];
     });
   }
   if (config.authFailureRateLimit === 0) return noLimit;
   const failures = limiter(app, 'auth-failure', config.authFailureRateLimit, config);
+  const windowMs = config.rateLimitWindowSeconds * 1000;
+  // The counts live in this process (the plugin's local store), so while no authentication has failed for a whole
+  // window no client can be over the limit, and the check need not ask the store: the common case costs nothing.
+  let lastFailureAt = Number.NEGATIVE_INFINITY;
   return {
     async check(request) {
+      if (Date.now() - lastFailureAt > windowMs) return;
       const state = await failures(request, { increment: false });
       // `read` does not count, so the limit is reached once the count is at max, not past it.
       if (!state.isAllowed && state.remaining === 0 && state.ttl > 0) {
@@ -52,6 +62,7 @@ export async function registerRateLimits(app: FastifyInstance, config: Config): 
       }
     },
     async failed(request) {
+      lastFailureAt = Date.now();
       await failures(request);
     },
   };

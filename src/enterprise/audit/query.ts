@@ -1,6 +1,7 @@
 // Reading the trail: filtered listings paged by cursor (newest first), and an export that walks the chain oldest
 // first in fixed-size batches, so its memory stays the same whatever the number of records.
 import { and, asc, eq, gt, gte, lte, type SQL } from 'drizzle-orm';
+import { rowLimit } from '../../db/prepared.js';
 import { keyset, type KeysetOrder } from '../../domain/pagination.js';
 import type { Page, PageRequest } from '../../domain/schemas/page.js';
 import { parseInstant } from '../../domain/instants.js';
@@ -63,7 +64,7 @@ export async function* exportAudit(store: AuditStore, orgId: string, filter: Aud
         .from(a)
         .where(and(...where, gt(a.seq, after)))
         .orderBy(asc(a.seq))
-        .limit(EXPORT_BATCH),
+        .limit(rowLimit(EXPORT_BATCH)),
     );
     for (const row of rows) yield auditView(row);
     if (rows.length < EXPORT_BATCH) return;

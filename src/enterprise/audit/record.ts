@@ -1,7 +1,7 @@
 // An audit record and its hash. The hash covers a canonical encoding (RFC 8785 JSON, through `canonicalize`) of
 // every field of the record and the previous record's hash, so changing any field, or the order of the chain,
 // changes the hash; the encoding is computed in the application, the same on both dialects.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { EnterpriseTables } from '../tables.js';
 
@@ -59,7 +59,7 @@ export function encodeRecord(row: Omit<AuditRow, 'hash'>): string {
 }
 
 export function hashRecord(row: Omit<AuditRow, 'hash'>): string {
-  return createHash('sha256').update(encodeRecord(row)).digest('hex');
+  return hash('sha256', encodeRecord(row), 'hex');
 }
 
 /** A record as the API shows it. */

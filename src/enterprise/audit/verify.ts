@@ -1,6 +1,7 @@
 // Rechecking a chain from the database alone: every record must hash to its stored hash, follow the one before it,
 // and the chain must end where its head says. The first record that fails is named with how it failed.
 import { and, asc, eq, gt } from 'drizzle-orm';
+import { rowLimit } from '../../db/prepared.js';
 import type { AuditStore } from './chain.js';
 import { GENESIS, hashRecord, type AuditRow } from './record.js';
 
@@ -47,7 +48,7 @@ export async function verifyChain(store: AuditStore, orgId: string): Promise<Cha
           .from(a)
           .where(and(eq(a.orgId, orgId), gt(a.seq, expectedSeq - 1)))
           .orderBy(asc(a.seq), asc(a.id))
-          .limit(BATCH),
+          .limit(rowLimit(BATCH)),
       );
       for (const row of rows) {
         if (row.seq !== expectedSeq) {
@@ -92,7 +93,7 @@ export async function verifyChain(store: AuditStore, orgId: string): Promise<Cha
           .select({ seq: a.seq })
           .from(a)
           .where(and(eq(a.orgId, orgId), gt(a.seq, last)))
-          .limit(1),
+          .limit(rowLimit(1)),
       );
       if (next) continue;
       return report({
