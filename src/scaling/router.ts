@@ -46,6 +46,12 @@ export class ReplicaRouter implements Database {
   #floor: bigint | undefined;
   #closed: Promise<void> | undefined;
 
+  /**
+   * Whether writes learn their WAL position: only a node other than the primary can serve a read that lags, so with
+   * one node there is nothing to keep reads consistent with, and the round trip after each COMMIT is saved.
+   */
+  readonly #tracksPositions: boolean;
+
   constructor(
     readonly nodes: readonly DbNode[],
     readonly monitor: HealthMonitor,
@@ -53,6 +59,7 @@ export class ReplicaRouter implements Database {
     readonly policy: RoutingPolicy,
   ) {
     this.tables = nodes[0]!.db.tables;
+    this.#tracksPositions = nodes.length > 1;
   }
 
   #primary(): DbNode {
@@ -78,7 +85,9 @@ export class ReplicaRouter implements Database {
     const node = this.#primary();
     node.outstanding++;
     try {
-      const { result, position } = await this.#pin.run(node, () => node.db.writeAt(fn));
+      const { result, position } = await this.#pin.run(node, () =>
+        this.#tracksPositions ? node.db.writeAt(fn) : node.db.write(fn).then((done) => ({ result: done, position: undefined })),
+      );
       node.writesServed++;
       const lsn = parseLsn(position);
       if (lsn !== undefined) {
