@@ -20,6 +20,28 @@ const scale = process.env.BENCH_QUICK ? 0.1 : 1;
 const options = { iterations: 2000 * scale, warmupIterations: 200 * scale, time: 0 };
 const pgOptions = { iterations: 500 * scale, warmupIterations: 50 * scale, time: 0 };
 
+/**
+ * tinybench runs a group's entries one after the other, so load that comes and goes on a shared machine favours
+ * whichever ran in a quiet moment (ratios moved by 0.2 between runs). Each group's entries therefore run in ROUNDS
+ * interleaved rounds, a fifth of the iterations each, named `<name> · round <n>`; bench/run.ts reports the median of
+ * an entry's rounds.
+ */
+const ROUNDS = 5;
+function interleaved(
+  entries: Array<[name: string, fn: () => void | Promise<void>, options: { iterations: number; warmupIterations: number; time: number }]>,
+): void {
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const [name, fn, o] of entries) {
+      // Warmed up in the first round only; the later ones follow straight on.
+      bench(`${name} · round ${round}`, fn, {
+        ...o,
+        iterations: Math.max(1, Math.round(o.iterations / ROUNDS)),
+        warmupIterations: round === 1 ? o.warmupIterations : 0,
+      });
+    }
+  }
+}
+
 /** A bare drizzle on its own file, migrated through our layer so both sides have the same schema and indexes. */
 async function bareSqlite(readonly: boolean) {
   const setup = await openFresh('sqlite');
@@ -41,31 +63,33 @@ const rawInsertOrg = sqliteWriteRaw.prepare('INSERT INTO orgs (id, slug, name, c
 const rawWriteTx = sqliteWriteRaw.transaction((slug: string) => rawInsertOrg.run(randomUUID(), slug, 'bench', Date.now()));
 
 describe('sqlite: one-row write transaction', () => {
-  bench(
-    'flagship Database.write (async callback)',
-    async () => {
-      await sqliteWrite.write((tx) => tx.insert(sqliteWrite.tables.orgs).values({ slug: randomUUID(), name: 'bench' }));
-    },
-    options,
-  );
+  interleaved([
+    [
+      'flagship Database.write (async callback)',
+      async () => {
+        await sqliteWrite.write((tx) => tx.insert(sqliteWrite.tables.orgs).values({ slug: randomUUID(), name: 'bench' }));
+      },
+      options,
+    ],
 
-  bench(
-    'drizzle + better-sqlite3, sync transaction',
-    () => {
-      sqliteWriteBare.transaction((tx) => {
-        tx.insert(sqliteSchema.orgs).values({ slug: randomUUID(), name: 'bench' }).run();
-      });
-    },
-    options,
-  );
+    [
+      'drizzle + better-sqlite3, sync transaction',
+      () => {
+        sqliteWriteBare.transaction((tx) => {
+          tx.insert(sqliteSchema.orgs).values({ slug: randomUUID(), name: 'bench' }).run();
+        });
+      },
+      options,
+    ],
 
-  bench(
-    'raw better-sqlite3, prepared statement in a sync transaction',
-    () => {
-      rawWriteTx(randomUUID());
-    },
-    options,
-  );
+    [
+      'raw better-sqlite3, prepared statement in a sync transaction',
+      () => {
+        rawWriteTx(randomUUID());
+      },
+      options,
+    ],
+  ]);
 });
 
 const sqliteRead = await openFresh('sqlite');
@@ -75,29 +99,31 @@ const rawReadOrg = new BetterSqlite3(sqliteRead.location, { readonly: true }).pr
 
 describe('sqlite: point read by primary key', () => {
   const orgs = sqliteRead.db.tables.orgs;
-  bench(
-    'flagship Database.read',
-    async () => {
-      await sqliteRead.db.read((q) => q.select().from(orgs).where(eq(orgs.id, readOrg!.id)));
-    },
-    options,
-  );
+  interleaved([
+    [
+      'flagship Database.read',
+      async () => {
+        await sqliteRead.db.read((q) => q.select().from(orgs).where(eq(orgs.id, readOrg!.id)));
+      },
+      options,
+    ],
 
-  bench(
-    'drizzle + better-sqlite3',
-    () => {
-      sqliteReadBare.select().from(sqliteSchema.orgs).where(eq(sqliteSchema.orgs.id, readOrg!.id)).all();
-    },
-    options,
-  );
+    [
+      'drizzle + better-sqlite3',
+      () => {
+        sqliteReadBare.select().from(sqliteSchema.orgs).where(eq(sqliteSchema.orgs.id, readOrg!.id)).all();
+      },
+      options,
+    ],
 
-  bench(
-    'raw better-sqlite3, prepared statement',
-    () => {
-      rawReadOrg.all(readOrg!.id);
-    },
-    options,
-  );
+    [
+      'raw better-sqlite3, prepared statement',
+      () => {
+        rawReadOrg.all(readOrg!.id);
+      },
+      options,
+    ],
+  ]);
 });
 
 if (DIALECTS.includes('postgres')) {
@@ -107,90 +133,96 @@ if (DIALECTS.includes('postgres')) {
   const db = opened.db;
 
   describe('postgres: one-row write transaction', () => {
-    bench(
-      'flagship Database.write',
-      async () => {
-        await db.write((tx) => tx.insert(db.tables.orgs).values({ slug: randomUUID(), name: 'bench' }));
-      },
-      pgOptions,
-    );
+    interleaved([
+      [
+        'flagship Database.write',
+        async () => {
+          await db.write((tx) => tx.insert(db.tables.orgs).values({ slug: randomUUID(), name: 'bench' }));
+        },
+        pgOptions,
+      ],
 
-    bench(
-      'drizzle + pg, db.transaction',
-      async () => {
-        await bare.transaction(async (tx) => {
-          await tx.insert(pgSchema.orgs).values({ slug: randomUUID(), name: 'bench' });
-        });
-      },
-      pgOptions,
-    );
+      [
+        'drizzle + pg, db.transaction',
+        async () => {
+          await bare.transaction(async (tx) => {
+            await tx.insert(pgSchema.orgs).values({ slug: randomUUID(), name: 'bench' });
+          });
+        },
+        pgOptions,
+      ],
 
-    bench(
-      'raw pg, BEGIN/INSERT/COMMIT on a pooled client',
-      async () => {
-        const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
-          await client.query('INSERT INTO orgs (id, slug, name, created_at) VALUES ($1, $2, $3, $4)', [randomUUID(), randomUUID(), 'bench', new Date()]);
-          await client.query('COMMIT');
-        } finally {
-          client.release();
-        }
-      },
-      pgOptions,
-    );
+      [
+        'raw pg, BEGIN/INSERT/COMMIT on a pooled client',
+        async () => {
+          const client = await pool.connect();
+          try {
+            await client.query('BEGIN');
+            await client.query('INSERT INTO orgs (id, slug, name, created_at) VALUES ($1, $2, $3, $4)', [randomUUID(), randomUUID(), 'bench', new Date()]);
+            await client.query('COMMIT');
+          } finally {
+            client.release();
+          }
+        },
+        pgOptions,
+      ],
+    ]);
   });
 
   const [pgOrg] = await db.write((tx) => tx.insert(db.tables.orgs).values({ slug: 'read', name: 'read' }).returning());
 
   describe('postgres: point read by primary key', () => {
     const orgs = db.tables.orgs;
-    bench(
-      'flagship Database.read',
-      async () => {
-        await db.read((q) => q.select().from(orgs).where(eq(orgs.id, pgOrg!.id)));
-      },
-      pgOptions,
-    );
+    interleaved([
+      [
+        'flagship Database.read',
+        async () => {
+          await db.read((q) => q.select().from(orgs).where(eq(orgs.id, pgOrg!.id)));
+        },
+        pgOptions,
+      ],
 
-    bench(
-      'drizzle + pg',
-      async () => {
-        await bare.select().from(pgSchema.orgs).where(eq(pgSchema.orgs.id, pgOrg!.id));
-      },
-      pgOptions,
-    );
+      [
+        'drizzle + pg',
+        async () => {
+          await bare.select().from(pgSchema.orgs).where(eq(pgSchema.orgs.id, pgOrg!.id));
+        },
+        pgOptions,
+      ],
 
-    bench(
-      'raw pg, pool.query',
-      async () => {
-        await pool.query('SELECT id, slug, name, created_at FROM orgs WHERE id = $1', [pgOrg!.id]);
-      },
-      pgOptions,
-    );
+      [
+        'raw pg, pool.query',
+        async () => {
+          await pool.query('SELECT id, slug, name, created_at FROM orgs WHERE id = $1', [pgOrg!.id]);
+        },
+        pgOptions,
+      ],
+    ]);
   });
 
   describe('postgres: 16 concurrent one-row write transactions on a pool of 4', () => {
-    bench(
-      'flagship Database.write',
-      async () => {
-        await Promise.all(Array.from({ length: 16 }, () => db.write((tx) => tx.insert(db.tables.orgs).values({ slug: randomUUID(), name: 'bench' }))));
-      },
-      { ...pgOptions, iterations: 100 * scale, warmupIterations: 10 * scale },
-    );
+    interleaved([
+      [
+        'flagship Database.write',
+        async () => {
+          await Promise.all(Array.from({ length: 16 }, () => db.write((tx) => tx.insert(db.tables.orgs).values({ slug: randomUUID(), name: 'bench' }))));
+        },
+        { ...pgOptions, iterations: 100 * scale, warmupIterations: 10 * scale },
+      ],
 
-    bench(
-      'drizzle + pg, db.transaction',
-      async () => {
-        await Promise.all(
-          Array.from({ length: 16 }, () =>
-            bare.transaction(async (tx) => {
-              await tx.insert(pgSchema.orgs).values({ slug: randomUUID(), name: 'bench' });
-            }),
-          ),
-        );
-      },
-      { ...pgOptions, iterations: 100 * scale, warmupIterations: 10 * scale },
-    );
+      [
+        'drizzle + pg, db.transaction',
+        async () => {
+          await Promise.all(
+            Array.from({ length: 16 }, () =>
+              bare.transaction(async (tx) => {
+                await tx.insert(pgSchema.orgs).values({ slug: randomUUID(), name: 'bench' });
+              }),
+            ),
+          );
+        },
+        { ...pgOptions, iterations: 100 * scale, warmupIterations: 10 * scale },
+      ],
+    ]);
   });
 }

@@ -78,9 +78,33 @@ async function runVitestBenches(quick: boolean, pgUrl: string | undefined): Prom
     f.groups.map((g) => ({
       file: path.relative(ROOT, f.filepath),
       group: g.fullName.split(' > ').slice(1).join(' > '),
-      entries: g.benchmarks.map((b) => ({ name: b.name, hz: b.hz, medianMs: b.median })),
+      entries: mergeRounds(g.benchmarks.map((b) => ({ name: b.name, hz: b.hz, medianMs: b.median }))),
     })),
   );
+}
+
+const ROUND = / · round \d+$/;
+const middle = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/**
+ * Entries a bench file ran in interleaved rounds (`<name> · round <n>`, see database.bench.ts) become one: the median
+ * of the rounds' medians, and their mean rate. Entries without rounds pass through.
+ */
+function mergeRounds(entries: Array<{ name: string; hz: number; medianMs: number }>): Array<{ name: string; hz: number; medianMs: number }> {
+  const byName = new Map<string, Array<{ hz: number; medianMs: number }>>();
+  for (const e of entries) {
+    const name = e.name.replace(ROUND, '');
+    byName.set(name, [...(byName.get(name) ?? []), e]);
+  }
+  return [...byName].map(([name, rounds]) => ({
+    name,
+    hz: rounds.reduce((sum, r) => sum + r.hz, 0) / rounds.length,
+    medianMs: middle(rounds.map((r) => r.medianMs)),
+  }));
 }
 
 async function render(results: BenchResults): Promise<void> {

@@ -12,12 +12,12 @@ import { Mutex } from './mutex.js';
 
 /** What a dialect supplies to the machine. `C` is its connection type. */
 export interface Connector<C> {
-  /** A connection for one transaction; throws our error classes when none can be had. */
-  acquire(): Promise<C>;
+  /** A connection for one transaction; throws our error classes when none can be had. A value, not a promise, when it is at hand. */
+  acquire(): C | Promise<C>;
   /** Gives the connection back; `broken` when it must not be reused (it could not even roll back). */
   release(conn: C, broken: Error | undefined): void;
   /** Runs a transaction-control statement (BEGIN, COMMIT, ROLLBACK, SAVEPOINT ...) on the connection. */
-  control(conn: C, statement: string): Promise<void>;
+  control(conn: C, statement: string): void | Promise<void>;
   /**
    * Whether `err` left the connection unusable (gone, or a query on it never answered): the machine then releases it
    * broken without sending a ROLLBACK, which would only wait behind the unanswered query.
@@ -105,14 +105,30 @@ export class TransactionMachine<C> {
     });
   }
 
-  /** Database.read: inside a transaction, its connection; otherwise the dialect's reader. */
-  async read<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+  /**
+   * Database.read: inside a transaction, its connection; otherwise the dialect's reader. Not an async function: a
+   * read on the reader is the query's own promise with the error mapping chained on, the cheapest a read can be.
+   */
+  read<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
     const scope = this.#scope.getStore();
     if (scope) return fn(scope.handle);
-    this.guard();
     const reader = this.#connector.reader;
+    if (!reader || this.#closed) return this.#readHolding(fn);
+    const mapped = (err: unknown): never => {
+      throw this.#connector.mapError(err);
+    };
     try {
-      return reader ? await fn(reader) : await this.#hold((conn) => fn(this.#connector.handle(conn)));
+      return fn(reader).then(undefined, mapped);
+    } catch (err) {
+      return Promise.reject(this.#connector.mapError(err));
+    }
+  }
+
+  /** A read where the dialect has no reader (it holds a connection as a transaction does), or once closing. */
+  async #readHolding<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    this.guard();
+    try {
+      return await this.#hold((conn) => fn(this.#connector.handle(conn)));
     } catch (err) {
       throw this.#connector.mapError(err);
     }
@@ -166,6 +182,7 @@ export class TransactionMachine<C> {
     }
   }
 
+  /** A control statement, errors mapped to ours. */
   async #control(conn: C, statement: string): Promise<void> {
     try {
       await this.#connector.control(conn, statement);
@@ -175,11 +192,12 @@ export class TransactionMachine<C> {
   }
 
   async #hold<T>(work: (conn: C, spoil: (err: Error) => void) => Promise<T>): Promise<T> {
-    const unlock = this.#writer ? await this.#writer.acquire() : undefined;
+    const unlock = this.#writer ? (this.#writer.tryAcquire() ?? (await this.#writer.acquire())) : undefined;
     try {
       let conn: C;
       try {
-        conn = await this.#connector.acquire();
+        const acquired = this.#connector.acquire();
+        conn = acquired instanceof Promise ? await acquired : acquired;
       } catch (err) {
         throw this.#connector.mapError(err);
       }

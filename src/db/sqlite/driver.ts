@@ -67,11 +67,11 @@ export function openSqlite(options: SqliteOptions): Database {
   const machine = new TransactionMachine<BetterSqlite3.Database>(
     {
       // The machine's mutex (no concurrent writers) makes the one writer connection this caller's alone.
-      acquire: async () => writer,
+      acquire: () => writer,
       release: () => undefined,
       // Each statement compiled once: exec() parses its SQL on every call, and BEGIN IMMEDIATE and COMMIT run on every
       // write (the few savepoint names of nested transactions are kept too).
-      control: async (conn, statement) => {
+      control: (conn, statement) => {
         let compiled = controls.get(statement);
         if (!compiled) controls.set(statement, (compiled = conn.prepare(statement)));
         compiled.run();
