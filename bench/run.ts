@@ -59,10 +59,14 @@ async function postgresVersion(url: string): Promise<string | null> {
   }
 }
 
-/** Runs bench/*.bench.ts under vitest; their own global setup builds the bundles and finds Postgres (TEST_DATABASE_URL). */
-async function runVitestBenches(quick: boolean, pgUrl: string | undefined): Promise<BenchGroup[]> {
+/**
+ * Runs bench/*.bench.ts under vitest. Their own global setup builds the bundles and starts the test harness's
+ * PostgreSQL, a primary with two streaming replicas that the scaling bench needs; without PostgreSQL they run on
+ * SQLite alone.
+ */
+async function runVitestBenches(quick: boolean, withPostgres: boolean): Promise<BenchGroup[]> {
   const out = path.join(os.tmpdir(), `flagship-bench-${randomUUID()}.json`);
-  const env = { ...process.env, ...(quick ? { BENCH_QUICK: '1' } : {}), ...(pgUrl ? { TEST_DATABASE_URL: pgUrl } : { DIALECTS: 'sqlite' }) };
+  const env = { ...process.env, ...(quick ? { BENCH_QUICK: '1' } : {}), ...(withPostgres ? {} : { DIALECTS: 'sqlite' }) };
   const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'bench', '--run', '--outputJson', out], {
     cwd: ROOT,
     env,
@@ -127,12 +131,12 @@ async function render(results: BenchResults): Promise<void> {
   log(`rendered docs/benchmarks.md and docs/${CHART}`);
 }
 
-async function startBenchPostgres(): Promise<{ url: string; primaryUrl: string; version: string | null; close(): Promise<void> }> {
+async function startBenchPostgres(): Promise<{ url: string; version: string | null; close(): Promise<void> }> {
   const { startPostgres, createDatabase } = await import('../test/support/postgres/index.js');
   const topology = await startPostgres({ replicas: 0 });
   try {
     const url = await createDatabase(topology.info, `bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`);
-    return { url, primaryUrl: topology.info.primary.url, version: await postgresVersion(url), close: topology.close };
+    return { url, version: await postgresVersion(url), close: topology.close };
   } catch (err) {
     await topology.close();
     throw err;
@@ -196,7 +200,7 @@ async function main(argv: string[]): Promise<void> {
   const build = await measureBuild(buildRounds);
   log(`  ${build.variants.map((v) => `${v.name} ${Math.round(v.ms)} ms`).join(', ')}; ${Math.round(build.totalMs)} ms in all`);
 
-  let postgres: { url: string; primaryUrl: string; version: string | null; close(): Promise<void> } | undefined;
+  let postgres: { url: string; version: string | null; close(): Promise<void> } | undefined;
   const skipped: Record<string, string> = {};
   if (dialects.includes('postgres')) {
     try {
@@ -222,9 +226,8 @@ async function main(argv: string[]): Promise<void> {
     let vitest: BenchResults['vitest'] = null;
     if (!httpOnly) {
       log('vitest benches (bench/*.bench.ts)');
-      // The vitest benches make databases of their own on the same server.
       vitest = {
-        groups: await runVitestBenches(mode === 'quick', postgres?.primaryUrl),
+        groups: await runVitestBenches(mode === 'quick', postgres !== undefined),
         skipped: postgres ? null : 'PostgreSQL groups not run: ' + (skipped.postgres ?? ''),
       };
     }

@@ -20,7 +20,12 @@ const POOL = 10;
 const BATCH = 20;
 const options = { iterations: 300, warmupIterations: 30, time: 0 };
 
-if (DIALECTS.includes('postgres')) {
+// Two streaming replicas: any source that gives them (TEST_DATABASE_URL may give none).
+const replicated = DIALECTS.includes('postgres') && (inject('pg')?.replicas.length ?? 0) >= 2;
+if (DIALECTS.includes('postgres') && !replicated)
+  console.warn(`bench/scaling.bench.ts: skipped, PostgreSQL from ${inject('pg')?.source} has fewer than 2 replicas`);
+
+if (replicated) {
   const info = inject('pg');
   const { url, replicaUrls } = await freshDatabase(info, 'bench_scaling');
   const env = { DATABASE_URL: url, DATABASE_REPLICAS: replicaSetting(replicaUrls), FLAGSHIP_REGION: 'eu', DB_POOL_MAX: String(POOL) };
