@@ -4,11 +4,10 @@
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
 import { prepared, slot, UNNAMED } from '../db/prepared.js';
-import type { Task } from '../db/schema.js';
 import type { Principal } from './authorizer.js';
 import { memberNotFound } from './members.js';
 import { projectNotFound } from './projects.js';
-import { findTask } from './tasks.js';
+import { findTask, type ShownTask } from './tasks.js';
 
 /** What a route's `:id` names. */
 export type ScopeKind = 'project' | 'task' | 'member';
@@ -43,6 +42,6 @@ export async function confirmProject(db: Database, principal: Principal, id: str
  * The caller's task `id`, whole; a 404 when it is not in the caller's organization. Authorization needs its project,
  * and a route that shows the task answers with this same row, so one query serves both.
  */
-export function scopedTask(db: Database, principal: Principal, id: string): Promise<Task> {
+export function scopedTask(db: Database, principal: Principal, id: string): Promise<ShownTask> {
   return findTask(db, principal, id);
 }

@@ -3,18 +3,18 @@
 import { and, eq, exists, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
 import { preparedByShape, rowLimit, slot, UNNAMED } from '../db/prepared.js';
-import type { Tables, Task } from '../db/schema.js';
+import type { Tables } from '../db/schema.js';
 import type { Principal } from './authorizer.js';
 import { afterSlots, byInstant, keyset, orderBy, type KeysetOrder } from './pagination.js';
 import type { Page } from './schemas/page.js';
 import type { TaskQuery, TaskView } from './schemas/tasks.js';
 import { confirmProject } from './scopes.js';
-import { taskView } from './tasks.js';
+import { shownTaskColumns, taskView, type ShownTask } from './tasks.js';
 
 export const TASK_SORTS = ['number', '-number', 'createdAt', '-createdAt', 'updatedAt', '-updatedAt'] as const;
 export type TaskSort = (typeof TASK_SORTS)[number];
 
-function orderFor(tables: Tables, sort: TaskSort): KeysetOrder<Task> {
+function orderFor(tables: Tables, sort: TaskSort): KeysetOrder<ShownTask> {
   const t = tables.tasks;
   const direction = sort.startsWith('-') ? 'desc' : 'asc';
   switch (sort) {
@@ -80,7 +80,7 @@ const listQuery = preparedByShape(
     // fixed prefix, which ours never have), so binding one made it compile the statement again on every run.
     if (s.search) filters.push(sql`${t.titleSearch} like cast(${slot('pattern')} as text) escape '\\'`);
     return q
-      .select()
+      .select(shownTaskColumns(t))
       .from(t)
       .where(and(...filters))
       .orderBy(...orderBy(order))

@@ -1,9 +1,9 @@
 // Tasks: numbered per project without gaps, versioned for optimistic concurrency, labelled through task_labels.
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { Database, Queryable } from '../db/database.js';
 import { prepared, preparedByShape, slot, UNNAMED } from '../db/prepared.js';
-import type { Task } from '../db/schema.js';
+import type { Tables, Task } from '../db/schema.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
 import type { Principal } from './authorizer.js';
 import { recordChange, type DomainContext } from './changes.js';
@@ -18,7 +18,20 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const TASK_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type TaskPriority = (typeof TASK_PRIORITIES)[number];
 
-export function taskView(row: Task): TaskView {
+/**
+ * A task as reads that answer with it load it: without its organization (every such query is confined to the
+ * caller's) or the lower-cased title kept for search, which no answer shows. Two columns fewer on every row of a page
+ * of 50 was a measurable share of a listing's time on PostgreSQL.
+ */
+export type ShownTask = Omit<Task, 'orgId' | 'titleSearch'>;
+
+/** The columns of a ShownTask, for a select. */
+export function shownTaskColumns(t: Tables['tasks']) {
+  const { orgId: _org, titleSearch: _search, ...shown } = getTableColumns(t);
+  return shown;
+}
+
+export function taskView(row: ShownTask): TaskView {
   return {
     id: row.id,
     projectId: row.projectId,
@@ -165,14 +178,14 @@ export async function createTask(ctx: DomainContext, principal: Principal, proje
 
 const taskInOrg = prepared((q, { tasks: t }) =>
   q
-    .select()
+    .select(shownTaskColumns(t))
     .from(t)
     .where(and(eq(t.id, slot('id')), eq(t.orgId, slot('orgId'))))
     .prepare(UNNAMED),
 );
 
 /** The caller's task `id` as stored; a 404 when it is not in the caller's organization. */
-export async function findTask(db: Database, principal: Principal, id: string): Promise<Task> {
+export async function findTask(db: Database, principal: Principal, id: string): Promise<ShownTask> {
   const [row] = await db.read((q) => taskInOrg(q, db.tables).execute({ id, orgId: principal.orgId }));
   if (!row) throw taskNotFound(id);
   return row;

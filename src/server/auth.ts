@@ -4,7 +4,7 @@
 // then asks the one Authorizer. The enterprise module swaps the Authorizer, never this flow.
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Database } from '../db/database.js';
-import type { Task } from '../db/schema.js';
+import type { ShownTask } from '../domain/tasks.js';
 import { RefusedTokenError, authenticate, touchToken } from '../domain/authentication.js';
 import type { Permission, Principal } from '../domain/authorizer.js';
 import { confirmMember, confirmProject, scopedTask, type ScopeKind } from '../domain/scopes.js';
@@ -18,7 +18,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | undefined;
     /** The task a route scoped to a task acts on, as the guard read it. */
-    scopedTask: Task | undefined;
+    scopedTask: ShownTask | undefined;
   }
 }
 
@@ -45,7 +45,7 @@ function bearerOf(request: FastifyRequest): string {
 }
 
 /** The task of a route guarded with `scope: 'task'`, confined to the caller's organization. */
-export function scopedTaskOf(request: FastifyRequest): Task {
+export function scopedTaskOf(request: FastifyRequest): ShownTask {
   if (!request.scopedTask) throw new Error(`route ${request.routeOptions.url} is not scoped to a task but asks for it`);
   return request.scopedTask;
 }
