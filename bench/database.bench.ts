@@ -207,7 +207,7 @@ if (DIALECTS.includes('postgres')) {
         async () => {
           await Promise.all(Array.from({ length: 16 }, () => db.write((tx) => tx.insert(db.tables.orgs).values({ slug: randomUUID(), name: 'bench' }))));
         },
-        { ...pgOptions, iterations: 100 * scale, warmupIterations: 10 * scale },
+        { ...pgOptions, iterations: 400 * scale, warmupIterations: 20 * scale },
       ],
 
       [
@@ -221,7 +221,7 @@ if (DIALECTS.includes('postgres')) {
             ),
           );
         },
-        { ...pgOptions, iterations: 100 * scale, warmupIterations: 10 * scale },
+        { ...pgOptions, iterations: 400 * scale, warmupIterations: 20 * scale },
       ],
     ]);
   });
