@@ -2,17 +2,10 @@
 // (test/unit/bench-report.test.ts): a figure with any non-2xx answer or connection error is void, never a ratio.
 import type { LoadResult } from './load.js';
 
-export interface Side {
+/** One side's runs together: the counts summed, the latencies of its median run. */
+export interface Side extends Omit<LoadResult, 'serverCpuMs'> {
   /** 2xx answers per second over every measured run of this side. */
   readonly perSecond: number;
-  readonly ok: number;
-  readonly non2xx: number;
-  readonly errors: number;
-  readonly seconds: number;
-  /** The median run's p50 and p99 latencies. */
-  readonly latencyP50Ms: number;
-  readonly latencyP99Ms: number;
-  readonly statuses: Record<string, number>;
   readonly runs: number[];
   /** The server process's CPU time per 2xx answer, over every run; null when it could not be read. */
   readonly cpuUsPerRequest: number | null;
