@@ -1,6 +1,6 @@
 // API tokens. The secret is `fs_` + 32 random bytes (base64url), shown once at creation; only its SHA-256 is stored,
 // so a leaked database does not leak usable tokens, and lookup is one indexed equality on the hash.
-import { hash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Database, Queryable } from '../db/database.js';
 import type { Token } from '../db/schema.js';
@@ -10,6 +10,7 @@ import { recordOrgChange, type DomainContext } from './changes.js';
 import { systemClock } from './clock.js';
 import { iso, parseInstant } from './instants.js';
 import { locked } from './locks.js';
+import { sha256Hex } from './sha256.js';
 import { byInstant, listPage, type KeysetOrder } from './pagination.js';
 import type { Page, PageRequest } from './schemas/page.js';
 import type { IssuedToken, NewTokenInput, TokenView } from './schemas/tokens.js';
@@ -19,8 +20,7 @@ export const TOKEN_PREFIX = 'fs_';
 export const TOKEN_SHAPE = /^fs_[A-Za-z0-9_-]{43}$/;
 
 export function hashSecret(secret: string): string {
-  // The one-shot form: a third of createHash().update().digest()'s time, on every authenticated request.
-  return hash('sha256', secret, 'hex');
+  return sha256Hex(secret);
 }
 
 export function tokenView(row: Token): TokenView {

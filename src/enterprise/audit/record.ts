@@ -1,8 +1,8 @@
 // An audit record and its hash. The hash covers a canonical encoding (RFC 8785 JSON, through `canonicalize`) of
 // every field of the record and the previous record's hash, so changing any field, or the order of the chain,
 // changes the hash; the encoding is computed in the application, the same on both dialects.
-import { hash } from 'node:crypto';
 import canonicalize from 'canonicalize';
+import { sha256Hex } from '../../domain/sha256.js';
 import type { EnterpriseTables } from '../tables.js';
 
 export type AuditRow = EnterpriseTables['auditRecords']['$inferSelect'];
@@ -59,7 +59,7 @@ export function encodeRecord(row: Omit<AuditRow, 'hash'>): string {
 }
 
 export function hashRecord(row: Omit<AuditRow, 'hash'>): string {
-  return hash('sha256', encodeRecord(row), 'hex');
+  return sha256Hex(encodeRecord(row));
 }
 
 /** A record as the API shows it. */
