@@ -25,8 +25,10 @@ import { DIALECTS, openFresh } from '../test/support/dialects.js';
 import { deployEnterprise } from '../test/support/enterprise.js';
 import { startServer, type RunningServer } from '../test/support/server-process.js';
 
+// BENCH_QUICK (npm run bench -- --quick): fewer iterations, to check the wiring.
+const scale = process.env.BENCH_QUICK ? 0.1 : 1;
 const CONCURRENT = 8;
-const httpOptions = { iterations: 150, warmupIterations: 15, time: 0 };
+const httpOptions = { iterations: 150 * scale, warmupIterations: 15 * scale, time: 0 };
 
 /** A build of `dialect` without the enterprise module, made for this run. */
 async function withoutModule(dialect: 'sqlite' | 'postgres'): Promise<string> {
@@ -76,7 +78,7 @@ for (const dialect of DIALECTS) {
 const permissions = permissionSet(ENTERPRISE_PERMISSIONS);
 const builtIn = new BuiltInRoleAuthorizer(permissions.builtInRoles);
 const principal: Principal = { orgId: 'bench-org', memberId: 'bench-member', role: 'member', tokenId: 'bench-token' };
-const decisionOptions = { iterations: 50_000, warmupIterations: 5_000, time: 0 };
+const decisionOptions = { iterations: 50_000 * scale, warmupIterations: 5_000 * scale, time: 0 };
 for (const dialect of DIALECTS) {
   const { db } = await openFresh(dialect);
   const schema = await enterpriseSchema(dialect);
@@ -96,7 +98,8 @@ for (const dialect of DIALECTS) {
 }
 
 // --- Exporting the audit trail: one server process per size, so its peak RSS is that export's.
-const SIZES = [10_000, 100_000];
+// A quick run exports a tenth as many records.
+const SIZES = [10_000 * scale, 100_000 * scale];
 const peakMb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 /** Seeds `n` records into the organization's trail straight through SQL (the export does not check hashes). */

@@ -18,7 +18,9 @@ import { commits, freshDatabase, replicaSetting, routerFor } from '../test/scali
 
 const POOL = 10;
 const BATCH = 20;
-const options = { iterations: 300, warmupIterations: 30, time: 0 };
+// BENCH_QUICK (npm run bench -- --quick): fewer iterations, to check the wiring.
+const scale = process.env.BENCH_QUICK ? 0.1 : 1;
+const options = { iterations: 300 * scale, warmupIterations: 30 * scale, time: 0 };
 
 // Two streaming replicas: any source that gives them (TEST_DATABASE_URL may give none).
 const replicated = DIALECTS.includes('postgres') && (inject('pg')?.replicas.length ?? 0) >= 2;

@@ -30,8 +30,10 @@ const seed: Seed = {
   ],
 };
 
-const slow = { iterations: 15, warmupIterations: 2, time: 0 };
-const fast = { iterations: 300, warmupIterations: 20, time: 0 };
+// BENCH_QUICK (npm run bench -- --quick): fewer iterations, to check the wiring.
+const scale = process.env.BENCH_QUICK ? 0.1 : 1;
+const slow = { iterations: Math.ceil(15 * scale), warmupIterations: Math.ceil(2 * scale), time: 0 };
+const fast = { iterations: 300 * scale, warmupIterations: 20 * scale, time: 0 };
 
 const running = await startFlagship({ seed });
 
