@@ -3,28 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LeakError, buildVariant, findLeaks, loadVariant } from '../../build.mjs';
+import { carried } from '../support/carried.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-async function metafileOf(variant: string) {
-  return JSON.parse(await readFile(path.join(ROOT, 'dist', variant, 'metafile.json'), 'utf8')) as {
-    outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }>; imports: Array<{ path: string; external?: boolean }> }>;
-  };
-}
-
-function carried(meta: Awaited<ReturnType<typeof metafileOf>>) {
-  const files: string[] = [];
-  const imports: string[] = [];
-  for (const out of Object.values(meta.outputs)) {
-    for (const [file, { bytesInOutput }] of Object.entries(out.inputs)) if (bytesInOutput > 0) files.push(file);
-    for (const imp of out.imports) imports.push(imp.path);
-  }
-  return { files, imports };
-}
-
 describe('what each bundle carries', () => {
   it('dev holds no byte of scaling, enterprise or the Postgres adapter, and imports no pg', async () => {
-    const { files, imports } = carried(await metafileOf('dev'));
+    const { files, imports } = await carried('dev');
     expect(files.filter((f) => /src\/(scaling|enterprise|db\/postgres)\//.test(f))).toEqual([]);
     expect(files.filter((f) => /node_modules\/(pg|pg-pool|pg-protocol)\//.test(f))).toEqual([]);
     expect(imports.filter((i) => /^pg($|-)/.test(i))).toEqual([]);
@@ -36,7 +21,7 @@ describe('what each bundle carries', () => {
   });
 
   it('prod holds no byte of the SQLite adapter and imports no better-sqlite3, but carries everything else', async () => {
-    const { files, imports } = carried(await metafileOf('prod'));
+    const { files, imports } = await carried('prod');
     expect(files.filter((f) => f.startsWith('src/db/sqlite/') || f.startsWith('node_modules/better-sqlite3/'))).toEqual([]);
     expect(files.filter((f) => f.startsWith('src/testing/'))).toEqual([]);
     expect(imports).not.toContain('better-sqlite3');

@@ -1,29 +1,17 @@
 // What the enterprise builds carry and say about themselves, and a database they served opened by a build without
 // the module.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { LeakError, buildVariant, loadVariant } from '../../build.mjs';
 import { Client, newOrg } from '../support/api.js';
+import { carried } from '../support/carried.js';
 import { DIALECTS } from '../support/dialects.js';
 import { runBundle, startServer } from '../support/server-process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-
-async function carried(variant: string): Promise<{ files: string[]; imports: string[] }> {
-  const meta = JSON.parse(await readFile(path.join(ROOT, 'dist', variant, 'metafile.json'), 'utf8')) as {
-    outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }>; imports: Array<{ path: string }> }>;
-  };
-  const files: string[] = [];
-  const imports: string[] = [];
-  for (const out of Object.values(meta.outputs)) {
-    for (const [file, { bytesInOutput }] of Object.entries(out.inputs)) if (bytesInOutput > 0) files.push(file);
-    for (const imp of out.imports) imports.push(imp.path);
-  }
-  return { files, imports };
-}
 
 describe('what the enterprise builds carry', () => {
   it('dev-enterprise carries the module but none of its Postgres parts (triggers, LISTEN), nor pg', async () => {
