@@ -87,9 +87,9 @@ function decodeRowsDirectly<Q>(query: Q): Q {
   const decode = (row: unknown[]): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
     for (let i = 0; i < width; i++) {
-      const value = row[i];
+      const value = row[i] ?? null;
       const column = columns[i];
-      out[keys[i]!] = value === null || value === undefined || column === undefined ? (value ?? null) : column.mapFromDriverValue(value);
+      out[keys[i]!] = value === null || column === undefined ? value : column.mapFromDriverValue(value);
     }
     return out;
   };

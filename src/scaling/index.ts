@@ -1,12 +1,10 @@
 // Scaling: read replicas by region, health, lag, read-your-writes by WAL position and bounded pools
 // (docs/architecture.md). Compiled into builds with `scaling: true`; the core reaches it only through the Feature seam.
-import type { Config } from '../config/config.js';
 import { ConfigError } from '../errors.js';
 import type { Feature, FeatureFactory, RequestFacts } from '../features/feature.js';
-import { splitHosts } from '../config/database-url.js';
 import { Consistency } from './consistency.js';
 import { registerRouterMetrics } from './metrics.js';
-import { openRouter } from './open-router.js';
+import { nodeEntries, openRouter } from './open-router.js';
 import { describeConsistencyToken } from './openapi.js';
 import { scalingSettings, type ScalingSettings } from './options.js';
 import { POOL_READ, SCALING_PERMISSIONS } from './permissions.js';
@@ -21,12 +19,6 @@ function summaryOf(settings: ScalingSettings | undefined): string {
   const where =
     n === 0 ? 'no replicas configured (DATABASE_REPLICAS), every query goes to the primary' : `${n} replica${n === 1 ? '' : 's'} in ${regions.join(', ')}`;
   return `active: ${where}${settings.region ? `; this server's region ${settings.region}` : ''}`;
-}
-
-/** Whether some read may go to another node than the primary: replicas, or more hosts in DATABASE_URL. */
-function routesReads(config: Config | undefined): boolean {
-  if (!config || config.database.dialect !== 'postgres') return true;
-  return scalingSettings(config).replicas.length > 0 || splitHosts(config.database.url).length > 1;
 }
 
 export const createScaling: FeatureFactory = (ctx): Feature => {
@@ -48,7 +40,7 @@ export const createScaling: FeatureFactory = (ctx): Feature => {
       return router;
     },
     // Read-your-writes needs a request scope only where a read can go to another node than the primary.
-    ...(routesReads(ctx.config) ? { openRequest: (facts: RequestFacts) => consistency.open(facts) } : {}),
+    ...(!ctx.config || !settings || nodeEntries(ctx.config, settings).length > 1 ? { openRequest: (facts: RequestFacts) => consistency.open(facts) } : {}),
     registerMetrics: (registry) => registerRouterMetrics(registry, () => router),
     describeApi: describeConsistencyToken,
     permissions: SCALING_PERMISSIONS,

@@ -13,16 +13,21 @@ import { DbNode, nodeName, type NodeOrigin } from './node.js';
 import type { ScalingSettings } from './options.js';
 import { ReplicaRouter } from './router.js';
 
+/** The database nodes: each host of DATABASE_URL (the read-write one becomes the primary), then each replica. */
+export function nodeEntries(config: Config, settings: ScalingSettings): Array<{ url: string; region: string | undefined; origin: NodeOrigin }> {
+  if (config.database.dialect !== 'postgres') return [];
+  return [
+    ...splitHosts(config.database.url).map((url) => ({ url, region: undefined, origin: 'database-url' as const })),
+    ...settings.replicas.map((r) => ({ url: r.url, region: r.region, origin: 'replicas' as const })),
+  ];
+}
+
 export function openRouter(config: Config, settings: ScalingSettings, logger: Logger, hooks: OpenHooks = {}, consistency = new Consistency()): ReplicaRouter {
   if (config.database.dialect !== 'postgres') throw new ConfigError('the scaling module routes PostgreSQL only; DATABASE_URL must be a postgres:// URL');
   const pool = postgresPoolSettings(config);
   // A check that hangs must not outlive a few intervals; a stopped server refuses at once anyway.
   const checkTimeoutMs = Math.max(1000, Math.min(config.connectTimeoutMs, settings.healthIntervalMs * 4));
-  const entries: Array<{ url: string; region: string | undefined; origin: NodeOrigin }> = [
-    ...splitHosts(config.database.url).map((url) => ({ url, region: undefined, origin: 'database-url' as const })),
-    ...settings.replicas.map((r) => ({ url: r.url, region: r.region, origin: 'replicas' as const })),
-  ];
-  const nodes = entries.map(({ url, region, origin }) => {
+  const nodes = nodeEntries(config, settings).map(({ url, region, origin }) => {
     const db = openPostgres({
       url,
       ...pool,

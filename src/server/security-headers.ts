@@ -15,7 +15,7 @@ const POLICY: HelmetOptions = {
  * The headers helmet sets for `options`, worked out once. With a fixed policy (no per-request nonce) they are the same
  * on every answer, and running helmet's middleware per request cost about a twentieth of a GET's time.
  */
-export function helmetHeaders(options: HelmetOptions): Readonly<Record<string, string>> {
+function helmetHeaders(options: HelmetOptions): Readonly<Record<string, string>> {
   const headers: Record<string, string> = {};
   const recorder = {
     setHeader: (name: string, value: string | number) => void (headers[name.toLowerCase()] = String(value)),
