@@ -1,9 +1,9 @@
 // The audit trail through dist/prod (PostgreSQL) and dist/dev-enterprise (SQLite): one record per successful
 // mutation and none for a failed one, refusals recorded, append-only storage, filtered and paged reading, a streamed
 // export, one unbroken chain per organization under concurrent writers on two processes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client, newMember, newOrg } from '../support/api.js';
-import { ENTERPRISE_TARGETS, deployEnterprise, type EnterpriseDeployment } from '../support/enterprise.js';
+import { ENTERPRISE_TARGETS, deployForSuite } from '../support/enterprise.js';
 
 async function exported(client: Client, query = ''): Promise<any[]> {
   const res = await client.get(`/v1/audit/export${query}`);
@@ -16,19 +16,10 @@ async function exported(client: Client, query = ''): Promise<any[]> {
 }
 
 describe.each(ENTERPRISE_TARGETS)('audit trail on $name', (target) => {
-  let deployment: EnterpriseDeployment;
-  let api: Client;
-
-  beforeAll(async () => {
-    deployment = await deployEnterprise(target);
-    api = new Client(deployment.server.url);
-  });
-  afterAll(async () => {
-    await deployment?.stop();
-  });
+  const suite = deployForSuite(target);
 
   it('a failed mutation leaves no record; a successful one exactly one, with who, what, before/after and the request', async () => {
-    const { owner, user } = await newOrg(api, 'once');
+    const { owner, user } = await newOrg(suite.api, 'once');
     const p = (await owner.post('/v1/projects', { name: 'P', key: 'PPP' })).body.id;
     await owner.post('/v1/projects', { name: 'Q', key: 'QQQ' });
     const before = await exported(owner);
@@ -60,7 +51,7 @@ describe.each(ENTERPRISE_TARGETS)('audit trail on $name', (target) => {
   });
 
   it('records denials and failed sign-ins, each in its own transaction', async () => {
-    const { owner } = await newOrg(api, 'refusals');
+    const { owner } = await newOrg(suite.api, 'refusals');
     const { client, member } = await newMember(owner, 'viewer');
     expect((await client.post('/v1/projects', { name: 'N', key: 'NOPE' })).status).toBe(403);
     const spare = (await client.post('/v1/tokens', { name: 'spare' })).body;
@@ -85,16 +76,16 @@ describe.each(ENTERPRISE_TARGETS)('audit trail on $name', (target) => {
   });
 
   it('refuses to change or remove a record, on the database itself', async () => {
-    const { owner } = await newOrg(api, 'appendonly');
+    const { owner } = await newOrg(suite.api, 'appendonly');
     await owner.post('/v1/projects', { name: 'P', key: 'PPP' });
-    await expect(deployment.sql(["UPDATE audit_records SET action = 'forged'"])).rejects.toThrow(/append-only/);
-    await expect(deployment.sql(['DELETE FROM audit_records'])).rejects.toThrow(/append-only/);
-    if (target.dialect === 'postgres') await expect(deployment.sql(['TRUNCATE audit_records'])).rejects.toThrow(/append-only/);
+    await expect(suite.deployment.sql(["UPDATE audit_records SET action = 'forged'"])).rejects.toThrow(/append-only/);
+    await expect(suite.deployment.sql(['DELETE FROM audit_records'])).rejects.toThrow(/append-only/);
+    if (target.dialect === 'postgres') await expect(suite.deployment.sql(['TRUNCATE audit_records'])).rejects.toThrow(/append-only/);
     expect((await owner.get('/v1/audit/verify')).body).toMatchObject({ ok: true });
   });
 
   it('lists with filters and a cursor, newest first; exports everything oldest first as NDJSON', async () => {
-    const { owner, user } = await newOrg(api, 'listing');
+    const { owner, user } = await newOrg(suite.api, 'listing');
     const p = (await owner.post('/v1/projects', { name: 'P', key: 'PPP' })).body.id;
     const { client: writer, member } = await newMember(owner, 'member');
     const mark = new Date().toISOString();
@@ -122,8 +113,8 @@ describe.each(ENTERPRISE_TARGETS)('audit trail on $name', (target) => {
   });
 
   it('200 concurrent mutations over two processes leave one unbroken chain per organization', async () => {
-    const second = await deployment.another();
-    const orgs = await Promise.all([newOrg(api, 'race-a'), newOrg(api, 'race-b')]);
+    const second = await suite.deployment.another();
+    const orgs = await Promise.all([newOrg(suite.api, 'race-a'), newOrg(suite.api, 'race-b')]);
     // Ten projects each: creates in one project queue on its row, so the chain's own lock is what keeps them apart.
     const projects = await Promise.all(
       orgs.map(async ({ owner }) =>
@@ -138,7 +129,7 @@ describe.each(ENTERPRISE_TARGETS)('audit trail on $name', (target) => {
     const counts = await Promise.all(orgs.map(async ({ owner }) => (await exported(owner)).length));
     const calls = Array.from({ length: 200 }, (_, i) => {
       const o = i % 2;
-      const client = new Client(i % 4 < 2 ? deployment.server.url : second.url, orgs[o]!.owner.token);
+      const client = new Client(i % 4 < 2 ? suite.deployment.server.url : second.url, orgs[o]!.owner.token);
       return client.post(`/v1/projects/${projects[o]![Math.floor(i / 2) % 10]}/tasks`, { title: `race ${i}` });
     });
     const statuses = (await Promise.all(calls)).map((r) => r.status);
@@ -149,7 +140,7 @@ describe.each(ENTERPRISE_TARGETS)('audit trail on $name', (target) => {
       const records = await exported(owner);
       expect(records.map((r) => r.seq)).toEqual(records.map((_, n) => n + 1));
     }
-    const { code, stdout } = await deployment.run(['audit', 'verify']);
+    const { code, stdout } = await suite.deployment.run(['audit', 'verify']);
     expect(stdout).toContain('audit trail verified');
     expect(code).toBe(0);
   });

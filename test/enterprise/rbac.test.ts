@@ -1,23 +1,14 @@
 // Custom roles, inheritance and project grants through the API of dist/prod (PostgreSQL) and dist/dev-enterprise
 // (SQLite); and a change made on one server process enforced by another on its very next request.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client, errorOf, newMember, newOrg } from '../support/api.js';
-import { ENTERPRISE_TARGETS, deployEnterprise, type EnterpriseDeployment } from '../support/enterprise.js';
+import { ENTERPRISE_TARGETS, deployForSuite } from '../support/enterprise.js';
 
 describe.each(ENTERPRISE_TARGETS)('RBAC on $name', (target) => {
-  let deployment: EnterpriseDeployment;
-  let api: Client;
-
-  beforeAll(async () => {
-    deployment = await deployEnterprise(target);
-    api = new Client(deployment.server.url);
-  });
-  afterAll(async () => {
-    await deployment?.stop();
-  });
+  const suite = deployForSuite(target);
 
   it('a member with task:write on project A only is allowed on A and refused on B, naming task:write', async () => {
-    const { owner } = await newOrg(api, 'grants');
+    const { owner } = await newOrg(suite.api, 'grants');
     const a = (await owner.post('/v1/projects', { name: 'A', key: 'AAA' })).body.id;
     const b = (await owner.post('/v1/projects', { name: 'B', key: 'BBB' })).body.id;
     const tester = await owner.post('/v1/roles', { name: 'tester', description: 'writes tasks', permissions: ['task:write'], inherits: ['viewer'] });
@@ -50,7 +41,7 @@ describe.each(ENTERPRISE_TARGETS)('RBAC on $name', (target) => {
   });
 
   it('roles inherit roles; a member can hold a custom role as their own; a cycle is a 400 naming it', async () => {
-    const { owner } = await newOrg(api, 'inherit');
+    const { owner } = await newOrg(suite.api, 'inherit');
     const p = (await owner.post('/v1/projects', { name: 'P', key: 'PPP' })).body.id;
     const reader = (await owner.post('/v1/roles', { name: 'reader', inherits: ['viewer'] })).body;
     const writer = (await owner.post('/v1/roles', { name: 'writer', permissions: ['comment:write', 'task:write'], inherits: ['reader'] })).body;
@@ -82,7 +73,7 @@ describe.each(ENTERPRISE_TARGETS)('RBAC on $name', (target) => {
   });
 
   it('deleting a role in use is a 409 naming who holds it', async () => {
-    const { owner } = await newOrg(api, 'inuse');
+    const { owner } = await newOrg(suite.api, 'inuse');
     const p = (await owner.post('/v1/projects', { name: 'P', key: 'PPP' })).body.id;
     const qa = (await owner.post('/v1/roles', { name: 'qa', permissions: ['task:write'] })).body;
     await owner.post('/v1/roles', { name: 'lead', inherits: ['qa'] });
@@ -101,7 +92,7 @@ describe.each(ENTERPRISE_TARGETS)('RBAC on $name', (target) => {
   });
 
   it('nobody hands out a permission they do not hold', async () => {
-    const { owner } = await newOrg(api, 'escalate');
+    const { owner } = await newOrg(suite.api, 'escalate');
     await owner.post('/v1/roles', { name: 'role-admin', permissions: ['role:manage', 'member:read'] });
     const { client, member } = await newMember(owner, 'viewer');
     await owner.patch(`/v1/members/${member.id}`, { role: 'role-admin' });
@@ -114,18 +105,11 @@ describe.each(ENTERPRISE_TARGETS)('RBAC on $name', (target) => {
 });
 
 describe.each(ENTERPRISE_TARGETS)('a change on one process is enforced by another on $name', (target) => {
-  let deployment: EnterpriseDeployment;
-
-  beforeAll(async () => {
-    deployment = await deployEnterprise(target);
-  });
-  afterAll(async () => {
-    await deployment?.stop();
-  });
+  const suite = deployForSuite(target);
 
   it('demotions, revoked grants and changed roles, on the very next request to the second process', async () => {
-    const second = await deployment.another();
-    const one = new Client(deployment.server.url);
+    const second = await suite.deployment.another();
+    const one = new Client(suite.deployment.server.url);
     const { owner } = await newOrg(one, 'twice');
     const p = (await owner.post('/v1/projects', { name: 'P', key: 'PPP' })).body.id;
     const { client, member } = await newMember(owner, 'admin');
@@ -154,6 +138,6 @@ describe.each(ENTERPRISE_TARGETS)('a change on one process is enforced by anothe
       await owner.call('PUT', `/v1/members/${member.id}/grants`, { body: { grants: [] } });
     }
     // On PostgreSQL every change waited for both listeners' acknowledgements, not for its bound to run out.
-    for (const s of [deployment.server, second]) expect(s.output.filter((l) => l.includes('not every instance acknowledged'))).toEqual([]);
+    for (const s of [suite.deployment.server, second]) expect(s.output.filter((l) => l.includes('not every instance acknowledged'))).toEqual([]);
   });
 });

@@ -6,7 +6,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { Client } from './api.js';
 import { DIALECTS, type DialectName } from './dialects.js';
 import { runBundle, startServer, type RunningServer } from './server-process.js';
 
@@ -92,4 +93,17 @@ export function triggersOff(dialect: DialectName): string[] {
   return dialect === 'postgres'
     ? ['ALTER TABLE audit_records DISABLE TRIGGER USER']
     : ['DROP TRIGGER audit_records_no_update', 'DROP TRIGGER audit_records_no_delete'];
+}
+
+/** A deployment for the enclosing suite: made before its tests, stopped after them. Its fields are set from beforeAll on. */
+export function deployForSuite(target: EnterpriseTarget): { deployment: EnterpriseDeployment; api: Client } {
+  const suite = {} as { deployment: EnterpriseDeployment; api: Client };
+  beforeAll(async () => {
+    suite.deployment = await deployEnterprise(target);
+    suite.api = new Client(suite.deployment.server.url);
+  });
+  afterAll(async () => {
+    await suite.deployment?.stop();
+  });
+  return suite;
 }
