@@ -3,6 +3,7 @@
 // better-sqlite3's `nativeBinding` option, so the folder runs with Node alone. An addon only loads on the platform,
 // CPU, C library and Node ABI it was compiled for: the build records them, in the bundle (to refuse a mismatch at
 // start with the fix) and in build-report.json (to tell a CI job which artifact it needs).
+import { existsSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -32,7 +33,10 @@ export function locateSqliteAddon(root) {
     throw new NativeAddonError('better-sqlite3 is not installed; run `npm ci` before building a variant that carries SQLite.');
   }
   const pkgDir = path.dirname(pkgFile);
-  const source = path.join(pkgDir, 'build', 'Release', ADDON_FILE);
+  // An addon compiled here (`npm rebuild better-sqlite3`) wins over the prebuilt one the package ships, as it does for
+  // better-sqlite3's own loader.
+  const compiled = path.join(pkgDir, 'build', 'Release', ADDON_FILE);
+  const source = existsSync(compiled) ? compiled : (require(path.join(pkgDir, 'lib', 'binding.js')).getPrebuildPath() ?? compiled);
   try {
     require(source);
   } catch (err) {
