@@ -69,8 +69,9 @@ export interface RoleCatalog {
    */
   handOut(tx: Queryable, actor: Principal, change: HandOut): Promise<void>;
   /**
-   * Inside the transaction that removes `memberId`: refuses unless the actor holds everything the member holds
-   * beyond their own role, removes it, and returns what was removed for the audit record (undefined: nothing).
+   * Inside the transaction that removes `memberId` (still a member): refuses unless the actor holds everything the
+   * member holds beyond their own role, removes it, and returns what was removed for the audit record (undefined:
+   * nothing). Inside the one adding a removed member back: removes whatever is left, unchecked, as it is nobody's.
    */
   release(tx: Queryable, actor: Principal, memberId: string): Promise<Record<string, unknown> | undefined>;
   /** Called once a member change has committed, so decisions cached anywhere follow it. */

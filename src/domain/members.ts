@@ -58,7 +58,8 @@ export async function addMember(ctx: DomainContext, principal: Principal, input:
   const m = db.tables.members;
   const email = normalizeEmail(input.email);
   const taken = `${email} is already a member of this organization; change their role with PATCH /v1/members/:id instead`;
-  return conflictAs(
+  let released: Record<string, unknown> | undefined;
+  const added = await conflictAs(
     () =>
       db.write(async (tx) => {
         const [existing] = await locked(
@@ -70,8 +71,10 @@ export async function addMember(ctx: DomainContext, principal: Principal, input:
         );
         if (existing?.active) throw new ConflictError(taken, { details: [{ field: 'body.email', message: 'is already a member' }] });
         await handOut(ctx, tx, principal, { give: input.role });
+        released = undefined;
         if (existing) {
-          // Coming back starts clean: no token from before the removal may work again.
+          // Coming back starts clean: nothing held before the removal (grants, tokens) comes back with them.
+          released = await catalogOf(ctx).release(tx, principal, existing.id);
           const t = db.tables.tokens;
           await tx
             .update(t)
@@ -83,13 +86,15 @@ export async function addMember(ctx: DomainContext, principal: Principal, input:
           : await tx.insert(m).values({ orgId: principal.orgId, email, name: input.name, role: input.role, active: true }).returning();
         const token = await issueToken(tx, db, { orgId: principal.orgId, memberId: row!.id }, 'initial', defaultExpiry(ctx));
         const member = memberView(row!);
-        await recordOrgChange(ctx, tx, principal, 'member.add', member.id, { after: member });
+        await recordOrgChange(ctx, tx, principal, 'member.add', member.id, { ...(released ? { before: released } : {}), after: member });
         return { member, token };
       }),
     'email',
     'body.email',
     taken,
   );
+  if (released) await catalogOf(ctx).changed?.(principal.orgId);
+  return added;
 }
 
 function byJoinDate(db: Database): KeysetOrder<Member> {
@@ -147,7 +152,7 @@ export async function removeMember(ctx: DomainContext, principal: Principal, id:
   const { db } = ctx;
   const { members: m, tokens: t } = db.tables;
   const catalog = catalogOf(ctx);
-  await db.write(async (tx) => {
+  const released = await db.write(async (tx) => {
     const target = await lockedTarget(db, tx, principal, id, 'removed');
     const actor = await currentActor(db, tx, principal);
     await catalog.handOut(tx, actor, { takeAway: target.role });
@@ -161,6 +166,7 @@ export async function removeMember(ctx: DomainContext, principal: Principal, id:
       .returning({ id: t.id });
     const before = { ...memberView(target), ...released, revokedTokens: revoked.map((r) => r.id) };
     await recordOrgChange(ctx, tx, principal, 'member.remove', id, { before });
+    return released;
   });
-  await catalog.changed?.(principal.orgId);
+  if (released) await catalog.changed?.(principal.orgId);
 }

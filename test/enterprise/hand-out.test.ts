@@ -1,6 +1,7 @@
 // One rule for handing out power, tried from outside as an attacker would, on dist/prod (PostgreSQL) and
 // dist/dev-enterprise (SQLite): nobody gives, changes or takes away a permission they do not hold; a removed member
 // keeps nothing; another organization's ids are 404s on every enterprise route.
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { errorOf, newMember, newOrg, type Client } from '../support/api.js';
 import { ENTERPRISE_TARGETS, deployForSuite } from '../support/enterprise.js';
@@ -125,6 +126,22 @@ describe.each(ENTERPRISE_TARGETS)('handing out power on $name', (target) => {
     expect(removed.before.revokedTokens).toHaveLength(1);
     const [added] = (await owner.get(`/v1/audit?action=member.add&resourceId=${member.id}`)).body.items;
     expect(added.after).toMatchObject({ role: 'viewer' });
+  });
+
+  it('grants an older version left on a removed member are dropped when the member is added back', async () => {
+    const { owner, org } = await newOrg(suite.api, 'leftover');
+    const { member } = await newMember(owner, 'viewer');
+    expect((await owner.delete(`/v1/members/${member.id}`)).status).toBe(204);
+    const createdAt = target.dialect === 'postgres' ? 'now()' : String(Date.now());
+    await suite.deployment.sql([
+      `INSERT INTO role_grants (id, org_id, member_id, role, project_id, created_at) VALUES ('${randomUUID()}', '${org.id}', '${member.id}', 'admin', NULL, ${createdAt})`,
+    ]);
+    const back = await owner.post('/v1/members', { email: member.email, name: 'Back', role: 'viewer' });
+    expect(back.status, JSON.stringify(back.body)).toBe(201);
+    expect((await owner.as(back.body.token).post('/v1/roles', { name: 'mine', permissions: ['task:read'] })).status).toBe(403);
+    expect((await owner.get(`/v1/members/${member.id}/grants`)).body.grants).toEqual([]);
+    const [added] = (await owner.get(`/v1/audit?action=member.add&resourceId=${member.id}`)).body.items;
+    expect(added.before).toMatchObject({ grants: [{ role: 'admin', projectId: null }] });
   });
 
   it("another organization's role and member ids are 404s, whatever the caller may do", async () => {

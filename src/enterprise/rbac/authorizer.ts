@@ -73,14 +73,22 @@ export class RbacAuthorizer implements Authorizer {
     if (change.takeAway !== undefined) requireHolds(mine, book, 'take away', [{ role: change.takeAway, projectId: null }]);
   }
 
-  /** A removed member's grants go with them; taking them away needs holding them, each in its scope. */
+  /**
+   * A removed member's grants go with them; taking them away needs holding them, each in its scope. A member already
+   * removed (being added back) holds nothing, so grants still found then are left from before removal took them (older
+   * versions kept them): they are dropped without a check, and the member comes back with only the role given.
+   */
   async release(tx: Queryable, actor: Principal, memberId: string): Promise<Record<string, unknown> | undefined> {
     const { orgId } = actor;
     await lockRbac(tx, this.store, orgId);
     const grants = await loadGrants(tx, this.store, orgId, memberId);
     if (grants.length === 0) return undefined;
-    const book = await loadBook(tx, this.store, orgId);
-    requireHolds(await actorHoldings(tx, this.store, actor), book, 'take away', grants);
+    const m = this.store.db.tables.members;
+    const [member] = await tx
+      .select({ active: m.active })
+      .from(m)
+      .where(and(eq(m.id, memberId), eq(m.orgId, orgId)));
+    if (member?.active) requireHolds(await actorHoldings(tx, this.store, actor), await loadBook(tx, this.store, orgId), 'take away', grants);
     const g = this.store.tables.roleGrants;
     await tx.delete(g).where(and(eq(g.orgId, orgId), eq(g.memberId, memberId)));
     await stamp(tx, this.store, orgId);
