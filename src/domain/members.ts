@@ -24,9 +24,12 @@ const builtInRoles = new BuiltInRoleAuthorizer();
 
 /**
  * The actor as they are inside the writing transaction: their role read there, not from the token's request, so a
- * demotion or removal that committed meanwhile is what the rule sees. A removed actor is refused.
+ * demotion or removal that committed meanwhile is what the rule sees. A removed actor is refused. Member changes of
+ * one organization take its lock first, so the actor cannot be demoted between this read and the commit. Every
+ * caller holds at most one member row lock when it gets here and takes none after, so waits cannot form a cycle.
  */
 async function currentActor(db: Database, tx: Queryable, principal: Principal): Promise<Principal> {
+  await db.lock(tx, `members:${principal.orgId}`);
   const m = db.tables.members;
   const [row] = await tx
     .select({ role: m.role })
