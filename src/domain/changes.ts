@@ -2,8 +2,10 @@
 // the change, to a ChangeRecorder. The core's recorder keeps nothing; the enterprise module supplies one that appends
 // a hash-chained audit record in that same transaction, so a change and its record commit or roll back together.
 import type { Database, Queryable } from '../db/database.js';
-import type { Principal } from './authorizer.js';
+import type { Principal, RoleCatalog } from './authorizer.js';
 import type { Clock } from './clock.js';
+
+export type { RoleCatalog } from './authorizer.js';
 
 /** Who asked, as far as the HTTP layer knows: for audit records and logs. */
 export interface RequestMeta {
@@ -45,13 +47,8 @@ export interface DomainContext {
   readonly request?: RequestMeta | undefined;
   /** How long new tokens live (TOKEN_LIFETIME_DAYS); 0 or absent: they do not expire unless asked to. */
   readonly tokenLifetimeMs?: number | undefined;
-  /** Which roles a member may be given; absent means the built-in roles below owner. */
+  /** The one rule for handing out power (the build's Authorizer); absent: the core's built-in roles. */
   readonly roles?: RoleCatalog | undefined;
-}
-
-/** Whether a role name may be given to a member (the enterprise module adds the organization's custom roles). */
-export interface RoleCatalog {
-  assignable(tx: Queryable, orgId: string, role: string): Promise<boolean>;
 }
 
 /** Reports `change`, made by `actor`, within `tx`. */

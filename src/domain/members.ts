@@ -3,8 +3,8 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Database, Queryable } from '../db/database.js';
 import type { Member } from '../db/schema.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import type { Principal } from './authorizer.js';
+import { ConflictError, NotFoundError, UnauthenticatedError } from '../errors.js';
+import { BuiltInRoleAuthorizer, type HandOut, type Principal, type RoleCatalog } from './authorizer.js';
 import { recordOrgChange, type DomainContext } from './changes.js';
 import { conflictAs } from './conflicts.js';
 import { iso } from './instants.js';
@@ -15,22 +15,33 @@ import type { MemberView, NewMemberInput } from './schemas/members.js';
 import type { IssuedToken } from './schemas/tokens.js';
 import { defaultExpiry, issueToken } from './tokens.js';
 
-/** Built-in roles that can be given through the API. There is one owner, made at signup; ownership is not transferable yet. */
-export const ASSIGNABLE_ROLES = ['admin', 'member', 'viewer'] as const;
 /** A built-in role below owner, or a role the build's RoleCatalog knows (enterprise: the organization's custom roles). */
 export type AssignableRole = string;
 
-/** Refuses a role the member cannot be given, inside the writing transaction so a role deleted meanwhile is seen. */
-async function checkAssignable(ctx: DomainContext, tx: Queryable, orgId: string, role: string): Promise<void> {
-  const ok = ctx.roles ? await ctx.roles.assignable(tx, orgId, role) : (ASSIGNABLE_ROLES as readonly string[]).includes(role);
-  if (!ok) {
-    throw new ValidationError(
-      `body.role: there is no role "${role}" to give in this organization; use one of ${ASSIGNABLE_ROLES.join(', ')}${ctx.roles ? ' or a custom role from GET /v1/roles' : ''}`,
-      {
-        details: [{ field: 'body.role', message: 'is not a role of this organization' }],
-      },
-    );
-  }
+/** The build's rule for handing out power; the core's built-in roles when the context names none. */
+const catalogOf = (ctx: DomainContext): RoleCatalog => ctx.roles ?? builtInRoles;
+const builtInRoles = new BuiltInRoleAuthorizer();
+
+/**
+ * The actor as they are inside the writing transaction: their role read there, not from the token's request, so a
+ * demotion or removal that committed meanwhile is what the rule sees. A removed actor is refused. Member changes of
+ * one organization take its lock first, so the actor cannot be demoted between this read and the commit. Every
+ * caller holds at most one member row lock when it gets here and takes none after, so waits cannot form a cycle.
+ */
+async function currentActor(db: Database, tx: Queryable, principal: Principal): Promise<Principal> {
+  await db.lock(tx, `members:${principal.orgId}`);
+  const m = db.tables.members;
+  const [row] = await tx
+    .select({ role: m.role })
+    .from(m)
+    .where(and(eq(m.id, principal.memberId), eq(m.orgId, principal.orgId), eq(m.active, true)));
+  if (!row) throw new UnauthenticatedError('you are no longer a member of this organization; ask one of its admins to add you again');
+  return { ...principal, role: row.role };
+}
+
+/** Passes `change` through the one rule for handing out power, inside the writing transaction. */
+async function handOut(ctx: DomainContext, tx: Queryable, principal: Principal, change: HandOut): Promise<void> {
+  await catalogOf(ctx).handOut(tx, await currentActor(ctx.db, tx, principal), change);
 }
 
 export function memberView(row: Member): MemberView {
@@ -50,10 +61,10 @@ export async function addMember(ctx: DomainContext, principal: Principal, input:
   const m = db.tables.members;
   const email = normalizeEmail(input.email);
   const taken = `${email} is already a member of this organization; change their role with PATCH /v1/members/:id instead`;
-  return conflictAs(
+  let released: Record<string, unknown> | undefined;
+  const added = await conflictAs(
     () =>
       db.write(async (tx) => {
-        await checkAssignable(ctx, tx, principal.orgId, input.role);
         const [existing] = await locked(
           db,
           tx
@@ -62,8 +73,11 @@ export async function addMember(ctx: DomainContext, principal: Principal, input:
             .where(and(eq(m.orgId, principal.orgId), eq(m.email, email))),
         );
         if (existing?.active) throw new ConflictError(taken, { details: [{ field: 'body.email', message: 'is already a member' }] });
+        await handOut(ctx, tx, principal, { give: input.role });
+        released = undefined;
         if (existing) {
-          // Coming back starts clean: no token from before the removal may work again.
+          // Coming back starts clean: nothing held before the removal (grants, tokens) comes back with them.
+          released = await catalogOf(ctx).release(tx, principal, existing.id);
           const t = db.tables.tokens;
           await tx
             .update(t)
@@ -75,13 +89,15 @@ export async function addMember(ctx: DomainContext, principal: Principal, input:
           : await tx.insert(m).values({ orgId: principal.orgId, email, name: input.name, role: input.role, active: true }).returning();
         const token = await issueToken(tx, db, { orgId: principal.orgId, memberId: row!.id }, 'initial', defaultExpiry(ctx));
         const member = memberView(row!);
-        await recordOrgChange(ctx, tx, principal, 'member.add', member.id, { after: member });
+        await recordOrgChange(ctx, tx, principal, 'member.add', member.id, { ...(released ? { before: released } : {}), after: member });
         return { member, token };
       }),
     'email',
     'body.email',
     taken,
   );
+  if (released) await catalogOf(ctx).changed?.(principal.orgId);
+  return added;
 }
 
 function byJoinDate(db: Database): KeysetOrder<Member> {
@@ -122,7 +138,7 @@ export async function changeRole(ctx: DomainContext, principal: Principal, id: s
   const m = db.tables.members;
   return db.write(async (tx) => {
     const target = await lockedTarget(db, tx, principal, id, 'given another role');
-    await checkAssignable(ctx, tx, principal.orgId, role);
+    await handOut(ctx, tx, principal, { give: role, takeAway: target.role });
     const [row] = await tx.update(m).set({ role }).where(eq(m.id, id)).returning();
     const after = memberView(row!);
     await recordOrgChange(ctx, tx, principal, 'member.role', id, { before: memberView(target), after });
@@ -130,18 +146,30 @@ export async function changeRole(ctx: DomainContext, principal: Principal, id: s
   });
 }
 
-/** Removes a member; every token of theirs stops working at once. */
+/**
+ * Removes a member: what they held is taken away, so the actor must hold it all (their role, and whatever the build
+ * adds, such as grants, which go with them); every token of theirs stops working at once. All in one transaction,
+ * recorded with what was removed, so a member added back later starts from the role they are given and nothing else.
+ */
 export async function removeMember(ctx: DomainContext, principal: Principal, id: string): Promise<void> {
   const { db } = ctx;
   const { members: m, tokens: t } = db.tables;
-  await db.write(async (tx) => {
+  const catalog = catalogOf(ctx);
+  const released = await db.write(async (tx) => {
     const target = await lockedTarget(db, tx, principal, id, 'removed');
+    const actor = await currentActor(db, tx, principal);
+    await catalog.handOut(tx, actor, { takeAway: target.role });
+    const released = await catalog.release(tx, actor, id);
     await tx.update(m).set({ active: false }).where(eq(m.id, id));
     // Tokens revoked earlier keep the time they were revoked.
-    await tx
+    const revoked = await tx
       .update(t)
       .set({ revokedAt: new Date() })
-      .where(and(eq(t.memberId, id), eq(t.orgId, principal.orgId), isNull(t.revokedAt)));
-    await recordOrgChange(ctx, tx, principal, 'member.remove', id, { before: memberView(target) });
+      .where(and(eq(t.memberId, id), eq(t.orgId, principal.orgId), isNull(t.revokedAt)))
+      .returning({ id: t.id });
+    const before = { ...memberView(target), ...released, revokedTokens: revoked.map((r) => r.id) };
+    await recordOrgChange(ctx, tx, principal, 'member.remove', id, { before });
+    return released;
   });
+  if (released) await catalog.changed?.(principal.orgId);
 }

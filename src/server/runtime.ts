@@ -61,7 +61,7 @@ export class Runtime {
   /** What a domain write needs for this request (none at start-up): the database (or a 503), the recorder and who is asking. */
   domain(request?: FastifyRequest): DomainContext {
     const { authorizer } = this;
-    const roles: RoleCatalog | undefined = authorizer.assignable ? { assignable: (tx, orgId, role) => authorizer.assignable!(tx, orgId, role) } : undefined;
+    const roles: RoleCatalog = authorizer;
     return {
       db: this.db(),
       changes: this.changes,

@@ -2,12 +2,13 @@
 // come from a per-member cache that every instance drops as soon as a change to roles or grants commits.
 import { and, eq } from 'drizzle-orm';
 import type { Queryable } from '../../db/database.js';
-import { isBuiltInRole, type Authorizer, type Permission, type Principal } from '../../domain/authorizer.js';
-import { ForbiddenError } from '../../errors.js';
+import { ASSIGNABLE_ROLES, type Authorizer, type HandOut, type Permission, type Principal } from '../../domain/authorizer.js';
+import { ForbiddenError, ValidationError } from '../../errors.js';
 import { DecisionCache } from './decision-cache.js';
 import type { Freshness } from './freshness.js';
 import { allows, type Effective } from './role-graph.js';
-import { loadEffective, type RbacStore } from './store.js';
+import { actorHoldings, requireHolds } from './hand-out.js';
+import { loadBook, loadEffective, loadGrants, lockRbac, stamp, type RbacStore } from './store.js';
 
 export class RbacAuthorizer implements Authorizer {
   readonly #cache = new DecisionCache();
@@ -53,15 +54,45 @@ export class RbacAuthorizer implements Authorizer {
     return effective;
   }
 
-  /** Built-in roles below owner, and the organization's custom roles. */
-  async assignable(tx: Queryable, orgId: string, role: string): Promise<boolean> {
-    if (isBuiltInRole(role)) return role !== 'owner';
-    const r = this.store.tables.roles;
-    const [found] = await tx
-      .select({ id: r.id })
-      .from(r)
-      .where(and(eq(r.orgId, orgId), eq(r.name, role)));
-    return found !== undefined;
+  /**
+   * The one rule (hand-out.ts) for a member's own role: a built-in role below owner or a custom role of the
+   * organization, given or taken away only by an actor holding all of its permissions across the organization.
+   * Takes the organization's RBAC lock, so it runs one at a time with role deletion: a deleted role is never given.
+   */
+  async handOut(tx: Queryable, actor: Principal, change: HandOut): Promise<void> {
+    await lockRbac(tx, this.store, actor.orgId);
+    const book = await loadBook(tx, this.store, actor.orgId);
+    if (change.give !== undefined && (!book.has(change.give) || change.give === 'owner')) {
+      throw new ValidationError(
+        `body.role: there is no role "${change.give}" to give in this organization; use one of ${ASSIGNABLE_ROLES.join(', ')} or a custom role from GET /v1/roles`,
+        { details: [{ field: 'body.role', message: 'is not a role of this organization' }] },
+      );
+    }
+    const mine = await actorHoldings(tx, this.store, actor);
+    if (change.give !== undefined) requireHolds(mine, book, change.takeAway === undefined ? 'give' : 'change', [{ role: change.give, projectId: null }]);
+    if (change.takeAway !== undefined) requireHolds(mine, book, 'take away', [{ role: change.takeAway, projectId: null }]);
+  }
+
+  /**
+   * A removed member's grants go with them; taking them away needs holding them, each in its scope. A member already
+   * removed (being added back) holds nothing, so grants still found then are left from before removal took them (older
+   * versions kept them): they are dropped without a check, and the member comes back with only the role given.
+   */
+  async release(tx: Queryable, actor: Principal, memberId: string): Promise<Record<string, unknown> | undefined> {
+    const { orgId } = actor;
+    await lockRbac(tx, this.store, orgId);
+    const grants = await loadGrants(tx, this.store, orgId, memberId);
+    if (grants.length === 0) return undefined;
+    const m = this.store.db.tables.members;
+    const [member] = await tx
+      .select({ active: m.active })
+      .from(m)
+      .where(and(eq(m.id, memberId), eq(m.orgId, orgId)));
+    if (member?.active) requireHolds(await actorHoldings(tx, this.store, actor), await loadBook(tx, this.store, orgId), 'take away', grants);
+    const g = this.store.tables.roleGrants;
+    await tx.delete(g).where(and(eq(g.orgId, orgId), eq(g.memberId, memberId)));
+    await stamp(tx, this.store, orgId);
+    return { grants: grants.map((x) => ({ id: x.id, role: x.role, projectId: x.projectId })) };
   }
 
   /** Called after this instance committed a change to the organization's roles or grants. */

@@ -6,7 +6,7 @@ import type { Principal } from '../../domain/authorizer.js';
 import { recordOrgChange, type DomainContext } from '../../domain/changes.js';
 import { iso } from '../../domain/instants.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
-import { checkHolds } from './roles.js';
+import { actorHoldings, requireHolds } from './hand-out.js';
 import { loadBook, loadEffective, lockRbac, stamp, type RbacStore } from './store.js';
 
 export interface GrantInput {
@@ -92,17 +92,27 @@ export async function replaceGrants(
         });
       }
     }
-    await checkHolds(
-      tx,
-      store,
-      principal,
-      book,
-      wanted.map((w) => w.role),
-    );
     const before = await tx
       .select()
       .from(g)
       .where(and(eq(g.orgId, principal.orgId), eq(g.memberId, memberId)));
+    // The one rule (hand-out.ts): each grant given, and each taken away, in its scope; one kept as it is is neither.
+    const key = (x: { role: string; projectId: string | null }) => `${x.role}\u0000${x.projectId ?? ''}`;
+    const had = new Set(before.map(key));
+    const keeps = new Set(wanted.map(key));
+    const mine = await actorHoldings(tx, store, principal);
+    requireHolds(
+      mine,
+      book,
+      'give',
+      wanted.filter((w) => !had.has(key(w))),
+    );
+    requireHolds(
+      mine,
+      book,
+      'take away',
+      before.filter((b) => !keeps.has(key(b))),
+    );
     await tx.delete(g).where(and(eq(g.orgId, principal.orgId), eq(g.memberId, memberId)));
     const rows =
       wanted.length === 0

@@ -8,9 +8,10 @@ import { recordOrgChange, type DomainContext } from '../../domain/changes.js';
 import { conflictAs } from '../../domain/conflicts.js';
 import { iso } from '../../domain/instants.js';
 import { locked } from '../../domain/locks.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
-import { expandRole, findCycle, type RoleBook, type RoleNode } from './role-graph.js';
-import { loadBook, loadEffective, lockRbac, stamp, type RbacStore } from './store.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
+import { actorHoldings, requireHolds } from './hand-out.js';
+import { findCycle, type RoleNode } from './role-graph.js';
+import { loadBook, lockRbac, stamp, type RbacStore } from './store.js';
 
 export interface RoleView {
   id: string | null;
@@ -53,13 +54,18 @@ type RoleDefinition = { name: string; permissions: string[]; inherits: string[] 
 
 /**
  * Refuses a definition of a role of the caller's organization that names an unknown permission or role, inherits in a
- * loop, or gives a permission the caller does not hold. Run after taking the organization's RBAC lock, so the roles it
- * checks against stay as they are until commit.
+ * loop, or holds a permission the caller does not hold (the one rule, hand-out.ts); an edit also needs the caller to
+ * hold every permission the role held before, since it may take those away. Run after taking the organization's RBAC
+ * lock, so the roles it checks against stay as they are until commit.
  */
-async function checkDefinition(tx: Queryable, store: RbacStore, principal: Principal, role: RoleDefinition): Promise<void> {
-  const book = new Map(await loadBook(tx, store, principal.orgId));
-  checkAgainstBook(store, book, role);
-  await checkHolds(tx, store, principal, book, [role.name]);
+async function checkDefinition(tx: Queryable, store: RbacStore, principal: Principal, role: RoleDefinition, verb: 'give' | 'change'): Promise<void> {
+  const before = await loadBook(tx, store, principal.orgId);
+  const after = new Map(before);
+  checkAgainstBook(store, after, role);
+  const mine = await actorHoldings(tx, store, principal);
+  const holding = [{ role: role.name, projectId: null }];
+  if (verb === 'change') requireHolds(mine, before, 'change', holding);
+  requireHolds(mine, after, verb, holding);
 }
 
 /** A role definition must name known permissions and known roles, and inherit without a loop. */
@@ -88,21 +94,6 @@ function checkAgainstBook(store: RbacStore, book: Map<string, RoleNode>, role: R
     throw new ValidationError(`body.inherits: roles would inherit in a cycle: ${cycle.join(' -> ')}; remove one of these inherits`, {
       details: [{ field: 'body.inherits', message: `makes a cycle: ${cycle.join(' -> ')}`, cycle }],
     });
-  }
-}
-
-/** Nobody hands out more than they hold: every permission `role` gives must be one the actor holds organization-wide. */
-export async function checkHolds(tx: Queryable, store: RbacStore, actor: Principal, book: RoleBook, roles: readonly string[]): Promise<void> {
-  const mine = await loadEffective(tx, store, actor.orgId, actor.memberId, actor.role);
-  for (const role of roles) {
-    for (const permission of expandRole(book, role).keys()) {
-      if (!mine.org.has(permission)) {
-        throw new ForbiddenError(
-          permission,
-          `role "${role}" gives \`${permission}\`, which you do not hold across the organization; only someone who holds it can hand it out`,
-        );
-      }
-    }
   }
 }
 
@@ -146,7 +137,16 @@ export async function createRole(ctx: DomainContext, store: RbacStore, principal
     () =>
       store.db.write(async (tx) => {
         await lockRbac(tx, store, principal.orgId);
-        await checkDefinition(tx, store, principal, definition);
+        await checkDefinition(tx, store, principal, definition, 'give');
+        // A name is never bound to an assignment made before it existed: deletion refuses while a role is held and
+        // runs under the same lock as every assignment, so this finds someone only in data from before that rule.
+        const holders = await holdersOf(tx, store, ctx, principal.orgId, definition.name);
+        if (holders) {
+          throw new ConflictError(
+            `a role named "${definition.name}" is still held by ${holders.said}, from a role of that name deleted earlier; give them another role first, or choose another name`,
+            { details: holders.details },
+          );
+        }
         // The row holds exactly the definition that was checked.
         const [row] = await tx
           .insert(r)
@@ -187,7 +187,7 @@ export async function updateRole(ctx: DomainContext, store: RbacStore, principal
       permissions: patch.permissions === undefined ? current.permissions : [...new Set(patch.permissions)],
       inherits: patch.inherits === undefined ? current.inherits : [...new Set(patch.inherits)],
     };
-    await checkDefinition(tx, store, principal, definition);
+    await checkDefinition(tx, store, principal, definition, 'change');
     const [row] = await tx
       .update(r)
       .set({
@@ -205,42 +205,52 @@ export async function updateRole(ctx: DomainContext, store: RbacStore, principal
   });
 }
 
-/** Deletes a custom role nobody holds: no member has it as their role, no grant gives it, no role inherits it. */
-export async function deleteRole(ctx: DomainContext, store: RbacStore, principal: Principal, id: string): Promise<void> {
+/** Who holds role `name`: members as their own role, grants, roles inheriting it; undefined when nobody does. */
+async function holdersOf(tx: Queryable, store: RbacStore, ctx: DomainContext, orgId: string, name: string) {
   const r = store.tables.roles;
   const g = store.tables.roleGrants;
   const m = ctx.db.tables.members;
+  const [members, grants, roles] = await Promise.all([
+    tx
+      .select({ id: m.id, email: m.email })
+      .from(m)
+      .where(and(eq(m.orgId, orgId), eq(m.role, name), eq(m.active, true))),
+    tx
+      .select({ memberId: g.memberId, email: m.email, projectId: g.projectId })
+      .from(g)
+      .innerJoin(m, eq(m.id, g.memberId))
+      .where(and(eq(g.orgId, orgId), eq(g.role, name))),
+    tx.select({ id: r.id, name: r.name, inherits: r.inherits }).from(r).where(eq(r.orgId, orgId)),
+  ]);
+  const heirs = roles.filter((x) => x.inherits.includes(name));
+  if (members.length + grants.length + heirs.length === 0) return undefined;
+  return {
+    details: [
+      ...members.map((x) => ({ kind: 'member', memberId: x.id, email: x.email })),
+      ...grants.map((x) => ({ kind: 'grant', memberId: x.memberId, email: x.email, projectId: x.projectId })),
+      ...heirs.map((x) => ({ kind: 'role', roleId: x.id, name: x.name })),
+    ],
+    said: [
+      ...members.map((x) => `member ${x.email} (their role)`),
+      ...grants.map((x) => `member ${x.email} (a grant${x.projectId ? ` on project ${x.projectId}` : ''})`),
+      ...heirs.map((x) => `role "${x.name}" (inherits it)`),
+    ].join(', '),
+  };
+}
+
+/** Deletes a custom role nobody holds: no member has it as their role, no grant gives it, no role inherits it. */
+export async function deleteRole(ctx: DomainContext, store: RbacStore, principal: Principal, id: string): Promise<void> {
+  const r = store.tables.roles;
   await store.db.write(async (tx) => {
     const current = await lockedRole(tx, store, principal, id);
     const name = current.name;
-    const [members, grants, roles] = await Promise.all([
-      tx
-        .select({ id: m.id, email: m.email })
-        .from(m)
-        .where(and(eq(m.orgId, principal.orgId), eq(m.role, name), eq(m.active, true))),
-      tx
-        .select({ memberId: g.memberId, email: m.email, projectId: g.projectId })
-        .from(g)
-        .innerJoin(m, eq(m.id, g.memberId))
-        .where(and(eq(g.orgId, principal.orgId), eq(g.role, name))),
-      tx.select({ id: r.id, name: r.name, inherits: r.inherits }).from(r).where(eq(r.orgId, principal.orgId)),
-    ]);
-    const heirs = roles.filter((x) => x.inherits.includes(name));
-    if (members.length + grants.length + heirs.length > 0) {
-      const holders = [
-        ...members.map((x) => ({ kind: 'member', memberId: x.id, email: x.email })),
-        ...grants.map((x) => ({ kind: 'grant', memberId: x.memberId, email: x.email, projectId: x.projectId })),
-        ...heirs.map((x) => ({ kind: 'role', roleId: x.id, name: x.name })),
-      ];
-      const said = [
-        ...members.map((x) => `member ${x.email} (their role)`),
-        ...grants.map((x) => `member ${x.email} (a grant${x.projectId ? ` on project ${x.projectId}` : ''})`),
-        ...heirs.map((x) => `role "${x.name}" (inherits it)`),
-      ];
-      throw new ConflictError(`role "${name}" is still held by ${said.join(', ')}; give them another role, change their grants or those roles first`, {
-        details: holders,
+    // Deleting takes the role's permissions away from nobody (it has no holders), but it is still the one rule.
+    requireHolds(await actorHoldings(tx, store, principal), await loadBook(tx, store, principal.orgId), 'take away', [{ role: name, projectId: null }]);
+    const holders = await holdersOf(tx, store, ctx, principal.orgId, name);
+    if (holders)
+      throw new ConflictError(`role "${name}" is still held by ${holders.said}; give them another role, change their grants or those roles first`, {
+        details: holders.details,
       });
-    }
     await tx.delete(r).where(eq(r.id, id));
     await stamp(tx, store, principal.orgId);
     await recordOrgChange(ctx, tx, principal, 'role.delete', id, { before: roleView(current) });

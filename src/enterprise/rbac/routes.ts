@@ -1,5 +1,6 @@
 // /v1/roles, /v1/members/:id/grants and /v1/members/:id/permissions, guarded by the core's guards (RouteHost).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { ForbiddenError } from '../../errors.js';
 import type { RouteHost } from '../../features/feature.js';
 import { bearer } from '../../server/routes/context.js';
 import { Id as id, LIMITS, SAFE_TEXT } from '../../domain/schemas/common.js';
@@ -73,6 +74,17 @@ export async function rbacRoutes(app: FastifyInstance, host: RouteHost, store: (
     inherits: { type: 'array', maxItems: 50, uniqueItems: true, items: roleName },
   } as const;
   const manage = host.require({ permission: ROLE_MANAGE });
+  // Another organization's id is a 404 for every caller, as on the core's routes: a refusal never confirms it exists.
+  const onRole = (guard: preHandlerAsyncHookHandler): preHandlerAsyncHookHandler =>
+    async function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+      try {
+        await guard.call(this, request, reply);
+      } catch (err) {
+        if (err instanceof ForbiddenError) await getRole(store(), host.principalOf(request), (request.params as { id: string }).id);
+        throw err;
+      }
+    };
+  const onMember = (permission: string) => host.require({ permission, scope: 'member' });
 
   app.get(
     '/v1/roles',
@@ -111,7 +123,7 @@ export async function rbacRoutes(app: FastifyInstance, host: RouteHost, store: (
   app.get<{ Params: { id: string } }>(
     '/v1/roles/:id',
     {
-      preHandler: host.require({ permission: 'member:read' }),
+      preHandler: onRole(host.require({ permission: 'member:read' })),
       schema: { tags, summary: 'One custom role', security: bearer, params: idParams, response: { 200: roleView, ...errors(400, 401, 403, 404, 503) } },
     },
     async (request) => getRole(store(), host.principalOf(request), request.params.id),
@@ -120,7 +132,7 @@ export async function rbacRoutes(app: FastifyInstance, host: RouteHost, store: (
   app.patch<{ Params: { id: string }; Body: RolePatch }>(
     '/v1/roles/:id',
     {
-      preHandler: manage,
+      preHandler: onRole(manage),
       schema: {
         tags,
         summary: "Change a custom role's permissions, inherited roles or description (its name stays); enforced on the next request everywhere",
@@ -141,7 +153,7 @@ export async function rbacRoutes(app: FastifyInstance, host: RouteHost, store: (
   app.delete<{ Params: { id: string } }>(
     '/v1/roles/:id',
     {
-      preHandler: manage,
+      preHandler: onRole(manage),
       schema: {
         tags,
         summary: 'Delete a custom role nobody holds (409 naming who still does)',
@@ -161,7 +173,7 @@ export async function rbacRoutes(app: FastifyInstance, host: RouteHost, store: (
   app.get<{ Params: { id: string } }>(
     '/v1/members/:id/grants',
     {
-      preHandler: host.require({ permission: 'member:read' }),
+      preHandler: onMember('member:read'),
       schema: {
         tags,
         summary: "A member's grants: roles beyond their own, org-wide or on one project",
@@ -176,7 +188,7 @@ export async function rbacRoutes(app: FastifyInstance, host: RouteHost, store: (
   app.put<{ Params: { id: string }; Body: { grants: GrantInput[] } }>(
     '/v1/members/:id/grants',
     {
-      preHandler: manage,
+      preHandler: onMember(ROLE_MANAGE),
       schema: {
         tags,
         summary: "Replace a member's grants; a revoked grant is enforced on the next request everywhere",
@@ -213,7 +225,7 @@ export async function rbacRoutes(app: FastifyInstance, host: RouteHost, store: (
   app.get<{ Params: { id: string } }>(
     '/v1/members/:id/permissions',
     {
-      preHandler: host.require({ permission: 'member:read' }),
+      preHandler: onMember('member:read'),
       schema: {
         tags,
         summary: "A member's effective permissions, each with the roles and grants it comes from",

@@ -1,4 +1,5 @@
-// Members of the caller's organization and their built-in roles.
+// Members of the caller's organization and their roles. Giving, changing or taking away a role passes the one rule for
+// handing out power (the domain asks the build's Authorizer inside the writing transaction).
 import { addMember, changeRole, listMembers, removeMember } from '../../domain/members.js';
 import { AddedMember, MemberView, NewMemberInput, RoleChange } from '../../domain/schemas/members.js';
 import { PageOf, PageQuery } from '../../domain/schemas/page.js';
@@ -15,7 +16,7 @@ export async function memberRoutes(app: Api, { runtime, guards }: ApiContext): P
       preHandler: guards.require({ permission: 'member:manage' }),
       schema: {
         tags,
-        summary: 'Add a member; their first token is shown once',
+        summary: 'Add a member, with a role whose every permission you hold; their first token is shown once',
         security: bearer,
         body: NewMemberInput,
         response: { 201: AddedMember, ...errors(400, 401, 403, 409, 413, 415, 503) },
@@ -48,7 +49,7 @@ export async function memberRoutes(app: Api, { runtime, guards }: ApiContext): P
       preHandler: guards.require({ permission: 'member:manage', scope: 'member' }),
       schema: {
         tags,
-        summary: "Change a member's role (not the owner's)",
+        summary: "Change a member's role (not the owner's); you must hold every permission of the old and the new role",
         security: bearer,
         params: IdParams,
         body: RoleChange,
@@ -64,7 +65,7 @@ export async function memberRoutes(app: Api, { runtime, guards }: ApiContext): P
       preHandler: guards.require({ permission: 'member:manage', scope: 'member' }),
       schema: {
         tags,
-        summary: 'Remove a member (not the owner); their tokens stop working at once',
+        summary: 'Remove a member (not the owner) holding nothing you do not hold; their tokens (and grants) stop working at once',
         security: bearer,
         params: IdParams,
         response: { ...noContent, ...errors(400, 401, 403, 404, 409, 503) },
