@@ -141,9 +141,12 @@ export async function startPatroniCluster(timing: PatroniTiming): Promise<Patron
   if (missing) throw new Error(missing);
   const runAs: RunAs | undefined = await resolveRunAs();
   const binaries = await findBinaries('system');
-  if (!binaries.hasBasebackup) throw new Error(`${binaries.binDir} has no pg_basebackup, which Patroni clones replicas with; install the PostgreSQL server package`);
+  if (!binaries.hasBasebackup)
+    throw new Error(`${binaries.binDir} has no pg_basebackup, which Patroni clones replicas with; install the PostgreSQL server package`);
   if (runAs && !(await installationUsableBy(binaries, runAs)))
-    throw new Error(`${runAs.user} cannot run the PostgreSQL programs in ${binaries.binDir}; make them readable (mode 755) or run the tests as an ordinary user`);
+    throw new Error(
+      `${runAs.user} cannot run the PostgreSQL programs in ${binaries.binDir}; make them readable (mode 755) or run the tests as an ordinary user`,
+    );
 
   const tempDir = await mkdtemp(path.join(tmpdir(), 'flagship-ha-'));
   const ids = runAs ? { uid: runAs.uid, gid: runAs.gid } : {};
@@ -290,7 +293,8 @@ export async function startPatroniCluster(timing: PatroniTiming): Promise<Patron
     );
 
   try {
-    for (const [i, name] of names.entries()) launch(`etcd-${name}`, onPath('etcd')!, ['--config-file', etcdConfigs[i]!], path.join(tempDir, `etcd-${name}`, 'etcd.log'));
+    for (const [i, name] of names.entries())
+      launch(`etcd-${name}`, onPath('etcd')!, ['--config-file', etcdConfigs[i]!], path.join(tempDir, `etcd-${name}`, 'etcd.log'));
     await until(
       'etcd cluster healthy',
       async () => {
@@ -309,7 +313,7 @@ export async function startPatroniCluster(timing: PatroniTiming): Promise<Patron
   } catch (error) {
     const tails = await Promise.all(members.map(async (m) => `--- ${m.name}\n${await logTail(m.log, 20)}`));
     await close();
-    throw new Error(`${(error as Error).message}\n${tails.join('\n')}`);
+    throw new Error(`${(error as Error).message}\n${tails.join('\n')}`, { cause: error });
   }
 
   return {
@@ -317,8 +321,7 @@ export async function startPatroniCluster(timing: PatroniTiming): Promise<Patron
     superuserPassword,
     tempDir,
     member,
-    superuserUrl: (name, database = 'postgres') =>
-      `postgres://postgres:${encodeURIComponent(superuserPassword)}@127.0.0.1:${member(name).pgPort}/${database}`,
+    superuserUrl: (name, database = 'postgres') => `postgres://postgres:${encodeURIComponent(superuserPassword)}@127.0.0.1:${member(name).pgPort}/${database}`,
     state,
     leader,
     async crash(name) {
