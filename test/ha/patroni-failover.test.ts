@@ -14,7 +14,7 @@ import { queryOne, withClient } from '../support/postgres/sql.js';
 import { startServer, type RunningServer } from '../support/server-process.js';
 import { Traffic, servesOf, type Acknowledged } from './traffic.js';
 
-const why = !DIALECTS.includes('postgres') ? 'DIALECTS leaves PostgreSQL out' : patroniMissing();
+const why = !DIALECTS.includes('postgres') ? 'DIALECTS leaves PostgreSQL out' : await patroniMissing();
 if (why) console.warn(`test/ha/patroni-failover.test.ts: skipped, the Patroni cluster of deploy/ cannot be started: ${why}`);
 
 // Short enough to keep the suite quick, long enough that a busy machine does not trigger failovers of its own:

@@ -24,11 +24,18 @@ function onPath(name: string): string | undefined {
   return undefined;
 }
 
-/** Why the Patroni suite cannot run here, or undefined when patroni, patronictl and etcd are installed. */
-export function patroniMissing(): string | undefined {
+/** The PostgreSQL programs Patroni runs itself, besides the server: it clones, rewinds and inspects data dirs. */
+const PATRONI_PG_PROGRAMS = ['initdb', 'pg_ctl', 'postgres', 'pg_basebackup', 'pg_rewind', 'pg_controldata'];
+
+/** Why the Patroni suite cannot run here, or undefined when patroni, patronictl, etcd and PostgreSQL's programs are there. */
+export async function patroniMissing(): Promise<string | undefined> {
   const missing = TOOLS.filter((name) => !onPath(name));
-  if (missing.length === 0) return undefined;
-  return `${missing.join(', ')} not installed (apt-get install patroni etcd-server etcd-client)`;
+  if (missing.length > 0) return `${missing.join(', ')} not installed (apt-get install patroni etcd-server etcd-client)`;
+  const binaries = await findBinaries('system').catch(() => undefined);
+  if (!binaries) return 'no system PostgreSQL installation for Patroni to run (apt-get install postgresql)';
+  const absent = PATRONI_PG_PROGRAMS.filter((name) => !existsSync(path.join(binaries.binDir, name)));
+  if (absent.length > 0) return `${binaries.binDir} lacks ${absent.join(', ')}, which Patroni runs (install the full PostgreSQL server package)`;
+  return undefined;
 }
 
 /** The timings written into etcd at bootstrap; deploy/ carries production values, the tests shorter ones. */
@@ -137,12 +144,10 @@ export interface PatroniCluster {
 }
 
 export async function startPatroniCluster(timing: PatroniTiming): Promise<PatroniCluster> {
-  const missing = patroniMissing();
+  const missing = await patroniMissing();
   if (missing) throw new Error(missing);
   const runAs: RunAs | undefined = await resolveRunAs();
   const binaries = await findBinaries('system');
-  if (!binaries.hasBasebackup)
-    throw new Error(`${binaries.binDir} has no pg_basebackup, which Patroni clones replicas with; install the PostgreSQL server package`);
   if (runAs && !(await installationUsableBy(binaries, runAs)))
     throw new Error(
       `${runAs.user} cannot run the PostgreSQL programs in ${binaries.binDir}; make them readable (mode 755) or run the tests as an ordinary user`,
