@@ -9,13 +9,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Client, newMember, newOrg } from '../support/api.js';
 import { DIALECTS } from '../support/dialects.js';
-import { patroniMissing, startPatroniCluster, until, type PatroniCluster } from '../support/patroni.js';
+import { HAPROXY_MISSING, haproxyBinary, patroniMissing, startPatroniCluster, until, type PatroniCluster } from '../support/patroni.js';
 import { queryOne, withClient } from '../support/postgres/sql.js';
 import { startServer, type RunningServer } from '../support/server-process.js';
 import { Traffic, servesOf, type Acknowledged } from './traffic.js';
 
 const why = !DIALECTS.includes('postgres') ? 'DIALECTS leaves PostgreSQL out' : await patroniMissing();
 if (why) console.warn(`test/ha/patroni-failover.test.ts: skipped, the Patroni cluster of deploy/ cannot be started: ${why}`);
+else if (!haproxyBinary()) console.warn(`test/ha/patroni-failover.test.ts: the checks of deploy/haproxy/haproxy.cfg are skipped: ${HAPROXY_MISSING}`);
 
 // Short enough to keep the suite quick, long enough that a busy machine does not trigger failovers of its own:
 // loop_wait + 2 * retry_timeout <= ttl, as Patroni requires. A crash is noticed after about ttl seconds.
@@ -85,6 +86,24 @@ describe.runIf(!why)('deploy/ topology: three Patroni members on etcd, the prod 
           if (row?.r === false) return { name, at: polled };
         }
         return undefined;
+      },
+      90_000,
+      50,
+    );
+  }
+
+  const viaHaproxy = (port: number) => `postgres://postgres:${encodeURIComponent(cluster.superuserPassword)}@127.0.0.1:${port}/postgres`;
+
+  /** Polls HAProxy's primary port until it reaches a member other than `leader` that takes writes: when it followed. */
+  async function haproxyFollows(leader: string): Promise<number> {
+    return until(
+      "HAProxy's primary port reaching the new leader",
+      async () => {
+        const row = await queryOne<{ port: number; r: boolean }>(
+          viaHaproxy(cluster.haproxy!.primaryPort),
+          'select inet_server_port() as port, pg_is_in_recovery() as r',
+        ).catch(() => undefined);
+        return row && row.port !== cluster.member(leader).pgPort && !row.r ? Date.now() : undefined;
       },
       90_000,
       50,
@@ -168,6 +187,8 @@ describe.runIf(!why)('deploy/ topology: three Patroni members on etcd, the prod 
     let tokens: Acknowledged[];
     let refusedRightAfter: string[];
     let rejoined: boolean;
+    let haproxyAt: number | undefined;
+    let haproxyReplica: boolean | undefined;
     try {
       await until(
         'traffic flowing before the failover',
@@ -180,9 +201,12 @@ describe.runIf(!why)('deploy/ topology: three Patroni members on etcd, the prod 
       eventAt = Date.now();
       const promoting = promotion(watched);
       const going = leaderGone(leader);
+      const following = cluster.haproxy ? haproxyFollows(leader) : undefined;
+      following?.catch(() => undefined);
       await act(leader, watched);
       promoted = await promoting;
       goneAt = await going;
+      haproxyAt = await following?.catch(() => undefined);
       resumed = await until('a write acknowledged after the promotion', async () => traffic.acknowledged.find((a) => a.at >= promoted.at), 30_000, 20);
       refusedRightAfter = await tokensRefused(tokens);
       await recover(leader);
@@ -204,6 +228,14 @@ describe.runIf(!why)('deploy/ topology: three Patroni members on etcd, the prod 
         60_000,
         250,
       ).catch(() => false);
+      if (cluster.haproxy) {
+        const port = cluster.haproxy.replicaPort;
+        haproxyReplica = await until(
+          "HAProxy's replica port reaching a replica",
+          async () => ((await queryOne<{ r: boolean }>(viaHaproxy(port), 'select pg_is_in_recovery() as r')).r ? true : undefined),
+          30_000,
+        ).catch(() => false);
+      }
       await until('/readyz 200 again', async () => (traffic.readiness.at(-1)?.status === 200 ? true : undefined), 30_000);
       const acknowledgedSoFar = traffic.acknowledged.length;
       await until('writes flowing after the failover', async () => (traffic.acknowledged.length >= acknowledgedSoFar + 20 ? true : undefined), 30_000);
@@ -225,8 +257,11 @@ describe.runIf(!why)('deploy/ topology: three Patroni members on etcd, the prod 
       `${label}: ${leader} gone ${goneAt - eventAt} ms and ${promoted.name} promoted ${promoted.at - eventAt} ms after the event; writes out ${writeOutage} ms ` +
       `(${unavailable} answered 503), back ${resumeMs} ms after the promotion; reads: ${failedReads.length} of ${traffic.reads.length} failed, ` +
       `longest gap ${readOutage} ms; ${traffic.acknowledged.length} writes acknowledged, ${lostCount} of them missing on a member`;
-    figures.push(figure);
-    console.log(`[ha] ${figure}`);
+    const haproxyFigure = cluster.haproxy
+      ? `; HAProxy's primary port on the new leader ${haproxyAt === undefined ? 'never' : `${haproxyAt - promoted.at} ms after the promotion`}`
+      : '';
+    figures.push(figure + haproxyFigure);
+    console.log(`[ha] ${figure}${haproxyFigure}`);
 
     const samples = traffic.readiness;
     const steady = samples.filter((s) => s.at < eventAt);
@@ -252,6 +287,10 @@ describe.runIf(!why)('deploy/ topology: three Patroni members on etcd, the prod 
     expect.soft(refusedRightAfter, 'consistency tokens from before the failover honoured right after it').toEqual([]);
     expect.soft(await tokensRefused(tokens), 'consistency tokens from before the failover honoured at the end').toEqual([]);
     expect.soft(rejoined, `${leader}, back as a replica, serves reads again`).toBe(true);
+    if (cluster.haproxy) {
+      expect.soft(haproxyAt, 'deploy/haproxy/haproxy.cfg: the primary port reaches the new leader').toBeDefined();
+      expect.soft(haproxyReplica, 'deploy/haproxy/haproxy.cfg: the replica port reaches a replica').toBe(true);
+    }
     // Readiness at every step: before, while no primary can be reached, and after. The body says which of reads and
     // writes the instance serves (`reads`, `writes`); the status while read-only is the server's documented choice.
     expect.soft(readiness(wrongReadiness(steady, true, true, 200)), '/readyz before the event: 200, reads and writes').toEqual([]);

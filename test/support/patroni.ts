@@ -13,7 +13,7 @@ import { findBinaries, installationUsableBy } from './postgres/find-binaries.js'
 import { launchWatchdog } from './postgres/cluster.js';
 import { killAndWait, processesMentioning } from './postgres/procs.js';
 import { resolveRunAs, type RunAs } from './postgres/run-as.js';
-import { logTail, sleep } from './postgres/sql.js';
+import { logTail, queryOne, sleep } from './postgres/sql.js';
 
 const DEPLOY = path.resolve(import.meta.dirname, '../../deploy');
 const TOOLS = ['patroni', 'patronictl', 'etcd'] as const;
@@ -23,6 +23,13 @@ function onPath(name: string): string | undefined {
   for (const dir of dirs) if (dir && existsSync(path.join(dir, name))) return path.join(dir, name);
   return undefined;
 }
+
+/** HAProxy, for the checks of deploy/haproxy/haproxy.cfg; the rest of the suite runs without it. */
+export function haproxyBinary(): string | undefined {
+  return onPath('haproxy');
+}
+
+export const HAPROXY_MISSING = 'haproxy is not installed (apt-get install haproxy)';
 
 /** The PostgreSQL programs Patroni runs itself, besides the server: it clones, rewinds and inspects data dirs. */
 const PATRONI_PG_PROGRAMS = ['initdb', 'pg_ctl', 'postgres', 'pg_basebackup', 'pg_rewind', 'pg_controldata'];
@@ -82,7 +89,7 @@ async function freePorts(count: number): Promise<number[]> {
 
 /** Replaces every ${NAME}; a placeholder left without a value is a mismatch between deploy/ and this harness. */
 export function render(template: string, values: Record<string, string | number>, what: string): string {
-  const text = template.replace(/\$\{([A-Z_]+)\}/g, (whole, name: string) => {
+  const text = template.replace(/\$\{([A-Z][A-Z0-9_]*)\}/g, (whole, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`${what}: no value for ${whole}; give the harness one in test/support/patroni.ts`);
     return String(value);
@@ -124,6 +131,8 @@ export interface PatroniCluster {
   readonly members: readonly PatroniMember[];
   readonly superuserPassword: string;
   readonly tempDir: string;
+  /** HAProxy from deploy/haproxy/haproxy.cfg in front of the members, where haproxy is installed. */
+  readonly haproxy: { primaryPort: number; replicaPort: number } | undefined;
   member(name: string): PatroniMember;
   /** postgres://postgres:...@127.0.0.1:<port>/<database> for one member. */
   superuserUrl(name: string, database?: string): string;
@@ -164,7 +173,8 @@ export async function startPatroniCluster(timing: PatroniTiming): Promise<Patron
   const watchdog = launchWatchdog({ tempDir, binDir: binaries.binDir, ...ids });
 
   const names = ['member1', 'member2', 'member3'];
-  const ports = await freePorts(names.length * 4);
+  const ports = await freePorts(names.length * 4 + 2);
+  const haproxyPorts = { primaryPort: ports[names.length * 4]!, replicaPort: ports[names.length * 4 + 1]! };
   const at = (i: number, k: number) => ports[i * 4 + k]!;
   // Every member shares them: a replica authenticates to whichever member leads with the same credentials.
   const superuserPassword = `su-${randomUUID()}`;
@@ -235,6 +245,20 @@ export async function startPatroniCluster(timing: PatroniTiming): Promise<Patron
     members.push({ name, pgPort: at(i, 0), restPort: at(i, 1), config, log: path.join(dir, 'patroni.log') });
   }
 
+  const haproxyBin = haproxyBinary();
+  const haproxyConfig = path.join(tempDir, 'haproxy.cfg');
+  if (haproxyBin) {
+    const values: Record<string, string | number> = {
+      HAPROXY_HOST: '127.0.0.1',
+      HAPROXY_PRIMARY_PORT: haproxyPorts.primaryPort,
+      HAPROXY_REPLICA_PORT: haproxyPorts.replicaPort,
+    };
+    for (const [i, m] of members.entries())
+      Object.assign(values, { [`MEMBER${i + 1}_HOST`]: '127.0.0.1', [`MEMBER${i + 1}_PG_PORT`]: m.pgPort, [`MEMBER${i + 1}_REST_PORT`]: m.restPort });
+    await writeFile(haproxyConfig, render(await readFile(path.join(DEPLOY, 'haproxy/haproxy.cfg'), 'utf8'), values, 'deploy/haproxy/haproxy.cfg'));
+    await owned(haproxyConfig);
+  }
+
   const procs = new Map<string, ChildProcess>();
   const launch = (key: string, file: string, args: string[], log: string): void => {
     const fd = openSync(log, 'a');
@@ -253,6 +277,7 @@ export async function startPatroniCluster(timing: PatroniTiming): Promise<Patron
       if (watchdog.exitCode === null && watchdog.signalCode === null) watchdog.kill('SIGTERM');
     })());
 
+  const viaHaproxy = (port: number) => `postgres://postgres:${encodeURIComponent(superuserPassword)}@127.0.0.1:${port}/postgres`;
   const member = (name: string): PatroniMember => {
     const m = members.find((x) => x.name === name);
     if (!m) throw new Error(`no member ${name}; members are ${names.join(', ')}`);
@@ -315,6 +340,17 @@ export async function startPatroniCluster(timing: PatroniTiming): Promise<Patron
     await startMember('member2');
     await startMember('member3');
     await healthy(120_000);
+    if (haproxyBin) {
+      launch('haproxy', haproxyBin, ['-db', '-f', haproxyConfig], path.join(tempDir, 'haproxy.log'));
+      const leaderPort = member('member1').pgPort;
+      await until(
+        "HAProxy's primary port reaching the leader",
+        async () =>
+          (await queryOne<{ port: number }>(viaHaproxy(haproxyPorts.primaryPort), 'select inet_server_port() as port')).port === leaderPort ? true : undefined,
+        30_000,
+        200,
+      );
+    }
   } catch (error) {
     const tails = await Promise.all(members.map(async (m) => `--- ${m.name}\n${await logTail(m.log, 20)}`));
     await close();
@@ -325,6 +361,7 @@ export async function startPatroniCluster(timing: PatroniTiming): Promise<Patron
     members,
     superuserPassword,
     tempDir,
+    haproxy: haproxyBin ? haproxyPorts : undefined,
     member,
     superuserUrl: (name, database = 'postgres') => `postgres://postgres:${encodeURIComponent(superuserPassword)}@127.0.0.1:${member(name).pgPort}/${database}`,
     state,
