@@ -23,7 +23,7 @@ else if (!haproxyBinary()) console.warn(`test/ha/patroni-failover.test.ts: the c
 const TIMING = { ttl: 10, loopWait: 1, retryTimeout: 4 };
 // How long the server may take to notice that the primary is gone, before /readyz must say so: a few of its health
 // checks (DB_HEALTH_INTERVAL_MS below) on a loaded machine.
-const NOTICE_MS = 2000;
+const NOTICE_MS = 1000;
 const HEALTH_INTERVAL_MS = 200;
 const APP_PASSWORD = `app-${randomUUID()}`;
 
