@@ -79,13 +79,14 @@ describe.runIf(!why)('deploy/ topology: three Patroni members on etcd, the prod 
     return until(
       `one of ${candidates.join(', ')} promoted`,
       async () => {
-        for (const name of candidates) {
-          const polled = Date.now();
-          const row = await queryOne<{ r: boolean }>(cluster.superuserUrl(name), 'select pg_is_in_recovery() as r').catch(() => undefined);
-          // The promotion happened before this poll was sent: the earlier time is the one writes are measured from.
-          if (row?.r === false) return { name, at: polled };
-        }
-        return undefined;
+        // All candidates at once, and the time the poll was sent: the promotion happened before it, and writes are
+        // measured from the earlier time.
+        const polled = Date.now();
+        const rows = await Promise.all(
+          candidates.map((name) => queryOne<{ r: boolean }>(cluster.superuserUrl(name), 'select pg_is_in_recovery() as r').catch(() => undefined)),
+        );
+        const index = rows.findIndex((row) => row?.r === false);
+        return index === -1 ? undefined : { name: candidates[index]!, at: polled };
       },
       90_000,
       50,
@@ -99,11 +100,12 @@ describe.runIf(!why)('deploy/ topology: three Patroni members on etcd, the prod 
     return until(
       "HAProxy's primary port reaching the new leader",
       async () => {
+        const polled = Date.now();
         const row = await queryOne<{ port: number; r: boolean }>(
           viaHaproxy(cluster.haproxy!.primaryPort),
           'select inet_server_port() as port, pg_is_in_recovery() as r',
         ).catch(() => undefined);
-        return row && row.port !== cluster.member(leader).pgPort && !row.r ? Date.now() : undefined;
+        return row && row.port !== cluster.member(leader).pgPort && !row.r ? polled : undefined;
       },
       90_000,
       50,
