@@ -144,6 +144,14 @@ describe.each(ENTERPRISE_TARGETS)('tampering with the audit trail on $name', (ta
       expect(stdout).toMatch(new RegExp(`ok +org ${bystander}: 1 records`));
       expect(code).toBe(0);
       expect(await api()).toMatchObject({ ok: true, records: 8, head: { seq: 8 }, checkpoint: { seq: 8 } });
+
+      // A line torn by a crash is reported by its number, and the checkpoints around it still count.
+      const torn = path.join(dir, 'torn.ndjson');
+      writeFileSync(torn, `${readFileSync(checkpointFile, 'utf8')}{"v":1,"orgId":"${orgId}","se\n`);
+      const withTorn = await cli({ AUDIT_CHECKPOINT_FILE: torn });
+      expect(withTorn.code).toBe(1);
+      expect(withTorn.stdout).toMatch(/BROKEN AUDIT_CHECKPOINT_FILE=\S+ line \d+ is not JSON/);
+      expect(withTorn.stdout).toMatch(new RegExp(`ok +org ${orgId}: 8 records, head seq 8 [0-9a-f]{64}, holds the checkpoint of seq 8`));
     });
 
     it('an edited record is named, with how it broke', async () => {

@@ -44,16 +44,23 @@ describe('messages about files', () => {
   const audit = loadAuditKey(keyFile);
 
   it('AUDIT_CHECKPOINT_FILE: a file that is not checkpoints is named by file and line, never quoted', async () => {
-    expectNamesNotQuotes(await messageOf(() => readCheckpointFile(shadow, audit)), shadow, /line 1 is not JSON/);
+    // A line that is no checkpoint is listed, by number, and does not hide the good lines around it.
+    const read = await readCheckpointFile(shadow, audit);
+    expect(read.newest.size).toBe(0);
+    expect(read.unreadable).toHaveLength(2);
+    for (const problem of read.unreadable) expectNamesNotQuotes(problem, shadow, /line [12] is not JSON/);
+    expect(read.unreadable[0]).toMatch(/^AUDIT_CHECKPOINT_FILE=/);
     expectNamesNotQuotes(await messageOf(() => parseCheckpoints(`${SECRET}\n`, shadow)), shadow, /:1 is not JSON/);
     // JSON, but not a checkpoint: still only the line's number.
     const json = path.join(dir, 'object.ndjson');
     writeFileSync(json, `${JSON.stringify(signCheckpoint(audit, { orgId: 'o', seq: 1, hash: 'h' }))}\n{"root":"s3cr3t"}\n`);
-    expectNamesNotQuotes(await messageOf(() => readCheckpointFile(json, audit)), json, /line 2 is not a checkpoint/);
+    const mixed = await readCheckpointFile(json, audit);
+    expect(mixed.newest.get('o')).toMatchObject({ seq: 1 });
+    expect(mixed.unreadable).toHaveLength(1);
+    expectNamesNotQuotes(mixed.unreadable[0]!, json, /line 2 is not a checkpoint/);
     expectNamesNotQuotes(await messageOf(() => readCheckpointFile(missing, audit)), missing, /does not exist/);
     expectNamesNotQuotes(await messageOf(() => readCheckpointFile(dir, audit)), dir, /is a directory/);
-    expect(await messageOf(() => readCheckpointFile(shadow, audit))).toMatch(/^AUDIT_CHECKPOINT_FILE=/);
-    await expect(readCheckpointFile(missing, audit, { missingIsEmpty: true })).resolves.toEqual({ newest: new Map(), untrusted: [] });
+    await expect(readCheckpointFile(missing, audit, { missingIsEmpty: true })).resolves.toEqual({ newest: new Map(), untrusted: [], unreadable: [] });
   });
 
   it('AUDIT_KEY_FILE: a file that is no key is named, never quoted', async () => {

@@ -64,7 +64,8 @@ export class CheckpointSchedule {
     if (!this.#loaded && output !== '-') {
       // After a restart, go on from the newest checkpoint the file holds, so a chain cut while the server was down
       // is refused a new checkpoint. A file not made yet holds none.
-      const { newest } = await readCheckpointFile(output, key, { missingIsEmpty: true });
+      const { newest, unreadable } = await readCheckpointFile(output, key, { missingIsEmpty: true });
+      for (const problem of unreadable) logger.warn(`audit checkpoint file: ${problem}`);
       for (const c of newest.values()) if (isNewer(c, this.#newest.get(c.orgId))) this.#newest.set(c.orgId, c);
     }
     this.#loaded = true;

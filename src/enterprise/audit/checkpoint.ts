@@ -137,10 +137,16 @@ export interface CheckpointLog {
   readonly newest: Map<string, Checkpoint>;
   /** Checkpoints whose signature or key is wrong. */
   readonly untrusted: UntrustedCheckpoint[];
+  /** Lines that are no checkpoint at all (a line torn by a crash, something else appended), each named by its number. */
+  readonly unreadable: string[];
 }
 
 /** Keeps the newest trusted checkpoint of each chain from `checkpoints`, and the untrusted ones apart. */
-export function newestCheckpoints(key: AuditKey, checkpoints: Iterable<Checkpoint>, into: CheckpointLog = { newest: new Map(), untrusted: [] }): CheckpointLog {
+export function newestCheckpoints(
+  key: AuditKey,
+  checkpoints: Iterable<Checkpoint>,
+  into: CheckpointLog = { newest: new Map(), untrusted: [], unreadable: [] },
+): CheckpointLog {
   for (const checkpoint of checkpoints) {
     const problem = signatureProblem(key, checkpoint);
     if (problem) into.untrusted.push({ checkpoint, problem });
@@ -151,7 +157,7 @@ export function newestCheckpoints(key: AuditKey, checkpoints: Iterable<Checkpoin
 
 /**
  * Reads a checkpoint file a line at a time, keeping each chain's newest trusted checkpoint, so its memory is one
- * checkpoint per organization however long the file has grown. `option` names the setting in messages; a file not
+ * checkpoint per organization however long the file has grown; lines that are no checkpoint are listed, not fatal. `option` names the setting in messages; a file not
  * made yet holds none when `missingIsEmpty`.
  */
 export async function readCheckpointFile(
@@ -159,17 +165,25 @@ export async function readCheckpointFile(
   key: AuditKey,
   { option = 'AUDIT_CHECKPOINT_FILE', missingIsEmpty = false }: { option?: string; missingIsEmpty?: boolean } = {},
 ): Promise<CheckpointLog> {
-  const log: CheckpointLog = { newest: new Map(), untrusted: [] };
+  const log: CheckpointLog = { newest: new Map(), untrusted: [], unreadable: [] };
   const input = file === '-' ? process.stdin : createReadStream(file, { encoding: 'utf8' });
   const lines = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
   try {
     for await (const line of lines) {
       n += 1;
-      if (line.trim() !== '') newestCheckpoints(key, [parseCheckpointLine(line, `${option}=${file} line ${n}`)], log);
+      if (line.trim() === '') continue;
+      let checkpoint: Checkpoint;
+      try {
+        checkpoint = parseCheckpointLine(line, `${option}=${file} line ${n}`);
+      } catch (err) {
+        // One bad line does not hide the checkpoints around it; the caller reports it.
+        log.unreadable.push((err as Error).message);
+        continue;
+      }
+      newestCheckpoints(key, [checkpoint], log);
     }
   } catch (err) {
-    if (err instanceof ConfigError) throw err;
     if (missingIsEmpty && (err as NodeJS.ErrnoException).code === 'ENOENT') return log;
     throw new ConfigError(`${option}=${file} ${readProblem(err)}; point it at the file the server appends its checkpoints to (or \`audit checkpoint\` wrote)`);
   } finally {

@@ -17,6 +17,10 @@ async function verifyCommand(ctx: CommandContext, db: Database, tables: Enterpri
     if (ctx.config.auditKeyFile === undefined)
       throw new ConfigError('AUDIT_CHECKPOINT_FILE needs AUDIT_KEY_FILE, the key the checkpoints were signed with (its public half is enough)');
     const log = await readCheckpointFile(file, loadAuditKey(ctx.config.auditKeyFile));
+    for (const problem of log.unreadable) {
+      broken += 1;
+      ctx.stdout(`BROKEN ${problem}\n`);
+    }
     for (const { checkpoint, problem } of log.untrusted) {
       broken += 1;
       ctx.stdout(`BROKEN checkpoint ${label(checkpoint.orgId)} seq ${checkpoint.seq}: ${problem}\n`);
