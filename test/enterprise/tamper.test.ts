@@ -3,7 +3,9 @@
 // delete or insert records, cut the end and move the head back, erase an organization's chain, roll back and append
 // again. `audit verify` (CLI and API) names the organization and the seq of each, holding every chain to the newest
 // checkpoint the server signed itself on its schedule and wrote outside the database.
+import { spawn } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -232,6 +234,11 @@ describe.each(ENTERPRISE_TARGETS)('tampering with the audit trail on $name', (ta
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(checkpointsOf(orgId).filter((c) => c.hash === eight.hash)).toEqual([]);
+      // Nor does `audit checkpoint`, held to the same file.
+      const signed = await deployment.run(['audit', 'checkpoint']);
+      expect(signed.code).toBe(1);
+      expect(signed.stderr).toContain(`no checkpoint for org ${orgId}: record seq 8`);
+      expect(signed.stdout).not.toContain(orgId);
       await restore();
     });
 
@@ -306,5 +313,54 @@ describe.each(ENTERPRISE_TARGETS)('tampering with the audit trail on $name', (ta
       expect(forged.stdout).toContain('bad signature');
       await restore();
     });
+  });
+});
+
+describe.each(ENTERPRISE_TARGETS)('checkpoints written to stdout on $name', (target) => {
+  let deployment: EnterpriseDeployment;
+  let keyFile: string;
+
+  beforeAll(async () => {
+    keyFile = path.join(mkdtempSync(path.join(tmpdir(), 'flagship-stdout-checkpoints-')), 'audit-key.pem');
+    writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    deployment = await deployEnterprise(target, { AUDIT_KEY_FILE: keyFile, AUDIT_CHECKPOINT_FILE: '-', AUDIT_CHECKPOINT_INTERVAL: '1' });
+  });
+  afterAll(async () => {
+    await deployment?.stop();
+  });
+
+  it('the server prints its checkpoints among its log lines, and `audit verify` reads them back from stdin', async () => {
+    const { owner, org } = await newOrg(new Client(deployment.server.url), 'stdout');
+    await owner.post('/v1/projects', { name: 'P', key: 'PPP' });
+    const lines = () => deployment.server.output.filter((l) => l.startsWith('{"v":1,') && l.includes(`"orgId":"${org.id}"`));
+    const deadline = Date.now() + 30_000;
+    while (!lines().some((l) => (JSON.parse(l) as { seq: number }).seq === 2)) {
+      if (Date.now() > deadline) throw new Error(`no checkpoint of seq 2 on stdout within 30 s:\n${deployment.server.output.slice(-20).join('\n')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const verify = async (input: string) => {
+      const proc = spawn(process.execPath, [deployment.bundle, 'audit', 'verify'], {
+        env: { PATH: process.env.PATH ?? '', DATABASE_URL: deployment.databaseUrl, AUDIT_KEY_FILE: keyFile, AUDIT_CHECKPOINT_FILE: '-', LOG_LEVEL: 'warn' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      proc.stdin.end(input);
+      const [code] = await once(proc, 'exit');
+      return { code: code as number, stdout };
+    };
+    const intact = await verify(`${deployment.server.output.join('\n')}\n`.replace(/^(?!\{"v":1,).*$/gm, ''));
+    expect(intact.stdout).toMatch(new RegExp(`ok +org ${org.id}: 2 records, head seq 2 [0-9a-f]{64}, holds the checkpoint of seq 2`));
+    expect(intact.code).toBe(0);
+    // Cut the end and move the head back, as a superuser could: the checkpoints from stdout catch it.
+    const [one] = await deployment.sql([`SELECT hash FROM audit_records WHERE org_id = '${org.id}' AND seq = 1`]);
+    await deployment.sql([
+      ...triggersOff(target.dialect),
+      `DELETE FROM audit_records WHERE org_id = '${org.id}' AND seq = 2`,
+      `UPDATE audit_heads SET seq = 1, hash = '${one!.hash}' WHERE org_id = '${org.id}'`,
+    ]);
+    const cut = await verify(`${lines().join('\n')}\n`);
+    expect(cut.code).toBe(1);
+    expect(cut.stdout).toContain(`BROKEN org ${org.id}: the chain ends at seq 1, but the checkpoint taken`);
   });
 });
