@@ -97,7 +97,7 @@ export const createEnterprise: FeatureFactory = async (ctx): Promise<Feature> =>
     },
     async ready(domain) {
       served = domain.db;
-      if (schedule) schedule.start();
+      if (schedule) await schedule.start();
       else if (key?.privateKey && interval > 0)
         logger.warn('audit checkpoints are not scheduled: set AUDIT_CHECKPOINT_FILE to a file (or `-` for stdout) to have them written');
       return undefined;

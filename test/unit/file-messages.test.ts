@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/config.js';
+import { CheckpointSchedule } from '../../src/enterprise/audit/checkpoint-schedule.js';
 import { loadAuditKey, parseCheckpoints, readCheckpointFile, signCheckpoint } from '../../src/enterprise/audit/checkpoint.js';
 import { ConfigError } from '../../src/errors.js';
 import { createLogger } from '../../src/server/logger.js';
@@ -61,6 +62,26 @@ describe('messages about files', () => {
     expectNamesNotQuotes(await messageOf(() => readCheckpointFile(missing, audit)), missing, /does not exist/);
     expectNamesNotQuotes(await messageOf(() => readCheckpointFile(dir, audit)), dir, /is a directory/);
     await expect(readCheckpointFile(missing, audit, { missingIsEmpty: true })).resolves.toEqual({ newest: new Map(), untrusted: [], unreadable: [] });
+  });
+
+  it('AUDIT_CHECKPOINT_FILE: `serve` refuses, before it is ready, a file it could not append to', async () => {
+    const schedule = (output: string) =>
+      new CheckpointSchedule({
+        store: () => {
+          throw new Error('no database in this test');
+        },
+        key: audit,
+        output,
+        intervalMs: 60_000,
+        logger: createLogger('silent'),
+      });
+    const nowhere = path.join(dir, 'no-such-folder', 'checkpoints.ndjson');
+    await expect(schedule(nowhere).start()).rejects.toThrow(ConfigError);
+    expectNamesNotQuotes(await messageOf(() => schedule(nowhere).start()), nowhere, /is in a folder that does not exist/);
+    // A file not made yet, in a folder that takes one, is fine: the first append makes it.
+    const later = schedule(path.join(dir, 'later.ndjson'));
+    await later.start();
+    await later.close();
   });
 
   it('AUDIT_KEY_FILE: a file that is no key is named, never quoted', async () => {

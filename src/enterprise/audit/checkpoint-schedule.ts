@@ -3,11 +3,22 @@
 // after must chain from it), then its new head is signed and written outside the database, appended to
 // AUDIT_CHECKPOINT_FILE as one JSON line, or to stdout when the file is `-`. A chain that fails gets no checkpoint
 // and an error in the log naming the organization and the seq. Nothing of this runs on the write path.
-import { appendFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, appendFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError } from '../../errors.js';
 import type { Logger } from '../../server/logger.js';
 import type { AuditStore } from './chain.js';
 import { isNewer, readCheckpointFile, signCheckpoint, type AuditKey, type Checkpoint } from './checkpoint.js';
 import { chainOrgs, verifyChain, type ChainReport } from './verify.js';
+
+/** Why a file or folder cannot be written, from its error code alone. */
+function writeProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'does not exist';
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return 'cannot be written (permission denied or read-only)';
+  return `cannot be written (${code ?? 'unknown error'})`;
+}
 
 export interface CheckpointScheduleOptions {
   readonly store: () => AuditStore;
@@ -32,7 +43,27 @@ export class CheckpointSchedule {
     this.#options = options;
   }
 
-  start(): void {
+  /** Refuses, before the server is ready, a checkpoint file it could not append to; then starts the schedule. */
+  async start(): Promise<void> {
+    const { output } = this.#options;
+    if (output !== '-') {
+      try {
+        await access(output, constants.W_OK);
+      } catch (err) {
+        const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+        // A file not made yet is made by the first append, if its folder takes one.
+        if (!missing) throw new ConfigError(`AUDIT_CHECKPOINT_FILE=${output} ${writeProblem(err)}; the server appends its checkpoints to it`);
+        try {
+          await access(path.dirname(output), constants.W_OK);
+        } catch (dirErr) {
+          throw new ConfigError(`AUDIT_CHECKPOINT_FILE=${output} is in a folder that ${writeProblem(dirErr)}; the server appends its checkpoints to it`);
+        }
+      }
+    }
+    this.#schedule();
+  }
+
+  #schedule(): void {
     if (this.#timer || this.#closed) return;
     this.#timer = setInterval(
       () => void this.take().catch((err: unknown) => this.#options.logger.error({ err }, 'audit checkpoint round failed')),
