@@ -91,7 +91,10 @@ export const ERROR_CATALOGUE: ReadonlyArray<{ readonly type: AppErrorClass; read
     type: TooManyRequestsError,
     when: 'too many signups, or failed authentications, from your address (`SIGNUP_RATE_LIMIT`, `AUTH_FAILURE_RATE_LIMIT`; with `Retry-After`)',
   },
-  { type: UnavailableError, when: 'the database is not reachable, busy beyond its timeouts, or the server is starting or stopping (with `Retry-After`)' },
+  {
+    type: UnavailableError,
+    when: 'the database is not reachable, busy beyond its timeouts, or the server is starting or stopping (with `Retry-After`); or the route needs a setting the server lacks (`AUDIT_KEY_FILE` for `/v1/audit/checkpoint`)',
+  },
 ];
 
 /** Raised at start-up for bad configuration; the CLI prints the message and exits 2. */

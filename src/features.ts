@@ -33,5 +33,9 @@ export async function moduleOptions(): Promise<OptionSpec[]> {
     const { SCALING_OPTIONS } = await import('./scaling/options.js');
     options.push(...SCALING_OPTIONS);
   }
+  if (__FLAG_ENTERPRISE__) {
+    const { ENTERPRISE_OPTIONS } = await import('./enterprise/options.js');
+    options.push(...ENTERPRISE_OPTIONS);
+  }
   return options;
 }

@@ -221,7 +221,7 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     flag: 'audit-checkpoint-file',
     type: 'string',
     only: 'enterprise',
-    help: '`audit verify` also checks the signed checkpoints in this file (one JSON object a line, as `audit checkpoint` prints them)',
+    help: 'where `serve` appends the signed checkpoints it takes every AUDIT_CHECKPOINT_INTERVAL (`-` = stdout), one JSON object a line; `audit verify` holds each chain to the newest one in it (`-` = stdin)',
   },
   {
     key: 'readyFile',

@@ -7,9 +7,12 @@ import type { Feature, FeatureFactory } from '../features/feature.js';
 import type { Logger } from '../server/logger.js';
 import type { AuditStore } from './audit/chain.js';
 import { auditCommand } from './audit/commands.js';
-import { loadAuditKey } from './audit/checkpoint.js';
+import { isNewer, loadAuditKey, readCheckpointFile, type AuditKey, type Checkpoint } from './audit/checkpoint.js';
+import { CheckpointSchedule } from './audit/checkpoint-schedule.js';
 import { auditRecorder } from './audit/recorder.js';
+import { CheckpointsUnreadableError } from './audit/errors.js';
 import { auditRoutes } from './audit/routes.js';
+import { enterpriseSettings } from './options.js';
 import { ENTERPRISE_PERMISSIONS } from './permissions.js';
 import { RbacAuthorizer } from './rbac/authorizer.js';
 import { versionRowFreshness, type Freshness } from './rbac/freshness.js';
@@ -26,12 +29,33 @@ async function freshnessFor(store: RbacStore, logger: Logger): Promise<Freshness
   return versionRowFreshness(store);
 }
 
+/** The newest checkpoint of an organization's chain: the one this server took last, or a newer one in the file. */
+function newestCheckpoint(key: AuditKey | undefined, file: string | undefined, schedule: CheckpointSchedule | undefined, logger: Logger) {
+  return async (orgId: string): Promise<Checkpoint | undefined> => {
+    let newest = schedule?.newest(orgId);
+    if (key && file !== undefined && file !== '-') {
+      try {
+        const fromFile = (await readCheckpointFile(file, key, { missingIsEmpty: true })).newest.get(orgId);
+        if (fromFile && isNewer(fromFile, newest)) newest = fromFile;
+      } catch (err) {
+        // The file's path and problem are the operator's to see, not a tenant's.
+        logger.error({ err }, 'the audit checkpoint file cannot be read');
+        throw new CheckpointsUnreadableError();
+      }
+    }
+    return newest;
+  };
+}
+
 export const createEnterprise: FeatureFactory = async (ctx): Promise<Feature> => {
   const { config, logger } = ctx;
   // Loaded for the configured dialect only; --version and --help run without configuration and need no tables.
   const schema: EnterpriseSchema | undefined = config ? await enterpriseSchema(config.database.dialect) : undefined;
   // A bad key stops the server at start, like any other bad configuration.
   const key = config?.auditKeyFile === undefined ? undefined : loadAuditKey(config.auditKeyFile);
+  const interval = config ? enterpriseSettings(config).auditCheckpointInterval : 0;
+  const output = config?.auditCheckpointFile;
+  let schedule: CheckpointSchedule | undefined;
   const tables = () => {
     if (!schema) throw new Error('the enterprise module was loaded without configuration');
     return schema.tables;
@@ -43,6 +67,10 @@ export const createEnterprise: FeatureFactory = async (ctx): Promise<Feature> =>
   if (__DIALECT_POSTGRES__ && config?.database.dialect === 'postgres') ({ writeRecord } = await import('./audit/postgres/write-record.js'));
   const auditStore = (db: Database): AuditStore => ({ db, tables: tables(), writeRecord });
   const audit = (db: Database) => (recorder ??= auditRecorder(auditStore(db)));
+  let served: Database | undefined;
+  if (key?.privateKey && interval > 0 && output !== undefined) {
+    schedule = new CheckpointSchedule({ store: () => auditStore(served!), key, output, intervalMs: interval * 1000, logger });
+  }
 
   return {
     name: 'enterprise',
@@ -65,15 +93,24 @@ export const createEnterprise: FeatureFactory = async (ctx): Promise<Feature> =>
       // Roles and grants changed on this instance are enforced here at once, before any notification arrives.
       const changed = async (orgId: string) => authorizer?.changed(orgId);
       await rbacRoutes(app, host, store, changed);
-      await auditRoutes(app, host, () => auditStore(db()), key);
+      await auditRoutes(app, host, () => auditStore(db()), key, newestCheckpoint(key, output, schedule, logger));
+    },
+    async ready(domain) {
+      served = domain.db;
+      if (schedule) await schedule.start();
+      else if (key?.privateKey && interval > 0)
+        logger.warn('audit checkpoints are not scheduled: set AUDIT_CHECKPOINT_FILE to a file (or `-` for stdout) to have them written');
+      return undefined;
     },
     async health() {
       return {
         rbacCache: authorizer ? (authorizer.store.db.capabilities.listenNotify ? 'listen-notify' : 'version-row') : 'not started',
         checkpoints: key?.privateKey ? 'signing' : key ? 'verify-only' : 'no key',
+        checkpointSchedule: schedule ? `every ${interval} s` : 'off',
       };
     },
     async close() {
+      await schedule?.close();
       await authorizer?.close();
     },
   };

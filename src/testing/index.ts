@@ -2,6 +2,7 @@
 // "testing": true (build.mjs proves it absent elsewhere) and loaded only on a server started with --testing, which
 // the configuration refuses on a database that outlives the process unless --testing-allow-persistent says so.
 import { readFile } from 'node:fs/promises';
+import { readProblem } from '../config/file-problem.js';
 import { ConfigError } from '../errors.js';
 import type { Feature, FeatureContext } from '../features/feature.js';
 import { validatorCompiler } from '../server/validation.js';
@@ -13,13 +14,19 @@ import type { Seed } from './start-flagship.js';
 
 /** Reads and checks --seed before the server listens, so a bad file stops it at once with the problems listed. */
 async function loadSeedFile(file: string): Promise<Seed> {
+  const hint = 'give a JSON file holding {"org": {...}, "members": [...], "projects": [...]} (see the README\'s "Test server" section)';
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`--seed ${file} ${readProblem(err)}; ${hint}`);
+  }
   let value: unknown;
   try {
-    value = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(
-      `--seed ${file}: ${(err as Error).message}; give a JSON file holding {"org": {...}, "members": [...], "projects": [...]} (see the README's "Test server" section)`,
-    );
+    value = JSON.parse(text);
+  } catch {
+    // Not the parser's message: it quotes the start of the file, which may be anything (/etc/shadow).
+    throw new ConfigError(`--seed ${file} is not JSON; ${hint}`);
   }
   const validate = validatorCompiler()({ schema: SeedSchema, httpPart: 'body', method: 'POST', url: '--seed' });
   if (!validate(value)) {

@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readProblem } from '../config/file-problem.js';
 
 export type SeedRole = 'owner' | 'admin' | 'member' | 'viewer';
 
@@ -118,12 +119,18 @@ const OUTPUT_LINES = 200;
 
 async function seedFrom(seed: Seed | string): Promise<Seed> {
   if (typeof seed !== 'string') return seed;
+  const hint = 'pass a seed object or the path of a JSON file holding one';
+  let text: string;
   try {
-    return JSON.parse(await readFile(seed, 'utf8')) as Seed;
+    text = await readFile(seed, 'utf8');
   } catch (err) {
-    throw new FlagshipTestServerError(
-      `cannot read the seed file ${seed}: ${(err as Error).message}; pass a seed object or the path of a JSON file holding one`,
-    );
+    throw new FlagshipTestServerError(`the seed file ${seed} ${readProblem(err)}; ${hint}`);
+  }
+  try {
+    return JSON.parse(text) as Seed;
+  } catch {
+    // Not the parser's message: it quotes the start of the file.
+    throw new FlagshipTestServerError(`the seed file ${seed} is not JSON; ${hint}`);
   }
 }
 

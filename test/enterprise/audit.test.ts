@@ -144,4 +144,12 @@ describe.each(ENTERPRISE_TARGETS)('audit trail on $name', (target) => {
     expect(stdout).toContain('audit trail verified');
     expect(code).toBe(0);
   });
+
+  it('a checkpoint asked of a server without a signing key is a 503 naming the option to set, not a client error', async () => {
+    const { owner } = await newOrg(suite.api, 'nokey');
+    const res = await owner.get('/v1/audit/checkpoint');
+    expect(res.status).toBe(503);
+    expect(res.body.error).toMatchObject({ code: 'unavailable' });
+    expect(res.body.error.message).toMatch(/AUDIT_KEY_FILE/);
+  });
 });

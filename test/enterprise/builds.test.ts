@@ -50,6 +50,7 @@ describe('the audit command and --help', () => {
     expect(help.stdout).toMatch(/audit checkpoint +print a signed checkpoint/);
     expect(help.stdout).toContain('AUDIT_KEY_FILE');
     expect(help.stdout).toContain('AUDIT_CHECKPOINT_FILE');
+    expect(help.stdout).toContain('AUDIT_CHECKPOINT_INTERVAL');
     const version = await runBundle(bundles().prod!, ['--version']);
     expect(version.stdout).toMatch(/enterprise: custom roles with inheritance and project grants; hash-chained, append-only audit trail/);
   });

@@ -88,11 +88,18 @@ export async function deployEnterprise(target: EnterpriseTarget, env: Record<str
   };
 }
 
-/** Statements that switch the append-only triggers off and back on, as a superuser (or the file's owner) could. */
+/** Statements that switch the audit tables' triggers off (append-only records, forward-only heads), as a superuser (or the file's owner) could. */
 export function triggersOff(dialect: DialectName): string[] {
   return dialect === 'postgres'
-    ? ['ALTER TABLE audit_records DISABLE TRIGGER USER']
-    : ['DROP TRIGGER audit_records_no_update', 'DROP TRIGGER audit_records_no_delete'];
+    ? ['ALTER TABLE audit_records DISABLE TRIGGER USER', 'ALTER TABLE audit_heads DISABLE TRIGGER USER']
+    : [
+        'DROP TRIGGER audit_records_no_update',
+        'DROP TRIGGER audit_records_no_delete',
+        'DROP TRIGGER audit_records_no_replace',
+        'DROP TRIGGER audit_heads_no_delete',
+        'DROP TRIGGER audit_heads_born_empty',
+        'DROP TRIGGER audit_heads_forward_only',
+      ];
 }
 
 /** A deployment for the enclosing suite: made before its tests, stopped after them. Its fields are set from beforeAll on. */

@@ -2,11 +2,11 @@
 // record, so the chain alone cannot show a wholesale rewrite; a checkpoint signed with a key the database never
 // holds, stored elsewhere, can: the record it names must still carry the hash it signed.
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { and, eq } from 'drizzle-orm';
+import { createReadStream, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import canonicalize from 'canonicalize';
+import { readProblem } from '../../config/file-problem.js';
 import { ConfigError } from '../../errors.js';
-import type { AuditStore } from './chain.js';
 
 export interface Checkpoint {
   readonly v: 1;
@@ -34,7 +34,7 @@ export function loadAuditKey(file: string): AuditKey {
     pem = readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError(
-      `AUDIT_KEY_FILE=${file} cannot be read (${(err as Error).message}); point it at a PEM file made with \`openssl genpkey -algorithm ed25519 -out audit-key.pem\``,
+      `AUDIT_KEY_FILE=${file} ${readProblem(err)}; point it at a PEM file made with \`openssl genpkey -algorithm ed25519 -out audit-key.pem\``,
     );
   }
   let privateKey: KeyObject | undefined;
@@ -46,10 +46,8 @@ export function loadAuditKey(file: string): AuditKey {
     } else {
       publicKey = createPublicKey(pem);
     }
-  } catch (err) {
-    throw new ConfigError(
-      `AUDIT_KEY_FILE=${file} is not a PEM key (${(err as Error).message}); make one with \`openssl genpkey -algorithm ed25519 -out audit-key.pem\``,
-    );
+  } catch {
+    throw new ConfigError(`AUDIT_KEY_FILE=${file} is not a PEM key; make one with \`openssl genpkey -algorithm ed25519 -out audit-key.pem\``);
   }
   if (publicKey.asymmetricKeyType !== 'ed25519') {
     throw new ConfigError(
@@ -73,72 +71,123 @@ export function signCheckpoint(key: AuditKey, head: { orgId: string; seq: number
   return { ...body, keyId: key.keyId, signature: sign(null, signedBytes(body), key.privateKey).toString('base64') };
 }
 
-export interface CheckpointResult {
-  readonly ok: boolean;
-  readonly orgId: string;
-  readonly seq: number;
-  readonly message: string;
-}
-
-/** Checks a checkpoint's signature, then that the record it names still carries the hash it signed. */
-export async function checkCheckpoint(store: AuditStore, key: AuditKey, checkpoint: Checkpoint): Promise<CheckpointResult> {
-  const { orgId, seq } = checkpoint;
-  const fail = (message: string): CheckpointResult => ({ ok: false, orgId, seq, message });
+/** Why a checkpoint cannot be trusted (its signature, or the key it names), or undefined when it can. */
+export function signatureProblem(key: AuditKey, checkpoint: Checkpoint): string | undefined {
+  const { seq } = checkpoint;
   if (checkpoint.keyId !== key.keyId)
-    return fail(
-      `the checkpoint of seq ${seq} was signed with key ${checkpoint.keyId}, not the configured key ${key.keyId}; configure the key it was made with`,
-    );
+    return `the checkpoint of seq ${seq} was signed with key ${checkpoint.keyId}, not the configured key ${key.keyId}; configure the key it was made with`;
   let valid: boolean;
   try {
     valid = verify(null, signedBytes(checkpoint), key.publicKey, Buffer.from(checkpoint.signature, 'base64'));
   } catch {
     valid = false;
   }
-  if (!valid) return fail(`the checkpoint of seq ${seq} (taken ${checkpoint.at}) has a bad signature: the checkpoint itself was changed`);
-  if (seq === 0) return { ok: true, orgId, seq, message: 'checkpoint of an empty chain' };
-  const a = store.tables.auditRecords;
-  const [row] = await store.db.read((q) =>
-    q
-      .select({ id: a.id, hash: a.hash })
-      .from(a)
-      .where(and(eq(a.orgId, orgId), eq(a.seq, seq))),
-  );
-  if (!row) return fail(`record seq ${seq}, which the checkpoint taken ${checkpoint.at} covers, is gone: the log was cut or rewritten after the checkpoint`);
-  if (row.hash !== checkpoint.hash) {
-    return fail(
-      `record seq ${seq} (id ${row.id}) has hash ${row.hash.slice(0, 16)}..., but the checkpoint taken ${checkpoint.at} signed ${checkpoint.hash.slice(0, 16)}...: the log was rewritten after the checkpoint`,
+  return valid ? undefined : `the checkpoint of seq ${seq} (taken ${checkpoint.at}) has a bad signature: the checkpoint itself was changed`;
+}
+
+/** Whether `a` is a later checkpoint of its chain than `b`: further along it, or taken later at the same place. */
+export function isNewer(a: Checkpoint, b: Checkpoint | undefined): boolean {
+  return b === undefined || a.seq > b.seq || (a.seq === b.seq && a.at > b.at);
+}
+
+/** One line of a checkpoint file, or a ConfigError naming the line (never quoting it: the file may be anything). */
+export function parseCheckpointLine(line: string, where: string): Checkpoint {
+  let c: Partial<Checkpoint>;
+  try {
+    c = JSON.parse(line) as Partial<Checkpoint>;
+  } catch {
+    throw new ConfigError(`${where} is not JSON; the file holds one checkpoint a line, as \`audit checkpoint\` prints them`);
+  }
+  if (
+    c === null ||
+    typeof c !== 'object' ||
+    c.v !== 1 ||
+    typeof c.orgId !== 'string' ||
+    typeof c.seq !== 'number' ||
+    !Number.isSafeInteger(c.seq) ||
+    c.seq < 0 ||
+    typeof c.hash !== 'string' ||
+    typeof c.at !== 'string' ||
+    typeof c.keyId !== 'string' ||
+    typeof c.signature !== 'string'
+  ) {
+    throw new ConfigError(
+      `${where} is not a checkpoint (it needs v, orgId, seq, hash, at, keyId and signature); the file holds lines printed by \`audit checkpoint\``,
     );
   }
-  return { ok: true, orgId, seq, message: `record seq ${seq} still carries the hash signed at ${checkpoint.at}` };
+  return c as Checkpoint;
 }
 
 /** Parses checkpoints written one JSON object a line, naming the line of a bad one. */
 export function parseCheckpoints(text: string, source: string): Checkpoint[] {
   const out: Checkpoint[] = [];
   text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    let c: Partial<Checkpoint>;
-    try {
-      c = JSON.parse(line) as Partial<Checkpoint>;
-    } catch (err) {
-      throw new ConfigError(
-        `${source}:${i + 1} is not JSON (${(err as Error).message}); the file holds one checkpoint a line, as \`audit checkpoint\` prints them`,
-      );
-    }
-    if (
-      c.v !== 1 ||
-      typeof c.orgId !== 'string' ||
-      typeof c.seq !== 'number' ||
-      typeof c.hash !== 'string' ||
-      typeof c.at !== 'string' ||
-      typeof c.keyId !== 'string' ||
-      typeof c.signature !== 'string'
-    ) {
-      throw new ConfigError(
-        `${source}:${i + 1} is not a checkpoint (it needs v, orgId, seq, hash, at, keyId and signature); the file holds lines printed by \`audit checkpoint\``,
-      );
-    }
-    out.push(c as Checkpoint);
+    if (line.trim() !== '') out.push(parseCheckpointLine(line, `${source}:${i + 1}`));
   });
   return out;
+}
+
+export interface UntrustedCheckpoint {
+  readonly checkpoint: Checkpoint;
+  readonly problem: string;
+}
+
+export interface CheckpointLog {
+  /** Each organization's newest checkpoint with a good signature. */
+  readonly newest: Map<string, Checkpoint>;
+  /** Checkpoints whose signature or key is wrong. */
+  readonly untrusted: UntrustedCheckpoint[];
+  /** Lines that are no checkpoint at all (a line torn by a crash, something else appended), each named by its number. */
+  readonly unreadable: string[];
+}
+
+/** Keeps the newest trusted checkpoint of each chain from `checkpoints`, and the untrusted ones apart. */
+export function newestCheckpoints(
+  key: AuditKey,
+  checkpoints: Iterable<Checkpoint>,
+  into: CheckpointLog = { newest: new Map(), untrusted: [], unreadable: [] },
+): CheckpointLog {
+  for (const checkpoint of checkpoints) {
+    const problem = signatureProblem(key, checkpoint);
+    if (problem) into.untrusted.push({ checkpoint, problem });
+    else if (isNewer(checkpoint, into.newest.get(checkpoint.orgId))) into.newest.set(checkpoint.orgId, checkpoint);
+  }
+  return into;
+}
+
+/**
+ * Reads a checkpoint file a line at a time, keeping each chain's newest trusted checkpoint, so its memory is one
+ * checkpoint per organization however long the file has grown; lines that are no checkpoint are listed, not fatal. `option` names the setting in messages; a file not
+ * made yet holds none when `missingIsEmpty`.
+ */
+export async function readCheckpointFile(
+  file: string,
+  key: AuditKey,
+  { option = 'AUDIT_CHECKPOINT_FILE', missingIsEmpty = false }: { option?: string; missingIsEmpty?: boolean } = {},
+): Promise<CheckpointLog> {
+  const log: CheckpointLog = { newest: new Map(), untrusted: [], unreadable: [] };
+  const input = file === '-' ? process.stdin : createReadStream(file, { encoding: 'utf8' });
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let n = 0;
+  try {
+    for await (const line of lines) {
+      n += 1;
+      if (line.trim() === '') continue;
+      let checkpoint: Checkpoint;
+      try {
+        checkpoint = parseCheckpointLine(line, `${option}=${file} line ${n}`);
+      } catch (err) {
+        // One bad line does not hide the checkpoints around it; the caller reports it.
+        log.unreadable.push((err as Error).message);
+        continue;
+      }
+      newestCheckpoints(key, [checkpoint], log);
+    }
+  } catch (err) {
+    if (missingIsEmpty && (err as NodeJS.ErrnoException).code === 'ENOENT') return log;
+    throw new ConfigError(`${option}=${file} ${readProblem(err)}; point it at the file the server appends its checkpoints to (or \`audit checkpoint\` wrote)`);
+  } finally {
+    lines.close();
+  }
+  return log;
 }

@@ -1,10 +1,9 @@
 // `server.mjs audit verify` and `server.mjs audit checkpoint`: the same checks as the API, for operators and cron.
-import { readFileSync } from 'node:fs';
 import type { Database } from '../../db/database.js';
 import { ConfigError } from '../../errors.js';
 import type { CommandContext, FeatureCommand } from '../../features/feature.js';
 import type { EnterpriseTables } from '../tables.js';
-import { checkCheckpoint, loadAuditKey, parseCheckpoints, signCheckpoint } from './checkpoint.js';
+import { loadAuditKey, readCheckpointFile, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import { verifyEveryChain } from './verify.js';
 
 const label = (orgId: string) => (orgId === '' ? 'no organization (refused unknown tokens)' : `org ${orgId}`);
@@ -12,29 +11,30 @@ const label = (orgId: string) => (orgId === '' ? 'no organization (refused unkno
 async function verifyCommand(ctx: CommandContext, db: Database, tables: EnterpriseTables): Promise<number> {
   const store = { db, tables };
   let broken = 0;
-  for await (const report of verifyEveryChain(store)) {
-    if (report.broken) {
-      broken += 1;
-      ctx.stdout(`BROKEN ${label(report.orgId)}: ${report.broken.message}\n`);
-    } else {
-      ctx.stdout(`ok     ${label(report.orgId)}: ${report.records} records, head seq ${report.head.seq} ${report.head.hash}\n`);
-    }
-  }
+  let checkpoints = new Map<string, Checkpoint>();
   const file = ctx.config.auditCheckpointFile;
   if (file !== undefined) {
     if (ctx.config.auditKeyFile === undefined)
       throw new ConfigError('AUDIT_CHECKPOINT_FILE needs AUDIT_KEY_FILE, the key the checkpoints were signed with (its public half is enough)');
-    const key = loadAuditKey(ctx.config.auditKeyFile);
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new ConfigError(`AUDIT_CHECKPOINT_FILE=${file} cannot be read (${(err as Error).message}); write it with \`audit checkpoint >> ${file}\``);
+    const log = await readCheckpointFile(file, loadAuditKey(ctx.config.auditKeyFile));
+    for (const problem of log.unreadable) {
+      broken += 1;
+      ctx.stdout(`BROKEN ${problem}\n`);
     }
-    for (const checkpoint of parseCheckpoints(text, file)) {
-      const result = await checkCheckpoint(store, key, checkpoint);
-      if (!result.ok) broken += 1;
-      ctx.stdout(`${result.ok ? 'ok    ' : 'BROKEN'} checkpoint ${label(result.orgId)} seq ${result.seq}: ${result.message}\n`);
+    for (const { checkpoint, problem } of log.untrusted) {
+      broken += 1;
+      ctx.stdout(`BROKEN checkpoint ${label(checkpoint.orgId)} seq ${checkpoint.seq}: ${problem}\n`);
+    }
+    checkpoints = log.newest;
+  }
+  // Every organization that exists or that a checkpoint names is walked, so an erased chain is named, not skipped.
+  for await (const report of verifyEveryChain(store, checkpoints)) {
+    if (report.broken) {
+      broken += 1;
+      ctx.stdout(`BROKEN ${label(report.orgId)}: ${report.broken.message}\n`);
+    } else {
+      const held = report.checkpoint ? `, holds the checkpoint of seq ${report.checkpoint.seq} taken ${report.checkpoint.at}` : '';
+      ctx.stdout(`ok     ${label(report.orgId)}: ${report.records} records, head seq ${report.head.seq} ${report.head.hash}${held}\n`);
     }
   }
   ctx.stdout(broken === 0 ? 'audit trail verified\n' : `audit trail BROKEN in ${broken} place(s)\n`);
@@ -49,7 +49,10 @@ async function checkpointCommand(ctx: CommandContext, db: Database, tables: Ente
   const key = loadAuditKey(ctx.config.auditKeyFile);
   const store = { db, tables };
   let refused = 0;
-  for await (const report of verifyEveryChain(store)) {
+  // A chain cut back behind its last checkpoint gets no new one that would paper over the cut.
+  const file = ctx.config.auditCheckpointFile;
+  const held = file === undefined || file === '-' ? undefined : (await readCheckpointFile(file, key, { missingIsEmpty: true })).newest;
+  for await (const report of verifyEveryChain(store, held)) {
     if (report.broken) {
       // A checkpoint vouches for the chain it signs: a broken one gets none.
       refused += 1;
@@ -65,8 +68,8 @@ export function auditCommand(tables: () => Promise<EnterpriseTables>): FeatureCo
   return {
     name: 'audit',
     help: [
-      'audit verify      recheck every audit hash chain (and the signed checkpoints in AUDIT_CHECKPOINT_FILE);',
-      '                  names the first broken record; exit 1 when anything is broken',
+      'audit verify      recheck every audit hash chain, each held to its newest signed checkpoint in AUDIT_CHECKPOINT_FILE;',
+      '                  names the organization and the seq where a chain broke; exit 1 when anything is broken',
       'audit checkpoint  print a signed checkpoint of each chain head, one JSON line each (AUDIT_KEY_FILE);',
       '                  append them to a file kept outside the database',
     ],

@@ -10,10 +10,10 @@ import { bearer } from '../../server/routes/context.js';
 import { errors } from '../../server/routes/schemas.js';
 import { AUDIT_READ } from '../permissions.js';
 import type { AuditStore } from './chain.js';
-import { signCheckpoint, type AuditKey } from './checkpoint.js';
+import { signCheckpoint, type AuditKey, type Checkpoint } from './checkpoint.js';
 import { AuditKeyMissingError } from './errors.js';
 import { exportAudit, listAudit, type AuditFilter } from './query.js';
-import { verifyChain } from './verify.js';
+import { CHAIN_PROBLEMS, verifyChain } from './verify.js';
 
 const filters = {
   actor: { ...id, description: 'member id of the actor' },
@@ -50,12 +50,17 @@ const chainReport = {
     ok: { type: 'boolean' },
     records: { type: 'integer' },
     head: { type: 'object', properties: { seq: { type: 'integer' }, hash: { type: 'string' } } },
+    checkpoint: {
+      type: 'object',
+      description: 'the newest signed checkpoint the chain was held to (AUDIT_CHECKPOINT_FILE, or taken by this server)',
+      properties: { seq: { type: 'integer' }, at: instant },
+    },
     broken: {
       type: 'object',
       properties: {
         seq: { type: 'integer' },
         id: { type: ['string', 'null'] },
-        problem: { type: 'string', enum: ['altered', 'missing', 'out-of-chain', 'head-mismatch'] },
+        problem: { type: 'string', enum: CHAIN_PROBLEMS },
         message: { type: 'string' },
       },
     },
@@ -76,7 +81,13 @@ const checkpointView = {
   },
 } as const;
 
-export async function auditRoutes(app: FastifyInstance, host: RouteHost, store: () => AuditStore, key: AuditKey | undefined): Promise<void> {
+export async function auditRoutes(
+  app: FastifyInstance,
+  host: RouteHost,
+  store: () => AuditStore,
+  key: AuditKey | undefined,
+  newestCheckpoint: (orgId: string) => Promise<Checkpoint | undefined>,
+): Promise<void> {
   const tags = ['audit'];
   const access = host.require({ permission: AUDIT_READ });
 
@@ -126,12 +137,16 @@ export async function auditRoutes(app: FastifyInstance, host: RouteHost, store: 
       preHandler: access,
       schema: {
         tags,
-        summary: "Recheck the organization's hash chain; names the first broken record and how it broke",
+        summary: "Recheck the organization's hash chain, held to its newest signed checkpoint; names the first broken record and how it broke",
         security: bearer,
         response: { 200: chainReport, ...errors(401, 403, 503) },
       },
     },
-    async (request) => verifyChain(store(), host.principalOf(request).orgId),
+    async (request) => {
+      const { orgId } = host.principalOf(request);
+      // The caller's organization exists, and its creation was recorded: no chain at all is an erased one.
+      return verifyChain(store(), orgId, { checkpoint: await newestCheckpoint(orgId), mustExist: true });
+    },
   );
 
   app.get(
@@ -147,7 +162,8 @@ export async function auditRoutes(app: FastifyInstance, host: RouteHost, store: 
     },
     async (request) => {
       if (!key?.privateKey) throw new AuditKeyMissingError();
-      const report = await verifyChain(store(), host.principalOf(request).orgId);
+      const { orgId } = host.principalOf(request);
+      const report = await verifyChain(store(), orgId, { checkpoint: await newestCheckpoint(orgId), mustExist: true });
       if (report.broken)
         throw new ConflictError(`the chain is broken, so no checkpoint is signed: ${report.broken.message}`, { details: { ...report.broken } });
       return signCheckpoint(key, { orgId: report.orgId, ...report.head });

@@ -1,0 +1,20 @@
+// What went wrong with a file an option names, in words that never quote the file: an error from reading it, or from
+// parsing what was read, can carry the start of its content (Node's JSON.parse does), and the file may be one the
+// process should not show (a key, /etc/shadow).
+
+const READ_PROBLEMS: Readonly<Record<string, string>> = {
+  ENOENT: 'does not exist',
+  EACCES: 'cannot be read (permission denied)',
+  EPERM: 'cannot be read (operation not permitted)',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'is under something that is not a directory',
+  ELOOP: 'is a loop of symbolic links',
+  ENAMETOOLONG: 'has a name that is too long',
+};
+
+/** The problem reading a file, from its error code alone: "does not exist", "is a directory"... */
+export function readProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === undefined) return 'cannot be read';
+  return READ_PROBLEMS[code] ?? `cannot be read (${code})`;
+}
