@@ -15,6 +15,7 @@ import {
   ValidationError,
 } from '../errors.js';
 import { SAFE_TEXT } from '../domain/schemas/common.js';
+import { IF_MATCH_PATTERN } from './preconditions.js';
 import { callerOf } from './request-log.js';
 import type { ErrorBody } from './routes/schemas.js';
 
@@ -34,6 +35,12 @@ function body(err: AppError): ErrorBody {
   return { error: err.details === undefined ? { code: err.code, message } : { code: err.code, message, details: err.details } };
 }
 
+/** What a failed pattern means, said instead of the expression itself. */
+const PATTERN_MESSAGES: Record<string, string> = {
+  [SAFE_TEXT]: 'must not contain NUL (U+0000) or unpaired surrogate characters',
+  [IF_MATCH_PATTERN]: 'is not a quoted entity tag: send the ETag as GET /v1/tasks/:id sends it, in double quotes (If-Match: "3"), or *',
+};
+
 function fromValidation(err: FastifyError): ValidationError {
   const all = err.validation ?? [];
   const details = all.slice(0, MAX_DETAILS).map((v) => {
@@ -42,8 +49,8 @@ function fromValidation(err: FastifyError): ValidationError {
     const extra = (v.params as { additionalProperty?: string }).additionalProperty;
     if (missing) return { field: clip(`${field}.${missing}`, MAX_FIELD), message: 'is required' };
     if (extra) return { field: clip(`${field}.${extra}`, MAX_FIELD), message: 'is not a known field' };
-    if (v.keyword === 'pattern' && (v.params as { pattern?: string }).pattern === SAFE_TEXT)
-      return { field: clip(field, MAX_FIELD), message: 'must not contain NUL (U+0000) or unpaired surrogate characters' };
+    const pattern = v.keyword === 'pattern' ? PATTERN_MESSAGES[(v.params as { pattern?: string }).pattern ?? ''] : undefined;
+    if (pattern) return { field: clip(field, MAX_FIELD), message: pattern };
     return { field: clip(field, MAX_FIELD), message: v.message ?? 'is invalid' };
   });
   const more = all.length > details.length ? `; and ${all.length - details.length} more problems` : '';
