@@ -7,6 +7,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import {
   AppError,
   BadRequestError,
+  MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
   TooManyRequestsError,
@@ -97,6 +98,7 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
     return;
   }
   if (known instanceof UnavailableError || known instanceof TooManyRequestsError) reply.header('retry-after', String(known.retryAfter));
+  if (known instanceof MethodNotAllowedError) reply.header('allow', known.allow);
   if (known.status >= 500) request.log.warn({ err: { code: known.code, message: known.message }, ...callerOf(request) }, 'request could not be served');
   void reply.status(known.status).send(body(known));
 }
