@@ -31,6 +31,8 @@ interface ErrorKind {
   readonly status: number | undefined;
   readonly description: string;
   readonly details?: Schema;
+  /** Every error of this code carries details (a 412 always says the current version). */
+  readonly alwaysDetailed?: boolean;
 }
 
 /** Every code a documented operation can answer with, by status. */
@@ -48,6 +50,7 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     code: 'forbidden',
     status: 403,
     description: 'The caller lacks the permission the operation needs.',
+    alwaysDetailed: true,
     details: { type: 'object', required: ['permission'], properties: { permission: { type: 'string', description: 'the missing permission' } } },
   },
   { name: 'NotFound', code: 'not_found', status: 404, description: "No such resource in the caller's organization." },
@@ -69,6 +72,7 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     code: 'precondition_failed',
     status: 412,
     description: '`If-Match` names a version the resource has left.',
+    alwaysDetailed: true,
     details: {
       type: 'object',
       required: ['currentVersion'],
@@ -101,7 +105,7 @@ export function errorComponents(): Record<string, Schema> {
     out[kind.name] = {
       type: 'object',
       description: kind.description,
-      required: ['code', 'message'],
+      required: kind.alwaysDetailed ? ['code', 'message', 'details'] : ['code', 'message'],
       properties: {
         code: { type: 'string', enum: [kind.code] },
         message: { type: 'string', description: 'what is wrong and what to do' },
