@@ -16,7 +16,7 @@ import {
   ValidationError,
 } from '../errors.js';
 import { SAFE_TEXT } from '../domain/schemas/common.js';
-import { IF_MATCH_PATTERN } from './preconditions.js';
+import { ifMatch } from './preconditions.js';
 import { callerOf } from './request-log.js';
 import type { ErrorBody } from './routes/schemas.js';
 
@@ -36,22 +36,24 @@ function body(err: AppError): ErrorBody {
   return { error: err.details === undefined ? { code: err.code, message } : { code: err.code, message, details: err.details } };
 }
 
-/** What a failed pattern means, said instead of the expression itself. */
-const PATTERN_MESSAGES: Record<string, string> = {
-  [SAFE_TEXT]: 'must not contain NUL (U+0000) or unpaired surrogate characters',
-  [IF_MATCH_PATTERN]: 'is not a quoted entity tag: send the ETag as GET /v1/tasks/:id sends it, in double quotes (If-Match: "3"), or *',
-};
-
-function fromValidation(err: FastifyError): ValidationError {
+function fromValidation(err: FastifyError, request: FastifyRequest): ValidationError {
   const all = err.validation ?? [];
+  // An If-Match out of its pattern: the header's own check says what is wrong, with the quoted form of what was sent.
+  if (err.validationContext === 'headers' && all[0]?.instancePath === '/if-match') {
+    try {
+      ifMatch(String(request.headers['if-match'] ?? ''));
+    } catch (refusal) {
+      if (refusal instanceof ValidationError) return refusal;
+    }
+  }
   const details = all.slice(0, MAX_DETAILS).map((v) => {
     const field = [err.validationContext, ...v.instancePath.split('/').filter(Boolean)].join('.');
     const missing = (v.params as { missingProperty?: string }).missingProperty;
     const extra = (v.params as { additionalProperty?: string }).additionalProperty;
     if (missing) return { field: clip(`${field}.${missing}`, MAX_FIELD), message: 'is required' };
     if (extra) return { field: clip(`${field}.${extra}`, MAX_FIELD), message: 'is not a known field' };
-    const pattern = v.keyword === 'pattern' ? PATTERN_MESSAGES[(v.params as { pattern?: string }).pattern ?? ''] : undefined;
-    if (pattern) return { field: clip(field, MAX_FIELD), message: pattern };
+    if (v.keyword === 'pattern' && (v.params as { pattern?: string }).pattern === SAFE_TEXT)
+      return { field: clip(field, MAX_FIELD), message: 'must not contain NUL (U+0000) or unpaired surrogate characters' };
     return { field: clip(field, MAX_FIELD), message: v.message ?? 'is invalid' };
   });
   const more = all.length > details.length ? `; and ${all.length - details.length} more problems` : '';
@@ -61,7 +63,7 @@ function fromValidation(err: FastifyError): ValidationError {
 
 /** Fastify's own errors as our classes, so each code and status is said in one place (src/errors.ts). */
 function fromFastify(err: FastifyError, request: FastifyRequest): AppError | undefined {
-  if (err.validation) return fromValidation(err);
+  if (err.validation) return fromValidation(err, request);
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new PayloadTooLargeError('the request body is larger than the server accepts (BODY_LIMIT_BYTES)');
