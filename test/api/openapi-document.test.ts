@@ -234,4 +234,6 @@ it('the conformance check used on live answers refuses what the document does no
   expect(check.problems(reply('GET', '/v1/me', 418, { error: { code: 'teapot', message: 'x' } }))).toHaveLength(1);
   expect(check.problems(reply('GET', '/v1/me', 200, 'text', new Headers({ 'content-type': 'text/plain' })))).toHaveLength(1);
   expect(check.problems(reply('PUT', '/v1/me', 200, {}))).toHaveLength(1);
+  // A status the API names (409) is not covered by `default` on an operation that does not declare it.
+  expect(check.problems(reply('GET', '/v1/me', 409, { error: { code: 'conflict', message: 'x' } }))).toHaveLength(1);
 });
