@@ -133,7 +133,7 @@ describe.each(VARIANTS)('the %s document', (variant) => {
       const statuses = Object.keys(op.responses);
       expect(statuses, `${method} ${p}`).toEqual(expect.arrayContaining(['429', '503', 'default']));
       if (op.security?.length) expect(statuses, `${method} ${p}`).toEqual(expect.arrayContaining(['401', '403']));
-      if (op.requestBody) expect(statuses, `${method} ${p}`).toEqual(expect.arrayContaining(['400', '413', '415']));
+      if (op.requestBody || method === 'delete') expect(statuses, `${method} ${p}`).toEqual(expect.arrayContaining(['400', '413', '415']));
       if (p.includes('{id}')) expect(statuses, `${method} ${p}`).toEqual(expect.arrayContaining(['400', '404']));
     }
     expect(Object.keys(doc().paths['/v1/tasks/{id}']!.patch!.responses)).toContain('412');
@@ -234,6 +234,7 @@ it('the conformance check used on live answers refuses what the document does no
   expect(check.problems(reply('GET', '/v1/me', 418, { error: { code: 'teapot', message: 'x' } }))).toHaveLength(1);
   expect(check.problems(reply('GET', '/v1/me', 200, 'text', new Headers({ 'content-type': 'text/plain' })))).toHaveLength(1);
   expect(check.problems(reply('PUT', '/v1/me', 200, {}))).toHaveLength(1);
+  expect(check.problems(reply('PUT', '/v1/me', 405, { error: { code: 'method_not_allowed', message: 'x' } }, new Headers({ allow: 'GET, HEAD' })))).toEqual([]);
   // A status the API names (409) is not covered by `default` on an operation that does not declare it.
   expect(check.problems(reply('GET', '/v1/me', 409, { error: { code: 'conflict', message: 'x' } }))).toHaveLength(1);
 });

@@ -26,15 +26,19 @@ export class DocumentConformance {
     }));
   }
 
-  /** What is wrong with `reply` by the document; empty when it conforms. */
+  /**
+   * What is wrong with `reply` by the document; empty when it conforms. A path that is no instance of a documented one
+   * (`/v1/members/`, an empty id) asked for nothing the document describes, so there is nothing to hold its answer to.
+   */
   problems(reply: Reply): string[] {
     if (!reply.request) return ['the reply does not say what was asked'];
     const { method, route } = reply.request;
     const path = route.split('?')[0]!;
     const said = `${method} ${path} -> ${reply.status}`;
     const template = this.#paths.find((p) => p.pattern.test(path))?.template;
-    const op = template === undefined ? undefined : this.#doc.paths[template]![method.toLowerCase()];
-    if (!template || !op) return [`${said}: no such operation in the document`];
+    if (template === undefined) return [];
+    const op = this.#doc.paths[template]![method.toLowerCase()];
+    if (!op) return reply.status === 405 && reply.headers.get('allow') ? [] : [`${said}: no such operation in the document, and not a 405 with Allow`];
     // `default` stands for the HTTP layer's other statuses (408, 431...), not for one the API names and left out here.
     const named = ERROR_KINDS.some((k) => k.status === reply.status) || reply.status < 400;
     const key = String(reply.status) in op.responses ? String(reply.status) : named ? undefined : 'default';

@@ -34,6 +34,8 @@ export function operationIdOf(method: string, url: string): string {
   return verb + nouns.join('');
 }
 
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 /** Statuses any operation of this shape can answer with, besides what its route declares. */
 function implied(method: string, schema: Schema): number[] {
   const statuses = [503];
@@ -42,7 +44,8 @@ function implied(method: string, schema: Schema): number[] {
   if (secured) statuses.push(401, 403, 429);
   // The signup limit is the one unauthenticated operation's 429.
   else if (method === 'POST') statuses.push(429);
-  if (schema.body) statuses.push(400, 413, 415);
+  // Fastify reads a body on these methods whether or not the route takes one: a bad, large or non-JSON one is refused.
+  if (schema.body || BODY_METHODS.has(method)) statuses.push(400, 413, 415);
   if (schema.querystring || schema.params || schema.headers) statuses.push(400);
   if (schema.params) statuses.push(404);
   const headers = schema.headers as { properties?: Record<string, unknown> } | undefined;
