@@ -2,6 +2,7 @@
 // operation ids, security and the error answers per operation (operations.ts), named schemas (components.ts), the
 // error envelope per status (error-schemas.ts), the headers every answer carries, and the formats as the server's
 // validator enforces them. Every route is treated alike, the core's and each module's.
+import { STATUS_CODES } from 'node:http';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { ComponentCollector } from './components.js';
 import { errorComponents, errorResponse } from './error-schemas.js';
@@ -90,7 +91,9 @@ export function finishDocument(generated: Node): Node {
         if (code === 429 || code === 503) headers['Retry-After'] = header('Retry-After');
         const json = out.content?.['application/json']?.schema as Node | undefined;
         if (code === 304 || json?.$ref === '#/components/schemas/Task') headers.ETag = header('ETag');
-        op.responses![status] = { ...out, headers };
+        // @fastify/swagger's placeholder description says nothing; the status's own name does.
+        const description = out.description === 'Default Response' ? (STATUS_CODES[code] ?? out.description) : out.description;
+        op.responses![status] = { ...out, description, headers };
       }
     }
   }
