@@ -38,6 +38,14 @@ export class ForbiddenError extends catalogued('forbidden', 403) {
   }
 }
 export class NotFoundError extends catalogued('not_found', 404) {}
+/** A path the server has, asked with a method it does not serve there; `allow` lists those it does (the Allow header). */
+export class MethodNotAllowedError extends catalogued('method_not_allowed', 405) {
+  readonly allow: string;
+  constructor(message: string, allow: readonly string[] = []) {
+    super(message);
+    this.allow = allow.join(', ');
+  }
+}
 export class ConflictError extends catalogued('conflict', 409) {}
 export class PreconditionFailedError extends catalogued('precondition_failed', 412) {}
 export class PayloadTooLargeError extends catalogued('payload_too_large', 413) {}
@@ -82,6 +90,7 @@ export const ERROR_CATALOGUE: ReadonlyArray<{ readonly type: AppErrorClass; read
   { type: UnauthenticatedError, when: 'no bearer token, or one that is malformed, unknown, revoked, expired or of a removed member' },
   { type: ForbiddenError, when: 'your role lacks the permission the route needs (`details.permission` names it)' },
   { type: NotFoundError, when: "no such route, or no such resource in your organization (another organization's ids included)" },
+  { type: MethodNotAllowedError, when: 'the path exists but not with this method (TRACE, OPTIONS, PUT on a listing...); `Allow` lists its methods' },
   { type: ConflictError, when: 'a taken slug, project key or member email; the owner demoted or removed; a task added to an archived project' },
   { type: PreconditionFailedError, when: '`If-Match` names a version the task has left (`details.currentVersion` says where it is)' },
   { type: PayloadTooLargeError, when: 'the body is over `BODY_LIMIT_BYTES`' },

@@ -5,6 +5,7 @@ import type { ReplicaRouter } from './router.js';
 
 const nodeReport = {
   type: 'object',
+  title: 'PoolNode',
   required: [
     'node',
     'region',
@@ -48,7 +49,10 @@ export async function poolsRoute(app: FastifyInstance, router: () => ReplicaRout
         tags: ['admin'],
         summary: 'Database nodes: role, region, health, lag, pool use, reads served, ejections (scaling)',
         security: [{ bearerAuth: [] }],
-        response: { 200: { type: 'object', required: ['nodes'], properties: { nodes: { type: 'array', items: nodeReport } } }, ...errors(401, 403, 503) },
+        response: {
+          200: { type: 'object', title: 'PoolsReport', required: ['nodes'], properties: { nodes: { type: 'array', items: nodeReport } } },
+          ...errors(401, 403, 503),
+        },
       },
     },
     async () => ({ nodes: router().report() }),

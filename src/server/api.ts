@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { variant } from '../variant.js';
+import { finishDocument, transformRoute } from './openapi/document.js';
 import type { Guards } from './auth.js';
 import { accountRoutes } from './routes/account.js';
 import { commentRoutes } from './routes/comments.js';
@@ -23,16 +24,23 @@ export async function registerApi(fastify: FastifyInstance, runtime: Runtime, gu
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'flagship', version: variant.version, description: 'Organizations, members, tokens, projects, tasks and comments.' },
+      info: {
+        title: 'flagship',
+        version: variant.version,
+        description: 'Organizations, members, tokens, projects, tasks and comments.',
+        license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' },
+      },
+      servers: [{ url: '/', description: 'the server that serves this document' }],
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'a token from signup, POST /v1/members or POST /v1/tokens' } },
       },
     },
     hideUntagged: true,
-    // Features describe what they add to every operation (a header they read or set).
+    transform: transformRoute,
+    // Finished in one pass, then the features describe what they add to every operation (a header they read or set).
     transformObject: (documentObject) => {
-      const doc = 'openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject;
-      return runtime.features.reduce<Record<string, unknown>>((d, f) => (f.describeApi ? f.describeApi(d) : d), doc as Record<string, unknown>);
+      const doc = finishDocument(('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject) as Record<string, unknown>);
+      return runtime.features.reduce<Record<string, unknown>>((d, f) => (f.describeApi ? f.describeApi(d) : d), doc);
     },
   });
 

@@ -6,6 +6,7 @@ import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandle
 import { openFeatureRequests } from './feature-requests.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { createMetrics, registerMetrics } from './metrics.js';
+import { registerMethodNotAllowed } from './method-not-allowed.js';
 import { Guards } from './auth.js';
 import type { Logger } from './logger.js';
 import { registerRateLimits } from './rate-limits.js';
@@ -48,6 +49,7 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
   app.setValidatorCompiler(validatorCompiler());
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  registerMethodNotAllowed(app);
   registerResponseHeaders(app);
   registerRequestLog(app);
   openFeatureRequests(app, runtime.features);

@@ -7,6 +7,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import {
   AppError,
   BadRequestError,
+  MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
   TooManyRequestsError,
@@ -15,6 +16,7 @@ import {
   ValidationError,
 } from '../errors.js';
 import { SAFE_TEXT } from '../domain/schemas/common.js';
+import { ifMatch } from './preconditions.js';
 import { callerOf } from './request-log.js';
 import type { ErrorBody } from './routes/schemas.js';
 
@@ -34,8 +36,16 @@ function body(err: AppError): ErrorBody {
   return { error: err.details === undefined ? { code: err.code, message } : { code: err.code, message, details: err.details } };
 }
 
-function fromValidation(err: FastifyError): ValidationError {
+function fromValidation(err: FastifyError, request: FastifyRequest): ValidationError {
   const all = err.validation ?? [];
+  // An If-Match out of its pattern: the header's own check says what is wrong, with the quoted form of what was sent.
+  if (err.validationContext === 'headers' && all[0]?.instancePath === '/if-match') {
+    try {
+      ifMatch(String(request.headers['if-match'] ?? ''));
+    } catch (refusal) {
+      if (refusal instanceof ValidationError) return refusal;
+    }
+  }
   const details = all.slice(0, MAX_DETAILS).map((v) => {
     const field = [err.validationContext, ...v.instancePath.split('/').filter(Boolean)].join('.');
     const missing = (v.params as { missingProperty?: string }).missingProperty;
@@ -53,7 +63,7 @@ function fromValidation(err: FastifyError): ValidationError {
 
 /** Fastify's own errors as our classes, so each code and status is said in one place (src/errors.ts). */
 function fromFastify(err: FastifyError, request: FastifyRequest): AppError | undefined {
-  if (err.validation) return fromValidation(err);
+  if (err.validation) return fromValidation(err, request);
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new PayloadTooLargeError('the request body is larger than the server accepts (BODY_LIMIT_BYTES)');
@@ -90,6 +100,7 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
     return;
   }
   if (known instanceof UnavailableError || known instanceof TooManyRequestsError) reply.header('retry-after', String(known.retryAfter));
+  if (known instanceof MethodNotAllowedError) reply.header('allow', known.allow);
   if (known.status >= 500) request.log.warn({ err: { code: known.code, message: known.message }, ...callerOf(request) }, 'request could not be served');
   void reply.status(known.status).send(body(known));
 }

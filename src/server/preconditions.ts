@@ -8,6 +8,15 @@ export const etagOf = (version: number): string => `"${version}"`;
 /** An entity tag as RFC 9110 8.8.3 writes it: in double quotes, perhaps weak (W/). */
 const ENTITY_TAG = /^(W\/)?"[\x21\x23-\x7E\x80-\xFF]*"$/;
 
+/** One element of an If-Match list: `*` or an entity tag (no comma inside, since the list is split on commas). */
+const IF_MATCH_ELEMENT = '(?:\\*|(?:W/)?"[\\x21\\x23-\\x2B\\x2D-\\x7E\\x80-\\xFF]*")';
+
+/**
+ * What ifMatch() accepts, as a JSON Schema pattern for the header's schema (so the document states it): a
+ * comma-separated list, empty elements allowed, with at least one `*` or quoted entity tag.
+ */
+export const IF_MATCH_PATTERN = `^(?:\\s*,)*\\s*${IF_MATCH_ELEMENT}\\s*(?:,\\s*(?:${IF_MATCH_ELEMENT}\\s*)?)*$`;
+
 /**
  * The check an If-Match header asks for; undefined when the request carries none (an unconditional write). A value
  * that is not a list of quoted entity tags (`If-Match: 2`, the version without its quotes) is a 400 naming the form

@@ -1,9 +1,11 @@
 // Property-based request bodies (fast-check): whatever a client sends, the server answers with a 2xx or a 4xx in the
-// error envelope, never a 500; and a refused write leaves every listing exactly as it was.
+// error envelope, never a 500, and nothing the OpenAPI document does not declare; and a refused write leaves every
+// listing exactly as it was.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../support/server-process.js';
 import { API_TARGETS, Client, errorOf, newMember, newOrg, startTarget, type Reply } from '../support/api.js';
+import { DocumentConformance } from '../support/openapi-conformance.js';
 
 // FC_RUNS=500 for a longer hunt; the default keeps the suite quick.
 const RUNS = Number(process.env.FC_RUNS ?? 60);
@@ -104,6 +106,13 @@ describe.each(API_TARGETS)('request bodies on $name', (target) => {
   let project: string;
   let task: string;
   let assignee: string;
+  let documented: DocumentConformance;
+
+  /** No 5xx, and the answer is one the document declares for the operation. */
+  function conforms(res: Reply): void {
+    expect(res.status, JSON.stringify(res.body)).toBeLessThan(500);
+    expect(documented.problems(res)).toEqual([]);
+  }
 
   /** Everything a write could have touched, as one string (token use times aside: reading moves them). */
   async function state(): Promise<string> {
@@ -124,7 +133,7 @@ describe.each(API_TARGETS)('request bodies on $name', (target) => {
   async function check(send: () => Promise<Reply>): Promise<void> {
     const before = await state();
     const res = await send();
-    expect(res.status, JSON.stringify(res.body)).toBeLessThan(500);
+    conforms(res);
     if (res.status >= 400) {
       errorOf(res);
       expect(await state()).toBe(before);
@@ -133,6 +142,7 @@ describe.each(API_TARGETS)('request bodies on $name', (target) => {
 
   beforeAll(async () => {
     server = await startTarget(target);
+    documented = new DocumentConformance((await new Client(server.url).get('/v1/openapi.json')).body);
     ({ owner } = await newOrg(new Client(server.url)));
     project = (await owner.post('/v1/projects', { name: 'Props', key: 'PROPS' })).body.id;
     task = (await owner.post(`/v1/projects/${project}/tasks`, { title: 'target' })).body.id;
@@ -209,7 +219,7 @@ describe.each(API_TARGETS)('request bodies on $name', (target) => {
     await fc.assert(
       fc.asyncProperty(bodyOf(signup, ['org', 'user']), async (b) => {
         const res = await anonymous.post('/v1/signup', b);
-        expect(res.status, JSON.stringify(res.body)).toBeLessThan(500);
+        conforms(res);
         if (res.status >= 400) errorOf(res);
         // A refused signup leaves its slug free: the same slug with a good body then succeeds.
         const slug = (b as { org?: { slug?: unknown } } | null)?.org?.slug;
@@ -233,6 +243,7 @@ describe.each(API_TARGETS)('request bodies on $name', (target) => {
         const qs = new URLSearchParams(params as Array<[string, string]>).toString();
         const res = await owner.get(`/v1/projects/${project}/tasks?${qs}`);
         expect(res.status, `${qs}: ${JSON.stringify(res.body)}`).toBeLessThan(500);
+        conforms(res);
         if (res.status >= 400) errorOf(res);
       }),
       { numRuns: RUNS },

@@ -1,10 +1,12 @@
 // Hostile requests, property-based (fast-check), on every route of both bundles side by side: wrong types, huge and
 // deeply nested bodies, many keys, invalid UTF-8, injection strings, malformed ids, cursors, tokens and headers. Never
 // a 5xx, never a crash; every refusal is the error envelope and stays small; a refused write changes nothing; and
-// dist/dev on SQLite and dist/prod on PostgreSQL give the same status and error code to the same request.
+// dist/dev on SQLite and dist/prod on PostgreSQL give the same status and error code to the same request; and every
+// answer is one the server's OpenAPI document declares for the operation (status, content type, schema).
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_TARGETS, Client, newMember, newOrg, startTarget, type Reply } from '../support/api.js';
+import { DocumentConformance } from '../support/openapi-conformance.js';
 import type { RunningServer } from '../support/server-process.js';
 
 const RUNS = Number(process.env.FC_RUNS ?? 40);
@@ -15,6 +17,7 @@ interface Target {
   name: string;
   server: RunningServer;
   owner: Client;
+  documented: DocumentConformance;
   ids: Record<'project' | 'task' | 'member' | 'token' | 'foreignTask', string>;
 }
 
@@ -269,7 +272,8 @@ describe('hostile requests on every route, both bundles side by side', () => {
       const other = await newOrg(api, 'foreign');
       const foreignProject = (await other.owner.post('/v1/projects', { name: 'F', key: 'F' })).body.id;
       const foreignTask = (await other.owner.post(`/v1/projects/${foreignProject}/tasks`, { title: 'theirs' })).body.id;
-      targets.push({ name: target.name, server, owner, ids: { project, task, member, token, foreignTask } });
+      const documented = new DocumentConformance((await api.get('/v1/openapi.json')).body);
+      targets.push({ name: target.name, server, owner, documented, ids: { project, task, member, token, foreignTask } });
     }
   });
   afterAll(async () => {
@@ -288,6 +292,7 @@ describe('hostile requests on every route, both bundles side by side', () => {
             const res = await send(req, t);
             const shown = `${t.name}: ${req.route.method} ${urlOf(req, t).slice(0, 200)} -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
             expect(res.status, shown).toBeLessThan(500);
+            expect(t.documented.problems(res), shown).toEqual([]);
             let code: string | undefined;
             if (res.status >= 400) {
               const raw = JSON.stringify(res.body);

@@ -67,6 +67,8 @@ export interface Reply<T = any> {
   status: number;
   body: T;
   headers: Headers;
+  /** What was asked, for checking the answer against the OpenAPI document. */
+  request?: { method: string; route: string };
 }
 
 export interface CallOptions {
@@ -103,7 +105,7 @@ export class Client {
     const text = await res.text();
     let body: unknown = text;
     if ((res.headers.get('content-type') ?? '').includes('application/json') && text.length > 0) body = JSON.parse(text);
-    return { status: res.status, body: body as T, headers: res.headers };
+    return { status: res.status, body: body as T, headers: res.headers, request: { method, route } };
   }
 
   get<T = any>(route: string, options?: CallOptions) {

@@ -2,7 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Email, Id, Instant, LIMITS, Text } from './common.js';
 
-export const MemberView = Type.Object({ id: Id, email: Type.String(), name: Type.String(), role: Type.String(), createdAt: Instant });
+export const MemberView = Type.Object({ id: Id, email: Type.String(), name: Type.String(), role: Type.String(), createdAt: Instant }, { title: 'Member' });
 export type MemberView = Static<typeof MemberView>;
 
 /**
@@ -16,10 +16,10 @@ const Role = Type.String({
   description: 'admin, member, viewer, or a custom role of the organization',
 });
 
-export const NewMemberInput = Type.Object({ email: Email, name: Text(LIMITS.name), role: Role }, { additionalProperties: false });
+export const NewMemberInput = Type.Object({ email: Email, name: Text(LIMITS.name), role: Role }, { additionalProperties: false, title: 'MemberInput' });
 export type NewMemberInput = Static<typeof NewMemberInput>;
 
-export const RoleChange = Type.Object({ role: Role }, { additionalProperties: false });
+export const RoleChange = Type.Object({ role: Role }, { additionalProperties: false, title: 'RoleChange' });
 
 /** A new member with their first token's secret, which is shown only here. */
-export const AddedMember = Type.Object({ member: MemberView, token: Type.String() });
+export const AddedMember = Type.Object({ member: MemberView, token: Type.String() }, { title: 'AddedMember' });

@@ -14,10 +14,14 @@ export const PageQuery = Type.Object(pageFields, { additionalProperties: false }
 export type PageRequest = Static<typeof PageQuery>;
 
 export function PageOf<T extends TSchema>(item: T) {
-  return Type.Object({
-    items: Type.Array(item),
-    nextCursor: NullableString({ description: 'pass back as `cursor` for the next page; null on the last page' }),
-  });
+  // A page of a named item is named too (TaskPage), so a generated client has one type per listing.
+  return Type.Object(
+    {
+      items: Type.Array(item),
+      nextCursor: NullableString({ description: 'pass back as `cursor` for the next page; null on the last page' }),
+    },
+    typeof item.title === 'string' ? { title: `${item.title}Page` } : {},
+  );
 }
 /** A page of `T`: the type of PageOf's schema for any item type. */
 export type Page<T> = Static<ReturnType<typeof PageOf<TUnsafe<T>>>>;

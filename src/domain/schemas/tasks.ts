@@ -5,21 +5,24 @@ import { TASK_PRIORITIES, TASK_STATUSES } from '../tasks.js';
 import { Id, Instant, LIMITS, NullableInstant, NullableString, SAFE_TEXT, StringEnum, Text } from './common.js';
 import { pageFields } from './page.js';
 
-export const TaskView = Type.Object({
-  id: Id,
-  projectId: Id,
-  number: Type.Integer(),
-  title: Type.String(),
-  description: NullableString(),
-  status: Type.String(),
-  priority: Type.String(),
-  assigneeId: NullableString(),
-  labels: Type.Array(Type.String()),
-  dueAt: NullableInstant,
-  version: Type.Integer(),
-  createdAt: Instant,
-  updatedAt: Instant,
-});
+export const TaskView = Type.Object(
+  {
+    id: Id,
+    projectId: Id,
+    number: Type.Integer(),
+    title: Type.String(),
+    description: NullableString(),
+    status: Type.String(),
+    priority: Type.String(),
+    assigneeId: NullableString(),
+    labels: Type.Array(Type.String()),
+    dueAt: NullableInstant,
+    version: Type.Integer(),
+    createdAt: Instant,
+    updatedAt: Instant,
+  },
+  { title: 'Task' },
+);
 export type TaskView = Static<typeof TaskView>;
 
 const Status = StringEnum(TASK_STATUSES);
@@ -35,11 +38,11 @@ const fields = {
   dueAt: Type.Optional(NullableInstant),
 };
 
-export const TaskFields = Type.Object(fields, { additionalProperties: false });
+export const TaskFields = Type.Object(fields, { additionalProperties: false, title: 'TaskInput' });
 export type TaskFields = Static<typeof TaskFields>;
 
 /** Only what changes, at least one field; an explicit null clears a field. */
-export const TaskPatch = Type.Partial(TaskFields, { additionalProperties: false, minProperties: 1 });
+export const TaskPatch = Type.Partial(TaskFields, { additionalProperties: false, minProperties: 1, title: 'TaskPatch' });
 export type TaskPatch = Static<typeof TaskPatch>;
 
 export const TaskQuery = Type.Object(

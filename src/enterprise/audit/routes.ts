@@ -26,6 +26,7 @@ const filters = {
 
 const auditView = {
   type: 'object',
+  title: 'AuditRecord',
   properties: {
     id,
     seq: { type: 'integer' },
@@ -44,6 +45,7 @@ const auditView = {
 
 const chainReport = {
   type: 'object',
+  title: 'AuditChainReport',
   required: ['orgId', 'ok', 'records', 'head'],
   properties: {
     orgId: { type: 'string' },
@@ -69,6 +71,7 @@ const chainReport = {
 
 const checkpointView = {
   type: 'object',
+  title: 'AuditCheckpoint',
   required: ['v', 'orgId', 'seq', 'hash', 'at', 'keyId', 'signature'],
   properties: {
     v: { type: 'integer' },
@@ -98,6 +101,7 @@ export async function auditRoutes(
       schema: {
         tags,
         summary: 'Audit records of the organization, newest first, filtered and paged',
+        operationId: 'listAudit',
         security: bearer,
         querystring: { type: 'object', additionalProperties: false, properties: { ...pageFields, ...filters } },
         // The view is plain JSON Schema; PageOf takes it as a TypeBox schema of unknown content.
@@ -114,6 +118,7 @@ export async function auditRoutes(
       schema: {
         tags,
         summary: 'Every matching record, oldest first, streamed as NDJSON (one JSON record a line) in constant memory',
+        operationId: 'exportAudit',
         security: bearer,
         querystring: { type: 'object', additionalProperties: false, properties: filters },
         produces: ['application/x-ndjson'],
@@ -138,6 +143,7 @@ export async function auditRoutes(
       schema: {
         tags,
         summary: "Recheck the organization's hash chain, held to its newest signed checkpoint; names the first broken record and how it broke",
+        operationId: 'verifyAudit',
         security: bearer,
         response: { 200: chainReport, ...errors(401, 403, 503) },
       },

@@ -16,6 +16,7 @@ const instantOrNull = { type: ['string', 'null'], format: 'date-time' } as const
 
 const roleView = {
   type: 'object',
+  title: 'Role',
   required: ['id', 'name', 'description', 'builtIn', 'permissions', 'inherits', 'createdAt', 'updatedAt'],
   properties: {
     id: { type: ['string', 'null'], description: 'null for a built-in role' },
@@ -31,13 +32,20 @@ const roleView = {
 
 const grantView = {
   type: 'object',
+  title: 'Grant',
   required: ['id', 'role', 'projectId', 'createdAt'],
   properties: { id, role: { type: 'string' }, projectId: { type: ['string', 'null'] }, createdAt: { type: 'string', format: 'date-time' } },
 } as const;
-const grantsView = { type: 'object', required: ['memberId', 'grants'], properties: { memberId: id, grants: { type: 'array', items: grantView } } } as const;
+const grantsView = {
+  type: 'object',
+  title: 'MemberGrants',
+  required: ['memberId', 'grants'],
+  properties: { memberId: id, grants: { type: 'array', items: grantView } },
+} as const;
 
 const source = {
   type: 'object',
+  title: 'PermissionSource',
   properties: {
     via: { type: 'string', enum: ['member-role', 'grant'] },
     grantId: id,
@@ -47,6 +55,7 @@ const source = {
 } as const;
 const permissionsView = {
   type: 'object',
+  title: 'MemberPermissions',
   required: ['memberId', 'role', 'permissions'],
   properties: {
     memberId: id,
@@ -94,7 +103,7 @@ export async function rbacRoutes(app: FastifyInstance, host: RouteHost, store: (
         tags,
         summary: 'The built-in roles and the custom roles of the organization',
         security: bearer,
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: roleView } } }, ...errors(401, 403, 503) },
+        response: { 200: { type: 'object', title: 'RoleList', properties: { items: { type: 'array', items: roleView } } }, ...errors(401, 403, 503) },
       },
     },
     async (request) => listRoles(store(), host.principalOf(request)),
@@ -108,7 +117,7 @@ export async function rbacRoutes(app: FastifyInstance, host: RouteHost, store: (
         tags,
         summary: 'Create a custom role from permissions and inherited roles (a cycle is a 400 naming it)',
         security: bearer,
-        body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: roleName, ...definition } },
+        body: { type: 'object', title: 'RoleInput', required: ['name'], additionalProperties: false, properties: { name: roleName, ...definition } },
         response: { 201: roleView, ...errors(400, 401, 403, 409, 413, 415, 503) },
       },
     },
@@ -138,7 +147,7 @@ export async function rbacRoutes(app: FastifyInstance, host: RouteHost, store: (
         summary: "Change a custom role's permissions, inherited roles or description (its name stays); enforced on the next request everywhere",
         security: bearer,
         params: idParams,
-        body: { type: 'object', additionalProperties: false, minProperties: 1, properties: definition },
+        body: { type: 'object', title: 'RolePatch', additionalProperties: false, minProperties: 1, properties: definition },
         response: { 200: roleView, ...errors(400, 401, 403, 404, 413, 415, 503) },
       },
     },
@@ -196,6 +205,7 @@ export async function rbacRoutes(app: FastifyInstance, host: RouteHost, store: (
         params: idParams,
         body: {
           type: 'object',
+          title: 'GrantsInput',
           required: ['grants'],
           additionalProperties: false,
           properties: {

@@ -14,6 +14,7 @@ export async function accountRoutes(app: Api, { runtime, guards }: ApiContext): 
       schema: {
         tags,
         summary: 'Create an organization with its owner; the owner token is shown once',
+        operationId: 'signup',
         body: SignupInput,
         response: { 201: SignedUp, ...errors(400, 409, 413, 415, 503) },
       },

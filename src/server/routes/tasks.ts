@@ -5,12 +5,21 @@ import { TaskFields, TaskPatch, TaskQuery, TaskView } from '../../domain/schemas
 import { listTasks } from '../../domain/task-list.js';
 import { createTask, deleteTask, taskView as viewOf, updateTask } from '../../domain/tasks.js';
 import { principalOf, scopedTaskOf } from '../auth.js';
-import { etagOf, ifMatch, noneMatch } from '../preconditions.js';
+import { etagOf, IF_MATCH_PATTERN, ifMatch, noneMatch } from '../preconditions.js';
 import { bearer, type Api, type ApiContext } from './context.js';
 import { Empty, errors, IdParams, noContent } from './schemas.js';
 
 const IfMatchHeader = Type.Object({
-  'if-match': Type.Optional(Type.String({ description: 'the ETag from GET; the write is refused with 412 if the task changed since' })),
+  'if-match': Type.Optional(
+    Type.String({
+      pattern: IF_MATCH_PATTERN,
+      description: 'the ETag from GET, in its double quotes ("3"), or *; the write is refused with 412 if the task changed since',
+    }),
+  ),
+});
+
+const IfNoneMatchHeader = Type.Object({
+  'if-none-match': Type.Optional(Type.String({ description: 'an ETag from an earlier GET; a 304 without a body when the task is still at that version' })),
 });
 
 export async function taskRoutes(app: Api, { runtime, guards }: ApiContext): Promise<void> {
@@ -60,6 +69,7 @@ export async function taskRoutes(app: Api, { runtime, guards }: ApiContext): Pro
         summary: 'One task, with its version as ETag',
         security: bearer,
         params: IdParams,
+        headers: IfNoneMatchHeader,
         response: { 200: TaskView, 304: Empty, ...errors(400, 401, 403, 404, 503) },
       },
     },
