@@ -3,6 +3,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import { variant } from '../variant.js';
+import { REDACTED, serializeRequest } from './log-redaction.js';
 
 export type Logger = FastifyBaseLogger;
 
@@ -14,8 +15,10 @@ export function createLogger(level: string, fd: 1 | 2 = 1): Logger {
       base: { variant: variant.name },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      // Tokens travel in this header; a log line must never carry one.
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+      // Tokens travel in these headers (and in query strings: log-redaction.ts); a log line must never carry one.
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: REDACTED },
+      // In place of Fastify's request serializer: the same fields, with credentials in the query string redacted.
+      serializers: { req: serializeRequest },
     },
     // The server's lines (stdout) are written without blocking the event loop: under load the lines that arrive while
     // a write is in flight go out together in the next one. pino flushes what is pending when the process exits (a
