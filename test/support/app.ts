@@ -55,12 +55,18 @@ export async function buildTestApp(env: Record<string, string> = {}, options: Te
 }
 
 /** The signup answer's token for a new organization. */
-export async function signUp(app: FastifyInstance, label: string, headers: Record<string, string> = {}): Promise<{ status: number; token: string }> {
+export async function signUp(
+  app: FastifyInstance,
+  label: string,
+  headers: Record<string, string> = {},
+  remoteAddress?: string,
+): Promise<{ status: number; token: string }> {
   const slug = `${label}-${Math.random().toString(36).slice(2, 10)}`;
   const res = await app.inject({
     method: 'POST',
     url: '/v1/signup',
     headers,
+    ...(remoteAddress === undefined ? {} : { remoteAddress }),
     payload: { org: { name: `Org ${slug}`, slug }, user: { email: `owner@${slug}.example`, name: 'Owner' } },
   });
   return { status: res.statusCode, token: res.json().token };
