@@ -6,9 +6,22 @@
 import { link, lstat, rm, writeFile } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
 
+interface Identity {
+  readonly dev: number;
+  readonly ino: number;
+  readonly size: number;
+  readonly ctimeMs: number;
+}
+
+const identity = ({ dev, ino, size, ctimeMs }: Identity): Identity => ({ dev, ino, size, ctimeMs });
+const same = (a: Identity, b: Identity) => a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.ctimeMs === b.ctimeMs;
+
 export class ReadyFile {
-  /** The file this server created (device and inode), once written. */
-  #written: { dev: number; ino: number } | undefined;
+  /**
+   * The file this server created, once written: device, inode, size and change time, since a file put in its place
+   * may well get the freed inode number again.
+   */
+  #written: Identity | undefined;
 
   constructor(readonly file: string) {}
 
@@ -32,8 +45,7 @@ export class ReadyFile {
       } finally {
         await rm(partial, { force: true });
       }
-      const stat = await lstat(this.file);
-      this.#written = { dev: stat.dev, ino: stat.ino };
+      this.#written = identity(await lstat(this.file));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why = code === 'EEXIST' ? 'something created it after start' : (code ?? (err as Error).message);
@@ -47,6 +59,6 @@ export class ReadyFile {
     if (!written) return;
     this.#written = undefined;
     const stat = await lstat(this.file).catch(() => undefined);
-    if (stat && stat.dev === written.dev && stat.ino === written.ino) await rm(this.file, { force: true });
+    if (stat && same(identity(stat), written)) await rm(this.file, { force: true });
   }
 }
