@@ -290,7 +290,7 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     env: 'FLAGSHIP_READY_FILE',
     flag: 'ready-file',
     type: 'string',
-    help: 'once ready, write {"url", "pid", ...} as JSON to this file, whole (for test harnesses); removed at shutdown',
+    help: 'once ready, write {"url", "pid", ...} as JSON to this file, whole (for test harnesses); removed at shutdown. The path must not exist: an existing file is refused at start, never overwritten',
   },
   {
     key: 'testing',
