@@ -49,7 +49,7 @@ export class ReadyFile {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why = code === 'EEXIST' ? 'something created it after start' : (code ?? (err as Error).message);
-      throw new ConfigError(`--ready-file ${this.file} cannot be written (${why}); give a path that does not exist, in an existing, writable folder`);
+      throw new ConfigError(`--ready-file ${this.file} cannot be written (${why}); give a path in an existing, writable folder, where no file exists yet`);
     }
   }
 
