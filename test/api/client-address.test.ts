@@ -3,6 +3,8 @@
 // itself writes into X-Forwarded-For is ignored, so a forged header buys neither more attempts nor the operator's access.
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
+import { createEnterprise } from '../../src/enterprise/index.js';
+import { createLogger } from '../../src/server/logger.js';
 import { buildTestApp, signUp, type TestApp } from '../support/app.js';
 
 const PROXY = '10.9.9.9';
@@ -67,5 +69,26 @@ describe('TRUST_PROXY', () => {
     const addressOf = (id: string) => t!.logs.find((l) => l.reqId === id && l.msg === 'request completed')?.req.remoteAddress;
     expect(addressOf('direct-1')).toBe(direct);
     expect(addressOf('proxied-1')).toBe('203.0.113.8');
+  });
+
+  it('the audit trail records the client the trusted proxy saw, never the address the client wrote', async () => {
+    t = await buildTestApp({ TRUST_PROXY: PROXY }, { features: async (config) => [await createEnterprise({ config, logger: createLogger('silent') })] });
+    const { token } = await signUp(t.app, 'audited', { 'x-forwarded-for': '192.0.2.50, 203.0.113.50' }, PROXY);
+    const auth = { authorization: `Bearer ${token}` };
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/v1/projects',
+      headers: { ...auth, 'x-forwarded-for': '192.0.2.51' },
+      remoteAddress: '198.51.100.51',
+      payload: { name: 'Audited', key: 'AUD' },
+    });
+    expect(created.statusCode).toBe(201);
+    const records = (await t.app.inject({ method: 'GET', url: '/v1/audit?limit=10', headers: auth, remoteAddress: PROXY })).json().items as Array<{
+      action: string;
+      request: { ip: string };
+    }>;
+    expect(records.find((r) => r.action === 'project.create')?.request.ip).toBe('198.51.100.51');
+    expect(records.map((r) => r.request.ip)).not.toContain('192.0.2.51');
+    expect(records.map((r) => r.request.ip)).not.toContain('192.0.2.50');
   });
 });

@@ -38,7 +38,12 @@ export async function buildTestApp(env: Record<string, string> = {}, options: Te
   const runtime = new Runtime(config, features);
   const app = await buildApp({ runtime, logger, routes: registerApi });
   // The core's own adapter, whatever the features: a module that opens the database itself (scaling) needs PostgreSQL.
-  const db = await bringUpDatabase(config, [], logger, true);
+  const db = await bringUpDatabase(
+    config,
+    features.filter((f) => !f.openDatabase),
+    logger,
+    true,
+  );
   runtime.attach(db);
   runtime.state = 'ready';
   await app.ready();
