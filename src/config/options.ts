@@ -72,7 +72,9 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     flag: 'metrics-allow',
     type: 'addresses',
     default: '127.0.0.1,::1',
-    help: 'client addresses or CIDR ranges (comma-separated) that may read GET /metrics; `any` for everyone, `none` to switch it off; others get a 404',
+    help:
+      "the operator's client addresses or CIDR ranges (comma-separated): they may read GET /metrics, GET /v1/admin/* and the details of /healthz and /readyz " +
+      'without an operator token (ADMIN_TOKEN); `any` makes everyone the operator, `none` no address; others get a 404 (the status alone from /healthz and /readyz)',
   },
   {
     key: 'signupRateLimit',

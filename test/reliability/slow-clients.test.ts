@@ -97,6 +97,12 @@ describe('time limits on every connection', () => {
     expect(slow.received()).toMatch(/^(HTTP\/1\.1 408 |$)/);
   });
 
+  it('a connection that sends nothing at all is closed after HEADERS_TIMEOUT_MS', async () => {
+    const port = await listen({ REQUEST_TIMEOUT_MS: '600000', HEADERS_TIMEOUT_MS: '500' });
+    const silent = await open(port);
+    await within('the silent connection closed', 20_000, silent.closed);
+  });
+
   it('an idle keep-alive connection is closed after KEEP_ALIVE_TIMEOUT_MS', async () => {
     const port = await listen({ KEEP_ALIVE_TIMEOUT_MS: '300' });
     const client = await open(port);
