@@ -17,8 +17,11 @@ async function loadSeedFile(file: string): Promise<Seed> {
   try {
     value = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
+    // Named by the file and the problem, never by what it holds: JSON.parse quotes the text it choked on, and the path
+    // may be any file the server can read.
+    const problem = err instanceof SyntaxError ? 'is not valid JSON' : `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
     throw new ConfigError(
-      `--seed ${file}: ${(err as Error).message}; give a JSON file holding {"org": {...}, "members": [...], "projects": [...]} (see the README's "Test server" section)`,
+      `--seed ${file} ${problem}; give a JSON file holding {"org": {...}, "members": [...], "projects": [...]} (see the README's "Test server" section)`,
     );
   }
   const validate = validatorCompiler()({ schema: SeedSchema, httpPart: 'body', method: 'POST', url: '--seed' });

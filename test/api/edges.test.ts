@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
 import { redactUrl } from '../../src/server/log-redaction.js';
 import { ReadyFile } from '../../src/server/ready-file.js';
 import { createTesting } from '../../src/testing/index.js';
@@ -101,6 +102,21 @@ describe('/testing/* changes only for a program, never for a cross-site form', (
     expect((await t.app.inject({ method: 'POST', url: '/testing/clock/advance', payload: { ms: 1 } })).statusCode).toBe(200);
     expect((await t.app.inject({ method: 'POST', url: '/testing/reset', headers: { 'x-flagship-testing': '1' } })).statusCode).toBe(204);
     expect(await me()).toBe(401);
+  });
+});
+
+describe('a file the server cannot use is named with the problem, never quoted', () => {
+  it('--seed pointed at a file that is not JSON', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'flagship-seed-')), 'shadow');
+    writeFileSync(file, 'root:*:20200:0:99999:7:::\n');
+    const config = { ...loadConfig({ DATABASE_URL: 'sqlite::memory:', FLAGSHIP_TESTING: 'true' }), seed: file };
+    const failed = await Promise.resolve(createTesting({ config, logger: createLogger('silent') })).catch((err: Error) => err);
+    expect((failed as Error).message).toMatch(`--seed ${file} is not valid JSON; give a JSON file`);
+    expect((failed as Error).message).not.toContain('root');
+    const missing = await Promise.resolve(createTesting({ config: { ...config, seed: `${file}.none` }, logger: createLogger('silent') })).catch(
+      (err: Error) => err,
+    );
+    expect((missing as Error).message).toMatch(/cannot be read \(ENOENT\)/);
   });
 });
 
