@@ -60,6 +60,8 @@ export function principalOf(request: FastifyRequest): Principal {
 export class Guards {
   /** Tokens whose lastUsedAt this instance wrote recently (see touchToken). */
   readonly #recentlyTouched = new Map<string, number>();
+  /** When the caller's token was last used, from authentication to the preHandler that records this use. */
+  readonly #lastUsed = new WeakMap<FastifyRequest, Date | null>();
 
   constructor(
     private readonly runtime: Runtime,
@@ -122,9 +124,7 @@ export class Guards {
     // The request's log line (request-log.ts) and error lines say who made it; the features' handles learn it once
     // they are opened.
     request.principal = principal;
-    touchToken(db, principal.tokenId, lastUsedAt, this.#recentlyTouched)?.catch((err: unknown) => {
-      request.log.debug({ err, ...callerOf(request) }, 'could not record token use');
-    });
+    this.#lastUsed.set(request, lastUsedAt);
   }
 
   /** The preHandler for a route needing `access`; the caller was authenticated when the request arrived (`register`). */
@@ -155,6 +155,14 @@ export class Guards {
           );
         }
         throw err;
+      }
+      // Written here, inside the features' request scope, like every other write of the request: a write started
+      // before the scope opened would run, and hand its pooled connection on, outside it.
+      const lastUsedAt = this.#lastUsed.get(request);
+      if (lastUsedAt !== undefined) {
+        touchToken(db, principal.tokenId, lastUsedAt, this.#recentlyTouched)?.catch((err: unknown) => {
+          request.log.debug({ err, ...callerOf(request) }, 'could not record token use');
+        });
       }
     };
     this.#authorizers.add(authorize);
