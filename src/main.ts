@@ -10,7 +10,7 @@ import { buildApp } from './server/app.js';
 import { describeBuild } from './server/health-routes.js';
 import { bringUpDatabase, bringUpWithRetry, createShutdown, describeTarget } from './server/lifecycle.js';
 import { createLogger, type Logger } from './server/logger.js';
-import { removeReadyFile, writeReadyFile } from './server/ready-file.js';
+import { ReadyFile } from './server/ready-file.js';
 import { Runtime } from './server/runtime.js';
 import { buildHint, variant } from './variant.js';
 import type { Feature } from './features/feature.js';
@@ -61,6 +61,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!core) return runFeatureCommand(args.command, args.rest, features, config, logger);
 
+  const readyFile = config.readyFile === undefined ? undefined : new ReadyFile(config.readyFile);
+  await readyFile?.claim();
   const runtime = new Runtime(config, features);
   const app = await buildApp({ runtime, logger, routes: registerApi });
   const shutdown = createShutdown({ app, runtime, logger });
@@ -99,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
       }
       runtime.state = 'ready';
       runtime.reason = '';
-      if (config.readyFile) await writeReadyFile(config.readyFile, { url: address, pid: process.pid, variant: variant.name, ...facts });
+      await readyFile?.write({ url: address, pid: process.pid, variant: variant.name, ...facts });
       logger.info({ dialect: db.dialect, url: address }, 'ready');
     } else {
       await db?.close();
@@ -108,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
   });
   // A signal during start-up exits as soon as shutdown is done; a start-up failure rejects and exits non-zero.
   const code = await Promise.race([exitCode, started]);
-  if (config.readyFile) await removeReadyFile(config.readyFile);
+  await readyFile?.remove();
   return code;
 }
 

@@ -5,6 +5,8 @@ import { parseDatabaseUrl, type DatabaseTarget } from './database-url.js';
 import { parseAddresses } from './addresses.js';
 import { OPTIONS, type OptionSpec } from './options.js';
 import { testingProblems } from './testing-guard.js';
+import type { TrustProxy } from './trust-proxy.js';
+import { adminTokenProblem } from './admin-tokens.js';
 
 export interface Config {
   readonly port: number;
@@ -14,7 +16,15 @@ export interface Config {
   readonly migrateOnStart: boolean;
   readonly shutdownTimeoutMs: number;
   readonly bodyLimitBytes: number;
-  readonly trustProxy: boolean;
+  /** Fastify's trustProxy: which hops may name the client in X-Forwarded-For (never `true`). */
+  readonly trustProxy: TrustProxy;
+  /** The operator's bearer token, and a file of operator tokens' SHA-256 digests (server/operator.ts). */
+  readonly adminToken: string | undefined;
+  readonly adminTokensFile: string | undefined;
+  readonly requestTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly maxConnections: number;
   /** Addresses or CIDR ranges allowed to read /metrics; empty = nobody. `any` becomes ['0.0.0.0/0', '::/0']. */
   readonly metricsAllow: readonly string[];
   readonly signupRateLimit: number;
@@ -102,6 +112,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, cli: Record<string, string | 
     if (!(err instanceof ConfigError)) throw err;
     if (problems.length === 0) throw err;
     problems.push(err.message);
+  }
+  const adminToken = adminTokenProblem(values.adminToken as string | undefined);
+  if (adminToken) problems.push(adminToken);
+  const requestTimeout = values.requestTimeoutMs as number | undefined;
+  const headersTimeout = values.headersTimeoutMs as number | undefined;
+  if (requestTimeout !== undefined && headersTimeout !== undefined && requestTimeout > 0 && headersTimeout > requestTimeout) {
+    problems.push(`HEADERS_TIMEOUT_MS (${headersTimeout}) is longer than REQUEST_TIMEOUT_MS (${requestTimeout}); make it at most REQUEST_TIMEOUT_MS`);
   }
   problems.push(
     ...testingProblems(

@@ -2,6 +2,8 @@
 // configuration table in README.md are made from this table (plus the options each compiled-in module declares, see
 // moduleOptions in src/features.ts), and a test keeps the README current.
 
+import { parseTrustProxy } from './trust-proxy.js';
+
 export type OptionType = 'string' | 'port' | 'int' | 'enum' | 'bool' | 'addresses';
 
 export interface OptionSpec {
@@ -70,7 +72,9 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     flag: 'metrics-allow',
     type: 'addresses',
     default: '127.0.0.1,::1',
-    help: 'client addresses or CIDR ranges (comma-separated) that may read GET /metrics; `any` for everyone, `none` to switch it off; others get a 404',
+    help:
+      "the operator's client addresses or CIDR ranges (comma-separated): they may read GET /metrics, GET /v1/admin/* and the details of /healthz and /readyz " +
+      'without an operator token (ADMIN_TOKEN); `any` makes everyone the operator, `none` no address; others get a 404 (the status alone from /healthz and /readyz)',
   },
   {
     key: 'signupRateLimit',
@@ -116,9 +120,69 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     key: 'trustProxy',
     env: 'TRUST_PROXY',
     flag: 'trust-proxy',
-    type: 'bool',
+    type: 'string',
     default: 'false',
-    help: 'behind a load balancer: take the client address from X-Forwarded-For (for logs and audit)',
+    help:
+      'behind a load balancer: the number of proxies in front of the server (1 for one), or their addresses or CIDR ranges (comma-separated; ' +
+      '`loopback`, `linklocal`, `uniquelocal` name those ranges); X-Forwarded-For is then read from those hops only, and the client address it ' +
+      'yields is what rate limits, audit records and METRICS_ALLOW see. `true` is refused: it lets every client choose its address',
+    parse: parseTrustProxy,
+  },
+  {
+    key: 'adminToken',
+    env: 'ADMIN_TOKEN',
+    flag: 'admin-token',
+    type: 'string',
+    help:
+      "the operator's bearer token (at least 32 characters, never a tenant's `fs_` token) for GET /v1/admin/*, /metrics and the details of " +
+      '/healthz and /readyz from addresses outside METRICS_ALLOW; set it in the environment rather than on the command line (`openssl rand -hex 32`)',
+  },
+  {
+    key: 'adminTokensFile',
+    env: 'ADMIN_TOKENS_FILE',
+    flag: 'admin-tokens-file',
+    type: 'string',
+    help: 'a file of operator tokens by their SHA-256 digests, one a line as 64 hex digits (`printf %s "$TOKEN" | sha256sum`), accepted like ADMIN_TOKEN',
+  },
+  {
+    key: 'requestTimeoutMs',
+    env: 'REQUEST_TIMEOUT_MS',
+    flag: 'request-timeout-ms',
+    type: 'int',
+    min: 0,
+    max: 3_600_000,
+    default: '30000',
+    help: 'the longest a client may take to send a whole request, headers and body; a slower one gets a 408 and its connection is closed (0 = no limit)',
+  },
+  {
+    key: 'headersTimeoutMs',
+    env: 'HEADERS_TIMEOUT_MS',
+    flag: 'headers-timeout-ms',
+    type: 'int',
+    min: 0,
+    max: 3_600_000,
+    default: '10000',
+    help: "the longest a client may take to send a request's headers; at most REQUEST_TIMEOUT_MS (0 = REQUEST_TIMEOUT_MS alone)",
+  },
+  {
+    key: 'keepAliveTimeoutMs',
+    env: 'KEEP_ALIVE_TIMEOUT_MS',
+    flag: 'keep-alive-timeout-ms',
+    type: 'int',
+    min: 1,
+    max: 3_600_000,
+    default: '5000',
+    help: "how long an idle keep-alive connection stays open for its next request; keep it above the load balancer's idle timeout where one pools connections",
+  },
+  {
+    key: 'maxConnections',
+    env: 'MAX_CONNECTIONS',
+    flag: 'max-connections',
+    type: 'int',
+    min: 0,
+    max: 1_000_000,
+    default: '4096',
+    help: 'open client connections at most; a connection beyond it is closed at once (0 = no limit)',
   },
   {
     key: 'busyTimeoutMs',
@@ -228,7 +292,7 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     env: 'FLAGSHIP_READY_FILE',
     flag: 'ready-file',
     type: 'string',
-    help: 'once ready, write {"url", "pid", ...} as JSON to this file, whole (for test harnesses); removed at shutdown',
+    help: 'once ready, write {"url", "pid", ...} as JSON to this file, whole (for test harnesses); removed at shutdown. The path must not exist: an existing file is refused at start, never overwritten',
   },
   {
     key: 'testing',

@@ -1,4 +1,5 @@
-// GET /v1/admin/pools: every database node as the router sees it, for operators (owner and admin).
+// GET /v1/admin/pools: every database node as the router sees it (addresses, errors, counts across organizations), for
+// the operator alone: the core's requireOperator guard, never a tenant's role.
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import { errors } from '../server/routes/schemas.js';
 import type { ReplicaRouter } from './router.js';
@@ -40,11 +41,12 @@ const nodeReport = {
   },
 } as const;
 
-export async function poolsRoute(app: FastifyInstance, router: () => ReplicaRouter, guard: preHandlerAsyncHookHandler): Promise<void> {
+/** `_tenantGuard` is not used: no tenant permission opens cluster state. */
+export async function poolsRoute(app: FastifyInstance, router: () => ReplicaRouter, _tenantGuard?: preHandlerAsyncHookHandler): Promise<void> {
   app.get(
     '/v1/admin/pools',
     {
-      preHandler: guard,
+      preHandler: app.requireOperator,
       schema: {
         tags: ['admin'],
         summary: 'Database nodes: role, region, health, lag, pool use, reads served, ejections (scaling)',

@@ -5,6 +5,9 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './error-handler.js';
 import { openFeatureRequests } from './feature-requests.js';
 import { registerHealthRoutes } from './health-routes.js';
+import { connectionTimeouts, limitConnections } from './connection-limits.js';
+import { OperatorAccess } from './operator.js';
+import type { TrustProxy } from '../config/trust-proxy.js';
 import { createMetrics, registerMetrics } from './metrics.js';
 import { registerMethodNotAllowed } from './method-not-allowed.js';
 import { Guards } from './auth.js';
@@ -25,11 +28,20 @@ export interface AppOptions {
   readonly routes?: (app: FastifyInstance, runtime: Runtime, guards: Guards) => Promise<void>;
 }
 
+/** TRUST_PROXY as Fastify takes it: a hop count becomes the function that trusts that many hops. */
+function trustProxyOption(trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return trust === 0 ? false : (_address, hop) => hop < trust;
+  return trust === false ? false : [...trust];
+}
+
 export async function buildApp({ runtime, logger, routes }: AppOptions): Promise<FastifyInstance> {
+  const { config } = runtime;
   const app = Fastify({
     loggerInstance: logger,
-    bodyLimit: runtime.config.bodyLimitBytes,
-    trustProxy: runtime.config.trustProxy,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: trustProxyOption(config.trustProxy),
+    // Every connection is bounded in time (connection-limits.ts); maxConnections is set on the server below.
+    ...connectionTimeouts(config),
     // Honour a caller's id so one request can be followed across services; make one otherwise.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -53,10 +65,16 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
   registerResponseHeaders(app);
   registerRequestLog(app);
   openFeatureRequests(app, runtime.features);
-  registerMetrics(app, createMetrics(runtime), runtime.config.metricsAllow);
-  await registerHealthRoutes(app, runtime);
-  // One set of guards (and one failed-authentication limiter) for the core's routes and every feature's.
-  const guards = new Guards(runtime, await registerRateLimits(app, runtime.config));
+  limitConnections(app, config);
+  // One failed-authentication limiter for tenant tokens and operator tokens alike.
+  const failures = await registerRateLimits(app, config);
+  const operator = new OperatorAccess(config, failures);
+  operator.register(app);
+  registerMetrics(app, createMetrics(runtime), operator);
+  await registerHealthRoutes(app, runtime, operator);
+  // One set of guards for the core's routes and every feature's.
+  const guards = new Guards(runtime, failures);
+  guards.register(app);
   if (routes) await routes(app, runtime, guards);
   const host = routeHost(runtime, guards);
   for (const feature of runtime.features) {

@@ -2,14 +2,13 @@
 // for routes on a project or task, which `:id` scopes it); the guard resolves the bearer token, confines the
 // resource to the caller's organization (a 404 before any 403, so another organization's ids are never confirmed),
 // then asks the one Authorizer. The enterprise module swaps the Authorizer, never this flow.
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
 import type { Database } from '../db/database.js';
 import type { ShownTask } from '../domain/tasks.js';
 import { RefusedTokenError, authenticate, touchToken } from '../domain/authentication.js';
 import type { Permission, Principal } from '../domain/authorizer.js';
 import { confirmMember, confirmProject, scopedTask, type ScopeKind } from '../domain/scopes.js';
 import { ForbiddenError, UnauthenticatedError } from '../errors.js';
-import { identifyCaller } from './feature-requests.js';
 import type { AuthFailureLimiter } from './rate-limits.js';
 import { callerOf } from './request-log.js';
 import { requestMeta, type Runtime } from './runtime.js';
@@ -44,6 +43,8 @@ function bearerOf(request: FastifyRequest): string {
   return match[1]!;
 }
 
+const routeOf = (request: FastifyRequest): string => `${request.method} ${request.routeOptions.url ?? request.url}`;
+
 /** The task of a route guarded with `scope: 'task'`, confined to the caller's organization. */
 export function scopedTaskOf(request: FastifyRequest): ShownTask {
   if (!request.scopedTask) throw new Error(`route ${request.routeOptions.url} is not scoped to a task but asks for it`);
@@ -59,6 +60,8 @@ export function principalOf(request: FastifyRequest): Principal {
 export class Guards {
   /** Tokens whose lastUsedAt this instance wrote recently (see touchToken). */
   readonly #recentlyTouched = new Map<string, number>();
+  /** When the caller's token was last used, from authentication to the preHandler that records this use. */
+  readonly #lastUsed = new WeakMap<FastifyRequest, Date | null>();
 
   constructor(
     private readonly runtime: Runtime,
@@ -80,31 +83,55 @@ export class Guards {
     }
   }
 
-  /** The preHandler for a route needing `access`. */
-  require(access: Access): preHandlerAsyncHookHandler {
-    return async (request: FastifyRequest, reply: FastifyReply) => {
-      await this.failures.check(request);
-      const db = this.runtime.db();
-      const route = `${request.method} ${request.routeOptions.url ?? request.url}`;
-      let caller;
-      try {
-        caller = await authenticate(db, bearerOf(request), this.runtime.clock.now());
-      } catch (err) {
-        if (err instanceof UnauthenticatedError) {
-          reply.header('www-authenticate', 'Bearer');
-          await this.failures.failed(request);
-          // A request with no Authorization header attempted no sign-in; one that presented a token did.
-          if (request.headers.authorization !== undefined) {
-            const subject = err instanceof RefusedTokenError ? err.subject : undefined;
-            await this.#report(request, () => this.runtime.securityEvents.signInFailed({ reason: err.message, subject, route }, requestMeta(request)));
-          }
+  /** The authorization steps that `require` made, so `register` knows which routes to authenticate first. */
+  readonly #authorizers = new WeakSet<preHandlerAsyncHookHandler>();
+
+  /**
+   * Every guarded route authenticates its caller when the request arrives (onRequest), before its body is read or
+   * validated: an anonymous caller learns nothing but 401, whatever it sent. Authorization stays in the route's
+   * preHandler, inside the request scope the features open once the body is parsed (feature-requests.ts).
+   */
+  register(app: FastifyInstance): void {
+    const authenticate: onRequestAsyncHookHandler = (request, reply) => this.#authenticate(request, reply);
+    app.addHook('onRoute', (route) => {
+      const handlers = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
+      if (!handlers.some((h) => this.#authorizers.has(h as preHandlerAsyncHookHandler))) return;
+      const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+      route.onRequest = [...own, authenticate];
+    });
+  }
+
+  async #authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    await this.failures.check(request);
+    const db = this.runtime.db();
+    const route = routeOf(request);
+    let caller;
+    try {
+      caller = await authenticate(db, bearerOf(request), this.runtime.clock.now());
+    } catch (err) {
+      if (err instanceof UnauthenticatedError) {
+        reply.header('www-authenticate', 'Bearer');
+        await this.failures.failed(request);
+        // A request with no Authorization header attempted no sign-in; one that presented a token did.
+        if (request.headers.authorization !== undefined) {
+          const subject = err instanceof RefusedTokenError ? err.subject : undefined;
+          await this.#report(request, () => this.runtime.securityEvents.signInFailed({ reason: err.message, subject, route }, requestMeta(request)));
         }
-        throw err;
       }
-      const { lastUsedAt, ...principal } = caller;
-      // The request's log line (request-log.ts) and error lines say who made it.
-      request.principal = principal;
-      identifyCaller(request, principal);
+      throw err;
+    }
+    const { lastUsedAt, ...principal } = caller;
+    // The request's log line (request-log.ts) and error lines say who made it; the features' handles learn it once
+    // they are opened.
+    request.principal = principal;
+    this.#lastUsed.set(request, lastUsedAt);
+  }
+
+  /** The preHandler for a route needing `access`; the caller was authenticated when the request arrived (`register`). */
+  require(access: Access): preHandlerAsyncHookHandler {
+    const authorize: preHandlerAsyncHookHandler = async (request: FastifyRequest) => {
+      const principal = principalOf(request);
+      const db = this.runtime.db();
       const id = (request.params as { id?: string }).id;
       let projectId: string | undefined;
       try {
@@ -124,15 +151,22 @@ export class Guards {
       } catch (err) {
         if (err instanceof ForbiddenError) {
           await this.#report(request, () =>
-            this.runtime.securityEvents.denied({ principal, permission: access.permission, projectId, route }, requestMeta(request)),
+            this.runtime.securityEvents.denied({ principal, permission: access.permission, projectId, route: routeOf(request) }, requestMeta(request)),
           );
         }
         throw err;
       }
-      touchToken(db, principal.tokenId, lastUsedAt, this.#recentlyTouched)?.catch((err: unknown) => {
-        request.log.debug({ err, ...callerOf(request) }, 'could not record token use');
-      });
+      // Written here, inside the features' request scope, like every other write of the request: a write started
+      // before the scope opened would run, and hand its pooled connection on, outside it.
+      const lastUsedAt = this.#lastUsed.get(request);
+      if (lastUsedAt !== undefined) {
+        touchToken(db, principal.tokenId, lastUsedAt, this.#recentlyTouched)?.catch((err: unknown) => {
+          request.log.debug({ err, ...callerOf(request) }, 'could not record token use');
+        });
+      }
     };
+    this.#authorizers.add(authorize);
+    return authorize;
   }
 
   /** The refusal stands whatever happens to its record; a record that cannot be written is logged loudly. */

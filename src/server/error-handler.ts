@@ -142,10 +142,12 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
     socket.destroy();
     return;
   }
-  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-  const payload = JSON.stringify(
-    body(clientError(status, `the request is not well-formed HTTP (${err.code ?? 'parse error'}); check the request line, the headers and Content-Length`)),
-  );
+  const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : timedOut ? 408 : 400;
+  const message = timedOut
+    ? 'the request did not arrive in time (REQUEST_TIMEOUT_MS for the whole request, HEADERS_TIMEOUT_MS for its headers); send it at once'
+    : `the request is not well-formed HTTP (${err.code ?? 'parse error'}); check the request line, the headers and Content-Length`;
+  const payload = JSON.stringify(body(clientError(status, message)));
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
   );

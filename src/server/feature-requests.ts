@@ -1,9 +1,9 @@
 // The per-request seam: each feature that follows requests (Feature.openRequest) gets a handle per request, opened
-// once the body is parsed, so the rest of the request (guards, handler, reply) runs inside the feature's scope. Body
-// parsing resumes from the socket's own async context, so a scope opened any earlier would be lost for requests with
-// a body. The guards tell the handles who the caller is; the handles may add response headers.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Principal } from '../domain/authorizer.js';
+// once the body is parsed, so the rest of the request (authorization, handler, reply) runs inside the feature's scope.
+// Body parsing resumes from the socket's own async context, so a scope opened any earlier would be lost for requests
+// with a body. The handles learn who the caller is (authenticated when the request arrived); they may add response
+// headers.
+import type { FastifyInstance } from 'fastify';
 import type { Feature, RequestHandle } from '../features/feature.js';
 
 declare module 'fastify' {
@@ -19,6 +19,8 @@ export function openFeatureRequests(app: FastifyInstance, features: readonly Fea
   app.addHook('preValidation', (request, _reply, done) => {
     const handles = openers.map((f) => f.openRequest!({ headers: request.headers }));
     request.featureHandles = handles;
+    // The guards authenticate before the body is read (auth.ts), so the caller, if any, is known already.
+    if (request.principal) for (const handle of handles) handle.identify?.(request.principal);
     // Nested, so every feature's scope encloses what follows.
     const enter = (i: number): void => (i === handles.length ? done() : handles[i]!.run(() => enter(i + 1)));
     enter(0);
@@ -29,9 +31,4 @@ export function openFeatureRequests(app: FastifyInstance, features: readonly Fea
     }
     return payload;
   });
-}
-
-/** Tells the request's feature handles who is calling (the guards call it once authenticated). */
-export function identifyCaller(request: FastifyRequest, principal: Principal): void {
-  for (const handle of request.featureHandles ?? []) handle.identify?.(principal);
 }

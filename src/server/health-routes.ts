@@ -1,9 +1,13 @@
 // GET /healthz: liveness and what this build is (variant, flags, dialect, features and whether they do anything).
 // GET /readyz: 200 only when the database answers and the server takes traffic; 503 with the reason otherwise.
-import type { FastifyInstance } from 'fastify';
+// Two audiences: anyone (a load balancer, a tenant, an attacker) learns the status alone, from the status code and
+// `{"status"}`; the operator (server/operator.ts) gets every detail the core and the features report. The details
+// name database hosts and their errors, so the filter sits here, at the edge, whatever the reports come to hold.
+import type { FastifyInstance, preSerializationAsyncHookHandler } from 'fastify';
 import { variant } from '../variant.js';
 import type { Feature } from '../features/feature.js';
 import { checkReadiness } from './readiness.js';
+import type { OperatorAccess } from './operator.js';
 import type { Runtime } from './runtime.js';
 
 export function describeBuild(features: readonly Feature[]) {
@@ -15,8 +19,17 @@ export function describeBuild(features: readonly Feature[]) {
   };
 }
 
-export async function registerHealthRoutes(app: FastifyInstance, runtime: Runtime): Promise<void> {
-  app.get('/healthz', async () => {
+/** What a caller who is not the operator sees of a health answer: its status, nothing else. */
+export function publicHealth(payload: unknown): { status: string } {
+  const status = (payload as { status?: unknown } | null)?.status;
+  return { status: typeof status === 'string' ? status : 'unavailable' };
+}
+
+export async function registerHealthRoutes(app: FastifyInstance, runtime: Runtime, operator: OperatorAccess): Promise<void> {
+  const forAudience: preSerializationAsyncHookHandler<unknown> = async (request, _reply, payload) =>
+    (await operator.isOperator(request)) ? payload : publicHealth(payload);
+
+  app.get('/healthz', { preSerialization: forAudience }, async () => {
     const featureHealth: Record<string, unknown> = {};
     for (const f of runtime.features) if (f.health) featureHealth[f.name] = await f.health();
     return {
@@ -29,7 +42,7 @@ export async function registerHealthRoutes(app: FastifyInstance, runtime: Runtim
     };
   });
 
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/readyz', { preSerialization: forAudience }, async (_request, reply) => {
     const r = await checkReadiness(runtime);
     if (!r.ready) {
       return reply

@@ -1,26 +1,32 @@
 // Structured JSON logs on stdout, one object a line (pino, through Fastify). No transports: they run in worker
 // threads that do not bundle, and the platform ships stdout anyway.
 import type { FastifyBaseLogger } from 'fastify';
-import { pino } from 'pino';
+import { pino, type DestinationStream } from 'pino';
 import { variant } from '../variant.js';
+import { REDACTED, serializeRequest } from './log-redaction.js';
 
 export type Logger = FastifyBaseLogger;
 
-/** `fd` 2 sends the lines to stderr: commands whose stdout is their output (`audit checkpoint > file`) use it. */
-export function createLogger(level: string, fd: 1 | 2 = 1): Logger {
+/**
+ * `fd` 2 sends the lines to stderr: commands whose stdout is their output (`audit checkpoint > file`) use it. A
+ * `destination` stream takes the place of either (tests read the lines).
+ */
+export function createLogger(level: string, fd: 1 | 2 = 1, destination?: DestinationStream): Logger {
   return pino(
     {
       level,
       base: { variant: variant.name },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      // Tokens travel in this header; a log line must never carry one.
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+      // Tokens travel in these headers (and in query strings: log-redaction.ts); a log line must never carry one.
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: REDACTED },
+      // In place of Fastify's request serializer: the same fields, with credentials in the query string redacted.
+      serializers: { req: serializeRequest },
     },
     // The server's lines (stdout) are written without blocking the event loop: under load the lines that arrive while
     // a write is in flight go out together in the next one. pino flushes what is pending when the process exits (a
     // normal exit, a signal we handle, a crash); only a SIGKILL can lose the last moment's lines. Commands logging to
     // stderr keep their lines in step with their output.
-    pino.destination({ fd, sync: fd === 2 }),
+    destination ?? pino.destination({ fd, sync: fd === 2 }),
   );
 }

@@ -2,9 +2,9 @@
 // status, and the database's health and pool counts, read from the Database at scrape time rather than duplicated.
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { addressMatcher } from '../config/addresses.js';
 import { variant } from '../variant.js';
 import { notFoundHandler } from './error-handler.js';
+import type { OperatorAccess } from './operator.js';
 import { checkReadiness, type Readiness } from './readiness.js';
 import type { Runtime } from './runtime.js';
 
@@ -53,9 +53,11 @@ export function createMetrics(runtime: Runtime): Registry {
   return registry;
 }
 
-/** Serves /metrics to the addresses in `allow` (METRICS_ALLOW); everyone else gets the 404 of a route that is not there. */
-export function registerMetrics(app: FastifyInstance, registry: Registry, allow: readonly string[]): void {
-  const allowed = addressMatcher(allow);
+/**
+ * Serves /metrics to the operator (an address of METRICS_ALLOW, or an operator token); everyone else gets the 404 of a
+ * route that is not there.
+ */
+export function registerMetrics(app: FastifyInstance, registry: Registry, operator: OperatorAccess): void {
   const requests = new Counter({
     name: 'flagship_http_requests_total',
     help: 'HTTP requests answered',
@@ -88,7 +90,7 @@ export function registerMetrics(app: FastifyInstance, registry: Registry, allow:
     done();
   });
   app.get('/metrics', async (request, reply) => {
-    if (!allowed(request.ip)) {
+    if (!(await operator.isOperator(request))) {
       notFoundHandler(request, reply);
       return reply;
     }

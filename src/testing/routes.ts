@@ -10,6 +10,24 @@ import type { MovableClock } from './clock.js';
 import { emptyDatabase } from './reset.js';
 import { applySeed } from './seed.js';
 import { SeedSchema } from './seed-schema.js';
+import { UnsupportedMediaTypeError } from '../errors.js';
+
+/** The header that marks a request to /testing/* as a program's, not a cross-site page's (any value). */
+export const TESTING_HEADER = 'x-flagship-testing';
+
+/**
+ * On every route that changes something. A web page can make a browser send a form or a bare POST anywhere, the local
+ * test server included; it cannot send JSON or a custom header to another origin without the server's consent (CORS),
+ * which this server never gives.
+ */
+async function programsOnly(request: FastifyRequest): Promise<void> {
+  const json = /^application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '');
+  if (json || request.headers[TESTING_HEADER] !== undefined) return;
+  throw new UnsupportedMediaTypeError(
+    `${request.method} ${request.url.split('?')[0]} changes the test server; send a JSON body (Content-Type: application/json) or the ` +
+      `${TESTING_HEADER} header, which a cross-site form cannot`,
+  );
+}
 
 const clockView = (clock: MovableClock) => ({ now: clock.now().toISOString(), offsetMs: clock.offsetMs });
 const clockResponse = { 200: Type.Object({ now: Instant, offsetMs: Type.Integer() }) };
@@ -21,11 +39,11 @@ export async function registerTestingRoutes(
   clock: MovableClock,
 ): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  app.post('/testing/seed', { schema: { hide: true, body: SeedSchema } }, async (request, reply) =>
+  app.post('/testing/seed', { onRequest: programsOnly, schema: { hide: true, body: SeedSchema } }, async (request, reply) =>
     reply.status(201).send(await applySeed(domain(request), request.body)),
   );
 
-  app.post('/testing/reset', { schema: { hide: true } }, async (_request, reply) => {
+  app.post('/testing/reset', { onRequest: programsOnly, schema: { hide: true } }, async (_request, reply) => {
     await emptyDatabase(db());
     clock.real();
     return reply.status(204).send();
@@ -35,7 +53,7 @@ export async function registerTestingRoutes(
 
   app.put(
     '/testing/clock',
-    { schema: { hide: true, body: Type.Object({ at: Instant }, { additionalProperties: false }), response: clockResponse } },
+    { onRequest: programsOnly, schema: { hide: true, body: Type.Object({ at: Instant }, { additionalProperties: false }), response: clockResponse } },
     async (request) => {
       clock.set(new Date(request.body.at));
       return clockView(clock);
@@ -44,14 +62,14 @@ export async function registerTestingRoutes(
 
   app.post(
     '/testing/clock/advance',
-    { schema: { hide: true, body: Type.Object({ ms: Type.Integer() }, { additionalProperties: false }), response: clockResponse } },
+    { onRequest: programsOnly, schema: { hide: true, body: Type.Object({ ms: Type.Integer() }, { additionalProperties: false }), response: clockResponse } },
     async (request) => {
       clock.advance(request.body.ms);
       return clockView(clock);
     },
   );
 
-  app.delete('/testing/clock', { schema: { hide: true, response: clockResponse } }, async () => {
+  app.delete('/testing/clock', { onRequest: programsOnly, schema: { hide: true, response: clockResponse } }, async () => {
     clock.real();
     return clockView(clock);
   });

@@ -196,7 +196,9 @@ export async function startFlagship(options: StartOptions = {}): Promise<Running
   async function call<T>(method: string, route: string, body?: unknown): Promise<T> {
     const res = await fetch(`${url}${route}`, {
       method,
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      // The header marks the call as a program's: the server refuses a bare POST to /testing/* (a cross-site form).
+      headers: { 'x-flagship-testing': '1', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     }).catch((err: unknown) => {
       const gone = child.exitCode !== null || child.signalCode !== null ? `; it exited (code ${child.exitCode}, signal ${child.signalCode})` : '';
       throw fail(`${method} ${route} could not reach flagship at ${url} (${(err as Error).message})${gone}`);

@@ -84,9 +84,14 @@ describe('client addresses', () => {
     }
   }
 
-  it('ignores X-Forwarded-For by default, and takes it with TRUST_PROXY=true', async () => {
+  it('ignores X-Forwarded-For by default, takes it from a trusted proxy (TRUST_PROXY), and refuses to trust everyone', async () => {
     expect(await loggedAddress({})).toBe('127.0.0.1');
-    expect(await loggedAddress({ TRUST_PROXY: 'true' })).toBe('203.0.113.7');
+    // The test is the proxy, on loopback.
+    expect(await loggedAddress({ TRUST_PROXY: 'loopback' })).toBe('203.0.113.7');
+    expect(await loggedAddress({ TRUST_PROXY: '10.0.0.0/8' })).toBe('127.0.0.1');
+    const refused = await runBundle(inject('bundles').dev!, [], { env: { TRUST_PROXY: 'true' } });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/TRUST_PROXY="true" would trust X-Forwarded-For from anyone/);
   });
 });
 

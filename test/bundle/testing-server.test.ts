@@ -19,6 +19,8 @@ async function waitForFile(file: string): Promise<string> {
   }
 }
 
+/** What marks a call to /testing/* as a program's. */
+const PROGRAM = { 'x-flagship-testing': '1' };
 const me = (url: string, token: string) => fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
 
 describe('dev without --testing', () => {
@@ -51,7 +53,7 @@ describe('dev with --testing', () => {
     const server = await startServer(dev(), { cwd, args: ['--testing', '--testing-allow-persistent', '--database-url', 'sqlite:./data/app.db'] });
     try {
       await server.ready();
-      expect((await fetch(`${server.url}/testing/reset`, { method: 'POST' })).status).toBe(204);
+      expect((await fetch(`${server.url}/testing/reset`, { method: 'POST', headers: PROGRAM })).status).toBe(204);
     } finally {
       await server.stop();
     }
@@ -95,10 +97,15 @@ describe('dev with --testing', () => {
       expect(expired.status).toBe(401);
       expect(await expired.text()).toMatch(/expired at/);
       expect((await me(ready.url, ann.token)).status).toBe(200);
-      expect((await fetch(`${ready.url}/testing/clock`, { method: 'DELETE' })).status).toBe(200);
+      expect((await fetch(`${ready.url}/testing/clock`, { method: 'DELETE', headers: PROGRAM })).status).toBe(200);
       expect((await me(ready.url, ann.tokens.short)).status).toBe(200);
 
-      expect((await fetch(`${ready.url}/testing/reset`, { method: 'POST' })).status).toBe(204);
+      // What a cross-site page can make a browser send is refused; a program's call (the header) goes through.
+      expect((await fetch(`${ready.url}/testing/reset`, { method: 'POST' })).status).toBe(415);
+      const form = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' };
+      expect((await fetch(`${ready.url}/testing/reset`, form)).status).toBe(415);
+      expect((await me(ready.url, ann.token)).status).toBe(200);
+      expect((await fetch(`${ready.url}/testing/reset`, { method: 'POST', headers: PROGRAM })).status).toBe(204);
       expect((await me(ready.url, ann.token)).status).toBe(401);
     } finally {
       expect(await server.stop()).toBe(0);

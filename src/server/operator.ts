@@ -1,0 +1,89 @@
+// The operator: whoever runs the server, as distinct from the tenants who use it. Cluster state (database nodes,
+// their addresses and errors, counts across organizations, metrics, health details) is the operator's alone. The
+// operator is recognised by an operator credential that is never a tenant token (ADMIN_TOKEN, or one of the hashed
+// tokens of ADMIN_TOKENS_FILE), or by calling from an address of METRICS_ALLOW. A tenant's role, even an owner's,
+// grants nothing here: anyone can sign up and become an owner.
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { Config } from '../config/config.js';
+import { addressMatcher } from '../config/addresses.js';
+import { readAdminTokensFile, sha256 } from '../config/admin-tokens.js';
+import { TOKEN_PREFIX } from '../domain/tokens.js';
+import { notFoundHandler } from './error-handler.js';
+import type { AuthFailureLimiter } from './rate-limits.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The preHandler of an operator-only route: anyone else gets the 404 of a route that is not there. */
+    requireOperator: preHandlerAsyncHookHandler;
+  }
+}
+
+/** Routes under this prefix are the operator's; registering one without `requireOperator` fails at start. */
+export const OPERATOR_PREFIX = '/v1/admin/';
+
+const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
+
+export class OperatorAccess {
+  readonly #hashes: readonly Buffer[];
+  readonly #allowed: (ip: string) => boolean;
+
+  constructor(
+    config: Pick<Config, 'adminToken' | 'adminTokensFile' | 'metricsAllow'>,
+    private readonly failures: AuthFailureLimiter,
+  ) {
+    this.#hashes = Object.freeze([
+      ...(config.adminToken === undefined ? [] : [sha256(config.adminToken)]),
+      ...(config.adminTokensFile === undefined ? [] : readAdminTokensFile(config.adminTokensFile)),
+    ]);
+    this.#allowed = addressMatcher(config.metricsAllow);
+  }
+
+  /** Whether `secret` is an operator token: every digest is compared, in constant time, whatever matched first. */
+  #knows(secret: string): boolean {
+    const presented = sha256(secret);
+    let found = false;
+    for (const hash of this.#hashes) found = timingSafeEqual(presented, hash) || found;
+    return found;
+  }
+
+  /**
+   * Whether `request` comes from the operator. A presented credential that is neither a tenant token nor an operator
+   * token counts as a failed authentication, so operator tokens cannot be guessed faster than tenant tokens; a client
+   * over that limit is not the operator by credential.
+   */
+  async isOperator(request: FastifyRequest): Promise<boolean> {
+    if (this.#allowed(request.ip)) return true;
+    const header = request.headers.authorization;
+    if (header === undefined || this.#hashes.length === 0) return false;
+    const secret = BEARER.exec(header)?.[1];
+    if (secret === undefined || secret.startsWith(TOKEN_PREFIX)) return false;
+    try {
+      await this.failures.check(request);
+    } catch {
+      return false;
+    }
+    if (this.#knows(secret)) return true;
+    await this.failures.failed(request);
+    return false;
+  }
+
+  /** Makes `requireOperator` available and refuses, at start, an operator route that does not use it. */
+  register(app: FastifyInstance): void {
+    const guard: preHandlerAsyncHookHandler = async (request: FastifyRequest, reply: FastifyReply) => {
+      if (!(await this.isOperator(request))) {
+        notFoundHandler(request, reply);
+        return reply;
+      }
+      return undefined;
+    };
+    app.decorate('requireOperator', guard);
+    app.addHook('onRoute', (route) => {
+      if (!route.url.startsWith(OPERATOR_PREFIX)) return;
+      const handlers = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
+      if (!handlers.includes(guard)) {
+        throw new Error(`${route.method} ${route.url}: routes under ${OPERATOR_PREFIX} are the operator's; guard them with app.requireOperator`);
+      }
+    });
+  }
+}
