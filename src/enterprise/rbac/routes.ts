@@ -1,6 +1,5 @@
 // /v1/roles, /v1/members/:id/grants and /v1/members/:id/permissions, guarded by the core's guards (RouteHost).
-import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { ForbiddenError } from '../../errors.js';
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { RouteHost } from '../../features/feature.js';
 import { bearer } from '../../server/routes/context.js';
 import { Id as id, LIMITS, SAFE_TEXT } from '../../domain/schemas/common.js';
@@ -84,15 +83,12 @@ export async function rbacRoutes(app: FastifyInstance, host: RouteHost, store: (
   } as const;
   const manage = host.require({ permission: ROLE_MANAGE });
   // Another organization's id is a 404 for every caller, as on the core's routes: a refusal never confirms it exists.
-  const onRole = (guard: preHandlerAsyncHookHandler): preHandlerAsyncHookHandler =>
-    async function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-      try {
-        await guard.call(this, request, reply);
-      } catch (err) {
-        if (err instanceof ForbiddenError) await getRole(store(), host.principalOf(request), (request.params as { id: string }).id);
-        throw err;
-      }
-    };
+  // Another organization's role is a 404 whatever the caller may do, as on the core's routes: the role is confined to
+  // the caller's organization before any permission is checked (the caller is authenticated on arrival).
+  const roleInOrg: preHandlerAsyncHookHandler = async (request) => {
+    await getRole(store(), host.principalOf(request), (request.params as { id: string }).id);
+  };
+  const onRole = (guard: preHandlerAsyncHookHandler): preHandlerAsyncHookHandler[] => [roleInOrg, guard];
   const onMember = (permission: string) => host.require({ permission, scope: 'member' });
 
   app.get(
