@@ -99,7 +99,10 @@ async function main(argv: string[]): Promise<number> {
       }
       runtime.state = 'ready';
       runtime.reason = '';
-      if (config.readyFile) await writeReadyFile(config.readyFile, { url: address, pid: process.pid, variant: variant.name, ...facts });
+      const readyFacts = { url: address, pid: process.pid, variant: variant.name, ...facts };
+      if (config.readyFile) await writeReadyFile(config.readyFile, readyFacts);
+      // A parent holding an IPC channel (dist/dev/testing.mjs) gets the same facts over it: no file to leave behind.
+      if (process.connected) process.send?.({ flagship: 'ready', ...readyFacts }, undefined, {}, () => undefined);
       logger.info({ dialect: db.dialect, url: address }, 'ready');
     } else {
       await db?.close();
