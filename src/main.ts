@@ -84,7 +84,9 @@ async function main(argv: string[]): Promise<number> {
     }
   });
   const address = await app.listen({ port: config.port, host: config.host });
-  logger.info({ address, ...describeBuild(runtime.features), database: describeTarget(config) }, `flagship listening on ${address}`);
+  // Every line already carries `variant` (the logger's base): the build's description adds the rest, not it twice.
+  const { variant: _named, ...build } = describeBuild(runtime.features);
+  logger.info({ address, ...build, database: describeTarget(config) }, `flagship listening on ${address}`);
 
   const started = bringUpWithRetry(runtime, logger, stopping.signal).then(async (db) => {
     if (db && !stopping.signal.aborted) {
