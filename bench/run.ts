@@ -265,21 +265,30 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-/** Stops what the run started and still runs (the benches' servers), then checks that nothing is left. */
-async function cleanUp(): Promise<void> {
-  const stopped = await stopEverything();
-  if (stopped.length > 0) {
-    log(
-      `stopped ${stopped.length} process${stopped.length > 1 ? 'es' : ''} the run had left running: ${stopped.map((s) => `${s.pid} ${s.command}`).join('; ')}`,
-    );
-  }
-  assertNothingLeft();
-  log('no process the bench started is still running');
+/** Stops what the run started and still runs (the benches' servers), then checks that nothing is left. Runs once. */
+let cleaning: Promise<void> | undefined;
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    const stopped = await stopEverything();
+    if (stopped.length > 0) {
+      log(
+        `stopped ${stopped.length} process${stopped.length > 1 ? 'es' : ''} the run had left running: ${stopped.map((s) => `${s.pid} ${s.command}`).join('; ')}`,
+      );
+    }
+    assertNothingLeft();
+    log('no process the bench started is still running');
+  })();
+  return cleaning;
 }
 
-// Interrupted (Ctrl-C, or a SIGTERM from a CI job): what the run started is stopped before it exits.
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
+// Interrupted (Ctrl-C, or a SIGTERM from a CI job): what the run started is stopped before it exits. A Ctrl-C reaches
+// this process twice (from the terminal, and relayed by tsx), so every further signal is taken and ignored while the
+// (bounded) clean-up runs, rather than ending the process half-way. A parent that went away takes our stdout with it:
+// a write to it then must not end the run before the clean-up either.
+process.stdout.on('error', () => undefined);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    if (cleaning) return;
     log(`bench: ${sig}, stopping what the run started`);
     cleanUp().then(
       () => process.exit(130),
