@@ -104,11 +104,13 @@ describe('the packed dev build as an npm package in a new project', () => {
     const out = await mkdtemp(path.join(tmpdir(), 'flagship-tarball-'));
     tarball = await packVariant({ root: ROOT, variant: { name: 'dev' }, report, outDir: out });
     project = await mkdtemp(path.join(tmpdir(), 'flagship-consumer-project-'));
-    await writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }, null, 2));
   }, 120_000);
 
   it('installs from the tarball alone and exposes a bin and the typed testing entry', { timeout: 180_000 }, async () => {
     const { command, args } = npm();
+    // As a new project starts: `npm init -y` (a CommonJS package.json on current npm), then the install.
+    const init = await run(command, [...args, 'init', '-y'], project);
+    expect(init.code, init.output).toBe(0);
     const install = await run(command, [...args, 'install', '--save-dev', '--no-audit', '--no-fund', '--prefer-offline', tarball], project);
     expect(install.code, install.output).toBe(0);
     expect(install.output).not.toMatch(/EBADENGINE|EBADPLATFORM/);
