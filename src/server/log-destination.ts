@@ -14,6 +14,18 @@ const SYNC_BUDGET_MS = 500;
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
+/** Every destination, flushed by one exit listener (weakly held: a logger dropped by a test is not kept alive). */
+const destinations = new Set<WeakRef<LogDestination>>();
+let flushAtExit = false;
+function register(destination: LogDestination): void {
+  destinations.add(new WeakRef(destination));
+  if (flushAtExit) return;
+  flushAtExit = true;
+  process.once('exit', () => {
+    for (const ref of destinations) ref.deref()?.flushSync();
+  });
+}
+
 export class LogDestination {
   readonly #fd: number;
   readonly #sync: boolean;
@@ -33,7 +45,7 @@ export class LogDestination {
     // as EAGAIN instead of a write that never returns.
     void (fd === 1 ? process.stdout.fd : fd === 2 ? process.stderr.fd : undefined);
     // A normal exit, a crash, a signal we handle: what is still pending goes out, within SYNC_BUDGET_MS.
-    process.once('exit', () => this.flushSync());
+    register(this);
   }
 
   /** Whether a write has failed and lines are now dropped. */
