@@ -323,7 +323,7 @@ export class LeakError extends Error {
 async function main(argv) {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(
-      'usage: node build.mjs [variant...] [--pack]\n\nBuilds dist/<variant>/server.mjs for each flags/<variant>.json (all of them when none is named),\nthen proves that no switched-off module or driver reached the bundle.\n--pack also writes each built folder as dist/flagship-<variant>-<version>-<platform>.tgz.',
+      'usage: node build.mjs [variant...] [--pack]\n\nBuilds dist/<variant>/server.mjs for each flags/<variant>.json (all of them when none is named),\nthen proves that no switched-off module or driver reached the bundle.\n--pack also writes each built folder as an npm package, dist/flagship-<variant>-<version>-<platform>.tgz\n(npm install ./that.tgz; for dev, flagship-dev/testing is the typed test client).',
     );
     return 0;
   }

@@ -12,6 +12,7 @@ import pg from 'pg';
 import { buildVariant, listVariants, loadVariant } from '../build.mjs';
 import { HTTP_CASES } from './http/cases.js';
 import { profileFlagship, runHttpSuite, sqliteTarget, type HttpCaseResult, type HttpSettings } from './http/suite.js';
+import { assertNothingLeft, stopEverything, trackGroup } from './processes.js';
 import { barChart } from './report/chart.js';
 import { summariseProfile } from './report/profile.js';
 import { renderBuild, renderHttp, renderLayer, replaceSection } from './report/markdown.js';
@@ -71,7 +72,10 @@ async function runVitestBenches(quick: boolean, withPostgres: boolean): Promise<
     cwd: ROOT,
     env,
     stdio: 'inherit',
+    // A process group of its own, which whatever the benches start stays in: stopped and checked at the end.
+    detached: true,
   });
+  trackGroup(child.pid!);
   const [code] = await once(child, 'exit');
   if (code !== 0) throw new Error(`vitest bench exited with ${code}`);
   const report = JSON.parse(await readFile(out, 'utf8')) as {
@@ -261,10 +265,47 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+/** Stops what the run started and still runs (the benches' servers), then checks that nothing is left. Runs once. */
+let cleaning: Promise<void> | undefined;
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    const stopped = await stopEverything();
+    if (stopped.length > 0) {
+      log(
+        `stopped ${stopped.length} process${stopped.length > 1 ? 'es' : ''} the run had left running: ${stopped.map((s) => `${s.pid} ${s.command}`).join('; ')}`,
+      );
+    }
+    assertNothingLeft();
+    log('no process the bench started is still running');
+  })();
+  return cleaning;
+}
+
+// Interrupted (Ctrl-C, or a SIGTERM from a CI job): what the run started is stopped before it exits. A Ctrl-C reaches
+// this process twice (from the terminal, and relayed by tsx), so every further signal is taken and ignored while the
+// (bounded) clean-up runs, rather than ending the process half-way. A parent that went away takes our stdout with it:
+// a write to it then must not end the run before the clean-up either.
+process.stdout.on('error', () => undefined);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    if (cleaning) return;
+    log(`bench: ${sig}, stopping what the run started`);
+    cleanUp().then(
+      () => process.exit(130),
+      (err: unknown) => {
+        process.stderr.write(`bench: ${(err as Error).message}\n`);
+        process.exit(130);
+      },
+    );
+  });
+}
+
+main(process.argv.slice(2))
+  .finally(cleanUp)
+  .then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );

@@ -65,7 +65,7 @@ let previous: RunningFlagship | undefined;
 
 describe('start to ready', () => {
   bench(
-    'dev bundle on sqlite::memory: until the ready file names its URL',
+    'dev bundle on sqlite::memory: until its ready message names the URL',
     async () => {
       if (previous) stopping.push(previous.stop());
       previous = await startFlagship();

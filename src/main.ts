@@ -86,7 +86,9 @@ async function main(argv: string[]): Promise<number> {
     }
   });
   const address = await app.listen({ port: config.port, host: config.host });
-  logger.info({ address, ...describeBuild(runtime.features), database: describeTarget(config) }, `flagship listening on ${address}`);
+  // Every line already carries `variant` (the logger's base): the build's description adds the rest, not it twice.
+  const { variant: _named, ...build } = describeBuild(runtime.features);
+  logger.info({ address, ...build, database: describeTarget(config) }, `flagship listening on ${address}`);
 
   const started = bringUpWithRetry(runtime, logger, stopping.signal).then(async (db) => {
     if (db && !stopping.signal.aborted) {
@@ -101,7 +103,10 @@ async function main(argv: string[]): Promise<number> {
       }
       runtime.state = 'ready';
       runtime.reason = '';
-      await readyFile?.write({ url: address, pid: process.pid, variant: variant.name, ...facts });
+      const readyFacts = { url: address, pid: process.pid, variant: variant.name, ...facts };
+      await readyFile?.write(readyFacts);
+      // A parent holding an IPC channel (dist/dev/testing.mjs) gets the same facts over it: no file to leave behind.
+      if (process.connected) process.send?.({ flagship: 'ready', ...readyFacts }, undefined, {}, () => undefined);
       logger.info({ dialect: db.dialect, url: address }, 'ready');
     } else {
       await db?.close();

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { trackChild } from '../processes.js';
 
 export interface BenchServer {
   readonly name: string;
@@ -66,6 +67,7 @@ export async function launch({ name, args, env, cwd, readyPath }: Launch): Promi
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  trackChild(proc);
   let errors = '';
   proc.stderr!.on('data', (chunk: Buffer) => {
     errors = (errors + chunk.toString('utf8')).slice(-4000);

@@ -5,7 +5,12 @@ import { buildHint, variant, type Dialect } from '../variant.js';
 
 export type DatabaseTarget = { readonly dialect: 'sqlite'; readonly file: string } | { readonly dialect: 'postgres'; readonly url: string };
 
-export const DEFAULT_SQLITE_FILE = './data/flagship.db';
+/**
+ * Where a build that carries SQLite keeps its data when DATABASE_URL is not set: dev (what `npm start` runs) in
+ * flagship.db, every other variant in a file named for it, so two builds started in one folder (dev and
+ * dev-enterprise) never migrate each other's file.
+ */
+export const DEFAULT_SQLITE_FILE = variant.name === 'dev' ? './data/flagship.db' : `./data/flagship-${variant.name}.db`;
 
 /** Query parameters that carry secrets in a libpq-style URL (?password=..., ?sslpassword=..., ?sslkey=...). */
 const SECRET_PARAM = /pass|secret|key|token/i;

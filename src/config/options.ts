@@ -35,7 +35,7 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     env: 'DATABASE_URL',
     flag: 'database-url',
     type: 'string',
-    help: 'postgres://user:pass@host:5432/db, or sqlite:PATH / a file path; default sqlite:./data/flagship.db where the build carries SQLite',
+    help: 'postgres://user:pass@host:5432/db, or sqlite:PATH / a file path; default sqlite:./data/flagship.db for dev, sqlite:./data/flagship-<variant>.db for another build that carries SQLite',
   },
   { key: 'logLevel', env: 'LOG_LEVEL', flag: 'log-level', type: 'enum', values: LOG_LEVELS, default: 'info', help: 'least severe level to log' },
   {

@@ -16,6 +16,7 @@ import {
   ValidationError,
 } from '../errors.js';
 import { SAFE_TEXT } from '../domain/schemas/common.js';
+import { drainBody } from './drain-body.js';
 import { ifMatch } from './preconditions.js';
 import { callerOf } from './request-log.js';
 import type { ErrorBody } from './routes/schemas.js';
@@ -102,6 +103,10 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   if (known instanceof UnavailableError || known instanceof TooManyRequestsError) reply.header('retry-after', String(known.retryAfter));
   if (known instanceof MethodNotAllowedError) reply.header('allow', known.allow);
   if (known.status >= 500) request.log.warn({ err: { code: known.code, message: known.message }, ...callerOf(request) }, 'request could not be served');
+  if (known instanceof PayloadTooLargeError) {
+    void drainBody(request.raw).then(() => reply.status(known.status).send(body(known)));
+    return;
+  }
   void reply.status(known.status).send(body(known));
 }
 

@@ -12,7 +12,7 @@ import { DatabaseMisconfiguredError } from '../db/errors.js';
 import { openDatabase, type OpenHooks } from '../db/open.js';
 import { UnavailableError } from '../errors.js';
 import type { Feature } from '../features/feature.js';
-import type { Logger } from './logger.js';
+import { logsFlushed, type Logger } from './logger.js';
 import type { Runtime } from './runtime.js';
 
 export function describeTarget(config: Config): string {
@@ -108,6 +108,8 @@ export function createShutdown({ app, runtime, logger }: Stoppable): (signal: st
         for (const f of [...runtime.features].reverse()) await f.close?.();
         await runtime.attached?.close();
         logger.info('stopped');
+        // Out while there is still an event loop: the exit's own flush writes only what the pipe takes at once.
+        await logsFlushed(logger);
         return 0;
       })();
       return Promise.race([graceful, timeout]);

@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { pino, type DestinationStream } from 'pino';
 import { variant } from '../variant.js';
 import { REDACTED, serializeRequest } from './log-redaction.js';
+import { LogDestination } from './log-destination.js';
 
 export type Logger = FastifyBaseLogger;
 
@@ -24,9 +25,16 @@ export function createLogger(level: string, fd: 1 | 2 = 1, destination?: Destina
       serializers: { req: serializeRequest },
     },
     // The server's lines (stdout) are written without blocking the event loop: under load the lines that arrive while
-    // a write is in flight go out together in the next one. pino flushes what is pending when the process exits (a
-    // normal exit, a signal we handle, a crash); only a SIGKILL can lose the last moment's lines. Commands logging to
-    // stderr keep their lines in step with their output.
-    destination ?? pino.destination({ fd, sync: fd === 2 }),
+    // a write is in flight go out together in the next one. What is pending goes out when the process exits (a
+    // normal exit, a signal we handle, a crash); only a SIGKILL can lose the last moment's lines. A destination that
+    // fails (its reader gone) drops the lines instead of holding the process up (log-destination.ts). Commands
+    // logging to stderr keep their lines in step with their output.
+    destination ?? new LogDestination(fd, fd === 2),
   );
+}
+
+/** Resolves once the lines logged so far are out (or dropped by a destination that failed). */
+export function logsFlushed(logger: Logger): Promise<void> {
+  const { flush } = logger as Partial<Pick<ReturnType<typeof pino>, 'flush'>>;
+  return new Promise((resolve) => (flush ? flush.call(logger, () => resolve()) : resolve()));
 }

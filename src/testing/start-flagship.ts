@@ -1,13 +1,12 @@
 // dist/<variant>/testing.mjs: a real flagship server for a Node test suite, one call away. It starts the server.mjs
 // beside it as a child process on a throwaway in-memory database with the test-only tools on, learns the bound URL
-// from the ready file (never from log lines), seeds, resets between tests and stops. Built by build/testing-client.mjs
+// from the server's ready message on the IPC channel between them (never from log lines, and no file to leave
+// behind), seeds, resets between tests and stops. Built by build/testing-client.mjs
 // as its own file, importing only Node built-ins; the server bundle never holds it. The seed types below are the
 // contract of POST /testing/seed, which the server module (seed-schema.ts) validates.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { readProblem } from '../config/file-problem.js';
 
@@ -138,8 +137,6 @@ export async function startFlagship(options: StartOptions = {}): Promise<Running
   const seed = options.seed === undefined ? undefined : await seedFrom(options.seed);
   const server = options.server ?? fileURLToPath(new URL('./server.mjs', import.meta.url));
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const dir = await mkdtemp(path.join(tmpdir(), 'flagship-test-server-'));
-  const readyFile = path.join(dir, 'ready.json');
   const args = [
     server,
     'serve',
@@ -152,11 +149,10 @@ export async function startFlagship(options: StartOptions = {}): Promise<Running
     options.databaseUrl ?? 'sqlite::memory:',
     '--log-level',
     options.logLevel ?? 'warn',
-    '--ready-file',
-    readyFile,
     ...(options.args ?? []),
   ];
-  // The IPC channel is the leash: if this process dies, the server sees it close and stops.
+  // The IPC channel carries the ready message and is the leash: if this process dies, even killed, the server sees it
+  // close and stops.
   const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...options.env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
@@ -180,14 +176,13 @@ export async function startFlagship(options: StartOptions = {}): Promise<Running
       child.ref();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
-      await rm(dir, { recursive: true, force: true });
     })();
     return stopped;
   };
 
   let url: string;
   try {
-    url = await waitForReady(readyFile, exited, timeoutMs, fail);
+    url = await waitForReady(child, exited, timeoutMs, fail);
   } catch (err) {
     await stop();
     throw err;
@@ -244,21 +239,29 @@ export async function startFlagship(options: StartOptions = {}): Promise<Running
   };
 }
 
-/** Polls for the ready file; a server that exits first, or takes longer than `timeoutMs`, is an error. */
+/** Waits for the server's ready message; a server that exits first, or takes longer than `timeoutMs`, is an error. */
 async function waitForReady(
-  file: string,
+  child: ChildProcess,
   exited: Promise<{ code: number | null; signal: string | null }>,
   timeoutMs: number,
   fail: (message: string) => Error,
 ): Promise<string> {
-  let gone: { code: number | null; signal: string | null } | undefined;
-  void exited.then((e) => (gone = e)); // only observed: stop() awaits the same promise
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const text = await readFile(file, 'utf8').catch(() => undefined);
-    if (text !== undefined) return (JSON.parse(text) as { url: string }).url;
-    if (gone) throw fail(`flagship exited (code ${gone.code}, signal ${gone.signal}) before it was ready`);
-    if (Date.now() > deadline) throw fail(`flagship was not ready within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
+  let timer: NodeJS.Timeout | undefined;
+  let onMessage: ((message: unknown) => void) | undefined;
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      onMessage = (message) => {
+        const m = message as { flagship?: unknown; url?: unknown } | null;
+        if (m?.flagship === 'ready' && typeof m.url === 'string') resolve(m.url);
+      };
+      child.on('message', onMessage);
+      // Settling twice is a no-op: an exit after the ready message (at stop()) rejects nothing.
+      void exited.then((e) => reject(fail(`flagship exited (code ${e.code}, signal ${e.signal}) before it was ready`)));
+      // This timer, not the (unreferenced) channel, keeps the test process waiting.
+      timer = setTimeout(() => reject(fail(`flagship was not ready within ${timeoutMs} ms`)), timeoutMs);
+    });
+  } finally {
+    clearTimeout(timer);
+    if (onMessage) child.off('message', onMessage);
   }
 }

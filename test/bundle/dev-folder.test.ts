@@ -130,7 +130,9 @@ describe.runIf(systemTar)('node build.mjs dev --pack', () => {
     const unpacked = path.join(into, 'flagship-dev');
     expect((await readdir(unpacked)).sort()).toEqual([
       'better_sqlite3.node',
+      'bin.mjs',
       'build-report.json',
+      'package.json',
       'server.mjs',
       'server.mjs.map',
       'testing.d.mts',

@@ -3,7 +3,7 @@
 // test process died.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -80,10 +80,15 @@ describe('startFlagship', () => {
     }
   });
 
-  it('stops the server when the test process that started it dies', async () => {
+  it('stops the server when the test process that started it dies (kill -9), leaving no temp folder', async () => {
     const testingMjs = pathToFileURL(path.join(path.dirname(inject('bundles').dev!), 'testing.mjs')).href;
     const script = `const { startFlagship } = await import(${JSON.stringify(testingMjs)}); const f = await startFlagship(); console.log(JSON.stringify({ url: f.url, pid: f.pid })); setInterval(() => {}, 1000);`;
-    const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // A temp folder of the parent's own, to see what the start leaves in it.
+    const temp = await mkdtemp(path.join(tmpdir(), 'flagship-parent-tmp-'));
+    const parent = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, TMPDIR: temp },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const { url, pid } = await new Promise<{ url: string; pid: number }>((resolve, reject) => {
       parent.stdout.on('data', (c: Buffer) => resolve(JSON.parse(c.toString()) as { url: string; pid: number }));
       parent.on('exit', (code) => reject(new Error(`parent exited ${code}`)));
@@ -104,8 +109,27 @@ describe('startFlagship', () => {
       }
       await new Promise((r) => setTimeout(r, 50));
     }
+    await until(`server ${pid} exited`, () => !alive(pid));
+    expect(await readdir(temp)).toEqual([]);
   });
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(what: string, done: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 describe('testing.d.mts', () => {
   it('types a TypeScript consumer: right use compiles, a wrong seed does not', async () => {

@@ -1,0 +1,45 @@
+// bench/processes.ts, which stops what a bench run started: a process group whose leader has exited still holds the
+// orphan it started (as the vitest benches leave bundle servers behind), and one that ignores SIGTERM is killed.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { expect, it } from 'vitest';
+import { assertNothingLeft, stopEverything, survivors, trackGroup } from '../../bench/processes.js';
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+it('finds the orphan of an exited group leader, stops it although it ignores SIGTERM, and then finds nothing', async () => {
+  // The leader starts a grandchild that ignores SIGTERM, prints its pid and exits: the grandchild is orphaned. It says
+  // "armed" (on the same pipe) once its handler is in place, so the SIGTERM below meets the handler.
+  const orphan = `process.on('SIGTERM', () => {}); console.log('armed'); setInterval(() => {}, 1000);`;
+  const leader = `const c = require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(orphan)}], { stdio: ['ignore', 'inherit', 'ignore'] }); c.unref(); console.log(c.pid);`;
+  const group = spawn(process.execPath, ['-e', leader], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+  trackGroup(group.pid!);
+  let printed = '';
+  const armed = new Promise<void>((resolve) =>
+    group.stdout.on('data', (c: Buffer) => {
+      printed += c.toString();
+      if (printed.includes('armed')) resolve();
+    }),
+  );
+  await Promise.all([once(group, 'exit'), armed]);
+  const pid = Number(/^(\d+)$/m.exec(printed)![1]);
+  try {
+    expect(alive(pid)).toBe(true);
+    expect(survivors().map((s) => s.pid)).toContain(pid);
+    expect(() => assertNothingLeft()).toThrow(new RegExp(`still running.*${pid}`));
+
+    const stopped = await stopEverything(500);
+    expect(stopped.map((s) => s.pid)).toContain(pid);
+    expect(survivors()).toEqual([]);
+    expect(() => assertNothingLeft()).not.toThrow();
+  } finally {
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+});
