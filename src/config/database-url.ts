@@ -8,9 +8,9 @@ export type DatabaseTarget = { readonly dialect: 'sqlite'; readonly file: string
 /**
  * Where a build that carries SQLite keeps its data when DATABASE_URL is not set: dev (what `npm start` runs) in
  * flagship.db, every other variant in a file named for it, so two builds started in one folder (dev and
- * dev-enterprise) never migrate each other's file.
+ * dev-enterprise) never migrate each other's file. The server run from sources counts as dev.
  */
-export const DEFAULT_SQLITE_FILE = variant.name === 'dev' ? './data/flagship.db' : `./data/flagship-${variant.name}.db`;
+export const DEFAULT_SQLITE_FILE = variant.name === 'dev' || variant.name === 'source' ? './data/flagship.db' : `./data/flagship-${variant.name}.db`;
 
 /** Query parameters that carry secrets in a libpq-style URL (?password=..., ?sslpassword=..., ?sslkey=...). */
 const SECRET_PARAM = /pass|secret|key|token/i;
