@@ -26,6 +26,12 @@ export interface DatabaseHealth {
   readonly ok: boolean;
   readonly latencyMs: number;
   readonly detail?: string;
+  /**
+   * Whether reads and writes can be served now; absent means both follow `ok`. They differ where reads have
+   * somewhere to go while writes do not (replicas while no primary answers); `ok` is then the reads'.
+   */
+  readonly reads?: boolean;
+  readonly writes?: boolean;
   /** Pool or replica details, for /healthz and metrics. */
   readonly [key: string]: unknown;
 }

@@ -1,7 +1,8 @@
 // The replica router: a Database over one Postgres Database per node (each from the Postgres adapter, so
 // transactions, savepoints and error mapping are the adapter's). Writes and transactions go to the primary the health
 // monitor found, and so does every query made inside one (an AsyncLocalStorage pin); reads go where
-// chooseReadTarget says, and a read that fails on a replica is retried once elsewhere.
+// chooseReadTarget says, and a read whose node fails under it (or a replica that cannot take it) is retried once
+// elsewhere: on a replica while the primary is gone.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Capabilities, Database, DatabaseHealth, ListenHandlers, MigrationReport, Queryable, ReadOptions, Subscription } from '../db/database.js';
 import { DatabaseMisconfiguredError, DatabaseRefusedError, DatabaseUnavailableError, PrimaryRequiredError } from '../db/errors.js';
@@ -14,18 +15,19 @@ import { UnavailableError } from '../errors.js';
 import type { Consistency } from './consistency.js';
 import type { HealthMonitor } from './health-monitor.js';
 import type { DbNode } from './node.js';
-import { chooseReadTarget, unfitBecause, type RoutingPolicy } from './read-target.js';
+import { chooseReadTarget, mostCaughtUp, unfitBecause, type NodeRole, type RoutingPolicy } from './read-target.js';
 
 /** A node's state as GET /v1/admin/pools and the metrics show it. */
 export interface NodeReport {
   readonly node: string;
   readonly region: string | null;
-  readonly role: 'primary' | 'replica' | 'unknown';
+  readonly role: NodeRole;
   /** Takes writes (the primary) or reads (a replica fit to serve them). */
   readonly serving: boolean;
   readonly healthy: boolean;
   readonly lagBytes: number;
-  readonly lagSeconds: number;
+  /** null while it cannot be told (no primary position known, or not a replica that answers). */
+  readonly lagSeconds: number | null;
   readonly inUse: number;
   readonly idle: number;
   readonly waiting: number;
@@ -67,6 +69,9 @@ export class ReplicaRouter implements Database {
     const primary = this.monitor.primary;
     if (!primary)
       throw new DatabaseUnavailableError('no database node answers read-write yet (the primary is down or a failover is in progress); retry shortly');
+    // Its last check found it gone: refuse now rather than after a connect timeout.
+    if (primary.role === 'unreachable')
+      throw new DatabaseUnavailableError(`the primary (${primary.name}) does not answer (${primary.lastError ?? 'no answer'}); retry shortly`);
     return primary;
   }
 
@@ -114,10 +119,14 @@ export class ReplicaRouter implements Database {
     try {
       return await this.#readOn(first, fn);
     } catch (err) {
-      // A replica that failed: retried once elsewhere (reads only). The primary's failures are the caller's.
-      if (first === this.monitor.primary || !(err instanceof UnavailableError)) throw err;
-      const second = this.#target({ ...need, exclude: new Set([first.name]) });
-      return this.#readOn(second, fn);
+      // Retried once elsewhere (reads only): when the node went away under it, or a replica could not take it (its
+      // pool full). A lost primary was just suspected, so a fresh read now goes to the most caught-up replica.
+      const isPrimary = first === this.monitor.primary;
+      if (!connectionLost(err) && (isPrimary || !(err instanceof UnavailableError))) throw err;
+      const exclude = new Set([first.name]);
+      const choice = chooseReadTarget(this.nodes, { ...need, exclude }, this.policy, this.#turn++);
+      if (choice === 'primary' && isPrimary) throw err;
+      return this.#readOn(choice === 'primary' ? this.#primary() : choice, fn);
     }
   }
 
@@ -146,8 +155,11 @@ export class ReplicaRouter implements Database {
    */
   async verify(): Promise<void> {
     await this.monitor.round();
-    if (this.monitor.primary) return;
-    const named = this.nodes.filter((n) => n.origin === 'database-url');
+    if (this.monitor.primary) {
+      this.monitor.announce();
+      return;
+    }
+    const named = this.nodes.filter((n) => n.listedInDatabaseUrl);
     if (named.every((n) => n.healthy && n.role === 'replica')) {
       throw new PrimaryRequiredError(
         `${named.map((n) => n.name).join(', ')} ${named.length === 1 ? 'is a server' : 'are servers'} in recovery (a read replica or a standby); DATABASE_URL must name the primary (several hosts allowed: the read-write one is used). Put replicas in DATABASE_REPLICAS instead.`,
@@ -235,26 +247,37 @@ export class ReplicaRouter implements Database {
     };
   }
 
+  /** What this instance can serve now, from the nodes' last known states: writes need the primary, reads any node. */
+  serves(): { reads: boolean; writes: boolean } {
+    const primary = this.monitor.primary;
+    const writes = primary?.healthy === true && primary.role === 'primary' && !this.#closed;
+    return { writes, reads: writes || (!this.#closed && mostCaughtUp(this.nodes, {}) !== undefined) };
+  }
+
   async health(): Promise<DatabaseHealth> {
     // A fresh round (coalesced with one in flight, bounded by the check timeout): /readyz must see a node that
     // went away since the last interval.
     const started = performance.now();
     await this.monitor.round();
     const primary = this.monitor.primary;
-    const primaryUp = primary?.healthy === true && primary.role === 'primary';
+    const { reads, writes } = this.serves();
     const replicasUp = this.nodes.filter((n) => n.role === 'replica' && n.healthy).length;
     const pool = primary ? { total: primary.db.pool.totalCount, idle: primary.db.pool.idleCount, waiting: primary.db.pool.waitingCount } : undefined;
-    // Reads keep working from replicas while the primary is away, so the instance stays in rotation.
-    const ok = primaryUp || replicasUp > 0;
     return {
-      ok,
+      ok: reads,
+      reads,
+      writes,
       latencyMs: performance.now() - started,
       ...(pool ? { pool } : {}),
-      primary: primaryUp ? primary.name : null,
+      primary: writes ? primary!.name : null,
       replicasUp,
-      ...(primaryUp
+      ...(writes
         ? {}
-        : { detail: ok ? 'the primary is unavailable: writes answer 503 until it is back or a replica is promoted' : 'no database node answers' }),
+        : {
+            detail: reads
+              ? 'read-only: no primary answers, reads go to the most caught-up replica and writes answer 503 until the primary is back or a replica is promoted'
+              : 'no database node answers',
+          }),
     };
   }
 
@@ -271,7 +294,7 @@ export class ReplicaRouter implements Database {
         serving: isPrimary ? n.healthy : unfitBecause(n, { minLsn: this.#floor }, this.policy) === undefined,
         healthy: n.healthy,
         lagBytes: n.lagBytes,
-        lagSeconds: Math.round(n.lagSeconds * 1000) / 1000,
+        lagSeconds: Number.isFinite(n.lagSeconds) ? Math.round(n.lagSeconds * 1000) / 1000 : null,
         inUse: pool.totalCount - pool.idleCount,
         idle: pool.idleCount,
         waiting: pool.waitingCount,

@@ -1,5 +1,9 @@
 // GET /healthz: liveness and what this build is (variant, flags, dialect, features and whether they do anything).
-// GET /readyz: 200 only when the database answers and the server takes traffic; 503 with the reason otherwise.
+// GET /readyz: 200 when the server takes traffic and its database serves at least reads; 503 with the reason
+// otherwise. `serves` says which of reads and writes. A read-only instance (no primary answers, replicas do) answers
+// 200 with status `read-only`: the primary is shared by every instance, so taking this one out of a load balancer
+// sends writes nowhere better and stops the reads it can still serve; each write gets its own 503 with Retry-After.
+// A balancer that routes writes on their own asks `/readyz?need=writes`, which answers 503 while writes cannot be served.
 import type { FastifyInstance } from 'fastify';
 import { variant } from '../variant.js';
 import type { Feature } from '../features/feature.js';
@@ -29,14 +33,21 @@ export async function registerHealthRoutes(app: FastifyInstance, runtime: Runtim
     };
   });
 
-  app.get('/readyz', async (_request, reply) => {
+  app.get<{ Querystring: { need?: string } }>('/readyz', async (request, reply) => {
     const r = await checkReadiness(runtime);
-    if (!r.ready) {
+    const needWrites = request.query.need === 'writes';
+    if (!r.ready || (needWrites && !r.serves.writes)) {
       return reply
         .status(503)
         .header('retry-after', '1')
-        .send({ status: 'not_ready', state: r.state, reason: r.reason, ...(r.health ? { database: r.health } : {}) });
+        .send({ status: r.ready ? 'read-only' : 'not_ready', state: r.state, reason: r.reason, serves: r.serves, ...(r.health ? { database: r.health } : {}) });
     }
-    return { status: 'ready', dialect: runtime.config.database.dialect, database: r.health };
+    return {
+      status: r.serves.writes ? 'ready' : 'read-only',
+      dialect: runtime.config.database.dialect,
+      serves: r.serves,
+      ...(r.reason ? { reason: r.reason } : {}),
+      database: r.health,
+    };
   });
 }

@@ -1,9 +1,11 @@
 // Losing the primary (a topology of its own: these tests stop it and promote a replica). Writes answer 503 while no
-// node answers read-write and reads keep working from replicas; writes follow the primary back, or follow a promoted
+// node answers read-write and reads keep working from replicas, fresh ones from the most caught-up, a read in flight
+// on the dying primary retried there; writes follow the primary back, or follow a promoted
 // replica, without a restart, and never go to two primaries; a LISTEN follows the primary to a promoted replica.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import { postgresHandle } from '../../src/db/postgres/handle.js';
 import { DatabaseUnavailableError } from '../../src/db/errors.js';
 import type { ReplicaRouter } from '../../src/scaling/router.js';
 import { DIALECTS } from '../support/dialects.js';
@@ -79,8 +81,18 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
     );
   });
 
-  it('answers writes with 503 within the acquire timeout while the primary is stopped, keeps reading from replicas, and writes again once it is back', async () => {
+  it('answers writes with 503 within the acquire timeout while the primary is stopped, keeps reading from replicas (fresh reads too), and writes again once it is back', async () => {
+    // A fresh read (what a token lookup is) in flight on the primary when it stops: retried on a replica, not lost.
+    const inFlight = router.read((q) => postgresHandle(q).execute(sql`select pg_sleep(1.5), 1 as one`), { fresh: true });
+    await waitUntil(
+      'the fresh read running on the primary',
+      async () =>
+        (await queryOne<{ n: number }>(url, "select count(*)::int as n from pg_stat_activity where query like '%pg_sleep(1.5)%' and pid <> pg_backend_pid()"))
+          .n > 0,
+      10_000,
+    );
     await stopNode(cluster.info, 'primary', 'fast');
+    expect((await inFlight).rows).toMatchObject([{ one: 1 }]);
     for (let i = 0; i < 3; i++) {
       const started = Date.now();
       const err = await write().catch((e: unknown) => e);
@@ -89,7 +101,20 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
     }
     const orgs = router.tables.orgs;
     for (let i = 0; i < 20; i++) expect(await router.read((q) => q.select().from(orgs).where(eq(orgs.slug, 'seed')))).toHaveLength(1);
-    expect(await router.health()).toMatchObject({ ok: true, primary: null, replicasUp: 2 });
+    // Reads that want every committed write: no primary can commit anything now, so the most caught-up replica serves.
+    for (let i = 0; i < 20; i++) expect(await router.read((q) => q.select().from(orgs).where(eq(orgs.slug, 'seed')), { fresh: true })).toHaveLength(1);
+    expect(await router.health()).toMatchObject({
+      ok: true,
+      reads: true,
+      writes: false,
+      primary: null,
+      replicasUp: 2,
+      detail: expect.stringMatching(/read-only/),
+    });
+    expect(router.serves()).toEqual({ reads: true, writes: false });
+    // The stopped primary is not "the primary" any more: it does not answer.
+    const primaryName = `${new URL(url).hostname}:${new URL(url).port}`;
+    expect(router.report().find((n) => n.node === primaryName)).toMatchObject({ role: 'unreachable', healthy: false, serving: false, lagSeconds: null });
 
     await startNode(cluster.info, 'primary');
     const resumedMs = await waitUntil(

@@ -80,11 +80,12 @@ describe.runIf(replicated)('prod bundle with replicas', () => {
     expect(health.features.find((f) => f.name === 'scaling')).toEqual({
       name: 'scaling',
       status: 'active',
-      summary: "active: 2 replicas in eu, us; this server's region eu",
+      summary:
+        "active: 3 database servers (1 host of DATABASE_URL, 2 more in DATABASE_REPLICAS; regions eu, us): writes go to the one that answers read-write, reads to the others in recovery; this server's region eu",
     });
     expect(health.featureHealth.scaling).toMatchObject({ replicas: 2, regions: ['eu', 'us'], region: 'eu', replicasServing: 2 });
     const version = await runBundle(inject('bundles').prod!, ['--version'], { env });
-    expect(version.stdout).toContain("scaling: active: 2 replicas in eu, us; this server's region eu");
+    expect(version.stdout).toContain('scaling: active: 3 database servers (1 host of DATABASE_URL, 2 more in DATABASE_REPLICAS; regions eu, us)');
     const help = await runBundle(inject('bundles').prod!, ['--help']);
     for (const option of [
       '--database-replicas',
