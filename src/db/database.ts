@@ -46,8 +46,10 @@ export interface ReadOptions {
   /**
    * The read decides something security depends on (a token's validity, a member's role): it must see every
    * committed write, so a router never serves it from a replica that may lag. Adapters with one server ignore it.
+   * `'credentials'`: only every committed change to tokens and members (who the caller is, their role): a router
+   * may serve it from a replica proven to have replayed all of them.
    */
-  readonly fresh?: boolean;
+  readonly fresh?: boolean | 'credentials';
 }
 
 export interface Database {

@@ -10,6 +10,7 @@ import { describeConsistencyToken } from './openapi.js';
 import { scalingSettings, type ScalingSettings } from './options.js';
 import { POOL_READ, SCALING_PERMISSIONS } from './permissions.js';
 import { poolsRoute } from './pools-route.js';
+import { scalingMigrations } from './migrations.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
 import type { ReplicaRouter } from './router.js';
 
@@ -45,6 +46,8 @@ export const createScaling: FeatureFactory = (ctx): Feature => {
     },
     // Read-your-writes needs a request scope only where a read can go to another node than the primary.
     ...(!ctx.config || !settings || nodeEntries(ctx.config, settings).length > 1 ? { openRequest: (facts: RequestFacts) => consistency.open(facts) } : {}),
+    // Triggers that tell every instance of a change to tokens or members (security-position.ts).
+    migrations: async (dialect) => (dialect === 'postgres' ? scalingMigrations() : []),
     registerMetrics: (registry) => registerRouterMetrics(registry, () => router),
     describeApi: describeConsistencyToken,
     permissions: SCALING_PERMISSIONS,

@@ -83,5 +83,11 @@ export function openRouter(config: Config, settings: ScalingSettings, logger: Lo
   });
   const monitor = new HealthMonitor(nodes, settings.healthIntervalMs, logger, { onRound: (lowest) => consistency.forgetUpTo(lowest) });
   monitor.start();
-  return new ReplicaRouter(nodes, monitor, consistency, { region: settings.region, maxLagBytes: settings.maxLagBytes, maxLagSeconds: settings.maxLagSeconds });
+  return new ReplicaRouter(
+    nodes,
+    monitor,
+    consistency,
+    { region: settings.region, maxLagBytes: settings.maxLagBytes, maxLagSeconds: settings.maxLagSeconds },
+    logger,
+  );
 }

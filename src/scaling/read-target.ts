@@ -25,6 +25,11 @@ export interface ReadNeed {
    * caught-up healthy replica (nothing can commit anywhere then, so nothing fresher exists).
    */
   readonly fresh?: boolean | undefined;
+  /**
+   * A fresh read may also be served by a replica that has replayed this position: every change the read depends on
+   * is known to end before it (the newest security change, see security-position.ts). Undefined: the primary only.
+   */
+  readonly freshFrom?: bigint | undefined;
   /** Must see the write that ended at this WAL position (read-your-writes). */
   readonly minLsn?: bigint | undefined;
   /** Nodes that already failed this read. */
@@ -69,13 +74,18 @@ export function mostCaughtUp<N extends NodeView>(nodes: readonly N[], need: Read
 }
 
 /**
- * The replica that serves a read, or 'primary'. Fresh reads go to the primary. Otherwise: a fit replica in the
+ * The replica that serves a read, or 'primary'. Fresh reads go to the primary, or to a replica that replayed
+ * `freshFrom` when one is given. Otherwise: a fit replica in the
  * server's region, then one in another region, then the primary; among equals the one with the fewest reads in
  * flight, ties broken by `turn` so equal nodes share the load. While no primary answers, a fresh read, and any read
  * no fit replica can serve, goes to the most caught-up healthy replica instead.
  */
 export function chooseReadTarget<N extends NodeView>(nodes: readonly N[], need: ReadNeed, policy: RoutingPolicy, turn = 0): N | 'primary' {
   const primaryUp = primaryReachable(nodes);
+  if (need.fresh && need.freshFrom !== undefined && primaryUp) {
+    const minLsn = need.minLsn === undefined || need.freshFrom > need.minLsn ? need.freshFrom : need.minLsn;
+    return chooseReadTarget(nodes, { minLsn, exclude: need.exclude }, policy, turn);
+  }
   if (need.fresh) return primaryUp ? 'primary' : (mostCaughtUp(nodes, need) ?? 'primary');
   const fit = nodes.filter((n) => unfitBecause(n, need, policy) === undefined);
   if (fit.length === 0) return primaryUp ? 'primary' : (mostCaughtUp(nodes, need) ?? 'primary');

@@ -15,6 +15,11 @@ import { UnavailableError } from '../errors.js';
 import type { Consistency } from './consistency.js';
 import type { HealthMonitor } from './health-monitor.js';
 import type { DbNode } from './node.js';
+import { SECURITY_NOTICE, SecurityPosition } from './security-position.js';
+import { SECURITY_TRIGGERS } from './migrations.js';
+import type { Logger } from '../server/logger.js';
+import { postgresHandle } from '../db/postgres/handle.js';
+import { sql } from 'drizzle-orm';
 import { chooseReadTarget, mostCaughtUp, unfitBecause, type NodeRole, type RoutingPolicy } from './read-target.js';
 
 /** A node's state as GET /v1/admin/pools and the metrics show it. */
@@ -53,15 +58,47 @@ export class ReplicaRouter implements Database {
    * one node there is nothing to keep reads consistent with, and the round trip after each COMMIT is saved.
    */
   readonly #tracksPositions: boolean;
+  /** Where credentials reads may go besides the primary (only with replicas to send them to). */
+  readonly #security: SecurityPosition | undefined;
+  #securityStarted = false;
 
   constructor(
     readonly nodes: readonly DbNode[],
     readonly monitor: HealthMonitor,
     readonly consistency: Consistency,
     readonly policy: RoutingPolicy,
+    logger?: Logger,
   ) {
     this.tables = nodes[0]!.db.tables;
     this.#tracksPositions = nodes.length > 1;
+    this.#security =
+      this.#tracksPositions && logger
+        ? new SecurityPosition({ listen: (channel, handlers) => this.listen(channel, handlers), primaryPosition: () => this.#primaryPosition(), logger })
+        : undefined;
+  }
+
+  async #primaryPosition(): Promise<bigint> {
+    const result = await this.#primary().db.read((q) => postgresHandle(q).execute<{ lsn: string }>(sql`SELECT pg_current_wal_insert_lsn()::text AS lsn`));
+    const lsn = parseLsn(result.rows[0]?.lsn);
+    if (lsn === undefined) throw new DatabaseUnavailableError('the primary gave no WAL position; retry shortly');
+    return lsn;
+  }
+
+  async #securityTriggers(): Promise<boolean> {
+    const result = await this.#primary().db.read((q) =>
+      postgresHandle(q).execute<{ n: number }>(
+        sql`SELECT count(*)::int AS n FROM pg_trigger WHERE tgname IN (${sql.join(
+          SECURITY_TRIGGERS.map((t) => sql`${t}`),
+          sql`, `,
+        )})`,
+      ),
+    );
+    return result.rows[0]?.n === SECURITY_TRIGGERS.length;
+  }
+
+  /** The newest security change every credentials read must see, or undefined while only the primary can tell. */
+  get securityFloor(): bigint | undefined {
+    return this.#security?.floor;
   }
 
   #primary(): DbNode {
@@ -90,14 +127,16 @@ export class ReplicaRouter implements Database {
     const node = this.#primary();
     node.outstanding++;
     try {
-      const { result, position } = await this.#pin.run(node, () =>
-        this.#tracksPositions ? node.db.writeAt(fn) : node.db.write(fn).then((done) => ({ result: done, position: undefined })),
+      const { result, position, notice } = await this.#pin.run(node, () =>
+        this.#tracksPositions ? node.db.writeAt(fn) : node.db.write(fn).then((done) => ({ result: done, position: undefined, notice: undefined })),
       );
       node.writesServed++;
       const lsn = parseLsn(position);
       if (lsn !== undefined) {
         this.monitor.noteWrite(node, lsn);
         this.consistency.wrote(lsn);
+        // A change to tokens or members: the answer waits until every instance knows its position.
+        if (notice === SECURITY_NOTICE) await this.#security?.announce(lsn);
       }
       return result;
     } catch (err) {
@@ -114,7 +153,9 @@ export class ReplicaRouter implements Database {
     // Inside a write or transaction: the node's own adapter runs it on the transaction's connection.
     if (pinned) return pinned.db.read(fn);
     const required = this.consistency.required();
-    const need = { fresh: options?.fresh, minLsn: this.#floor !== undefined && (required === undefined || this.#floor > required) ? this.#floor : required };
+    const fresh = options?.fresh === 'credentials' || options?.fresh === true;
+    const freshFrom = options?.fresh === 'credentials' ? this.#security?.floor : undefined;
+    const need = { fresh, freshFrom, minLsn: this.#floor !== undefined && (required === undefined || this.#floor > required) ? this.#floor : required };
     const first = this.#target(need);
     try {
       return await this.#readOn(first, fn);
@@ -157,6 +198,7 @@ export class ReplicaRouter implements Database {
     await this.monitor.round();
     if (this.monitor.primary) {
       this.monitor.announce();
+      this.#startSecurity();
       return;
     }
     const named = this.nodes.filter((n) => n.listedInDatabaseUrl);
@@ -173,6 +215,21 @@ export class ReplicaRouter implements Database {
     }
     const why = named.map((n) => `${n.name}: ${n.lastError ?? n.role}`).join('; ');
     throw new DatabaseUnavailableError(`no host of DATABASE_URL answers read-write (${why}); retry shortly`);
+  }
+
+  /** Listens for security changes once a primary is known; until it is up credentials reads go to the primary. */
+  #startSecurity(): void {
+    if (!this.#security || this.#securityStarted) return;
+    this.#securityStarted = true;
+    const security = this.#security;
+    // Without the triggers (a schema not migrated yet) no change would be announced: the primary serves them all.
+    const attempt = (): void => {
+      if (this.#closed) return;
+      this.#securityTriggers()
+        .then((present) => (present ? security.start() : Promise.reject(new Error('security triggers not migrated yet'))))
+        .catch(() => setTimeout(attempt, 2000).unref());
+    };
+    attempt();
   }
 
   /** The core's migrations and `extra` (the modules'), on the primary; replicas get them by replication. */
@@ -309,6 +366,7 @@ export class ReplicaRouter implements Database {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.monitor.stop();
+      await this.#security?.close();
       await Promise.all(
         this.nodes.map(async (n) => {
           await n.checking;

@@ -1,7 +1,8 @@
 // The replica router on real streaming replication (a topology of its own: these tests stop nodes and pause replay):
 // reads by region, counted by PostgreSQL itself; a replica lost under load; lag bounds; the bounded pool queue.
 import { randomBytes } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import { scalingMigrations } from '../../src/scaling/migrations.js';
 import { postgresHandle } from '../../src/db/postgres/handle.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DatabaseUnavailableError } from '../../src/db/errors.js';
@@ -290,6 +291,48 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
       throw new Error(`${(e as Error).message}: ${JSON.stringify(nodeOf(router, us))} ${JSON.stringify(state)}`);
     });
     console.info(`lag in seconds: ${written} writes while one replica paused and the other re-attached`);
+  });
+
+  it('serves credentials reads from a replica that replayed every security change, from the primary after one it has not, and while the listener is down', async () => {
+    const { url, replicaUrls } = await freshDatabase(cluster.info, 'secpos');
+    const router = open({ DATABASE_URL: url, DATABASE_REPLICAS: replicaSetting(replicaUrls), FLAGSHIP_REGION: 'eu', DB_HEALTH_INTERVAL_MS: '100' });
+    await router.verify();
+    await router.migrate(scalingMigrations());
+    const { orgs, members, tokens } = router.tables;
+    const [org] = await router.write((tx) => tx.insert(orgs).values({ slug: 'sec', name: 'sec' }).returning());
+    const [member] = await router.write((tx) =>
+      tx.insert(members).values({ orgId: org!.id, email: 'a@example.com', name: 'a', role: 'owner', active: true }).returning(),
+    );
+    const eu = hostOf(replicaUrls[0]!);
+    await waitUntil('a security position, replayed by the eu replica', () => router.securityFloor !== undefined && nodeOf(router, eu).serving, 10_000);
+    const lookup = (hash: string) => router.read((q) => q.select().from(tokens).where(eq(tokens.hash, hash)), { fresh: 'credentials' });
+    const onEu = async (hash: string) => {
+      const before = nodeOf(router, eu).readsServed;
+      const rows = await lookup(hash);
+      return { rows: rows.length, onEu: nodeOf(router, eu).readsServed > before };
+    };
+    await waitUntil('credentials read from the eu replica', async () => (await onEu('none')).onEu, 10_000);
+
+    await Promise.all(cluster.info.replicas.map(pauseReplay));
+    try {
+      // A new token: the replicas have not replayed it, so they may not answer for it.
+      const floor = router.securityFloor!;
+      await router.write((tx) => tx.insert(tokens).values({ orgId: org!.id, memberId: member!.id, name: 't', hash: 'h1' }));
+      expect(router.securityFloor).toBeGreaterThan(floor);
+      expect(await onEu('h1')).toEqual({ rows: 1, onEu: false });
+      // A write that is no security change (last use) moves nothing.
+      const after = router.securityFloor;
+      await router.write((tx) => tx.update(tokens).set({ lastUsedAt: new Date() }).where(eq(tokens.hash, 'h1')));
+      expect(router.securityFloor).toBe(after);
+    } finally {
+      await Promise.all(cluster.info.replicas.map(resumeReplay));
+    }
+    await waitUntil('the new token read from the eu replica once replayed', async () => (await onEu('h1')).onEu, 10_000);
+
+    // The listener cut: no security position until it is back and has read the primary's.
+    await queryOne(url, "select pg_terminate_backend(pid) from pg_stat_activity where application_name like '%listener flagship_security'");
+    await waitUntil('no security position while the listener is down', () => router.securityFloor === undefined, 10_000);
+    await waitUntil('a security position again once it reconnected', () => router.securityFloor !== undefined, 20_000);
   });
 
   it('bounds the queue: 1,000 concurrent transactions on a pool of 10 with room for 200 waiting; the rest are refused at once, none hangs, nothing leaks', async () => {

@@ -13,7 +13,7 @@ import { DIALECTS } from '../support/dialects.js';
 import { pauseReplay, resumeReplay, startPostgres, waitForReplay, type PgTopologyInfo } from '../support/postgres/index.js';
 import { databaseOf, queryOne } from '../support/postgres/sql.js';
 import { runBundle, startServer, type RunningServer } from '../support/server-process.js';
-import { freshDatabase, replicaSetting, waitUntil } from './topology.js';
+import { commits, freshDatabase, replicaSetting, waitUntil } from './topology.js';
 
 const TOKEN = 'x-consistency-token';
 const PAIRS = 1000;
@@ -288,6 +288,39 @@ describe.runIf(replicated)('prod bundle with replicas', () => {
     } finally {
       await resume();
     }
+  });
+
+  it('serves a read-only load with FLAGSHIP_REGION set without the primary: it commits at most a fifth of what the local replica does (pg_stat_database)', async () => {
+    // A database of its own, so only this load is counted; set up through one instance, loaded through another,
+    // each stopped before counting (a backend's statistics are complete once it exits).
+    const { url, replicaUrls } = await freshDatabase(cluster.info, 'goal');
+    const goalEnv = { DATABASE_URL: url, DATABASE_REPLICAS: replicaSetting(replicaUrls), FLAGSHIP_REGION: 'eu' };
+    const setup = await startServer(inject('bundles').prod!, { env: goalEnv });
+    await setup.ready();
+    const { owner } = await newOrg(new Client(setup.url), 'goal');
+    const { client: viewer } = await newMember(owner, 'viewer');
+    const project = (await owner.post('/v1/projects', { name: 'Goal', key: 'GOAL' })).body.id as string;
+    expect(await setup.stop()).toBe(0);
+    await waitForReplay(cluster.info);
+
+    const [primaryBefore, euBefore] = await Promise.all([commits(url), commits(replicaUrls[0]!)]);
+    const reader = await startServer(inject('bundles').prod!, { env: goalEnv });
+    await reader.ready();
+    const asViewer = new Client(reader.url, viewer.token);
+    const REQUESTS = 600;
+    const failed: string[] = [];
+    await inParallel(REQUESTS, 4, async (i) => {
+      const res = i % 3 === 0 ? await asViewer.get('/v1/me') : i % 3 === 1 ? await asViewer.get(`/v1/projects/${project}`) : await asViewer.get('/v1/projects');
+      if (res.status !== 200) failed.push(`${i}: ${res.status}`);
+    });
+    expect(failed).toEqual([]);
+    expect(await reader.stop()).toBe(0);
+    const [onPrimary, onEu] = [(await commits(url)) - primaryBefore, (await commits(replicaUrls[0]!)) - euBefore];
+    console.info(
+      `read-only load, ${REQUESTS} requests in eu: ${onPrimary} commits on the primary (start-up, checks and token use included), ${onEu} on the eu replica`,
+    );
+    expect(onEu).toBeGreaterThanOrEqual(REQUESTS);
+    expect(onPrimary * 5, `primary ${onPrimary}, eu ${onEu}`).toBeLessThanOrEqual(onEu);
   });
 
   it('leaves no connection open on any node after SIGTERM', async () => {
