@@ -75,8 +75,13 @@ describe('chooseReadTarget', () => {
     ['a fresh read, security position replayed locally: the local replica', [us, eu], { fresh: true, freshFrom: 100n }, 'eu1'],
     ['a fresh read, security position replayed elsewhere only', [replica('eu1', 'eu', { replayLsn: 90n }), us], { fresh: true, freshFrom: 100n }, 'us1'],
     ['a fresh read, security position replayed nowhere: the primary', [eu, us], { fresh: true, freshFrom: 101n }, 'primary'],
-    ['a fresh read, security position replayed, not the caller\'s own write: the primary', [eu, us], { fresh: true, freshFrom: 50n, minLsn: 120n }, 'primary'],
-    ['a fresh read, security position replayed by a lagging replica only: the primary', [replica('eu1', 'eu', { lagSeconds: 60 })], { fresh: true, freshFrom: 100n }, 'primary'],
+    ["a fresh read, security position replayed, not the caller's own write: the primary", [eu, us], { fresh: true, freshFrom: 50n, minLsn: 120n }, 'primary'],
+    [
+      'a fresh read, security position replayed by a lagging replica only: the primary',
+      [replica('eu1', 'eu', { lagSeconds: 60 })],
+      { fresh: true, freshFrom: 100n },
+      'primary',
+    ],
     ['primary unreachable: still never below the required position', [unreachablePrimary, eu], { minLsn: 101n }, 'primary'],
     [
       'primary unreachable: not the replica that failed this read',
