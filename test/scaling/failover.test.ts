@@ -9,7 +9,7 @@ import { postgresHandle } from '../../src/db/postgres/handle.js';
 import { DatabaseUnavailableError } from '../../src/db/errors.js';
 import type { ReplicaRouter } from '../../src/scaling/router.js';
 import { DIALECTS } from '../support/dialects.js';
-import { startNode, startPostgres, stopNode, type PgTopologyInfo } from '../support/postgres/index.js';
+import { freezeNode, startNode, startPostgres, stopNode, type PgTopologyInfo } from '../support/postgres/index.js';
 import { queryOne } from '../support/postgres/sql.js';
 import { freshDatabase, replicaSetting, routerFor, waitUntil } from './topology.js';
 
@@ -127,6 +127,46 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
       20_000,
     );
     console.info(`primary restarted: writes resumed after ${resumedMs} ms`);
+  });
+
+  it('answers a write with 503 soon after DB_STATEMENT_TIMEOUT_MS while the primary is frozen, and a fresh read from a replica, with DB_QUERY_TIMEOUT_MS unset', async () => {
+    const frozenRouter = routerFor({
+      DATABASE_URL: url,
+      DATABASE_REPLICAS: replicaSetting(replicaUrls),
+      DB_STATEMENT_TIMEOUT_MS: '2000',
+      DB_CONNECT_TIMEOUT_MS: '3000',
+      DB_HEALTH_INTERVAL_MS: '200',
+    });
+    try {
+      await frozenRouter.verify();
+      // A pooled connection to the primary, so the write below waits on a query, not on a connect.
+      await frozenRouter.write((tx) => tx.insert(frozenRouter.tables.orgs).values({ slug: randomUUID(), name: 'warm' }));
+      await waitUntil('both replicas serving', () => frozenRouter.report().filter((n) => n.role === 'replica' && n.serving).length === 2, 10_000);
+      const thaw = freezeNode(cluster.info, 'primary');
+      try {
+        // Bounded well below the 35 s the client-side timeout used to keep whatever the statement timeout said.
+        const deadline = new Promise<string>((resolve) => setTimeout(() => resolve('still waiting after 15 s'), 15_000).unref());
+        const orgs = frozenRouter.tables.orgs;
+        const [written, read] = await Promise.all([
+          Promise.race([
+            frozenRouter
+              .write((tx) => tx.insert(orgs).values({ slug: randomUUID(), name: 'frozen' }))
+              .then(
+                () => 'written',
+                (e: unknown) => e,
+              ),
+            deadline,
+          ]),
+          Promise.race([frozenRouter.read((q) => q.select().from(orgs).where(eq(orgs.slug, 'seed')), { fresh: true }).then((rows) => rows.length), deadline]),
+        ]);
+        expect(written).toBeInstanceOf(DatabaseUnavailableError);
+        expect(read).toBe(1);
+      } finally {
+        thaw();
+      }
+    } finally {
+      await frozenRouter.close();
+    }
   });
 
   it('sends writes to a replica promoted after the primary is gone, within 10 s, and keeps them there when the old primary returns', async () => {

@@ -26,6 +26,8 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOST
 
 function driverError(err: unknown): PgError | undefined {
   for (let e = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    // Our own errors wrap the driver's (as `cause`), and their code and message are not the driver's.
+    if (e instanceof AppError) continue;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && (/^[0-9A-Z]{5}$/.test(code) || NETWORK_CODES.has(code))) return e as PgError;
     const msg = (e as { message?: unknown }).message;
