@@ -18,8 +18,6 @@ import type { DbNode } from './node.js';
 import { SECURITY_NOTICE, SecurityPosition } from './security-position.js';
 import { SECURITY_TRIGGERS } from './migrations.js';
 import type { Logger } from '../server/logger.js';
-import { postgresHandle } from '../db/postgres/handle.js';
-import { sql } from 'drizzle-orm';
 import { chooseReadTarget, mostCaughtUp, unfitBecause, type NodeRole, type RoutingPolicy } from './read-target.js';
 
 /** A node's state as GET /v1/admin/pools and the metrics show it. */
@@ -77,23 +75,20 @@ export class ReplicaRouter implements Database {
         : undefined;
   }
 
+  // The security position's own queries go on the primary's health-check connection, so they never take a place
+  // in the pool or its queue from a request.
   async #primaryPosition(): Promise<bigint> {
-    const result = await this.#primary().db.read((q) => postgresHandle(q).execute<{ lsn: string }>(sql`SELECT pg_current_wal_insert_lsn()::text AS lsn`));
-    const lsn = parseLsn(result.rows[0]?.lsn);
+    const { rows } = await this.#primary().probe.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
+    const lsn = parseLsn(rows[0]?.lsn);
     if (lsn === undefined) throw new DatabaseUnavailableError('the primary gave no WAL position; retry shortly');
     return lsn;
   }
 
   async #securityTriggers(): Promise<boolean> {
-    const result = await this.#primary().db.read((q) =>
-      postgresHandle(q).execute<{ n: number }>(
-        sql`SELECT count(*)::int AS n FROM pg_trigger WHERE tgname IN (${sql.join(
-          SECURITY_TRIGGERS.map((t) => sql`${t}`),
-          sql`, `,
-        )})`,
-      ),
-    );
-    return result.rows[0]?.n === SECURITY_TRIGGERS.length;
+    const { rows } = await this.#primary().probe.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_trigger WHERE tgname = ANY($1)', [
+      [...SECURITY_TRIGGERS],
+    ]);
+    return rows[0]?.n === SECURITY_TRIGGERS.length;
   }
 
   /** The newest security change every credentials read must see, or undefined while only the primary can tell. */
