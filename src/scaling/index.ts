@@ -63,6 +63,8 @@ export const createScaling: FeatureFactory = (ctx): Feature => {
         primary: nodes.find((n) => n.role === 'primary' && n.serving)?.node ?? null,
         replicasServing: nodes.filter((n) => n.role === 'replica' && n.serving).length,
         serves: router?.serves() ?? { reads: false, writes: false },
+        // 'replicas' once the security position lets token lookups leave the primary (security-position.ts).
+        credentialsReadFrom: router?.credentialsFrom() ?? 'primary',
       };
     },
   };

@@ -91,6 +91,13 @@ export class ReplicaRouter implements Database {
     return rows[0]?.n === SECURITY_TRIGGERS.length;
   }
 
+  /** Where a credentials read (token lookup, /v1/me) would go now: a replica once the security position allows it. */
+  credentialsFrom(): 'replicas' | 'primary' {
+    const floor = this.#security?.floor;
+    if (floor === undefined) return 'primary';
+    return chooseReadTarget(this.nodes, { fresh: true, freshFrom: floor, minLsn: this.#floor }, this.policy) === 'primary' ? 'primary' : 'replicas';
+  }
+
   /** The newest security change every credentials read must see, or undefined while only the primary can tell. */
   get securityFloor(): bigint | undefined {
     return this.#security?.floor;

@@ -300,12 +300,20 @@ describe.runIf(replicated)('prod bundle with replicas', () => {
     const { owner } = await newOrg(new Client(setup.url), 'goal');
     const { client: viewer } = await newMember(owner, 'viewer');
     const project = (await owner.post('/v1/projects', { name: 'Goal', key: 'GOAL' })).body.id as string;
+    // The token's first use is recorded (a write, once a minute per token) here, not in the steady state below.
+    expect((await new Client(setup.url, viewer.token).get('/v1/me')).status).toBe(200);
     expect(await setup.stop()).toBe(0);
     await waitForReplay(cluster.info);
 
     const [primaryBefore, euBefore] = await Promise.all([commits(url), commits(replicaUrls[0]!)]);
     const reader = await startServer(inject('bundles').prod!, { env: goalEnv });
     await reader.ready();
+    // Steady state: the security position is known and a replica has been seen past it.
+    await waitUntil(
+      'token lookups served by replicas',
+      async () => ((await (await fetch(`${reader.url}/healthz`)).json()) as any).featureHealth.scaling.credentialsReadFrom === 'replicas',
+      10_000,
+    );
     const asViewer = new Client(reader.url, viewer.token);
     const REQUESTS = 600;
     const failed: string[] = [];
