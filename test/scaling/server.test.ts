@@ -240,6 +240,15 @@ describe.runIf(replicated)('prod bundle with replicas', () => {
       const refused = await fresh.get('/v1/me');
       expect(refused.status).toBe(401);
       expect(refused.body.error.message).toMatch(/revoked/);
+
+      // A member removed on A is refused on B at once, though B reads credentials from replicas when it can.
+      const { member: leaving, client: leaver } = await newMember(owner, 'member');
+      const leaverOnB = new Client(b.url, leaver.token);
+      expect((await leaverOnB.get('/v1/me')).status).toBe(200);
+      expect((await owner.delete(`/v1/members/${leaving.id}`)).status).toBe(204);
+      const gone = await leaverOnB.get('/v1/me');
+      expect(gone.status).toBe(401);
+      expect(gone.body.error.message).toMatch(/removed/);
     } finally {
       await resume();
     }
