@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { postgresHandle } from '../../src/db/postgres/handle.js';
+import { scalingMigrations } from '../../src/scaling/migrations.js';
 import { DatabaseUnavailableError } from '../../src/db/errors.js';
 import type { ReplicaRouter } from '../../src/scaling/router.js';
 import { DIALECTS } from '../support/dialects.js';
@@ -38,7 +39,7 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
       DB_CONNECT_TIMEOUT_MS: String(ACQUIRE_TIMEOUT_MS),
     });
     await router.verify();
-    await router.migrate();
+    await router.migrate(scalingMigrations());
     await write('seed');
     await waitUntil('both replicas serving', () => router.report().filter((n) => n.role === 'replica' && n.serving).length === 2, 10_000);
   });
@@ -177,7 +178,10 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
     let connections = 0;
     const sub = await router.listen('flagship_failover_test', { message: (p) => heard.push(p), connected: () => connections++, disconnected: () => undefined });
     await waitUntil('the listener connected', () => connections === 1, 10_000);
+    await waitUntil('a security position', () => router.securityFloor !== undefined, 10_000);
     await stopNode(cluster.info, 'primary', 'immediate');
+    // Its listener gone with the primary, the router can prove nothing of security changes: no position.
+    await waitUntil('no security position while the primary is gone', () => router.securityFloor === undefined, 10_000);
     const promoted = replicaUrls[0]!;
     await queryOne(promoted, 'select pg_promote(true, 30)');
     const resumedMs = await waitUntil(
@@ -194,6 +198,8 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
     expect(router.report().find((n) => n.node === name)).toMatchObject({ role: 'primary', serving: true });
     try {
       await waitUntil('the listener on the promoted replica', () => connections >= 2, 15_000);
+      // The security position starts again from the promoted primary's own position.
+      await waitUntil('a security position on the promoted primary', () => router.securityFloor !== undefined, 15_000);
       await router.write((tx) => router.notify(tx, 'flagship_failover_test', 'after promotion'));
       await waitUntil('the notice heard', () => heard.length > 0, 10_000);
       expect(heard).toEqual(['after promotion']);
