@@ -81,6 +81,11 @@ function parseValue(spec: OptionSpec, raw: string, source: string): { value?: un
   }
 }
 
+/** What DB_QUERY_TIMEOUT_MS adds to DB_STATEMENT_TIMEOUT_MS unless set: the server's cancel arrives first. */
+export const QUERY_TIMEOUT_MARGIN_MS = 1000;
+/** DB_QUERY_TIMEOUT_MS unless set, when DB_STATEMENT_TIMEOUT_MS is 0 (none). */
+export const QUERY_TIMEOUT_WITHOUT_STATEMENT_TIMEOUT_MS = 35_000;
+
 /**
  * Reads every option from `cli` (parsed --options, by flag name) or else `env`, falling back to its default.
  * `moduleOptions` are those the compiled-in modules declare; their values land in `modules`. Throws one ConfigError
@@ -128,6 +133,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, cli: Record<string, string | 
   );
   if (problems.length > 0 || !database) {
     throw new ConfigError(problems.length === 1 ? problems[0]! : `${problems.length} configuration problems:\n  - ${problems.join('\n  - ')}`);
+  }
+  // The client-side bound follows the server-side one unless set: a statement the server would cancel at 5 s must
+  // not leave a request waiting 35 s on a frozen server. With no statement timeout (0, behind PgBouncer) a frozen
+  // server is still bounded.
+  if (values.queryTimeoutMs === undefined) {
+    const statement = values.statementTimeoutMs as number | undefined;
+    values.queryTimeoutMs = statement ? statement + QUERY_TIMEOUT_MARGIN_MS : QUERY_TIMEOUT_WITHOUT_STATEMENT_TIMEOUT_MS;
   }
   const { databaseUrl: _omit, ...rest } = values;
   return Object.freeze({ ...(rest as Omit<Config, 'database' | 'modules'>), database, modules: Object.freeze(modules) });

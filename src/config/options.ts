@@ -257,9 +257,8 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     type: 'int',
     min: 0,
     max: 86_400_000,
-    default: '35000',
     only: 'postgres',
-    help: 'client-side bound on every query, for a server that stopped answering (frozen, or cut off by the network); keep it above DB_STATEMENT_TIMEOUT_MS (0 = none)',
+    help: 'client-side bound on every query, for a server that stopped answering (frozen, or cut off by the network); unless set, DB_STATEMENT_TIMEOUT_MS + 1000 (35000 when that is 0); keep it above DB_STATEMENT_TIMEOUT_MS (0 = none)',
   },
   {
     key: 'startRetryMs',

@@ -26,6 +26,12 @@ export interface DatabaseHealth {
   readonly ok: boolean;
   readonly latencyMs: number;
   readonly detail?: string;
+  /**
+   * Whether reads and writes can be served now; absent means both follow `ok`. They differ where reads have
+   * somewhere to go while writes do not (replicas while no primary answers); `ok` is then the reads'.
+   */
+  readonly reads?: boolean;
+  readonly writes?: boolean;
   /** Pool or replica details, for /healthz and metrics. */
   readonly [key: string]: unknown;
 }
@@ -40,8 +46,10 @@ export interface ReadOptions {
   /**
    * The read decides something security depends on (a token's validity, a member's role): it must see every
    * committed write, so a router never serves it from a replica that may lag. Adapters with one server ignore it.
+   * `'credentials'`: only every committed change to tokens and members (who the caller is, their role): a router
+   * may serve it from a replica proven to have replayed all of them.
    */
-  readonly fresh?: boolean;
+  readonly fresh?: boolean | 'credentials';
 }
 
 export interface Database {

@@ -48,9 +48,9 @@ export async function authenticate(db: Database, secret: string, now = new Date(
     throw new UnauthenticatedError('the bearer token is malformed: flagship tokens start with `fs_`; check that it was copied whole');
   }
   // No cache in front of it: a revoked token, or a removed member's, must be refused on the next request on every
-  // instance, and the row is the one place that says so. Never from a lagging replica either: a revoked token must
-  // fail, and a new one work, on the very next request.
-  const [row] = await db.read((q) => tokenByHash(q, db.tables).execute({ hash: hashSecret(secret) }), { fresh: true });
+  // instance, and the row is the one place that says so. Never from a replica that may lack a change to tokens or
+  // members either: a revoked token must fail, and a new one work, on the very next request.
+  const [row] = await db.read((q) => tokenByHash(q, db.tables).execute({ hash: hashSecret(secret) }), { fresh: 'credentials' });
   if (!row || row.memberOrg !== row.orgId) throw new UnauthenticatedError(`the bearer token is not known; check that it was copied whole, or ${NEW_TOKEN}`);
   const subject = { orgId: row.orgId, memberId: row.memberId, tokenId: row.tokenId };
   if (!row.active) throw new RefusedTokenError('the member this token belongs to was removed from the organization; ask an admin to add you again', subject);

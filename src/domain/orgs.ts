@@ -51,8 +51,8 @@ export async function whoAmI(db: Database, principal: Principal): Promise<WhoAmI
         .innerJoin(orgs, eq(orgs.id, members.orgId))
         .where(and(eq(tokens.id, principal.tokenId), eq(orgs.id, principal.orgId))),
     // The caller's own identity, just authenticated on fresh data: a replica that has not replayed a new member yet
-    // must not answer for it.
-    { fresh: true },
+    // must not answer for it (an organization is made with its first member and token, so it is covered too).
+    { fresh: 'credentials' },
   );
   // The token was valid a moment ago; only a concurrent removal of the organization gets here.
   if (!row) throw new UnauthenticatedError('the token no longer belongs to an organization; sign up again or ask an admin');

@@ -1,10 +1,12 @@
-// The background check of every node: its role (pg_is_in_recovery), WAL position and replay delay, every interval.
+// The background check of every node: its role (pg_is_in_recovery) and WAL position, every interval, and from them
+// each replica's lag in bytes and in seconds (lag-clock.ts).
 // A failed check ejects a node from reads, the next good one re-admits it. Roles are discovered, not configured: the
 // write target is the node answering read-write, and it only changes when the current one is unreachable or in
 // recovery, so there are never two primaries at once.
 import { parseLsn } from '../db/postgres/lsn.js';
 import { probeNode } from '../db/postgres/node-status.js';
 import type { Logger } from '../server/logger.js';
+import { LagClock } from './lag-clock.js';
 import type { DbNode } from './node.js';
 
 export interface MonitorEvents {
@@ -16,6 +18,8 @@ export class HealthMonitor {
   #primary: DbNode | undefined;
   /** The furthest WAL position known on the current primary (its checks and the writes' commit positions). */
   #primaryLsn: bigint | undefined;
+  /** When the primary reached each position: what replicas' lag in seconds is measured against. */
+  readonly #clock = new LagClock();
   #timer: NodeJS.Timeout | undefined;
   #round: Promise<void> | undefined;
   #again = false;
@@ -80,6 +84,7 @@ export class HealthMonitor {
   noteWrite(node: DbNode, lsn: bigint): void {
     if (node !== this.#primary) return;
     if (this.#primaryLsn === undefined || lsn > this.#primaryLsn) this.#primaryLsn = lsn;
+    this.#clock.saw(lsn);
   }
 
   /** A query on `node` failed as if the server were gone: out of the read rotation at once, re-checked soon. */
@@ -93,10 +98,11 @@ export class HealthMonitor {
       try {
         const status = await probeNode(node.probe);
         const role = status.inRecovery ? 'replica' : 'primary';
-        if (node.role !== role && node.role !== 'unknown') this.logger.warn({ node: node.name, was: node.role, now: role }, 'database node changed role');
+        if (node.answeredRole !== undefined && node.answeredRole !== role)
+          this.logger.warn({ node: node.name, was: node.answeredRole, now: role }, 'database node changed role');
         node.role = role;
+        node.answeredRole = role;
         node.lsn = parseLsn(status.lsn);
-        node.lagSeconds = status.replayDelaySeconds;
         node.lastCheckAt = Date.now();
         node.lastFailure = undefined;
         if (!node.healthy) {
@@ -105,6 +111,8 @@ export class HealthMonitor {
         }
       } catch (err) {
         node.lastFailure = err;
+        // What it said before is history: a primary that does not answer takes no writes and is not "the primary".
+        node.role = 'unreachable';
         const reason = (err as Error).message;
         if (node.eject(reason)) this.logger.warn({ node: node.name, region: node.region, reason }, 'database node ejected');
       } finally {
@@ -118,6 +126,7 @@ export class HealthMonitor {
     const current = this.#primary;
     if (current?.healthy && current.role === 'primary') {
       if (current.lsn !== undefined && (this.#primaryLsn === undefined || current.lsn > this.#primaryLsn)) this.#primaryLsn = current.lsn;
+      if (current.lsn !== undefined) this.#clock.saw(current.lsn);
       return;
     }
     // The current primary is unreachable or in recovery: take the first node answering read-write, if any.
@@ -126,6 +135,8 @@ export class HealthMonitor {
     this.#primary = next;
     // A promoted replica continues from its own position on a new timeline; the old primary's is meaningless now.
     this.#primaryLsn = next.lsn;
+    this.#clock.reset();
+    if (next.lsn !== undefined) this.#clock.saw(next.lsn);
     if (current) this.logger.warn({ from: current.name, to: next.name }, 'writes now go to a new primary');
     else this.logger.info({ node: next.name }, 'primary found');
   }
@@ -135,15 +146,26 @@ export class HealthMonitor {
     for (const n of this.nodes) {
       if (n.role !== 'replica') {
         n.lagBytes = 0;
-        n.lagSeconds = n.role === 'primary' ? 0 : n.lagSeconds;
-        continue;
+        n.lagSeconds = n.role === 'primary' ? 0 : Number.POSITIVE_INFINITY;
+      } else {
+        n.lagBytes = this.#primaryLsn !== undefined && n.lsn !== undefined && this.#primaryLsn > n.lsn ? Number(this.#primaryLsn - n.lsn) : 0;
+        n.lagSeconds = this.#clock.secondsBehind(n.lsn);
       }
-      n.lagBytes = this.#primaryLsn !== undefined && n.lsn !== undefined && this.#primaryLsn > n.lsn ? Number(this.#primaryLsn - n.lsn) : 0;
-      // Ejected replicas count too: one re-admitted later must not serve a principal whose write it never replayed.
-      if (n.lsn !== undefined && (lowest === undefined || n.lsn < lowest)) lowest = n.lsn;
+      // Unreachable replicas count too: one re-admitted later must not serve a principal whose write it never replayed.
+      if (n.answeredRole === 'replica' && n.role !== 'primary' && n.lsn !== undefined && (lowest === undefined || n.lsn < lowest)) lowest = n.lsn;
     }
     // With no replica at all, no read can be stale: nothing needs remembering.
-    if (!this.nodes.some((n) => n.role === 'replica')) lowest = this.#primaryLsn;
+    if (!this.nodes.some((n) => n.answeredRole === 'replica' && n.role !== 'primary')) lowest = this.#primaryLsn;
     this.events.onRound?.(lowest);
+  }
+
+  /** Logs the topology as the checks found it: each server once, its role and region. */
+  announce(): void {
+    const nodes = this.nodes.map((n) => ({ node: n.name, role: n.role, ...(n.region ? { region: n.region } : {}) }));
+    const readers = this.nodes.filter((n) => n.role === 'replica').length;
+    this.logger.info(
+      { nodes },
+      `database topology: ${this.nodes.length} server${this.nodes.length === 1 ? '' : 's'}, primary ${this.#primary?.name ?? 'none'}, ${readers} serving reads as replica${readers === 1 ? '' : 's'}`,
+    );
   }
 }

@@ -1,5 +1,6 @@
 // Scaling: read replicas by region, health, lag, read-your-writes by WAL position and bounded pools
 // (docs/architecture.md). Compiled into builds with `scaling: true`; the core reaches it only through the Feature seam.
+import type { Config } from '../config/config.js';
 import { ConfigError } from '../errors.js';
 import type { Feature, FeatureFactory, RequestFacts } from '../features/feature.js';
 import { Consistency } from './consistency.js';
@@ -9,16 +10,20 @@ import { describeConsistencyToken } from './openapi.js';
 import { scalingSettings, type ScalingSettings } from './options.js';
 import { POOL_READ, SCALING_PERMISSIONS } from './permissions.js';
 import { poolsRoute } from './pools-route.js';
+import { scalingMigrations } from './migrations.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
 import type { ReplicaRouter } from './router.js';
 
-function summaryOf(settings: ScalingSettings | undefined): string {
-  if (!settings) return 'active: reads go to the replicas of DATABASE_REPLICAS, writes to the read-write host of DATABASE_URL';
-  const regions = [...new Set(settings.replicas.map((r) => r.region))];
-  const n = settings.replicas.length;
-  const where =
-    n === 0 ? 'no replicas configured (DATABASE_REPLICAS), every query goes to the primary' : `${n} replica${n === 1 ? '' : 's'} in ${regions.join(', ')}`;
-  return `active: ${where}${settings.region ? `; this server's region ${settings.region}` : ''}`;
+function summaryOf(config: Config | undefined, settings: ScalingSettings | undefined): string {
+  if (!config || !settings) return 'active: reads go to the replicas and standbys, writes to the read-write host of DATABASE_URL';
+  const entries = nodeEntries(config, settings);
+  const here = settings.region ? `; this server's region ${settings.region}` : '';
+  if (entries.length <= 1) return `active: no replicas configured (DATABASE_REPLICAS), every query goes to the primary${here}`;
+  const named = entries.filter((e) => e.origins.has('database-url')).length;
+  const regions = [...new Set(entries.flatMap((e) => (e.region ? [e.region] : [])))];
+  const listed = entries.length - named;
+  const parts = [`${named} host${named === 1 ? '' : 's'} of DATABASE_URL`, ...(listed > 0 ? [`${listed} more in DATABASE_REPLICAS`] : [])];
+  return `active: ${entries.length} database servers (${parts.join(', ')}${regions.length > 0 ? `; regions ${regions.join(', ')}` : ''}): writes go to the one that answers read-write, reads to the others in recovery${here}`;
 }
 
 export const createScaling: FeatureFactory = (ctx): Feature => {
@@ -32,7 +37,7 @@ export const createScaling: FeatureFactory = (ctx): Feature => {
   return {
     name: 'scaling',
     status: 'active',
-    summary: summaryOf(settings),
+    summary: summaryOf(ctx.config, settings),
     async openDatabase(hooks) {
       if (!ctx.config || !settings) throw new ConfigError('the scaling module needs the configuration to open the database');
       // A retry after a failed start opens afresh; the failed router was closed by the caller.
@@ -41,6 +46,8 @@ export const createScaling: FeatureFactory = (ctx): Feature => {
     },
     // Read-your-writes needs a request scope only where a read can go to another node than the primary.
     ...(!ctx.config || !settings || nodeEntries(ctx.config, settings).length > 1 ? { openRequest: (facts: RequestFacts) => consistency.open(facts) } : {}),
+    // Triggers that tell every instance of a change to tokens or members (security-position.ts).
+    migrations: async (dialect) => (dialect === 'postgres' ? scalingMigrations() : []),
     registerMetrics: (registry) => registerRouterMetrics(registry, () => router),
     describeApi: describeConsistencyToken,
     permissions: SCALING_PERMISSIONS,
@@ -48,11 +55,16 @@ export const createScaling: FeatureFactory = (ctx): Feature => {
     async health() {
       const nodes = router?.report() ?? [];
       return {
-        replicas: settings?.replicas.length ?? 0,
-        regions: [...new Set(settings?.replicas.map((r) => r.region) ?? [])],
+        servers: nodes.length,
+        replicas: nodes.filter((n) => n.role === 'replica').length,
+        unreachable: nodes.filter((n) => n.role === 'unreachable').length,
+        regions: [...new Set(nodes.flatMap((n) => (n.region ? [n.region] : [])))],
         region: settings?.region ?? null,
         primary: nodes.find((n) => n.role === 'primary' && n.serving)?.node ?? null,
         replicasServing: nodes.filter((n) => n.role === 'replica' && n.serving).length,
+        serves: router?.serves() ?? { reads: false, writes: false },
+        // 'replicas' once the security position lets token lookups leave the primary (security-position.ts).
+        credentialsReadFrom: router?.credentialsFrom() ?? 'primary',
       };
     },
   };

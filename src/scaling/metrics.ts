@@ -39,7 +39,11 @@ export function registerRouterMetrics(registry: Registry, router: () => ReplicaR
   gauge('flagship_db_node_up', '1 when the node answered its last health check and failed no query since', (n) => (n.healthy ? 1 : 0));
   gauge('flagship_db_node_serving', '1 when the node takes writes (primary) or reads (a replica within the lag bounds)', (n) => (n.serving ? 1 : 0));
   gauge('flagship_db_node_lag_bytes', 'WAL bytes the replica has not replayed yet', (n) => n.lagBytes);
-  gauge('flagship_db_node_lag_seconds', 'seconds the replica replay is behind', (n) => n.lagSeconds);
+  gauge(
+    'flagship_db_node_lag_seconds',
+    'seconds the replica replay is behind the primary (+Inf while it cannot be told)',
+    (n) => n.lagSeconds ?? Number.POSITIVE_INFINITY,
+  );
   gauge('flagship_db_node_connections_in_use', 'pooled connections checked out', (n) => n.inUse);
   gauge('flagship_db_node_connections_idle', 'pooled connections idle', (n) => n.idle);
   gauge('flagship_db_node_waiting', 'callers waiting for a pooled connection', (n) => n.waiting);

@@ -3,17 +3,20 @@
 import { redactUrl } from '../config/database-url.js';
 import type { PostgresNodeDatabase } from '../db/postgres/driver.js';
 import type { PgPool } from '../db/postgres/pool.js';
-import type { NodeView } from './read-target.js';
+import type { NodeRole, NodeView } from './read-target.js';
 
 export type NodeOrigin = 'database-url' | 'replicas';
 
 export class DbNode implements NodeView {
-  role: 'primary' | 'replica' | 'unknown' = 'unknown';
+  role: NodeRole = 'unknown';
+  /** The role the node gave at its last answered check: an unreachable replica still counts for what it replayed. */
+  answeredRole: 'primary' | 'replica' | undefined;
   /** Answered its last check and failed no query since. */
   healthy = false;
   lsn: bigint | undefined;
   lagBytes = 0;
-  lagSeconds = 0;
+  /** Infinity until a primary position is known to measure it against. */
+  lagSeconds = Number.POSITIVE_INFINITY;
   outstanding = 0;
   readsServed = 0;
   writesServed = 0;
@@ -28,13 +31,18 @@ export class DbNode implements NodeView {
   constructor(
     readonly name: string,
     readonly region: string | undefined,
-    readonly origin: NodeOrigin,
+    /** Where it is listed: a host of DATABASE_URL, an entry of DATABASE_REPLICAS, or both (one node per server). */
+    readonly origins: ReadonlySet<NodeOrigin>,
     readonly db: PostgresNodeDatabase,
     readonly probe: PgPool,
   ) {}
 
   get replayLsn(): bigint | undefined {
     return this.role === 'replica' ? this.lsn : undefined;
+  }
+
+  get listedInDatabaseUrl(): boolean {
+    return this.origins.has('database-url');
   }
 
   /** Out of the read rotation until a check succeeds again. */

@@ -1,4 +1,4 @@
-// Opens the router: one node per host of DATABASE_URL (the read-write one becomes the primary) and one per entry of
+// Opens the router: one node per server listed in DATABASE_URL (the read-write one becomes the primary) or
 // DATABASE_REPLICAS, each with the Postgres adapter's Database and a one-connection pool for its health checks.
 import type { Config } from '../config/config.js';
 import { splitHosts } from '../config/database-url.js';
@@ -13,13 +13,41 @@ import { DbNode, nodeName, type NodeOrigin } from './node.js';
 import type { ScalingSettings } from './options.js';
 import { ReplicaRouter } from './router.js';
 
-/** The database nodes: each host of DATABASE_URL (the read-write one becomes the primary), then each replica. */
-export function nodeEntries(config: Config, settings: ScalingSettings): Array<{ url: string; region: string | undefined; origin: NodeOrigin }> {
+export interface NodeEntry {
+  readonly url: string;
+  readonly region: string | undefined;
+  readonly origins: ReadonlySet<NodeOrigin>;
+}
+
+/** What makes two listings the same server: host (case-insensitive), port and database. */
+function serverKey(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname.toLowerCase()}:${u.port || '5432'}${u.pathname || '/'}`;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * The database nodes, one per server however often it is listed: each host of DATABASE_URL, then each replica of
+ * DATABASE_REPLICAS not already named there. A server in both keeps DATABASE_URL's credentials and takes the
+ * replica's region; its role is whatever it says at each check.
+ */
+export function nodeEntries(config: Config, settings: ScalingSettings): NodeEntry[] {
   if (config.database.dialect !== 'postgres') return [];
-  return [
-    ...splitHosts(config.database.url).map((url) => ({ url, region: undefined, origin: 'database-url' as const })),
-    ...settings.replicas.map((r) => ({ url: r.url, region: r.region, origin: 'replicas' as const })),
-  ];
+  const byKey = new Map<string, { url: string; region: string | undefined; origins: Set<NodeOrigin> }>();
+  const add = (url: string, region: string | undefined, origin: NodeOrigin) => {
+    const key = serverKey(url);
+    const known = byKey.get(key);
+    if (known) {
+      known.origins.add(origin);
+      known.region ??= region;
+    } else byKey.set(key, { url, region, origins: new Set([origin]) });
+  };
+  for (const url of splitHosts(config.database.url)) add(url, undefined, 'database-url');
+  for (const r of settings.replicas) add(r.url, r.region, 'replicas');
+  return [...byKey.values()];
 }
 
 export function openRouter(config: Config, settings: ScalingSettings, logger: Logger, hooks: OpenHooks = {}, consistency = new Consistency()): ReplicaRouter {
@@ -27,7 +55,7 @@ export function openRouter(config: Config, settings: ScalingSettings, logger: Lo
   const pool = postgresPoolSettings(config);
   // A check that hangs must not outlive a few intervals; a stopped server refuses at once anyway.
   const checkTimeoutMs = Math.max(1000, Math.min(config.connectTimeoutMs, settings.healthIntervalMs * 4));
-  const nodes = nodeEntries(config, settings).map(({ url, region, origin }) => {
+  const nodes = nodeEntries(config, settings).map(({ url, region, origins }) => {
     const db = openPostgres({
       url,
       ...pool,
@@ -51,9 +79,15 @@ export function openRouter(config: Config, settings: ScalingSettings, logger: Lo
       },
       () => undefined, // a check's connection dying is seen by the next check
     );
-    return new DbNode(nodeName(url), region, origin, db, probe);
+    return new DbNode(nodeName(url), region, origins, db, probe);
   });
   const monitor = new HealthMonitor(nodes, settings.healthIntervalMs, logger, { onRound: (lowest) => consistency.forgetUpTo(lowest) });
   monitor.start();
-  return new ReplicaRouter(nodes, monitor, consistency, { region: settings.region, maxLagBytes: settings.maxLagBytes, maxLagSeconds: settings.maxLagSeconds });
+  return new ReplicaRouter(
+    nodes,
+    monitor,
+    consistency,
+    { region: settings.region, maxLagBytes: settings.maxLagBytes, maxLagSeconds: settings.maxLagSeconds },
+    logger,
+  );
 }

@@ -1,7 +1,8 @@
 // The replica router: a Database over one Postgres Database per node (each from the Postgres adapter, so
 // transactions, savepoints and error mapping are the adapter's). Writes and transactions go to the primary the health
 // monitor found, and so does every query made inside one (an AsyncLocalStorage pin); reads go where
-// chooseReadTarget says, and a read that fails on a replica is retried once elsewhere.
+// chooseReadTarget says, and a read whose node fails under it (or a replica that cannot take it) is retried once
+// elsewhere: on a replica while the primary is gone.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Capabilities, Database, DatabaseHealth, ListenHandlers, MigrationReport, Queryable, ReadOptions, Subscription } from '../db/database.js';
 import { DatabaseMisconfiguredError, DatabaseRefusedError, DatabaseUnavailableError, PrimaryRequiredError } from '../db/errors.js';
@@ -14,18 +15,22 @@ import { UnavailableError } from '../errors.js';
 import type { Consistency } from './consistency.js';
 import type { HealthMonitor } from './health-monitor.js';
 import type { DbNode } from './node.js';
-import { chooseReadTarget, unfitBecause, type RoutingPolicy } from './read-target.js';
+import { SECURITY_NOTICE, SecurityPosition } from './security-position.js';
+import { SECURITY_TRIGGERS } from './migrations.js';
+import type { Logger } from '../server/logger.js';
+import { chooseReadTarget, mostCaughtUp, unfitBecause, type NodeRole, type RoutingPolicy } from './read-target.js';
 
 /** A node's state as GET /v1/admin/pools and the metrics show it. */
 export interface NodeReport {
   readonly node: string;
   readonly region: string | null;
-  readonly role: 'primary' | 'replica' | 'unknown';
+  readonly role: NodeRole;
   /** Takes writes (the primary) or reads (a replica fit to serve them). */
   readonly serving: boolean;
   readonly healthy: boolean;
   readonly lagBytes: number;
-  readonly lagSeconds: number;
+  /** null while it cannot be told (no primary position known, or not a replica that answers). */
+  readonly lagSeconds: number | null;
   readonly inUse: number;
   readonly idle: number;
   readonly waiting: number;
@@ -51,15 +56,51 @@ export class ReplicaRouter implements Database {
    * one node there is nothing to keep reads consistent with, and the round trip after each COMMIT is saved.
    */
   readonly #tracksPositions: boolean;
+  /** Where credentials reads may go besides the primary (only with replicas to send them to). */
+  readonly #security: SecurityPosition | undefined;
+  #securityStarted = false;
 
   constructor(
     readonly nodes: readonly DbNode[],
     readonly monitor: HealthMonitor,
     readonly consistency: Consistency,
     readonly policy: RoutingPolicy,
+    logger?: Logger,
   ) {
     this.tables = nodes[0]!.db.tables;
     this.#tracksPositions = nodes.length > 1;
+    this.#security =
+      this.#tracksPositions && logger
+        ? new SecurityPosition({ listen: (channel, handlers) => this.listen(channel, handlers), primaryPosition: () => this.#primaryPosition(), logger })
+        : undefined;
+  }
+
+  // The security position's own queries go on the primary's health-check connection, so they never take a place
+  // in the pool or its queue from a request.
+  async #primaryPosition(): Promise<bigint> {
+    const { rows } = await this.#primary().probe.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
+    const lsn = parseLsn(rows[0]?.lsn);
+    if (lsn === undefined) throw new DatabaseUnavailableError('the primary gave no WAL position; retry shortly');
+    return lsn;
+  }
+
+  async #securityTriggers(): Promise<boolean> {
+    const { rows } = await this.#primary().probe.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_trigger WHERE tgname = ANY($1)', [
+      [...SECURITY_TRIGGERS],
+    ]);
+    return rows[0]?.n === SECURITY_TRIGGERS.length;
+  }
+
+  /** Where a credentials read (token lookup, /v1/me) would go now: a replica once the security position allows it. */
+  credentialsFrom(): 'replicas' | 'primary' {
+    const floor = this.#security?.floor;
+    if (floor === undefined) return 'primary';
+    return chooseReadTarget(this.nodes, { fresh: true, freshFrom: floor, minLsn: this.#floor }, this.policy) === 'primary' ? 'primary' : 'replicas';
+  }
+
+  /** The newest security change every credentials read must see, or undefined while only the primary can tell. */
+  get securityFloor(): bigint | undefined {
+    return this.#security?.floor;
   }
 
   #primary(): DbNode {
@@ -67,6 +108,9 @@ export class ReplicaRouter implements Database {
     const primary = this.monitor.primary;
     if (!primary)
       throw new DatabaseUnavailableError('no database node answers read-write yet (the primary is down or a failover is in progress); retry shortly');
+    // Its last check found it gone: refuse now rather than after a connect timeout.
+    if (primary.role === 'unreachable')
+      throw new DatabaseUnavailableError(`the primary (${primary.name}) does not answer (${primary.lastError ?? 'no answer'}); retry shortly`);
     return primary;
   }
 
@@ -85,14 +129,16 @@ export class ReplicaRouter implements Database {
     const node = this.#primary();
     node.outstanding++;
     try {
-      const { result, position } = await this.#pin.run(node, () =>
-        this.#tracksPositions ? node.db.writeAt(fn) : node.db.write(fn).then((done) => ({ result: done, position: undefined })),
+      const { result, position, notice } = await this.#pin.run(node, () =>
+        this.#tracksPositions ? node.db.writeAt(fn) : node.db.write(fn).then((done) => ({ result: done, position: undefined, notice: undefined })),
       );
       node.writesServed++;
       const lsn = parseLsn(position);
       if (lsn !== undefined) {
         this.monitor.noteWrite(node, lsn);
         this.consistency.wrote(lsn);
+        // A change to tokens or members: the answer waits until every instance knows its position.
+        if (notice === SECURITY_NOTICE) await this.#security?.announce(lsn);
       }
       return result;
     } catch (err) {
@@ -109,15 +155,21 @@ export class ReplicaRouter implements Database {
     // Inside a write or transaction: the node's own adapter runs it on the transaction's connection.
     if (pinned) return pinned.db.read(fn);
     const required = this.consistency.required();
-    const need = { fresh: options?.fresh, minLsn: this.#floor !== undefined && (required === undefined || this.#floor > required) ? this.#floor : required };
+    const fresh = options?.fresh === 'credentials' || options?.fresh === true;
+    const freshFrom = options?.fresh === 'credentials' ? this.#security?.floor : undefined;
+    const need = { fresh, freshFrom, minLsn: this.#floor !== undefined && (required === undefined || this.#floor > required) ? this.#floor : required };
     const first = this.#target(need);
     try {
       return await this.#readOn(first, fn);
     } catch (err) {
-      // A replica that failed: retried once elsewhere (reads only). The primary's failures are the caller's.
-      if (first === this.monitor.primary || !(err instanceof UnavailableError)) throw err;
-      const second = this.#target({ ...need, exclude: new Set([first.name]) });
-      return this.#readOn(second, fn);
+      // Retried once elsewhere (reads only): when the node went away under it, or a replica could not take it (its
+      // pool full). A lost primary was just suspected, so a fresh read now goes to the most caught-up replica.
+      const isPrimary = first === this.monitor.primary;
+      if (!connectionLost(err) && (isPrimary || !(err instanceof UnavailableError))) throw err;
+      const exclude = new Set([first.name]);
+      const choice = chooseReadTarget(this.nodes, { ...need, exclude }, this.policy, this.#turn++);
+      if (choice === 'primary' && isPrimary) throw err;
+      return this.#readOn(choice === 'primary' ? this.#primary() : choice, fn);
     }
   }
 
@@ -146,8 +198,12 @@ export class ReplicaRouter implements Database {
    */
   async verify(): Promise<void> {
     await this.monitor.round();
-    if (this.monitor.primary) return;
-    const named = this.nodes.filter((n) => n.origin === 'database-url');
+    if (this.monitor.primary) {
+      this.monitor.announce();
+      this.#startSecurity();
+      return;
+    }
+    const named = this.nodes.filter((n) => n.listedInDatabaseUrl);
     if (named.every((n) => n.healthy && n.role === 'replica')) {
       throw new PrimaryRequiredError(
         `${named.map((n) => n.name).join(', ')} ${named.length === 1 ? 'is a server' : 'are servers'} in recovery (a read replica or a standby); DATABASE_URL must name the primary (several hosts allowed: the read-write one is used). Put replicas in DATABASE_REPLICAS instead.`,
@@ -161,6 +217,21 @@ export class ReplicaRouter implements Database {
     }
     const why = named.map((n) => `${n.name}: ${n.lastError ?? n.role}`).join('; ');
     throw new DatabaseUnavailableError(`no host of DATABASE_URL answers read-write (${why}); retry shortly`);
+  }
+
+  /** Listens for security changes once a primary is known; until it is up credentials reads go to the primary. */
+  #startSecurity(): void {
+    if (!this.#security || this.#securityStarted) return;
+    this.#securityStarted = true;
+    const security = this.#security;
+    // Without the triggers (a schema not migrated yet) no change would be announced: the primary serves them all.
+    const attempt = (): void => {
+      if (this.#closed) return;
+      this.#securityTriggers()
+        .then((present) => (present ? security.start() : Promise.reject(new Error('security triggers not migrated yet'))))
+        .catch(() => setTimeout(attempt, 2000).unref());
+    };
+    attempt();
   }
 
   /** The core's migrations and `extra` (the modules'), on the primary; replicas get them by replication. */
@@ -235,26 +306,37 @@ export class ReplicaRouter implements Database {
     };
   }
 
+  /** What this instance can serve now, from the nodes' last known states: writes need the primary, reads any node. */
+  serves(): { reads: boolean; writes: boolean } {
+    const primary = this.monitor.primary;
+    const writes = primary?.healthy === true && primary.role === 'primary' && !this.#closed;
+    return { writes, reads: writes || (!this.#closed && mostCaughtUp(this.nodes, {}) !== undefined) };
+  }
+
   async health(): Promise<DatabaseHealth> {
     // A fresh round (coalesced with one in flight, bounded by the check timeout): /readyz must see a node that
     // went away since the last interval.
     const started = performance.now();
     await this.monitor.round();
     const primary = this.monitor.primary;
-    const primaryUp = primary?.healthy === true && primary.role === 'primary';
+    const { reads, writes } = this.serves();
     const replicasUp = this.nodes.filter((n) => n.role === 'replica' && n.healthy).length;
     const pool = primary ? { total: primary.db.pool.totalCount, idle: primary.db.pool.idleCount, waiting: primary.db.pool.waitingCount } : undefined;
-    // Reads keep working from replicas while the primary is away, so the instance stays in rotation.
-    const ok = primaryUp || replicasUp > 0;
     return {
-      ok,
+      ok: reads,
+      reads,
+      writes,
       latencyMs: performance.now() - started,
       ...(pool ? { pool } : {}),
-      primary: primaryUp ? primary.name : null,
+      primary: writes ? primary!.name : null,
       replicasUp,
-      ...(primaryUp
+      ...(writes
         ? {}
-        : { detail: ok ? 'the primary is unavailable: writes answer 503 until it is back or a replica is promoted' : 'no database node answers' }),
+        : {
+            detail: reads
+              ? 'read-only: no primary answers, reads go to the most caught-up replica and writes answer 503 until the primary is back or a replica is promoted'
+              : 'no database node answers',
+          }),
     };
   }
 
@@ -271,7 +353,7 @@ export class ReplicaRouter implements Database {
         serving: isPrimary ? n.healthy : unfitBecause(n, { minLsn: this.#floor }, this.policy) === undefined,
         healthy: n.healthy,
         lagBytes: n.lagBytes,
-        lagSeconds: Math.round(n.lagSeconds * 1000) / 1000,
+        lagSeconds: Number.isFinite(n.lagSeconds) ? Math.round(n.lagSeconds * 1000) / 1000 : null,
         inUse: pool.totalCount - pool.idleCount,
         idle: pool.idleCount,
         waiting: pool.waitingCount,
@@ -286,6 +368,7 @@ export class ReplicaRouter implements Database {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.monitor.stop();
+      await this.#security?.close();
       await Promise.all(
         this.nodes.map(async (n) => {
           await n.checking;

@@ -1,7 +1,11 @@
 // GET /healthz: liveness and what this build is (variant, flags, dialect, features and whether they do anything).
-// GET /readyz: 200 only when the database answers and the server takes traffic; 503 with the reason otherwise.
+// GET /readyz: 200 when the server takes traffic and its database serves at least reads; 503 with the reason
+// otherwise. `serves` says which of reads and writes. A read-only instance (no primary answers, replicas do) answers
+// 200 with status `read-only`: the primary is shared by every instance, so taking this one out of a load balancer
+// sends writes nowhere better and stops the reads it can still serve; each write gets its own 503 with Retry-After.
+// A balancer that routes writes on their own asks `/readyz?need=writes`, which answers 503 while writes cannot be served.
 // Two audiences: anyone (a load balancer, a tenant, an attacker) learns the status alone, from the status code and
-// `{"status"}`; the operator (server/operator.ts) gets every detail the core and the features report. The details
+// `{"status", "serves"}`; the operator (server/operator.ts) gets every detail the core and the features report. The details
 // name database hosts and their errors, so the filter sits here, at the edge, whatever the reports come to hold.
 import type { FastifyInstance, preSerializationAsyncHookHandler } from 'fastify';
 import { variant } from '../variant.js';
@@ -19,10 +23,16 @@ export function describeBuild(features: readonly Feature[]) {
   };
 }
 
-/** What a caller who is not the operator sees of a health answer: its status, nothing else. */
-export function publicHealth(payload: unknown): { status: string } {
-  const status = (payload as { status?: unknown } | null)?.status;
-  return { status: typeof status === 'string' ? status : 'unavailable' };
+/**
+ * What a caller who is not the operator sees of a health answer: its status and, on /readyz, which of reads and writes
+ * this instance serves (what a load balancer routes on), nothing about the infrastructure.
+ */
+export function publicHealth(payload: unknown): { status: string; serves?: { reads: boolean; writes: boolean } } {
+  const { status, serves } = (payload ?? {}) as { status?: unknown; serves?: { reads?: unknown; writes?: unknown } };
+  return {
+    status: typeof status === 'string' ? status : 'unavailable',
+    ...(serves ? { serves: { reads: serves.reads === true, writes: serves.writes === true } } : {}),
+  };
 }
 
 export async function registerHealthRoutes(app: FastifyInstance, runtime: Runtime, operator: OperatorAccess): Promise<void> {
@@ -42,14 +52,21 @@ export async function registerHealthRoutes(app: FastifyInstance, runtime: Runtim
     };
   });
 
-  app.get('/readyz', { preSerialization: forAudience }, async (_request, reply) => {
+  app.get<{ Querystring: { need?: string } }>('/readyz', { preSerialization: forAudience }, async (request, reply) => {
     const r = await checkReadiness(runtime);
-    if (!r.ready) {
+    const needWrites = request.query.need === 'writes';
+    if (!r.ready || (needWrites && !r.serves.writes)) {
       return reply
         .status(503)
         .header('retry-after', '1')
-        .send({ status: 'not_ready', state: r.state, reason: r.reason, ...(r.health ? { database: r.health } : {}) });
+        .send({ status: r.ready ? 'read-only' : 'not_ready', state: r.state, reason: r.reason, serves: r.serves, ...(r.health ? { database: r.health } : {}) });
     }
-    return { status: 'ready', dialect: runtime.config.database.dialect, database: r.health };
+    return {
+      status: r.serves.writes ? 'ready' : 'read-only',
+      dialect: runtime.config.database.dialect,
+      serves: r.serves,
+      ...(r.reason ? { reason: r.reason } : {}),
+      database: r.health,
+    };
   });
 }

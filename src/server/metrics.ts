@@ -29,6 +29,17 @@ export function createMetrics(runtime: Runtime): Registry {
     },
   });
   new Gauge({
+    name: 'flagship_serving',
+    help: '1 when this instance can serve the operation now (read: what GET /readyz answers 200 for; write: GET /readyz?need=writes)',
+    labelNames: ['operation'],
+    registers: [registry],
+    async collect() {
+      const { serves } = await readiness();
+      this.set({ operation: 'read' }, serves.reads ? 1 : 0);
+      this.set({ operation: 'write' }, serves.writes ? 1 : 0);
+    },
+  });
+  new Gauge({
     name: 'flagship_db_pool_connections',
     help: 'pooled database connections by state',
     labelNames: ['state'],

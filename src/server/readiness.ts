@@ -1,5 +1,6 @@
 // Whether this instance takes traffic, decided once for /readyz and for flagship_ready in /metrics so the two never
-// disagree: the server is up (not starting, not stopping) and its database answers a health check now.
+// disagree: the server is up (not starting, not stopping) and its database answers a health check now, at least for
+// reads. A read-only instance (replicas, no primary) is ready and says so: see /readyz.
 import type { DatabaseHealth } from '../db/database.js';
 import type { Runtime } from './runtime.js';
 
@@ -10,12 +11,17 @@ export interface Readiness {
   readonly reason?: string;
   /** The database's answer, when one was asked. */
   readonly health?: DatabaseHealth;
+  /** What this instance can serve now: `ready` means at least reads. */
+  readonly serves: { readonly reads: boolean; readonly writes: boolean };
 }
+
+const NOTHING = Object.freeze({ reads: false, writes: false });
 
 export async function checkReadiness(runtime: Runtime): Promise<Readiness> {
   const db = runtime.attached;
-  if (runtime.state !== 'ready' || !db) return { ready: false, state: runtime.state, reason: runtime.reason };
+  if (runtime.state !== 'ready' || !db) return { ready: false, state: runtime.state, reason: runtime.reason, serves: NOTHING };
   const health = await db.health();
-  if (!health.ok) return { ready: false, state: runtime.state, reason: `database: ${health.detail ?? 'not answering'}`, health };
-  return { ready: true, state: runtime.state, health };
+  if (!health.ok) return { ready: false, state: runtime.state, reason: `database: ${health.detail ?? 'not answering'}`, health, serves: NOTHING };
+  const serves = { reads: health.reads ?? true, writes: health.writes ?? true };
+  return { ready: true, state: runtime.state, health, serves, ...(serves.writes ? {} : { reason: `database: ${health.detail ?? 'read-only'}` }) };
 }

@@ -48,14 +48,14 @@ describe('cluster state is the operator’s', () => {
     expect((await get('/v1/admin/pools', {}, '10.1.2.3')).statusCode).toBe(503);
   });
 
-  it('/healthz and /readyz: the status alone for anyone else, every detail for the operator', async () => {
+  it('/healthz and /readyz: the status (and, on /readyz, what it serves) alone for anyone else, every detail for the operator', async () => {
     for (const headers of [{}, { authorization: `Bearer ${owner}` }] as Array<Record<string, string>>) {
       const health = await get('/healthz', headers);
       expect(health.statusCode).toBe(200);
       expect(health.json()).toEqual({ status: 'ok' });
       const ready = await get('/readyz', headers);
       expect(ready.statusCode).toBe(200);
-      expect(ready.json()).toEqual({ status: 'ready' });
+      expect(ready.json()).toEqual({ status: 'ready', serves: { reads: true, writes: true } });
     }
     for (const [headers, from] of [
       [{ authorization: `Bearer ${ADMIN_TOKEN}` }, REMOTE],

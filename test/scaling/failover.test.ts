@@ -1,13 +1,16 @@
 // Losing the primary (a topology of its own: these tests stop it and promote a replica). Writes answer 503 while no
-// node answers read-write and reads keep working from replicas; writes follow the primary back, or follow a promoted
+// node answers read-write and reads keep working from replicas, fresh ones from the most caught-up, a read in flight
+// on the dying primary retried there; writes follow the primary back, or follow a promoted
 // replica, without a restart, and never go to two primaries; a LISTEN follows the primary to a promoted replica.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import { postgresHandle } from '../../src/db/postgres/handle.js';
+import { scalingMigrations } from '../../src/scaling/migrations.js';
 import { DatabaseUnavailableError } from '../../src/db/errors.js';
 import type { ReplicaRouter } from '../../src/scaling/router.js';
 import { DIALECTS } from '../support/dialects.js';
-import { startNode, startPostgres, stopNode, type PgTopologyInfo } from '../support/postgres/index.js';
+import { freezeNode, startNode, startPostgres, stopNode, type PgTopologyInfo } from '../support/postgres/index.js';
 import { queryOne } from '../support/postgres/sql.js';
 import { freshDatabase, replicaSetting, routerFor, waitUntil } from './topology.js';
 
@@ -36,7 +39,7 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
       DB_CONNECT_TIMEOUT_MS: String(ACQUIRE_TIMEOUT_MS),
     });
     await router.verify();
-    await router.migrate();
+    await router.migrate(scalingMigrations());
     await write('seed');
     await waitUntil('both replicas serving', () => router.report().filter((n) => n.role === 'replica' && n.serving).length === 2, 10_000);
   });
@@ -79,8 +82,18 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
     );
   });
 
-  it('answers writes with 503 within the acquire timeout while the primary is stopped, keeps reading from replicas, and writes again once it is back', async () => {
+  it('answers writes with 503 within the acquire timeout while the primary is stopped, keeps reading from replicas (fresh reads too), and writes again once it is back', async () => {
+    // A fresh read (what a token lookup is) in flight on the primary when it stops: retried on a replica, not lost.
+    const inFlight = router.read((q) => postgresHandle(q).execute(sql`select pg_sleep(1.5), 1 as one`), { fresh: true });
+    await waitUntil(
+      'the fresh read running on the primary',
+      async () =>
+        (await queryOne<{ n: number }>(url, "select count(*)::int as n from pg_stat_activity where query like '%pg_sleep(1.5)%' and pid <> pg_backend_pid()"))
+          .n > 0,
+      10_000,
+    );
     await stopNode(cluster.info, 'primary', 'fast');
+    expect((await inFlight).rows).toMatchObject([{ one: 1 }]);
     for (let i = 0; i < 3; i++) {
       const started = Date.now();
       const err = await write().catch((e: unknown) => e);
@@ -89,7 +102,20 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
     }
     const orgs = router.tables.orgs;
     for (let i = 0; i < 20; i++) expect(await router.read((q) => q.select().from(orgs).where(eq(orgs.slug, 'seed')))).toHaveLength(1);
-    expect(await router.health()).toMatchObject({ ok: true, primary: null, replicasUp: 2 });
+    // Reads that want every committed write: no primary can commit anything now, so the most caught-up replica serves.
+    for (let i = 0; i < 20; i++) expect(await router.read((q) => q.select().from(orgs).where(eq(orgs.slug, 'seed')), { fresh: true })).toHaveLength(1);
+    expect(await router.health()).toMatchObject({
+      ok: true,
+      reads: true,
+      writes: false,
+      primary: null,
+      replicasUp: 2,
+      detail: expect.stringMatching(/read-only/),
+    });
+    expect(router.serves()).toEqual({ reads: true, writes: false });
+    // The stopped primary is not "the primary" any more: it does not answer.
+    const primaryName = `${new URL(url).hostname}:${new URL(url).port}`;
+    expect(router.report().find((n) => n.node === primaryName)).toMatchObject({ role: 'unreachable', healthy: false, serving: false, lagSeconds: null });
 
     await startNode(cluster.info, 'primary');
     const resumedMs = await waitUntil(
@@ -104,13 +130,58 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
     console.info(`primary restarted: writes resumed after ${resumedMs} ms`);
   });
 
+  it('answers a write with 503 soon after DB_STATEMENT_TIMEOUT_MS while the primary is frozen, and a fresh read from a replica, with DB_QUERY_TIMEOUT_MS unset', async () => {
+    const frozenRouter = routerFor({
+      DATABASE_URL: url,
+      DATABASE_REPLICAS: replicaSetting(replicaUrls),
+      DB_STATEMENT_TIMEOUT_MS: '2000',
+      DB_CONNECT_TIMEOUT_MS: '3000',
+      DB_HEALTH_INTERVAL_MS: '200',
+    });
+    try {
+      await frozenRouter.verify();
+      // A pooled connection to the primary, so the write below waits on a query, not on a connect.
+      await frozenRouter.write((tx) => tx.insert(frozenRouter.tables.orgs).values({ slug: randomUUID(), name: 'warm' }));
+      await waitUntil('both replicas serving', () => frozenRouter.report().filter((n) => n.role === 'replica' && n.serving).length === 2, 10_000);
+      const thaw = freezeNode(cluster.info, 'primary');
+      try {
+        // Bounded well below the 35 s the client-side timeout used to keep whatever the statement timeout said.
+        const deadline = new Promise<string>((resolve) => setTimeout(() => resolve('still waiting after 15 s'), 15_000).unref());
+        const orgs = frozenRouter.tables.orgs;
+        const [written, read] = await Promise.all([
+          Promise.race([
+            frozenRouter
+              .write((tx) => tx.insert(orgs).values({ slug: randomUUID(), name: 'frozen' }))
+              .then(
+                () => 'written',
+                (e: unknown) => e,
+              ),
+            deadline,
+          ]),
+          Promise.race([frozenRouter.read((q) => q.select().from(orgs).where(eq(orgs.slug, 'seed')), { fresh: true }).then((rows) => rows.length), deadline]),
+        ]);
+        expect(written).toBeInstanceOf(DatabaseUnavailableError);
+        expect(read).toBe(1);
+      } finally {
+        thaw();
+      }
+    } finally {
+      await frozenRouter.close();
+    }
+    // The suite's own router saw the freeze too: on to the next test once it takes writes again.
+    await waitUntil('the primary answering again', () => router.serves().writes, 20_000);
+  });
+
   it('sends writes to a replica promoted after the primary is gone, within 10 s, and keeps them there when the old primary returns', async () => {
     // A listener (enterprise's RBAC cache holds one) follows the primary to the promoted replica.
     const heard: string[] = [];
     let connections = 0;
     const sub = await router.listen('flagship_failover_test', { message: (p) => heard.push(p), connected: () => connections++, disconnected: () => undefined });
     await waitUntil('the listener connected', () => connections === 1, 10_000);
+    await waitUntil('a security position', () => router.securityFloor !== undefined, 10_000);
     await stopNode(cluster.info, 'primary', 'immediate');
+    // Its listener gone with the primary, the router can prove nothing of security changes: no position.
+    await waitUntil('no security position while the primary is gone', () => router.securityFloor === undefined, 10_000);
     const promoted = replicaUrls[0]!;
     await queryOne(promoted, 'select pg_promote(true, 30)');
     const resumedMs = await waitUntil(
@@ -127,6 +198,8 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
     expect(router.report().find((n) => n.node === name)).toMatchObject({ role: 'primary', serving: true });
     try {
       await waitUntil('the listener on the promoted replica', () => connections >= 2, 15_000);
+      // The security position starts again from the promoted primary's own position.
+      await waitUntil('a security position on the promoted primary', () => router.securityFloor !== undefined, 15_000);
       await router.write((tx) => router.notify(tx, 'flagship_failover_test', 'after promotion'));
       await waitUntil('the notice heard', () => heard.length > 0, 10_000);
       expect(heard).toEqual(['after promotion']);

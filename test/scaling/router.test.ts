@@ -1,14 +1,15 @@
 // The replica router on real streaming replication (a topology of its own: these tests stop nodes and pause replay):
 // reads by region, counted by PostgreSQL itself; a replica lost under load; lag bounds; the bounded pool queue.
 import { randomBytes } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import { scalingMigrations } from '../../src/scaling/migrations.js';
 import { postgresHandle } from '../../src/db/postgres/handle.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DatabaseUnavailableError } from '../../src/db/errors.js';
 import type { ReplicaRouter } from '../../src/scaling/router.js';
 import { DIALECTS } from '../support/dialects.js';
 import { pauseReplay, resumeReplay, startNode, startPostgres, stopNode, type PgTopologyInfo } from '../support/postgres/index.js';
-import { databaseOf, queryOne } from '../support/postgres/sql.js';
+import { databaseOf, queryOne, sleep } from '../support/postgres/sql.js';
 import { commits, freshDatabase, replicaSetting, routerFor, waitUntil } from './topology.js';
 
 const nodeOf = (router: ReplicaRouter, name: string) => router.report().find((n) => n.node === name)!;
@@ -225,6 +226,113 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
       await Promise.all(cluster.info.replicas.map(resumeReplay));
     }
     await waitUntil('replicas back in rotation once caught up', () => router.report().filter((n) => n.role === 'replica' && n.serving).length === 2, 10_000);
+  });
+
+  it('shows growing lag in seconds for a replica that stops replaying, or receives nothing while it re-attaches, and takes it out of rotation past REPLICA_MAX_LAG_S', async () => {
+    const { url, replicaUrls } = await freshDatabase(cluster.info, 'lagsec');
+    const router = open({
+      DATABASE_URL: url,
+      DATABASE_REPLICAS: replicaSetting(replicaUrls),
+      FLAGSHIP_REGION: 'eu',
+      DB_HEALTH_INTERVAL_MS: '100',
+      REPLICA_MAX_LAG_S: '1',
+    });
+    await router.verify();
+    await router.migrate();
+    await waitUntil('both replicas serving', () => router.report().filter((n) => n.role === 'replica' && n.serving).length === 2, 10_000);
+    const orgs = router.tables.orgs;
+    const [eu, us] = [hostOf(replicaUrls[0]!), hostOf(replicaUrls[1]!)];
+    // Writes keep coming, small ones: the byte bound (16 MB) never applies here, only the seconds.
+    let writing = true;
+    let written = 0;
+    const writer = (async () => {
+      while (writing) {
+        await router.write((tx) => tx.insert(orgs).values({ slug: `lag-${written++}`, name: 'x' }));
+        await sleep(20);
+      }
+    })();
+    const behind = (name: string) => nodeOf(router, name).lagSeconds ?? Number.POSITIVE_INFINITY;
+    const us2 = cluster.info.replicas[1]!;
+    let upstream: string | undefined;
+    try {
+      // Replay paused on eu: it still receives, replays nothing.
+      await pauseReplay(cluster.info.replicas[0]!);
+      await waitUntil('eu behind by more than 1 s and out of rotation', () => behind(eu) > 1 && !nodeOf(router, eu).serving, 10_000);
+      const first = behind(eu);
+      await waitUntil('eu lag growing', () => behind(eu) > first + 0.5, 10_000);
+      // Reads meanwhile go to the us replica, which keeps up.
+      const before = nodeOf(router, us).readsServed;
+      await router.read((q) => q.select().from(orgs).limit(1));
+      expect(nodeOf(router, us).readsServed).toBe(before + 1);
+      await resumeReplay(cluster.info.replicas[0]!);
+      await waitUntil('eu back in rotation once it replayed', () => nodeOf(router, eu).serving && behind(eu) < 1, 10_000);
+
+      // us re-attaching: its WAL receiver cannot reach an upstream, so it receives nothing and has nothing to replay.
+      // Its own replay timestamps cannot tell; the primary's positions over time can.
+      upstream = (await queryOne<{ v: string }>(us2.url, 'select current_setting($1) as v', ['primary_conninfo'])).v;
+      await queryOne(us2.url, "alter system set primary_conninfo = 'host=127.0.0.1 port=1 connect_timeout=1'");
+      await queryOne(us2.url, 'select pg_reload_conf()');
+      await waitUntil('us behind by more than 1 s and out of rotation', () => behind(us) > 1 && !nodeOf(router, us).serving, 15_000);
+      const stuck = behind(us);
+      await waitUntil('us lag growing', () => behind(us) > stuck + 0.5, 10_000);
+      expect(nodeOf(router, us).lagBytes).toBeLessThan(16_777_216);
+    } finally {
+      await resumeReplay(cluster.info.replicas[0]!).catch(() => undefined);
+      if (upstream !== undefined) await queryOne(us2.url, `alter system set primary_conninfo = '${upstream.replace(/'/g, "''")}'`);
+      await queryOne(us2.url, 'select pg_reload_conf()');
+      writing = false;
+      await writer;
+    }
+    await waitUntil('us back in rotation once re-attached', () => nodeOf(router, us).serving, 20_000).catch(async (e: unknown) => {
+      const state = await queryOne(
+        us2.url,
+        "select current_setting('primary_conninfo') as c, pg_last_wal_receive_lsn()::text as r, pg_last_wal_replay_lsn()::text as p",
+      );
+      throw new Error(`${(e as Error).message}: ${JSON.stringify(nodeOf(router, us))} ${JSON.stringify(state)}`);
+    });
+    console.info(`lag in seconds: ${written} writes while one replica paused and the other re-attached`);
+  });
+
+  it('serves credentials reads from a replica that replayed every security change, from the primary after one it has not, and while the listener is down', async () => {
+    const { url, replicaUrls } = await freshDatabase(cluster.info, 'secpos');
+    const router = open({ DATABASE_URL: url, DATABASE_REPLICAS: replicaSetting(replicaUrls), FLAGSHIP_REGION: 'eu', DB_HEALTH_INTERVAL_MS: '100' });
+    await router.verify();
+    await router.migrate(scalingMigrations());
+    const { orgs, members, tokens } = router.tables;
+    const [org] = await router.write((tx) => tx.insert(orgs).values({ slug: 'sec', name: 'sec' }).returning());
+    const [member] = await router.write((tx) =>
+      tx.insert(members).values({ orgId: org!.id, email: 'a@example.com', name: 'a', role: 'owner', active: true }).returning(),
+    );
+    const eu = hostOf(replicaUrls[0]!);
+    await waitUntil('a security position, replayed by the eu replica', () => router.securityFloor !== undefined && nodeOf(router, eu).serving, 10_000);
+    const lookup = (hash: string) => router.read((q) => q.select().from(tokens).where(eq(tokens.hash, hash)), { fresh: 'credentials' });
+    const onEu = async (hash: string) => {
+      const before = nodeOf(router, eu).readsServed;
+      const rows = await lookup(hash);
+      return { rows: rows.length, onEu: nodeOf(router, eu).readsServed > before };
+    };
+    await waitUntil('credentials read from the eu replica', async () => (await onEu('none')).onEu, 10_000);
+
+    await Promise.all(cluster.info.replicas.map(pauseReplay));
+    try {
+      // A new token: the replicas have not replayed it, so they may not answer for it.
+      const floor = router.securityFloor!;
+      await router.write((tx) => tx.insert(tokens).values({ orgId: org!.id, memberId: member!.id, name: 't', hash: 'h1' }));
+      expect(router.securityFloor).toBeGreaterThan(floor);
+      expect(await onEu('h1')).toEqual({ rows: 1, onEu: false });
+      // A write that is no security change (last use) moves nothing.
+      const after = router.securityFloor;
+      await router.write((tx) => tx.update(tokens).set({ lastUsedAt: new Date() }).where(eq(tokens.hash, 'h1')));
+      expect(router.securityFloor).toBe(after);
+    } finally {
+      await Promise.all(cluster.info.replicas.map(resumeReplay));
+    }
+    await waitUntil('the new token read from the eu replica once replayed', async () => (await onEu('h1')).onEu, 10_000);
+
+    // The listener cut: no security position until it is back and has read the primary's.
+    await queryOne(url, "select pg_terminate_backend(pid) from pg_stat_activity where application_name like '%listener flagship_security'");
+    await waitUntil('no security position while the listener is down', () => router.securityFloor === undefined, 10_000);
+    await waitUntil('a security position again once it reconnected', () => router.securityFloor !== undefined, 20_000);
   });
 
   it('bounds the queue: 1,000 concurrent transactions on a pool of 10 with room for 200 waiting; the rest are refused at once, none hangs, nothing leaks', async () => {

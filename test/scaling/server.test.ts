@@ -13,7 +13,7 @@ import { DIALECTS } from '../support/dialects.js';
 import { pauseReplay, resumeReplay, startPostgres, waitForReplay, type PgTopologyInfo } from '../support/postgres/index.js';
 import { databaseOf, queryOne } from '../support/postgres/sql.js';
 import { runBundle, startServer, type RunningServer } from '../support/server-process.js';
-import { freshDatabase, replicaSetting, waitUntil } from './topology.js';
+import { commits, freshDatabase, replicaSetting, waitUntil } from './topology.js';
 
 const TOKEN = 'x-consistency-token';
 const PAIRS = 1000;
@@ -80,11 +80,12 @@ describe.runIf(replicated)('prod bundle with replicas', () => {
     expect(health.features.find((f) => f.name === 'scaling')).toEqual({
       name: 'scaling',
       status: 'active',
-      summary: "active: 2 replicas in eu, us; this server's region eu",
+      summary:
+        "active: 3 database servers (1 host of DATABASE_URL, 2 more in DATABASE_REPLICAS; regions eu, us): writes go to the one that answers read-write, reads to the others in recovery; this server's region eu",
     });
     expect(health.featureHealth.scaling).toMatchObject({ replicas: 2, regions: ['eu', 'us'], region: 'eu', replicasServing: 2 });
     const version = await runBundle(inject('bundles').prod!, ['--version'], { env });
-    expect(version.stdout).toContain("scaling: active: 2 replicas in eu, us; this server's region eu");
+    expect(version.stdout).toContain('scaling: active: 3 database servers (1 host of DATABASE_URL, 2 more in DATABASE_REPLICAS; regions eu, us)');
     const help = await runBundle(inject('bundles').prod!, ['--help']);
     for (const option of [
       '--database-replicas',
@@ -239,6 +240,15 @@ describe.runIf(replicated)('prod bundle with replicas', () => {
       const refused = await fresh.get('/v1/me');
       expect(refused.status).toBe(401);
       expect(refused.body.error.message).toMatch(/revoked/);
+
+      // A member removed on A is refused on B at once, though B reads credentials from replicas when it can.
+      const { member: leaving, client: leaver } = await newMember(owner, 'member');
+      const leaverOnB = new Client(b.url, leaver.token);
+      expect((await leaverOnB.get('/v1/me')).status).toBe(200);
+      expect((await owner.delete(`/v1/members/${leaving.id}`)).status).toBe(204);
+      const gone = await leaverOnB.get('/v1/me');
+      expect(gone.status).toBe(401);
+      expect(gone.body.error.message).toMatch(/removed/);
     } finally {
       await resume();
     }
@@ -287,6 +297,47 @@ describe.runIf(replicated)('prod bundle with replicas', () => {
     } finally {
       await resume();
     }
+  });
+
+  it('serves a read-only load with FLAGSHIP_REGION set without the primary: it commits at most a fifth of what the local replica does (pg_stat_database)', async () => {
+    // A database of its own, so only this load is counted; set up through one instance, loaded through another,
+    // each stopped before counting (a backend's statistics are complete once it exits).
+    const { url, replicaUrls } = await freshDatabase(cluster.info, 'goal');
+    const goalEnv = { DATABASE_URL: url, DATABASE_REPLICAS: replicaSetting(replicaUrls), FLAGSHIP_REGION: 'eu' };
+    const setup = await startServer(inject('bundles').prod!, { env: goalEnv });
+    await setup.ready();
+    const { owner } = await newOrg(new Client(setup.url), 'goal');
+    const { client: viewer } = await newMember(owner, 'viewer');
+    const project = (await owner.post('/v1/projects', { name: 'Goal', key: 'GOAL' })).body.id as string;
+    // The token's first use is recorded (a write, once a minute per token) here, not in the steady state below.
+    expect((await new Client(setup.url, viewer.token).get('/v1/me')).status).toBe(200);
+    expect(await setup.stop()).toBe(0);
+    await waitForReplay(cluster.info);
+
+    const [primaryBefore, euBefore] = await Promise.all([commits(url), commits(replicaUrls[0]!)]);
+    const reader = await startServer(inject('bundles').prod!, { env: goalEnv });
+    await reader.ready();
+    // Steady state: the security position is known and a replica has been seen past it.
+    await waitUntil(
+      'token lookups served by replicas',
+      async () => ((await (await fetch(`${reader.url}/healthz`)).json()) as any).featureHealth.scaling.credentialsReadFrom === 'replicas',
+      10_000,
+    );
+    const asViewer = new Client(reader.url, viewer.token);
+    const REQUESTS = 600;
+    const failed: string[] = [];
+    await inParallel(REQUESTS, 4, async (i) => {
+      const res = i % 3 === 0 ? await asViewer.get('/v1/me') : i % 3 === 1 ? await asViewer.get(`/v1/projects/${project}`) : await asViewer.get('/v1/projects');
+      if (res.status !== 200) failed.push(`${i}: ${res.status}`);
+    });
+    expect(failed).toEqual([]);
+    expect(await reader.stop()).toBe(0);
+    const [onPrimary, onEu] = [(await commits(url)) - primaryBefore, (await commits(replicaUrls[0]!)) - euBefore];
+    console.info(
+      `read-only load, ${REQUESTS} requests in eu: ${onPrimary} commits on the primary (start-up, checks and token use included), ${onEu} on the eu replica`,
+    );
+    expect(onEu).toBeGreaterThanOrEqual(REQUESTS);
+    expect(onPrimary * 5, `primary ${onPrimary}, eu ${onEu}`).toBeLessThanOrEqual(onEu);
   });
 
   it('leaves no connection open on any node after SIGTERM', async () => {

@@ -59,3 +59,19 @@ describe('configuration', () => {
     expect(redactUrl('postgres://app@db/x')).toBe('postgres://app@db/x');
   });
 });
+
+describe('DB_QUERY_TIMEOUT_MS', () => {
+  const pg = { DATABASE_URL: 'postgres://u@db/app' };
+  it.each<[Record<string, string>, number]>([
+    // Follows the statement timeout by a margin, so a frozen server answers 503 shortly after the server would have.
+    [{ DB_STATEMENT_TIMEOUT_MS: '5000' }, 6000],
+    [{}, 31_000],
+    // No statement timeout (behind PgBouncer): still bounded.
+    [{ DB_STATEMENT_TIMEOUT_MS: '0' }, 35_000],
+    // Set, it is what it says.
+    [{ DB_STATEMENT_TIMEOUT_MS: '5000', DB_QUERY_TIMEOUT_MS: '9000' }, 9000],
+    [{ DB_QUERY_TIMEOUT_MS: '0' }, 0],
+  ])('%j gives %d ms', (env, expected) => {
+    expect(loadConfig({ ...pg, ...env }).queryTimeoutMs).toBe(expected);
+  });
+});

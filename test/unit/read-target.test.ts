@@ -1,6 +1,7 @@
 // Which node serves a read, as a table: the pure decision the router acts on.
 import { describe, expect, it } from 'vitest';
 import { chooseReadTarget, type NodeView, type ReadNeed, type RoutingPolicy } from '../../src/scaling/read-target.js';
+import { LagClock } from '../../src/scaling/lag-clock.js';
 
 const policy: RoutingPolicy = { region: 'eu', maxLagBytes: 1000, maxLagSeconds: 5 };
 const replica = (name: string, region: string | undefined, over: Partial<NodeView> = {}): NodeView => ({
@@ -14,10 +15,15 @@ const replica = (name: string, region: string | undefined, over: Partial<NodeVie
   outstanding: 0,
   ...over,
 });
+const primary: NodeView = { ...replica('p', undefined), role: 'primary', replayLsn: undefined };
+/** With a primary that answers, unless the nodes given already say what the primary is. */
 const pick = (nodes: NodeView[], need: ReadNeed = {}, turn = 0) => {
-  const t = chooseReadTarget(nodes, need, policy, turn);
+  const all = nodes.some((n) => n.role === 'primary' || n.role === 'unreachable') ? nodes : [primary, ...nodes];
+  const t = chooseReadTarget(all, need, policy, turn);
   return t === 'primary' ? 'primary' : t.name;
 };
+
+const unreachablePrimary: NodeView = { ...primary, role: 'unreachable', healthy: false };
 
 describe('chooseReadTarget', () => {
   const eu = replica('eu1', 'eu');
@@ -43,6 +49,46 @@ describe('chooseReadTarget', () => {
     ['never a node found read-write', [replica('eu1', 'eu', { role: 'primary' })], {}, 'primary'],
     ['the primary with no replicas', [], {}, 'primary'],
     ['any region when the server has none of its own', [us], {}, 'us1'],
+    ['never a replica whose lag cannot be told', [replica('eu1', 'eu', { lagSeconds: Number.POSITIVE_INFINITY })], {}, 'primary'],
+    ['never a node that does not answer', [primary, replica('eu1', 'eu', { role: 'unreachable', healthy: false })], {}, 'primary'],
+    // No primary answers: nothing can commit anywhere, so the most caught-up replica is as fresh as anything.
+    [
+      'a fresh read, primary unreachable: the most caught-up replica',
+      [unreachablePrimary, eu, replica('us1', 'us', { replayLsn: 150n })],
+      { fresh: true },
+      'us1',
+    ],
+    ['a fresh read, primary ejected: the most caught-up replica', [{ ...primary, healthy: false }, eu], { fresh: true }, 'eu1'],
+    [
+      'a fresh read, primary unreachable, no healthy replica: the primary (which refuses)',
+      [unreachablePrimary, replica('eu1', 'eu', { healthy: false })],
+      { fresh: true },
+      'primary',
+    ],
+    [
+      'any read no fit replica serves, primary unreachable: the most caught-up one, lag bounds aside',
+      [unreachablePrimary, replica('eu1', 'eu', { lagSeconds: 60, replayLsn: 90n }), replica('us1', 'us', { lagSeconds: 40, replayLsn: 95n })],
+      {},
+      'us1',
+    ],
+    // A security position known: a fresh read may go to a replica that replayed it.
+    ['a fresh read, security position replayed locally: the local replica', [us, eu], { fresh: true, freshFrom: 100n }, 'eu1'],
+    ['a fresh read, security position replayed elsewhere only', [replica('eu1', 'eu', { replayLsn: 90n }), us], { fresh: true, freshFrom: 100n }, 'us1'],
+    ['a fresh read, security position replayed nowhere: the primary', [eu, us], { fresh: true, freshFrom: 101n }, 'primary'],
+    ["a fresh read, security position replayed, not the caller's own write: the primary", [eu, us], { fresh: true, freshFrom: 50n, minLsn: 120n }, 'primary'],
+    [
+      'a fresh read, security position replayed by a lagging replica only: the primary',
+      [replica('eu1', 'eu', { lagSeconds: 60 })],
+      { fresh: true, freshFrom: 100n },
+      'primary',
+    ],
+    ['primary unreachable: still never below the required position', [unreachablePrimary, eu], { minLsn: 101n }, 'primary'],
+    [
+      'primary unreachable: not the replica that failed this read',
+      [unreachablePrimary, eu, replica('us1', 'us', { replayLsn: 50n })],
+      { fresh: true, exclude: new Set(['eu1']) },
+      'us1',
+    ],
   ])('%s', (_what, nodes, need, expected) => {
     expect(pick(nodes, need)).toBe(expected);
   });
@@ -56,5 +102,42 @@ describe('chooseReadTarget', () => {
     expect([0, 1, 2, 3].map((turn) => pick([a, b], {}, turn))).toEqual(['eu1', 'eu2', 'eu1', 'eu2']);
     // A less busy replica elsewhere does not beat a local one.
     expect(pick([replica('eu1', 'eu', { outstanding: 9 }), replica('us1', 'us')])).toBe('eu1');
+  });
+});
+
+describe('LagClock', () => {
+  it('measures a replica against when the primary reached each position: growing while it does not replay, 0 once it has', () => {
+    let now = 0;
+    const clock = new LagClock(() => now);
+    expect(clock.secondsBehind(10n)).toBe(Number.POSITIVE_INFINITY);
+    clock.saw(100n);
+    now = 1000;
+    clock.saw(200n);
+    now = 5000;
+    // Idle cluster: a replica at the primary's last position is not behind, however long ago that was.
+    expect(clock.secondsBehind(200n)).toBe(0);
+    // Stuck below 200: behind since the primary was first seen past its position (at 1 s), and growing.
+    expect(clock.secondsBehind(150n)).toBe(4);
+    now = 9000;
+    expect(clock.secondsBehind(150n)).toBe(8);
+    expect(clock.secondsBehind(50n)).toBe(9);
+    expect(clock.secondsBehind(undefined)).toBe(Number.POSITIVE_INFINITY);
+    // A position seen again (or older) is not a new sample.
+    clock.saw(200n);
+    expect(clock.secondsBehind(150n)).toBe(8);
+    // A new primary: nothing is known until it is seen.
+    clock.reset();
+    expect(clock.secondsBehind(200n)).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('keeps its memory bounded yet still tells a replica stuck before it forgot is far behind', () => {
+    let now = 0;
+    const clock = new LagClock(() => now);
+    for (let i = 1n; i <= 10_000n; i++) {
+      now += 100;
+      clock.saw(i * 10n);
+    }
+    expect(clock.secondsBehind(5n)).toBeGreaterThan(120);
+    expect(clock.secondsBehind(100_000n)).toBe(0);
   });
 });

@@ -40,20 +40,30 @@ export interface PostgresNodeDatabase extends Database {
    * write(), also returning the WAL position just past the commit: a replica whose replay position has reached it
    * sees the write. Inside a transaction it is a savepoint and the position is undefined (the outer commit counts).
    */
-  writeAt<T>(fn: (tx: Queryable) => Promise<T>): Promise<{ result: T; position: string | undefined }>;
+  writeAt<T>(fn: (tx: Queryable) => Promise<T>): Promise<{ result: T; position: string | undefined; notice: string | undefined }>;
 }
 
 /** What one top-level transaction of this adapter learns on its way: its commit position, a read-only server. */
 interface Receipt {
   readonly wantPosition: boolean;
   position: string | undefined;
+  /** What a trigger of the transaction left in the session setting COMMIT_NOTICE (see writeAt), if anything. */
+  notice: string | undefined;
   wrongRole: boolean;
   /** The connection failed after the COMMIT: not to be reused. */
   broken?: Error;
 }
 
-// Any session's insert position read after our COMMIT returned is past our commit record.
-const POSITION_SQL = 'SELECT pg_current_wal_insert_lsn()::text AS lsn';
+/**
+ * A session setting a trigger may set (set_config(..., false), so it outlives the COMMIT, and is undone with a
+ * rollback) to tell the router something about the transaction that committed: read and cleared with its position.
+ */
+export const COMMIT_NOTICE = 'flagship.commit_notice';
+
+// Any session's insert position read after our COMMIT returned is past our commit record. The notice is read in the
+// same round trip, from a CTE so it is read before it is cleared.
+const POSITION_SQL = `WITH n AS (SELECT nullif(current_setting('${COMMIT_NOTICE}', true), '') AS notice)
+  SELECT pg_current_wal_insert_lsn()::text AS lsn, n.notice, CASE WHEN n.notice IS NOT NULL THEN set_config('${COMMIT_NOTICE}', '', false) END AS cleared FROM n`;
 
 export const postgresCapabilities: Capabilities = Object.freeze({ concurrentWriters: true, rowLocks: true, listenNotify: true });
 
@@ -128,9 +138,12 @@ export function openPostgres(options: PostgresOptions): PostgresNodeDatabase {
       // It is a query of its own, not sent with the COMMIT: a connection cut between the two would turn a committed
       // write into an error. Once committed, the write succeeds; without its position it carries no token.
       try {
-        receipt.position = (await client.query<{ lsn: string }>(POSITION_SQL)).rows[0]?.lsn;
+        const row = (await client.query<{ lsn: string; notice: string | null }>(POSITION_SQL)).rows[0];
+        receipt.position = row?.lsn;
+        receipt.notice = row?.notice ?? undefined;
       } catch (err) {
         receipt.broken = err as Error;
+        // Another session: it knows no notice of ours (announcing then falls to the trigger's own NOTIFY).
         receipt.position = await created.query<{ lsn: string }>(POSITION_SQL).then(
           (r) => r.rows[0]?.lsn,
           () => undefined,
@@ -152,8 +165,8 @@ export function openPostgres(options: PostgresOptions): PostgresNodeDatabase {
   const probe = createProbePool(options, options.onPoolError ?? (() => undefined));
   let closed: Promise<void> | undefined;
   const run = <T>(fn: (tx: Queryable) => Promise<T>, wantPosition: boolean) => {
-    const receipt: Receipt = { wantPosition, position: undefined, wrongRole: false };
-    return receipts.run(receipt, async () => ({ result: await machine.transaction(fn), position: receipt.position }));
+    const receipt: Receipt = { wantPosition, position: undefined, notice: undefined, wrongRole: false };
+    return receipts.run(receipt, async () => ({ result: await machine.transaction(fn), position: receipt.position, notice: receipt.notice }));
   };
 
   return {

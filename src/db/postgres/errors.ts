@@ -26,6 +26,8 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOST
 
 function driverError(err: unknown): PgError | undefined {
   for (let e = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    // Our own errors wrap the driver's (as `cause`), and their code and message are not the driver's.
+    if (e instanceof AppError) continue;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && (/^[0-9A-Z]{5}$/.test(code) || NETWORK_CODES.has(code))) return e as PgError;
     const msg = (e as { message?: unknown }).message;
@@ -65,9 +67,24 @@ export function connectionLost(err: unknown): boolean {
   return !code || NETWORK_CODES.has(code) || /^(08|57P0)/.test(code);
 }
 
-/** A host that does not resolve never will by waiting (the server's refusals, class 28 and 3D000, are below). */
+/** The setting of ours that sends each startup parameter a proxy may refuse. */
+const STARTUP_PARAMETER_OWNERS: Readonly<Record<string, string>> = { statement_timeout: 'DB_STATEMENT_TIMEOUT_MS' };
+
+/**
+ * A host that does not resolve never will by waiting, nor will a proxy that refuses a startup parameter (PgBouncer
+ * without it in ignore_startup_parameters) accept it next time (the server's refusals, class 28 and 3D000, are below).
+ */
 function misconfigured(e: PgError): string | undefined {
   if (e.code === 'ENOTFOUND') return `the PostgreSQL host does not resolve (${e.message}); check the host name in DATABASE_URL`;
+  const refused = /unsupported startup parameter:\s*(\S+)/i.exec(e.message)?.[1];
+  if (refused) {
+    const ours = STARTUP_PARAMETER_OWNERS[refused];
+    return (
+      `a proxy in front of PostgreSQL (PgBouncer) refuses the startup parameter ${refused} (${e.message}); ` +
+      `add it to PgBouncer's ignore_startup_parameters (ignore_startup_parameters = ${refused})` +
+      (ours ? `, or set ${ours}=0 and bound queries in the proxy instead (PgBouncer's query_timeout)` : '')
+    );
+  }
   return undefined;
 }
 

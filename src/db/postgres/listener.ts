@@ -19,8 +19,9 @@ export async function listen(options: ListenerOptions, channel: string, handlers
   if (!IDENTIFIER.test(channel)) throw new Error(`listen: "${channel}" is not a usable channel name; use lower-case letters, digits and _`);
   let closed = false;
   let client: pg.Client | undefined;
-  // Every listener of this program carries it, so peers() can count them in pg_stat_activity.
-  const applicationName = `${options.applicationName} listener`;
+  // Every listener of this program on this channel carries it, so peers() can count them in pg_stat_activity (one
+  // per instance, however many channels each listens on). PostgreSQL keeps the first 63 bytes.
+  const applicationName = `${options.applicationName} listener ${channel}`.slice(0, 63);
   let retry: NodeJS.Timeout | undefined;
 
   const connect = async (): Promise<void> => {

@@ -1,0 +1,121 @@
+// The prod bundle while its primary is stopped (a topology of its own), as a client and an operator see it: one node
+// per server however the servers are listed, authenticated reads (token lookup, /v1/me, RBAC decisions) answering
+// 200 from the most caught-up replica, writes 503 with Retry-After, readiness saying read-only in /readyz and
+// /metrics, and the stopped primary described as unreachable, never still the primary.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Client, newMember, newOrg } from '../support/api.js';
+import { DIALECTS } from '../support/dialects.js';
+import { startNode, startPostgres, stopNode, waitForReplay, type PgTopologyInfo } from '../support/postgres/index.js';
+import { startServer, type RunningServer } from '../support/server-process.js';
+import { freshDatabase, waitUntil } from './topology.js';
+
+const stoppable = DIALECTS.includes('postgres') && inject('pg')?.controllable === true;
+if (DIALECTS.includes('postgres') && !stoppable)
+  console.warn(`${'test/scaling/primary-outage.test.ts'}: skipped, PostgreSQL from ${inject('pg')?.source} cannot be stopped and started by the harness`);
+
+const hostOf = (url: string) => `${new URL(url).hostname}:${new URL(url).port}`;
+
+describe.runIf(stoppable)('prod bundle while the primary is stopped', () => {
+  let cluster: { info: PgTopologyInfo; close(): Promise<void> };
+  let server: RunningServer;
+  let url: string;
+  let replicaUrls: string[];
+
+  beforeAll(async () => {
+    cluster = await startPostgres({ replicas: 2 });
+    ({ url, replicaUrls } = await freshDatabase(cluster.info, 'outage'));
+    // As operators list an HA set: every member in DATABASE_URL (libpq multi-host), and the replicas again with
+    // their regions. Replica 1 is listed twice.
+    const primary = new URL(url);
+    const both = `postgres://${primary.username}@${primary.host},${new URL(replicaUrls[0]!).host}${primary.pathname}`;
+    server = await startServer(inject('bundles').prod!, {
+      env: {
+        DATABASE_URL: both,
+        DATABASE_REPLICAS: `eu=${replicaUrls[0]!},us=${replicaUrls[1]!}`,
+        FLAGSHIP_REGION: 'eu',
+        DB_HEALTH_INTERVAL_MS: '200',
+        DB_CONNECT_TIMEOUT_MS: '3000',
+      },
+    });
+    await server.ready();
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await cluster?.close();
+  });
+
+  it('has one node per server however it is listed, and says so in /healthz, the start-up log and the pools view', async () => {
+    const { owner } = await newOrg(new Client(server.url), 'topo');
+    const nodes = (await owner.get('/v1/admin/pools')).body.nodes as Array<{ node: string; role: string; region: string | null }>;
+    expect(nodes.map((n) => `${n.node} ${n.role} ${n.region}`).sort()).toEqual(
+      [`${hostOf(url)} primary null`, `${hostOf(replicaUrls[0]!)} replica eu`, `${hostOf(replicaUrls[1]!)} replica us`].sort(),
+    );
+    const health = (await (await fetch(`${server.url}/healthz`)).json()) as any;
+    expect(health.featureHealth.scaling).toMatchObject({
+      servers: 3,
+      replicas: 2,
+      unreachable: 0,
+      primary: hostOf(url),
+      serves: { reads: true, writes: true },
+    });
+    const summary = health.features.find((f: { name: string }) => f.name === 'scaling').summary as string;
+    expect(summary).not.toMatch(/no replicas configured/);
+    expect(summary).toMatch(/^active: 3 database servers \(2 hosts of DATABASE_URL, 1 more in DATABASE_REPLICAS; regions eu, us\)/);
+    expect(server.output.join('\n')).toMatch(/database topology: 3 servers, primary 127\.0\.0\.1:\d+, 2 serving reads as replicas/);
+  });
+
+  it('keeps answering authenticated reads with 200 while the primary is stopped; writes answer 503 with Retry-After; readiness says read-only', async () => {
+    const { owner } = await newOrg(new Client(server.url), 'outage');
+    const { client: viewer } = await newMember(owner, 'viewer');
+    const project = (await owner.post('/v1/projects', { name: 'Outage', key: 'OUT' })).body.id as string;
+    await waitForReplay(cluster.info);
+    await stopNode(cluster.info, 'primary', 'fast');
+    try {
+      await waitUntil(
+        'the primary seen unreachable',
+        async () => ((await (await fetch(`${server.url}/healthz`)).json()) as any).featureHealth.scaling.unreachable === 1,
+        10_000,
+      );
+      for (let i = 0; i < 20; i++) {
+        for (const [who, path] of [
+          [viewer, '/v1/me'],
+          [owner, '/v1/me'],
+          [viewer, `/v1/projects/${project}`],
+          [owner, '/v1/tokens'],
+          // An RBAC decision (pool:read) and the operators' view of the outage.
+          [owner, '/v1/admin/pools'],
+        ] as const) {
+          const res = await who.get(path);
+          expect(res.status, `${path}: ${JSON.stringify(res.body)}`).toBe(200);
+        }
+      }
+      const denied = await viewer.get('/v1/admin/pools');
+      expect(denied.status).toBe(403);
+      const write = await owner.post('/v1/projects', { name: 'During', key: 'DUR' });
+      expect(write.status).toBe(503);
+      expect(write.headers.get('retry-after')).toBeTruthy();
+
+      const pools = (await owner.get('/v1/admin/pools')).body.nodes as Array<{ node: string; role: string; serving: boolean }>;
+      expect(pools.find((n) => n.node === hostOf(url))).toMatchObject({ role: 'unreachable', serving: false });
+      expect(pools.filter((n) => n.role === 'primary')).toEqual([]);
+
+      const ready = await fetch(`${server.url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'read-only', serves: { reads: true, writes: false }, reason: expect.stringMatching(/read-only/) });
+      const forWrites = await fetch(`${server.url}/readyz?need=writes`);
+      expect(forWrites.status).toBe(503);
+      expect(forWrites.headers.get('retry-after')).toBe('1');
+      expect(await forWrites.json()).toMatchObject({ status: 'read-only', serves: { reads: true, writes: false } });
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toMatch(/^flagship_serving\{operation="read"[^}]*\} 1$/m);
+      expect(metrics).toMatch(/^flagship_serving\{operation="write"[^}]*\} 0$/m);
+      expect(metrics).toMatch(/^flagship_ready\{[^}]*\} 1$/m);
+    } finally {
+      await startNode(cluster.info, 'primary');
+    }
+    await waitUntil('writes back', async () => (await owner.post('/v1/projects', { name: 'After', key: 'AFT' })).status === 201, 20_000);
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(await ready.json()).toMatchObject({ status: 'ready', serves: { reads: true, writes: true } });
+    expect((await fetch(`${server.url}/readyz?need=writes`)).status).toBe(200);
+  });
+});
