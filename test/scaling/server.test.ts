@@ -73,6 +73,12 @@ describe.runIf(replicated)('prod bundle with replicas', () => {
   };
 
   it('says the module is active with 2 replicas in eu and us, in /healthz and --version', async () => {
+    // A replica serves reads once its lag is proven within bounds, which takes the health checks a moment after start.
+    await waitUntil(
+      'both replicas serving reads',
+      async () => ((await (await fetch(`${a.url}/healthz`)).json()) as any).featureHealth.scaling.replicasServing === 2,
+      10_000,
+    );
     const health = (await (await fetch(`${a.url}/healthz`)).json()) as {
       features: Array<{ name: string; status: string; summary: string }>;
       featureHealth: Record<string, unknown>;
