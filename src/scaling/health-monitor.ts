@@ -117,6 +117,9 @@ export class HealthMonitor {
         if (node.eject(reason)) this.logger.warn({ node: node.name, region: node.region, reason }, 'database node ejected');
       } finally {
         node.checking = undefined;
+        // Settled as each answer arrives, not once the slowest node of the round has answered: reads are routed on the
+        // nodes' roles as they stand, and a promoted node must be the primary the moment it is seen answering as one.
+        this.#elect();
       }
     })();
     return node.checking;

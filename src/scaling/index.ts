@@ -8,7 +8,7 @@ import { registerRouterMetrics } from './metrics.js';
 import { nodeEntries, openRouter } from './open-router.js';
 import { describeConsistencyToken } from './openapi.js';
 import { scalingSettings, type ScalingSettings } from './options.js';
-import { POOL_READ, SCALING_PERMISSIONS } from './permissions.js';
+import { SCALING_PERMISSIONS } from './permissions.js';
 import { poolsRoute } from './pools-route.js';
 import { scalingMigrations } from './migrations.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
@@ -51,7 +51,7 @@ export const createScaling: FeatureFactory = (ctx): Feature => {
     registerMetrics: (registry) => registerRouterMetrics(registry, () => router),
     describeApi: describeConsistencyToken,
     permissions: SCALING_PERMISSIONS,
-    registerRoutes: (app, _db, host) => poolsRoute(app, current, host.require({ permission: POOL_READ })),
+    registerRoutes: (app) => poolsRoute(app, current),
     async health() {
       const nodes = router?.report() ?? [];
       return {

@@ -1,6 +1,6 @@
 // GET /v1/admin/pools: every database node as the router sees it (addresses, errors, counts across organizations), for
 // the operator alone: the core's requireOperator guard, never a tenant's role.
-import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { errors } from '../server/routes/schemas.js';
 import type { ReplicaRouter } from './router.js';
 
@@ -45,8 +45,8 @@ const nodeReport = {
   },
 } as const;
 
-/** `_tenantGuard` is not used: no tenant permission opens cluster state. */
-export async function poolsRoute(app: FastifyInstance, router: () => ReplicaRouter, _tenantGuard?: preHandlerAsyncHookHandler): Promise<void> {
+/** No tenant permission opens cluster state: a caller who is not the operator gets the 404 an unknown path gets. */
+export async function poolsRoute(app: FastifyInstance, router: () => ReplicaRouter): Promise<void> {
   app.get(
     '/v1/admin/pools',
     {
@@ -57,7 +57,7 @@ export async function poolsRoute(app: FastifyInstance, router: () => ReplicaRout
         security: [{ bearerAuth: [] }],
         response: {
           200: { type: 'object', title: 'PoolsReport', required: ['nodes'], properties: { nodes: { type: 'array', items: nodeReport } } },
-          ...errors(401, 403, 503),
+          ...errors(404, 503),
         },
       },
     },
