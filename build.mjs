@@ -349,7 +349,11 @@ async function main(argv) {
     );
     if (report.nativeAddon) {
       const a = report.nativeAddon;
-      console.log(`  with ${a.file} for ${a.platform}-${a.arch} (${a.libc}), Node ABI ${a.abi} (${a.node}): runs with Node alone on that platform and ABI`);
+      console.log(
+        a.napi
+          ? `  with ${a.file} for ${a.platform}-${a.arch} (${a.libc}), Node-API ${a.napi}: runs with Node alone on that platform, Node 22 or later`
+          : `  with ${a.file} for ${a.platform}-${a.arch} (${a.libc}), Node ABI ${a.abi} (${a.node}): runs with Node alone on that platform and ABI`,
+      );
     }
     if (pack) console.log(`  packed ${path.relative(process.cwd(), await packVariant({ root: ROOT, variant, report }))}`);
   }

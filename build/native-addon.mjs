@@ -3,7 +3,7 @@
 // better-sqlite3's `nativeBinding` option, so the folder runs with Node alone. An addon only loads on the platform,
 // CPU, C library and Node ABI it was compiled for: the build records them, in the bundle (to refuse a mismatch at
 // start with the fix) and in build-report.json (to tell a CI job which artifact it needs).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -18,6 +18,18 @@ export class NativeAddonError extends Error {
 function libc() {
   if (process.platform !== 'linux') return 'n/a';
   return process.report.getReport().header.glibcVersionRuntime ? 'glibc' : 'musl';
+}
+
+/**
+ * The Node-API version better-sqlite3's addon is built against (its binding.gyp defines NAPI_VERSION), or null for an
+ * addon built per Node ABI (better-sqlite3 12 and earlier).
+ */
+function napiVersion(pkgDir) {
+  try {
+    return /NAPI_VERSION=(\d+)/.exec(readFileSync(path.join(pkgDir, 'binding.gyp'), 'utf8'))?.[1] ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -50,6 +62,7 @@ export function locateSqliteAddon(root) {
     arch: process.arch,
     libc: libc(),
     abi: process.versions.modules,
+    napi: napiVersion(pkgDir),
     node: process.version,
     betterSqlite3: require(pkgFile).version,
   });

@@ -12,19 +12,19 @@ const LEFT_OUT = new Set(['metafile.json']);
 const BIN = 'bin.mjs';
 
 export function tarballName(variant, version, nativeAddon) {
-  const where = nativeAddon
-    ? `-${nativeAddon.platform}-${nativeAddon.arch}-${nativeAddon.libc === 'n/a' ? '' : `${nativeAddon.libc}-`}node${nativeAddon.abi}`
-    : '';
+  const runtime = nativeAddon?.napi ? `napi${nativeAddon.napi}` : `node${nativeAddon?.abi}`;
+  const where = nativeAddon ? `-${nativeAddon.platform}-${nativeAddon.arch}-${nativeAddon.libc === 'n/a' ? '' : `${nativeAddon.libc}-`}${runtime}` : '';
   return `flagship-${variant}-${version}${where}.tgz`;
 }
 
 /**
- * The package's manifest. `engines`, `os`, `cpu` and `libc` say where the addon inside loads (its Node major: one
- * ABI per major), so npm refuses the install elsewhere instead of the server failing at start.
+ * The package's manifest. `engines`, `os`, `cpu` and `libc` say where the addon inside loads (a Node-API addon on every
+ * Node we support; one built per ABI only on its Node major, one ABI per major), so npm refuses the install elsewhere
+ * instead of the server failing at start.
  */
 export function packageManifest({ variant, version, nativeAddon, testing }) {
   const name = `flagship-${variant}`;
-  const major = nativeAddon ? /^v?(\d+)\./.exec(nativeAddon.node)?.[1] : undefined;
+  const major = nativeAddon && !nativeAddon.napi ? /^v?(\d+)\./.exec(nativeAddon.node)?.[1] : undefined;
   return {
     name,
     version,

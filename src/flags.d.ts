@@ -17,6 +17,8 @@ declare const __SQLITE_ADDON__: {
   readonly arch: string;
   readonly libc: string;
   readonly abi: string;
+  /** The Node-API version an ABI-stable addon needs (it then loads on any Node offering it); null for one built per ABI. */
+  readonly napi: string | null;
   readonly node: string;
   readonly betterSqlite3: string;
 } | null;

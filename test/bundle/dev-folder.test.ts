@@ -72,13 +72,15 @@ describe('the dev folder, shipped', () => {
     }
   });
 
-  it('names the platform and Node ABI it was built for in the build report', async () => {
+  it('names the platform, Node-API version and Node it was built with in the build report', async () => {
     const report = JSON.parse(await readFile(path.join(dir, 'build-report.json'), 'utf8'));
     expect(report.nativeAddon).toMatchObject({
       file: 'better_sqlite3.node',
       platform: process.platform,
       arch: process.arch,
       abi: process.versions.modules,
+      // better-sqlite3's addon is built on Node-API, so the folder runs on any Node that offers that version.
+      napi: expect.stringMatching(/^\d+$/),
       node: process.version,
     });
     expect(report.externalImports).not.toContain('better-sqlite3');
@@ -101,7 +103,7 @@ describe('the dev folder, shipped', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(
       new RegExp(
-        `cannot load the SQLite addon .* built for ${process.platform}-${process.arch}, Node ABI ${process.versions.modules} .*rebuild it here \\(\`npm ci && node build\\.mjs dev\``,
+        `cannot load the SQLite addon .* built for ${process.platform}-${process.arch}, Node-API \\d+ or later .*rebuild it here \\(\`npm ci && node build\\.mjs dev\``,
       ),
     );
     expect(stderr).not.toMatch(/^\s+at /m);
@@ -121,7 +123,7 @@ describe.runIf(systemTar)('node build.mjs dev --pack', () => {
     const { version } = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'));
     expect(path.basename(file)).toBe(tarballName('dev', version, report.nativeAddon));
     expect(path.basename(file)).toMatch(
-      new RegExp(`^flagship-dev-${version.replace(/\./g, '\\.')}-${process.platform}-${process.arch}-.*node${process.versions.modules}\\.tgz$`),
+      new RegExp(`^flagship-dev-${version.replace(/\./g, '\\.')}-${process.platform}-${process.arch}-.*napi${report.nativeAddon.napi}\\.tgz$`),
     );
     const into = await mkdtemp(path.join(tmpdir(), 'flagship-unpacked-'));
     assertNoNodeModulesAbove(into);

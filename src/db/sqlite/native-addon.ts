@@ -12,24 +12,31 @@ export interface HostTarget {
   readonly platform: string;
   readonly arch: string;
   readonly abi: string;
+  /** The highest Node-API version this Node offers. */
+  readonly napi: string;
   readonly node: string;
 }
 
 function host(): HostTarget {
-  return { platform: process.platform, arch: process.arch, abi: process.versions.modules, node: process.version };
+  return { platform: process.platform, arch: process.arch, abi: process.versions.modules, napi: process.versions.napi ?? '0', node: process.version };
 }
 
-const describe = (t: { platform: string; arch: string; abi: string; node: string }) =>
-  `${t.platform}-${t.arch}, Node ABI ${t.abi} (Node ${t.node.replace(/^v/, '')})`;
+const nodeOf = (t: { node: string }) => `Node ${t.node.replace(/^v/, '')}`;
+const describeBuilt = (t: AddonTarget) =>
+  t.napi === null ? `${t.platform}-${t.arch}, Node ABI ${t.abi} (${nodeOf(t)})` : `${t.platform}-${t.arch}, Node-API ${t.napi} or later`;
+const describeHost = (t: HostTarget) => `${t.platform}-${t.arch}, Node ABI ${t.abi}, Node-API ${t.napi} (${nodeOf(t)})`;
 
 const FIX =
-  'run the bundle with a Node of that ABI on that platform, or rebuild it here (`npm ci && node build.mjs dev` in the flagship repository) ' +
+  'run the bundle with a Node that loads it (a newer one for a Node-API addon, one of that ABI otherwise) on that platform, or rebuild it here (`npm ci && node build.mjs dev` in the flagship repository) ' +
   'or download the dist/dev tarball built for this platform (`node build.mjs dev --pack` names it by platform and ABI)';
 
 /** Why a bundle built for `built` cannot load its addon in `here`, or undefined when it can. */
 export function addonMismatch(built: AddonTarget, here: HostTarget): string | undefined {
-  if (built.platform === here.platform && built.arch === here.arch && built.abi === here.abi) return undefined;
-  return `this bundle's SQLite addon (${built.file}) was built for ${describe(built)}, but this is ${describe(here)}; ${FIX}`;
+  // A Node-API addon (better-sqlite3 13 and later) loads on every Node offering its Node-API version; an older addon
+  // only on the ABI it was compiled for.
+  const loads = built.napi === null ? built.abi === here.abi : Number(here.napi) >= Number(built.napi);
+  if (built.platform === here.platform && built.arch === here.arch && loads) return undefined;
+  return `this bundle's SQLite addon (${built.file}) was built for ${describeBuilt(built)}, but this is ${describeHost(here)}; ${FIX}`;
 }
 
 let loaded: object | undefined;
@@ -56,7 +63,7 @@ export function sqliteNativeBinding(
     throw new NativeAddonError(
       missing
         ? `the SQLite addon ${file} is missing; copy the whole dist/dev/ folder (server.mjs and ${built.file} belong together), or rebuild it with \`node build.mjs dev\``
-        : `cannot load the SQLite addon ${file}, built for ${describe(built)} with ${built.libc === 'n/a' ? 'the platform C library' : built.libc}: ${reason}; ${FIX}`,
+        : `cannot load the SQLite addon ${file}, built for ${describeBuilt(built)} with ${built.libc === 'n/a' ? 'the platform C library' : built.libc}: ${reason}; ${FIX}`,
       { cause: err },
     );
   }
