@@ -30,6 +30,11 @@ const builtInRoles = new BuiltInRoleAuthorizer();
  */
 async function currentActor(db: Database, tx: Queryable, principal: Principal): Promise<Principal> {
   await db.lock(tx, `members:${principal.orgId}`);
+  return actorAsNow(db, tx, principal);
+}
+
+/** The actor with their role as read inside `tx`; a removed actor is refused. */
+export async function actorAsNow(db: Database, tx: Queryable, principal: Principal): Promise<Principal> {
   const m = db.tables.members;
   const [row] = await tx
     .select({ role: m.role })

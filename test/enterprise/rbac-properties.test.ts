@@ -7,23 +7,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { newOrg, type Client, type Reply } from '../support/api.js';
 import { ENTERPRISE_TARGETS, deployForSuite } from '../support/enterprise.js';
+import { PERMISSIONS as CORE_PERMISSIONS } from '../../src/domain/authorizer.js';
 
 const RUNS = Number(process.env.FC_RUNS ?? 12);
 
-const PERMISSIONS = [
-  'org:read',
-  'project:read',
-  'project:write',
-  'task:read',
-  'task:write',
-  'comment:read',
-  'comment:write',
-  'member:read',
-  'member:manage',
-  'token:manage',
-  'role:manage',
-  'audit:read',
-] as const;
+const PERMISSIONS = [...CORE_PERMISSIONS, 'role:manage', 'audit:read'] as const;
 const CUSTOM = ['r0', 'r1', 'r2'] as const;
 const GIVABLE = ['viewer', 'member', 'admin', ...CUSTOM] as const;
 /** Index 0 is the owner; the others are added at the start with random roles. */

@@ -6,11 +6,10 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { chmod, lchown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findBinaries, installationUsableBy } from './postgres/find-binaries.js';
-import { launchWatchdog } from './postgres/cluster.js';
+import { freePorts, launchWatchdog } from './postgres/cluster.js';
 import { killAndWait, processesMentioning } from './postgres/procs.js';
 import { resolveRunAs, type RunAs } from './postgres/run-as.js';
 import { logTail, queryOne, sleep } from './postgres/sql.js';
@@ -67,24 +66,6 @@ export interface ClusterMemberState {
   port: number;
   timeline?: number;
   lag?: number | string;
-}
-
-async function freePorts(count: number): Promise<number[]> {
-  // All held open at once, so the kernel hands out distinct ports.
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const server = createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
 }
 
 /** Replaces every ${NAME}; a placeholder left without a value is a mismatch between deploy/ and this harness. */

@@ -3,10 +3,10 @@
 // built-in roles included, inherited roles expanded, a project grant's permissions on that project (held across the
 // organization or through a grant on that same project). Checked after the organization's RBAC lock, with the
 // actor's role read inside the transaction, so what is checked is what the change commits against.
-import { and, eq } from 'drizzle-orm';
 import type { Queryable } from '../../db/database.js';
 import type { Principal } from '../../domain/authorizer.js';
-import { ForbiddenError, UnauthenticatedError } from '../../errors.js';
+import { actorAsNow } from '../../domain/members.js';
+import { ForbiddenError } from '../../errors.js';
 import { allows, expandRole, type Effective, type RoleBook } from './role-graph.js';
 import { loadEffective, type RbacStore } from './store.js';
 
@@ -30,14 +30,8 @@ export function firstUnheld(mine: Effective, book: RoleBook, holdings: readonly 
 }
 
 /** The actor as they are now, inside `tx`: their role is read here, not taken from the token's request. */
-export async function currentActor(tx: Queryable, store: RbacStore, principal: Principal): Promise<Principal> {
-  const m = store.db.tables.members;
-  const [row] = await tx
-    .select({ role: m.role })
-    .from(m)
-    .where(and(eq(m.id, principal.memberId), eq(m.orgId, principal.orgId), eq(m.active, true)));
-  if (!row) throw new UnauthenticatedError('you are no longer a member of this organization; ask one of its admins to add you again');
-  return { ...principal, role: row.role };
+export function currentActor(tx: Queryable, store: RbacStore, principal: Principal): Promise<Principal> {
+  return actorAsNow(store.db, tx, principal);
 }
 
 /** What the actor holds now, read inside `tx` (after the organization's RBAC lock). */

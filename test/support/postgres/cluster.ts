@@ -60,7 +60,8 @@ host all all 127.0.0.1/32 trust
 host replication all 127.0.0.1/32 trust
 `;
 
-async function freePorts(count: number): Promise<number[]> {
+/** `count` distinct free ports on loopback, from the kernel. */
+export async function freePorts(count: number): Promise<number[]> {
   // All held open at once, so the kernel hands out distinct ports.
   const servers = await Promise.all(
     Array.from(
