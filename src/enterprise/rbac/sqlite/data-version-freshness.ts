@@ -8,22 +8,24 @@
 // organizations' version rows are read again, once each, and only an organization whose row moved loses its entries:
 // another process creating tasks costs a row read, not the cache.
 import type { Freshness } from '../freshness.js';
-import { Generations } from '../freshness.js';
 import { readVersion, type RbacStore } from '../store.js';
 
-/** Organizations whose version row is remembered; past this the memory starts again (each row is read anew). */
+/** Organizations remembered; past this the memory starts again (each row is read anew). */
 const MAX_ORGS = 10_000;
 
-interface Verified {
-  /** The organization's version row as read... */
-  readonly version: number;
-  /** ...after the reading of data_version that started this epoch. */
-  readonly epoch: number;
+/** One organization, in one record so that a decision from cache looks it up once. */
+interface OrgState {
+  /** Its version row as last read (undefined: to be read), after the reading of data_version that began `epoch`. */
+  version: number | undefined;
+  epoch: number;
+  /** Under which its cached decisions are stored; moves whenever they must be dropped, and never comes back. */
+  generation: number;
 }
 
 export function dataVersionFreshness(store: RbacStore, dataVersion: () => number): Freshness {
-  const generations = new Generations();
-  const verified = new Map<string, Verified>();
+  const orgs = new Map<string, OrgState>();
+  /** Where a new record's generation starts: past every generation handed out before the memory started again. */
+  let floor = 0;
   /** Requests begun, and how many had begun when data_version was last read. */
   let requests = 0;
   let readAt = -1;
@@ -48,9 +50,22 @@ export function dataVersionFreshness(store: RbacStore, dataVersion: () => number
     return epoch;
   };
 
+  const stateOf = (orgId: string): OrgState => {
+    let state = orgs.get(orgId);
+    if (state === undefined) {
+      if (orgs.size >= MAX_ORGS) {
+        for (const s of orgs.values()) if (s.generation >= floor) floor = s.generation + 1;
+        orgs.clear();
+      }
+      orgs.set(orgId, (state = { version: undefined, epoch: -1, generation: floor }));
+    }
+    return state;
+  };
+
   const peek = (orgId: string): number | undefined => {
     const at = currentEpoch();
-    return verified.get(orgId)?.epoch === at ? generations.of(orgId) : undefined;
+    const state = orgs.get(orgId);
+    return state !== undefined && state.epoch === at ? state.generation : undefined;
   };
 
   return {
@@ -63,15 +78,19 @@ export function dataVersionFreshness(store: RbacStore, dataVersion: () => number
       const at = epoch;
       // Fresh: the writer's own snapshot, never an older one.
       const version = await store.db.read((q) => readVersion(q, store, orgId), { fresh: true });
-      if (verified.get(orgId)?.version !== version) generations.bump(orgId);
-      if (verified.size >= MAX_ORGS) verified.clear();
-      verified.set(orgId, { version, epoch: at });
-      return generations.of(orgId);
+      const state = stateOf(orgId);
+      // Reads that finish out of order only drop entries once more than needed.
+      if (state.version !== version) state.generation += 1;
+      state.version = version;
+      state.epoch = at;
+      return state.generation;
     },
     async invalidate(orgId) {
       // This process's own commit leaves data_version as it is: drop the entries here, and read the row again.
-      generations.bump(orgId);
-      verified.delete(orgId);
+      const state = stateOf(orgId);
+      state.generation += 1;
+      state.version = undefined;
+      state.epoch = -1;
     },
     close: async () => undefined,
   };
