@@ -11,7 +11,7 @@ import { RbacAuthorizer } from '../../src/enterprise/rbac/authorizer.js';
 import { dataVersionFreshness } from '../../src/enterprise/rbac/sqlite/data-version-freshness.js';
 import { stamp, type RbacStore } from '../../src/enterprise/rbac/store.js';
 import { enterpriseSchema } from '../../src/enterprise/tables.js';
-import { openFresh } from '../support/dialects.js';
+import { DIALECTS, openFresh } from '../support/dialects.js';
 
 const opened: Database[] = [];
 afterAll(async () => {
@@ -39,7 +39,7 @@ async function twoOnOneFile() {
 
 const member = (orgId: string): Principal => ({ orgId, memberId: `m-${orgId}`, role: 'member', tokenId: 't' });
 
-describe('SQLite: the RBAC cache kept fresh by data_version', () => {
+describe.runIf(DIALECTS.includes('sqlite'))('SQLite: the RBAC cache kept fresh by data_version', () => {
   it("data_version moves on another connection's commit, never on the writer's own", async () => {
     const { first, store, other } = await twoOnOneFile();
     expect(first.capabilities.dataVersion).toBe(true);
