@@ -20,6 +20,11 @@ export interface Capabilities {
   readonly rowLocks: boolean;
   /** LISTEN/NOTIFY (Postgres): `listen` works, and `notify` reaches other processes; read by enterprise's RBAC cache. */
   readonly listenNotify: boolean;
+  /**
+   * `dataVersion()` works (SQLite): an in-process cache learns that another process committed without a query;
+   * read by enterprise's RBAC cache.
+   */
+  readonly dataVersion: boolean;
 }
 
 export interface DatabaseHealth {
@@ -87,6 +92,12 @@ export interface Database {
    * throws elsewhere). `connected` runs on every (re)connection: messages sent while disconnected are lost.
    */
   listen(channel: string, handlers: ListenHandlers): Promise<Subscription>;
+  /**
+   * (capabilities.dataVersion) A number that differs from the one the previous call returned when any other
+   * connection (another process on the same file) committed in between; this Database's own commits leave it as it
+   * is. Synchronous: one pragma, no table read (SQLite's `PRAGMA data_version` on the writer connection).
+   */
+  dataVersion?(): number;
   health(): Promise<DatabaseHealth>;
   /** Idempotent; waits for work in progress. */
   close(): Promise<void>;

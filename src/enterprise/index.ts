@@ -3,7 +3,7 @@
 // only through the Feature seam: its permissions, schema, authorizer, change recorder, security events, routes and
 // the `audit` command.
 import type { Database } from '../db/database.js';
-import type { Feature, FeatureFactory } from '../features/feature.js';
+import type { Feature, FeatureFactory, RequestHandle } from '../features/feature.js';
 import type { Logger } from '../server/logger.js';
 import type { AuditStore } from './audit/chain.js';
 import { auditCommand } from './audit/commands.js';
@@ -20,14 +20,31 @@ import { rbacRoutes } from './rbac/routes.js';
 import type { RbacStore } from './rbac/store.js';
 import { enterpriseSchema, type EnterpriseSchema } from './tables.js';
 
-/** LISTEN/NOTIFY where the database has it (the Postgres part is only in builds that carry Postgres), else the version row. */
+/**
+ * LISTEN/NOTIFY or data_version where the database has it (each dialect's part only in builds that carry the
+ * dialect), else the version row.
+ */
 async function freshnessFor(store: RbacStore, logger: Logger): Promise<Freshness> {
-  if (__DIALECT_POSTGRES__ && store.db.capabilities.listenNotify) {
+  const { db } = store;
+  if (__DIALECT_POSTGRES__ && db.capabilities.listenNotify) {
     const { listenFreshness } = await import('./rbac/postgres/listen-freshness.js');
     return listenFreshness(store, logger);
   }
+  if (__DIALECT_SQLITE__ && db.capabilities.dataVersion && db.dataVersion) {
+    const { dataVersionFreshness } = await import('./rbac/sqlite/data-version-freshness.js');
+    return dataVersionFreshness(store, db.dataVersion.bind(db));
+  }
   return versionRowFreshness(store);
 }
+
+/** How the RBAC cache learns of other instances' changes, for /healthz. */
+function rbacCacheKind(db: Database): string {
+  if (db.capabilities.listenNotify) return 'listen-notify';
+  return db.capabilities.dataVersion ? 'data-version' : 'version-row';
+}
+
+/** What the RBAC cache needs of a request: to know it began (data_version is read again at its first decision). */
+const unscoped: RequestHandle = Object.freeze({ run: (next: () => void) => next() });
 
 /** The newest checkpoint of an organization's chain: the one this server took last, or a newer one in the file. */
 function newestCheckpoint(key: AuditKey | undefined, file: string | undefined, schedule: CheckpointSchedule | undefined, logger: Logger) {
@@ -88,6 +105,15 @@ export const createEnterprise: FeatureFactory = async (ctx): Promise<Feature> =>
     },
     changeRecorder: audit,
     securityEvents: audit,
+    // Only builds that carry SQLite pay for a per-request hook; only data_version freshness does anything with it.
+    ...(__DIALECT_SQLITE__
+      ? {
+          openRequest: () => {
+            authorizer?.requestStarted();
+            return unscoped;
+          },
+        }
+      : {}),
     async registerRoutes(app, db, host) {
       const store = () => rbacStore(db(), host.permissions);
       // Roles and grants changed on this instance are enforced here at once, before any notification arrives.
@@ -104,7 +130,7 @@ export const createEnterprise: FeatureFactory = async (ctx): Promise<Feature> =>
     },
     async health() {
       return {
-        rbacCache: authorizer ? (authorizer.store.db.capabilities.listenNotify ? 'listen-notify' : 'version-row') : 'not started',
+        rbacCache: authorizer ? rbacCacheKind(authorizer.store.db) : 'not started',
         checkpoints: key?.privateKey ? 'signing' : key ? 'verify-only' : 'no key',
         checkpointSchedule: schedule ? `every ${interval} s` : 'off',
       };

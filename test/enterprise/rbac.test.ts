@@ -140,4 +140,23 @@ describe.each(ENTERPRISE_TARGETS)('a change on one process is enforced by anothe
     // On PostgreSQL every change waited for both listeners' acknowledgements, not for its bound to run out.
     for (const s of [suite.deployment.server, second]) expect(s.output.filter((l) => l.includes('not every instance acknowledged'))).toEqual([]);
   });
+
+  it('a member removed and added back on the first process holds none of their old grants on the second', async () => {
+    const second = await suite.deployment.another();
+    const { owner } = await newOrg(new Client(suite.deployment.server.url), 'comeback');
+    const p = (await owner.post('/v1/projects', { name: 'P', key: 'PPP' })).body.id;
+    const { client, member } = await newMember(owner, 'viewer');
+    expect((await owner.call('PUT', `/v1/members/${member.id}/grants`, { body: { grants: [{ role: 'member', projectId: p }] } })).status).toBe(200);
+    // The second process caches what this member, as a viewer, may do: the grant included.
+    expect((await new Client(second.url, client.token).post(`/v1/projects/${p}/tasks`, { title: 't' })).status).toBe(201);
+
+    // Removal takes the grant away; added back with the same role, the member has the same id and cache key.
+    expect((await owner.call('DELETE', `/v1/members/${member.id}`)).status).toBe(204);
+    const back = await owner.post('/v1/members', { email: member.email, name: 'Back again', role: 'viewer' });
+    expect(back.status).toBe(201);
+    expect(back.body.member.id).toBe(member.id);
+    const again = new Client(second.url, back.body.token);
+    expect((await again.post(`/v1/projects/${p}/tasks`, { title: 't' })).status).toBe(403);
+    expect((await again.get(`/v1/projects/${p}/tasks`)).status).toBe(200);
+  });
 });

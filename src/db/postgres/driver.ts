@@ -65,7 +65,7 @@ export const COMMIT_NOTICE = 'flagship.commit_notice';
 const POSITION_SQL = `WITH n AS (SELECT nullif(current_setting('${COMMIT_NOTICE}', true), '') AS notice)
   SELECT pg_current_wal_insert_lsn()::text AS lsn, n.notice, CASE WHEN n.notice IS NOT NULL THEN set_config('${COMMIT_NOTICE}', '', false) END AS cleared FROM n`;
 
-export const postgresCapabilities: Capabilities = Object.freeze({ concurrentWriters: true, rowLocks: true, listenNotify: true });
+export const postgresCapabilities: Capabilities = Object.freeze({ concurrentWriters: true, rowLocks: true, listenNotify: true, dataVersion: false });
 
 /** drizzle bound to a pool (each query on any idle client) or to one client (a transaction). */
 function handle(conn: PgPool | PgClient): Queryable {

@@ -24,7 +24,7 @@ export interface SqliteOptions {
   readonly onMigration?: (tag: string, ms: number) => void;
 }
 
-const capabilities: Capabilities = Object.freeze({ concurrentWriters: false, rowLocks: false, listenNotify: false });
+const capabilities: Capabilities = Object.freeze({ concurrentWriters: false, rowLocks: false, listenNotify: false, dataVersion: true });
 
 function connect(file: string, busyTimeoutMs: number, readonly: boolean, nativeBinding: object | undefined): BetterSqlite3.Database {
   // better-sqlite3 also takes the addon already loaded (its types only say a path), which lets us word load failures.
@@ -89,6 +89,8 @@ export function openSqlite(options: SqliteOptions): Database {
     },
     capabilities,
   );
+  // On the writer: its own commits do not move it, so only other processes' do (the reader would see every commit).
+  const dataVersion = writer.prepare('PRAGMA data_version').pluck();
   const faults = new WriteFaults();
   /** A write transaction whose failure or success says whether the file takes writes. */
   async function tracked<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -119,6 +121,7 @@ export function openSqlite(options: SqliteOptions): Database {
     async listen() {
       throw new Error('SQLite has no LISTEN/NOTIFY (capabilities.listenNotify is false); poll a version row instead');
     },
+    dataVersion: () => dataVersion.get() as number,
     async health(): Promise<DatabaseHealth> {
       const started = performance.now();
       try {

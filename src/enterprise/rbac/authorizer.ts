@@ -14,6 +14,8 @@ export class RbacAuthorizer implements Authorizer {
   readonly #cache = new DecisionCache();
   /** The resolved freshness, once it is: the cache-hit path then needs no await at all. */
   #ready: Freshness | undefined;
+  /** A request began before the freshness was resolved: told to it once it is. */
+  #startedEarly = false;
 
   constructor(
     readonly store: RbacStore,
@@ -21,7 +23,19 @@ export class RbacAuthorizer implements Authorizer {
   ) {
     // Not awaited here (the constructor is synchronous): a decision that finds it unresolved awaits it, and fails
     // with its error; the catch only keeps an early failure from being reported as unhandled before then.
-    void freshness.then((f) => (this.#ready = f)).catch(() => undefined);
+    // Attached first, so it runs before any decision that awaits the same promise uses it.
+    void freshness
+      .then((f) => {
+        this.#ready = f;
+        if (this.#startedEarly) f.requestStarted?.();
+      })
+      .catch(() => undefined);
+  }
+
+  /** Called as each request begins, before its decisions (Feature.openRequest). */
+  requestStarted(): void {
+    if (this.#ready) this.#ready.requestStarted?.();
+    else this.#startedEarly = true;
   }
 
   async authorize(principal: Principal, permission: Permission, scope?: { projectId?: string }): Promise<void> {
@@ -33,7 +47,7 @@ export class RbacAuthorizer implements Authorizer {
     );
   }
 
-  /** A cached decision that is known fresh without asking the database (LISTEN/NOTIFY), if there is one. */
+  /** A cached decision that is known fresh without a query (LISTEN/NOTIFY, data_version), if there is one. */
   #hit(principal: Principal): Effective | undefined {
     const generation = this.#ready?.peek?.(principal.orgId);
     return generation === undefined ? undefined : this.#cache.get(principal.orgId, generation, principal.memberId, principal.role);

@@ -1,9 +1,11 @@
-// When may a cached decision be used? Two answers, picked by what the database can do:
+// When may a cached decision be used? Three answers, picked by what the database can do:
 // - LISTEN/NOTIFY (Postgres, ./postgres/listen-freshness.ts): a listener on a direct connection drops an
 //   organization's entries when any instance commits a change to its roles or grants; while the listener is down
 //   nothing is served from cache.
-// - A version row (SQLite, or any database without notifications): each request reads the organization's version,
-//   one indexed row, and the entries are dropped when it moved.
+// - data_version (SQLite, ./sqlite/data-version-freshness.ts): once per request, one pragma says whether another
+//   process committed; only then are version rows read, once per organization.
+// - A version row (any other database): each decision reads the organization's version, one indexed row, and the
+//   entries are dropped when it moved.
 import { readVersion, type RbacStore } from './store.js';
 
 export interface Freshness {
@@ -14,6 +16,11 @@ export interface Freshness {
   current(orgId: string): Promise<number | undefined>;
   /** The same answer without waiting, when it needs no database (a listener); undefined otherwise. */
   peek?(orgId: string): number | undefined;
+  /**
+   * A request began: its decisions must see every change committed before now. Freshness that keeps a reading across
+   * decisions (data_version) takes a new one at the request's first decision.
+   */
+  requestStarted?(): void;
   /**
    * This instance just committed a change for the organization: drop its entries now, and resolve once the change
    * is known to have reached the listeners, so the answer a client gets means every instance knows.
