@@ -7,8 +7,9 @@ import type { Database } from '../db/database.js';
 import type { ShownTask } from '../domain/tasks.js';
 import { RefusedTokenError, authenticate, touchToken } from '../domain/authentication.js';
 import type { Permission, Principal } from '../domain/authorizer.js';
-import { confirmMember, confirmProject, scopedTask, type ScopeKind } from '../domain/scopes.js';
+import { confirmMember, confirmProject, scopedTask } from '../domain/scopes.js';
 import { ForbiddenError, UnauthenticatedError } from '../errors.js';
+import type { Access } from './access.js';
 import type { AuthFailureLimiter } from './rate-limits.js';
 import { callerOf } from './request-log.js';
 import { requestMeta, type Runtime } from './runtime.js';
@@ -19,16 +20,6 @@ declare module 'fastify' {
     /** The task a route scoped to a task acts on, as the guard read it. */
     scopedTask: ShownTask | undefined;
   }
-}
-
-export interface Access {
-  readonly permission: Permission;
-  /**
-   * What the route's `:id` names, when the route acts on one project or task. A project-scoped route's own query
-   * must confine the project to the caller's organization and answer 404 (every domain function does): the guard
-   * checks the project itself only for a caller it refuses.
-   */
-  readonly scope?: ScopeKind;
 }
 
 const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
