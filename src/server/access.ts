@@ -6,9 +6,10 @@ import type { ScopeKind } from '../domain/scopes.js';
 export interface Access {
   readonly permission: Permission;
   /**
-   * What the route's `:id` names, when the route acts on one project or task. A project-scoped route's own query
-   * must confine the project to the caller's organization and answer 404 (every domain function does): the guard
-   * checks the project itself only for a caller it refuses.
+   * What the route's `:id` names, when the route acts on one project, task or member; a scoped route without an `:id`
+   * parameter is refused when it registers. A project-scoped route's own query must confine the project to the
+   * caller's organization and answer 404 (every domain function does): the guard checks the project itself only for
+   * a caller it refuses.
    */
   readonly scope?: ScopeKind;
 }
