@@ -115,3 +115,14 @@ export class ConfigError extends Error {
 export class VariantLacksError extends ConfigError {
   override name = 'VariantLacksError';
 }
+
+/**
+ * A route declared against the server's conventions (a scoped guard without the `:id` it reads, an unknown route
+ * option). Raised while routes register, so the server refuses to start rather than serve the route wrongly.
+ */
+export class RouteDeclarationError extends Error {
+  override name = 'RouteDeclarationError';
+  constructor(route: { readonly method: string | readonly string[]; readonly url: string }, problem: string) {
+    super(`route ${[route.method].flat().join(',')} ${route.url} ${problem}`);
+  }
+}

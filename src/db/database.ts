@@ -1,10 +1,10 @@
 // The one database contract of the program. Everything above src/db/ talks to a `Database`, never to a driver;
 // each dialect folder implements it, and the scaling module wraps it (a router is a Database too).
 import type { Dialect } from '../variant.js';
-import type { Migration } from './migrator.js';
+import type { Migration, MigrationReport } from './migrator.js';
 import type { Queryable, Tables } from './schema.js';
 
-export type { Queryable };
+export type { MigrationReport, Queryable };
 
 /**
  * What a dialect can do; generic code asks these instead of testing the dialect's name. Each has a reader: a
@@ -39,11 +39,6 @@ export interface DatabaseHealth {
   readonly writes?: boolean;
   /** Pool or replica details, for /healthz and metrics. */
   readonly [key: string]: unknown;
-}
-
-export interface MigrationReport {
-  readonly applied: string[];
-  readonly alreadyApplied: number;
 }
 
 /** How fresh a read must be. */

@@ -3,7 +3,6 @@
 // transaction and is recorded by tag and hash, and a changed, already-applied migration is refused instead of being
 // silently skipped.
 import { createHash } from 'node:crypto';
-import type { MigrationReport } from './database.js';
 
 export interface Journal {
   entries: Array<{ idx: number; tag: string }>;
@@ -13,6 +12,12 @@ export interface Migration {
   readonly tag: string;
   readonly hash: string;
   readonly statements: string[];
+}
+
+/** What a migration run did: the tags it applied now, and how many it found already applied. */
+export interface MigrationReport {
+  readonly applied: string[];
+  readonly alreadyApplied: number;
 }
 
 /** What a dialect supplies to the migrator. */

@@ -6,10 +6,7 @@ import type { Database, Queryable } from '../db/database.js';
 import { rowLimit, slot, slotFor } from '../db/prepared.js';
 import { ValidationError } from '../errors.js';
 import { storableInstant } from './instants.js';
-import type { Page, PageRequest } from './schemas/page.js';
-
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
+import { DEFAULT_PAGE_SIZE, type Page, type PageRequest } from './schemas/page.js';
 
 /** One ordering a listing offers. */
 export interface KeysetOrder<R> {

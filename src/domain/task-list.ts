@@ -7,12 +7,9 @@ import type { Tables } from '../db/schema.js';
 import type { Principal } from './authorizer.js';
 import { afterSlots, byInstant, keyset, orderBy, type KeysetOrder } from './pagination.js';
 import type { Page } from './schemas/page.js';
-import type { TaskQuery, TaskView } from './schemas/tasks.js';
+import type { TaskQuery, TaskSort, TaskView } from './schemas/tasks.js';
 import { confirmProject } from './scopes.js';
 import { shownTaskColumns, taskView, type ShownTask } from './tasks.js';
-
-export const TASK_SORTS = ['number', '-number', 'createdAt', '-createdAt', 'updatedAt', '-updatedAt'] as const;
-export type TaskSort = (typeof TASK_SORTS)[number];
 
 function orderFor(tables: Tables, sort: TaskSort): KeysetOrder<ShownTask> {
   const t = tables.tasks;

@@ -13,11 +13,6 @@ import { definedOnly } from './patches.js';
 import { projectNotFound } from './projects.js';
 import type { TaskFields, TaskPatch, TaskView } from './schemas/tasks.js';
 
-export const TASK_STATUSES = ['todo', 'in_progress', 'done', 'canceled'] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
-export const TASK_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
-export type TaskPriority = (typeof TASK_PRIORITIES)[number];
-
 /**
  * A task as reads that answer with it load it: without its organization (every such query is confined to the
  * caller's) or the lower-cased title kept for search, which no answer shows. Two columns fewer on every row of a page

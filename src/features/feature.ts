@@ -12,7 +12,7 @@ import type { ChangeRecorder, DomainContext } from '../domain/changes.js';
 import type { Clock } from '../domain/clock.js';
 import type { PermissionSet, PermissionSpec } from '../domain/permissions.js';
 import type { SecurityEvents } from '../domain/security-events.js';
-import type { Access } from '../server/auth.js';
+import type { Access } from '../server/access.js';
 import type { Logger } from '../server/logger.js';
 import type { Dialect } from '../variant.js';
 

@@ -7,8 +7,9 @@ import type { Database } from '../db/database.js';
 import type { ShownTask } from '../domain/tasks.js';
 import { RefusedTokenError, authenticate, touchToken } from '../domain/authentication.js';
 import type { Permission, Principal } from '../domain/authorizer.js';
-import { confirmMember, confirmProject, scopedTask, type ScopeKind } from '../domain/scopes.js';
-import { ForbiddenError, UnauthenticatedError } from '../errors.js';
+import { confirmMember, confirmProject, scopedTask } from '../domain/scopes.js';
+import { ForbiddenError, RouteDeclarationError, UnauthenticatedError } from '../errors.js';
+import type { Access } from './access.js';
 import type { AuthFailureLimiter } from './rate-limits.js';
 import { callerOf } from './request-log.js';
 import { requestMeta, type Runtime } from './runtime.js';
@@ -21,16 +22,6 @@ declare module 'fastify' {
   }
 }
 
-export interface Access {
-  readonly permission: Permission;
-  /**
-   * What the route's `:id` names, when the route acts on one project or task. A project-scoped route's own query
-   * must confine the project to the caller's organization and answer 404 (every domain function does): the guard
-   * checks the project itself only for a caller it refuses.
-   */
-  readonly scope?: ScopeKind;
-}
-
 const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
 
 function bearerOf(request: FastifyRequest): string {
@@ -41,6 +32,11 @@ function bearerOf(request: FastifyRequest): string {
   const match = BEARER.exec(header);
   if (!match) throw new UnauthenticatedError('the Authorization header must be `Bearer <token>`');
   return match[1]!;
+}
+
+/** The names of a route path's parameters, as find-my-way reads them (`/v1/tasks/:id` has `id`; `::` is a colon). */
+function parametersOf(url: string): string[] {
+  return [...url.replaceAll('::', '').matchAll(/:(\w+)/g)].map((m) => m[1]!);
 }
 
 const routeOf = (request: FastifyRequest): string => `${request.method} ${request.routeOptions.url ?? request.url}`;
@@ -83,19 +79,31 @@ export class Guards {
     }
   }
 
-  /** The authorization steps that `require` made, so `register` knows which routes to authenticate first. */
-  readonly #authorizers = new WeakSet<preHandlerAsyncHookHandler>();
+  /** The authorization steps that `require` made, with what each needs, so `register` knows the guarded routes. */
+  readonly #authorizers = new WeakMap<preHandlerAsyncHookHandler, Access>();
 
   /**
    * Every guarded route authenticates its caller when the request arrives (onRequest), before its body is read or
    * validated: an anonymous caller learns nothing but 401, whatever it sent. Authorization stays in the route's
    * preHandler, inside the request scope the features open once the body is parsed (feature-requests.ts).
+   *
+   * A route whose guard is scoped reads the scope's id from its `:id` parameter; one without that parameter would be
+   * authorized across the whole organization, so it is refused here and the server does not start.
    */
   register(app: FastifyInstance): void {
     const authenticate: onRequestAsyncHookHandler = (request, reply) => this.#authenticate(request, reply);
     app.addHook('onRoute', (route) => {
       const handlers = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
-      if (!handlers.some((h) => this.#authorizers.has(h as preHandlerAsyncHookHandler))) return;
+      const accesses = handlers.flatMap((h) => this.#authorizers.get(h as preHandlerAsyncHookHandler) ?? []);
+      if (accesses.length === 0) return;
+      for (const { scope } of accesses) {
+        if (scope !== undefined && !parametersOf(route.url).includes('id')) {
+          throw new RouteDeclarationError(
+            route,
+            `is guarded with scope '${scope}' but has no :id parameter, which is where the guard reads the ${scope} from; put the ${scope}'s id in the path as :id or drop the scope`,
+          );
+        }
+      }
       const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
       route.onRequest = [...own, authenticate];
     });
@@ -133,6 +141,9 @@ export class Guards {
       const principal = principalOf(request);
       const db = this.runtime.db();
       const id = (request.params as { id?: string }).id;
+      // Registration refuses such a route (`register`); should one slip past, it fails closed rather than authorize
+      // across the organization.
+      if (access.scope !== undefined && id === undefined) throw new Error(`route ${routeOf(request)} is scoped to a ${access.scope} but has no :id`);
       let projectId: string | undefined;
       try {
         if (access.scope === 'task' && id !== undefined) {
@@ -165,7 +176,7 @@ export class Guards {
         });
       }
     };
-    this.#authorizers.add(authorize);
+    this.#authorizers.set(authorize, access);
     return authorize;
   }
 

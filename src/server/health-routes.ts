@@ -39,7 +39,7 @@ export async function registerHealthRoutes(app: FastifyInstance, runtime: Runtim
   const forAudience: preSerializationAsyncHookHandler<unknown> = async (request, _reply, payload) =>
     (await operator.isOperator(request)) ? payload : publicHealth(payload);
 
-  app.get('/healthz', { preSerialization: forAudience }, async () => {
+  app.get('/healthz', { preSerialization: forAudience, config: { storable: true } }, async () => {
     const featureHealth: Record<string, unknown> = {};
     for (const f of runtime.features) if (f.health) featureHealth[f.name] = await f.health();
     return {
@@ -52,7 +52,7 @@ export async function registerHealthRoutes(app: FastifyInstance, runtime: Runtim
     };
   });
 
-  app.get<{ Querystring: { need?: string } }>('/readyz', { preSerialization: forAudience }, async (request, reply) => {
+  app.get<{ Querystring: { need?: string } }>('/readyz', { preSerialization: forAudience, config: { storable: true } }, async (request, reply) => {
     const r = await checkReadiness(runtime);
     const needWrites = request.query.need === 'writes';
     if (!r.ready || (needWrites && !r.serves.writes)) {

@@ -100,7 +100,7 @@ export function registerMetrics(app: FastifyInstance, registry: Registry, operat
     timer.observe(reply.elapsedTime / 1000);
     done();
   });
-  app.get('/metrics', async (request, reply) => {
+  app.get('/metrics', { config: { storable: true } }, async (request, reply) => {
     if (!(await operator.isOperator(request))) {
       notFoundHandler(request, reply);
       return reply;

@@ -1,9 +1,21 @@
 // Rate limits with @fastify/rate-limit, per client address (TRUST_PROXY decides what that is): signups, which anyone
 // may attempt, and failed authentications, so tokens cannot be guessed at speed. Both answer 429 with Retry-After.
+// A route opts into a named limit with `config: { limitedBy: 'signups' }`, never by its URL.
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
-import { TooManyRequestsError } from '../errors.js';
+import { RouteDeclarationError, TooManyRequestsError } from '../errors.js';
+
+/** The limits a route may count against. */
+export const ROUTE_LIMITS = ['signups'] as const;
+export type RouteLimit = (typeof ROUTE_LIMITS)[number];
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The named limit this route's requests count against (`signups`: SIGNUP_RATE_LIMIT per window and address). */
+    readonly limitedBy?: RouteLimit;
+  }
+}
 
 /** Counts failed authentications and refuses a client that had too many, before its next attempt is even checked. */
 export interface AuthFailureLimiter {
@@ -25,9 +37,10 @@ function limiter(app: FastifyInstance, name: string, max: number, config: Config
 /** Registers the plugin (no global limit) and the signup limit; returns the failed-authentication limiter. */
 export async function registerRateLimits(app: FastifyInstance, config: Config): Promise<AuthFailureLimiter> {
   await app.register(rateLimit, { global: false });
+  let limitSignups: ((request: FastifyRequest) => Promise<void>) | undefined;
   if (config.signupRateLimit > 0) {
     const signups = limiter(app, 'signup', config.signupRateLimit, config);
-    const limitSignups = async (request: FastifyRequest): Promise<void> => {
+    limitSignups = async (request: FastifyRequest): Promise<void> => {
       const state = await signups(request);
       if (!state.isAllowed && state.isExceeded) {
         throw new TooManyRequestsError(
@@ -36,13 +49,19 @@ export async function registerRateLimits(app: FastifyInstance, config: Config): 
         );
       }
     };
-    // On the signup route alone (registered after this), rather than a hook every request passes through.
-    app.addHook('onRoute', (route) => {
-      if (route.url !== '/v1/signup' || route.method !== 'POST') return;
-      const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
-      route.onRequest = [limitSignups, ...own];
-    });
   }
+  // On the routes that declare the limit (registered after this) alone, rather than a hook every request passes
+  // through; first of their onRequest steps, so a client over the limit costs nothing more.
+  app.addHook('onRoute', (route) => {
+    const limit = route.config?.limitedBy;
+    if (limit === undefined) return;
+    if (!ROUTE_LIMITS.includes(limit)) {
+      throw new RouteDeclarationError(route, `declares config.limitedBy '${String(limit)}', which is no limit; use one of ${ROUTE_LIMITS.join(', ')}`);
+    }
+    if (!limitSignups) return;
+    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    route.onRequest = [limitSignups, ...own];
+  });
   if (config.authFailureRateLimit === 0) return noLimit;
   const failures = limiter(app, 'auth-failure', config.authFailureRateLimit, config);
   const windowMs = config.rateLimitWindowSeconds * 1000;

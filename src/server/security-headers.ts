@@ -1,10 +1,21 @@
 // The response headers a security review expects of a JSON API (OWASP REST Security Cheat Sheet), as helmet words
-// them: nosniff, no framing, a content security policy that loads nothing, HSTS, no referrer. API answers are never
-// stored by caches: they are private to the caller, and some carry a new token (signup, POST /v1/members,
-// POST /v1/tokens) that must not outlive the response anywhere.
+// them: nosniff, no framing, a content security policy that loads nothing, HSTS, no referrer. Answers are never
+// stored by caches unless their route says they may be (`config: { storable: true }`): API answers are private to the
+// caller, and some carry a new token (signup, POST /v1/members, POST /v1/tokens) that must not outlive the response
+// anywhere. A route that forgets the option is safe; only the health and metrics routes take it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Caches may store this route's answers as HTTP's own rules allow. Without it every answer says
+     * `Cache-Control: no-store`; an answer no route claims (a 404 or 405) says so too.
+     */
+    readonly storable?: boolean;
+  }
+}
 
 const POLICY: HelmetOptions = {
   contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
@@ -27,12 +38,12 @@ function helmetHeaders(options: HelmetOptions): Readonly<Record<string, string>>
   return Object.freeze(headers);
 }
 
-/** Every answer gets the security headers and its request id; answers under /v1/ are not to be stored. */
+/** Every answer gets the security headers and its request id; answers of a route not marked `storable` are not to be stored. */
 export function registerResponseHeaders(app: FastifyInstance): void {
-  const common = helmetHeaders(POLICY);
-  const api = Object.freeze({ ...common, 'cache-control': 'no-store' });
+  const storable = helmetHeaders(POLICY);
+  const private_ = Object.freeze({ ...storable, 'cache-control': 'no-store' });
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(request.url.startsWith('/v1/') ? api : common);
+    reply.headers(request.routeOptions.config.storable === true ? storable : private_);
     reply.header('x-request-id', request.id);
     done();
   });

@@ -6,7 +6,8 @@ import type { Database } from '../../src/db/database.js';
 import { keepNoChanges } from '../../src/domain/changes.js';
 import { signup } from '../../src/domain/orgs.js';
 import { createProject } from '../../src/domain/projects.js';
-import { listTasks, type TaskSort } from '../../src/domain/task-list.js';
+import { listTasks } from '../../src/domain/task-list.js';
+import type { TaskSort } from '../../src/domain/schemas/tasks.js';
 import type { Principal } from '../../src/domain/authorizer.js';
 import { DIALECTS, openFresh } from '../support/dialects.js';
 

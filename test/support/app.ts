@@ -4,7 +4,7 @@ import { loadConfig, type Config } from '../../src/config/config.js';
 import type { Database } from '../../src/db/database.js';
 import type { Feature } from '../../src/features/feature.js';
 import { registerApi } from '../../src/server/api.js';
-import { buildApp } from '../../src/server/app.js';
+import { buildApp, type AppOptions } from '../../src/server/app.js';
 import { bringUpDatabase } from '../../src/server/lifecycle.js';
 import { createLogger } from '../../src/server/logger.js';
 import { Runtime } from '../../src/server/runtime.js';
@@ -23,6 +23,8 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Makes the features the app carries, given its configuration (none by default). */
   readonly features?: (config: Config) => Promise<Feature[]>;
+  /** Routes a test adds beside the API's, registered after them with the same guards. */
+  readonly routes?: NonNullable<AppOptions['routes']>;
 }
 
 /** Builds and readies an app; `env` is read as the process environment is (rate limits off unless set). */
@@ -36,7 +38,14 @@ export async function buildTestApp(env: Record<string, string> = {}, options: Te
   const logger = createLogger(config.logLevel, 1, { write: (line: string) => void logs.push(JSON.parse(line)) });
   const features = options.features ? await options.features(config) : [];
   const runtime = new Runtime(config, features);
-  const app = await buildApp({ runtime, logger, routes: registerApi });
+  const app = await buildApp({
+    runtime,
+    logger,
+    routes: async (fastify, rt, guards) => {
+      await registerApi(fastify, rt, guards);
+      await options.routes?.(fastify, rt, guards);
+    },
+  });
   // The core's own adapter, whatever the features: a module that opens the database itself (scaling) needs PostgreSQL.
   const db = await bringUpDatabase(
     config,

@@ -2,7 +2,7 @@
 // the limits the schemas enforce. test/unit/docs.test.ts keeps README.md equal to these.
 import { OPTIONS } from '../../src/config/options.js';
 import { EARLIEST_INSTANT, LATEST_INSTANT } from '../../src/domain/instants.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../src/domain/pagination.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../src/domain/schemas/page.js';
 import { LIMITS } from '../../src/domain/schemas/common.js';
 import { ERROR_CATALOGUE, type AppError } from '../../src/errors.js';
 

@@ -8,8 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import Fastify from 'fastify';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { TaskFields, TaskView } from '../../src/domain/schemas/tasks.js';
-import type { TaskStatus } from '../../src/domain/tasks.js';
+import { TaskFields, TaskView, type TaskStatus } from '../../src/domain/schemas/tasks.js';
 import { validatorCompiler } from '../../src/server/validation.js';
 
 const SRC = path.resolve(import.meta.dirname, '../../src');

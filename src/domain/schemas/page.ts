@@ -1,7 +1,9 @@
 // Listings page with a cursor: the querystring every listing accepts and the shape of a page.
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
-import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from '../pagination.js';
 import { NullableString } from './common.js';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
 
 /** The paging fields of a listing's querystring, for listings that add filters of their own. */
 export const pageFields = {

@@ -1,9 +1,15 @@
 // Tasks as the API shows them, what creating or changing one takes, and the filters of a project's task listing.
 import { Type, type Static } from '@sinclair/typebox';
-import { TASK_SORTS } from '../task-list.js';
-import { TASK_PRIORITIES, TASK_STATUSES } from '../tasks.js';
 import { Id, Instant, LIMITS, NullableInstant, NullableString, SAFE_TEXT, StringEnum, Text } from './common.js';
 import { pageFields } from './page.js';
+
+export const TASK_STATUSES = ['todo', 'in_progress', 'done', 'canceled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export const TASK_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export type TaskPriority = (typeof TASK_PRIORITIES)[number];
+/** The orders of a project's task listing; a leading - sorts descending. */
+export const TASK_SORTS = ['number', '-number', 'createdAt', '-createdAt', 'updatedAt', '-updatedAt'] as const;
+export type TaskSort = (typeof TASK_SORTS)[number];
 
 export const TaskView = Type.Object(
   {

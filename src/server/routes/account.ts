@@ -11,6 +11,7 @@ export async function accountRoutes(app: Api, { runtime, guards }: ApiContext): 
   app.post(
     '/v1/signup',
     {
+      config: { limitedBy: 'signups' },
       schema: {
         tags,
         summary: 'Create an organization with its owner; the owner token is shown once',
