@@ -77,7 +77,7 @@ export interface StartOptions {
   readonly logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** More command-line options for server.mjs. */
   readonly args?: readonly string[];
-  /** More environment variables for the server (the parent's environment is not passed on, except PATH). */
+  /** More environment variables for the server (the parent's environment is not passed on, except PATH and the compile cache's NODE_COMPILE_CACHE or NODE_DISABLE_COMPILE_CACHE). */
   readonly env?: Readonly<Record<string, string>>;
   /** How long the server may take to be ready; default 30 000 ms. */
   readonly timeoutMs?: number;
