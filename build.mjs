@@ -3,6 +3,7 @@
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { builtinsAsRequire } from './build/builtins-as-require.mjs';
 import { locateSqliteAddon, placeSqliteAddon } from './build/native-addon.mjs';
 import { packVariant } from './build/pack.mjs';
 import { buildTestingClient } from './build/testing-client.mjs';
@@ -283,6 +284,7 @@ export async function buildVariant(
     legalComments: 'none',
     // Migrations are embedded as text so the bundle needs no source tree beside it.
     loader: { '.sql': 'text' },
+    plugins: [builtinsAsRequire],
     logLevel,
     define: { ...definesFor(variant, pkg.version), __SQLITE_ADDON__: JSON.stringify(sqliteAddon?.target ?? null) },
     // better-sqlite3's JavaScript is bundled where SQLite is on (its addon is placed beside the bundle, see

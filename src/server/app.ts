@@ -17,6 +17,7 @@ import { registerRequestLog } from './request-log.js';
 import { routeHost } from './route-host.js';
 import type { Runtime } from './runtime.js';
 import { registerResponseHeaders } from './security-headers.js';
+import { serializersOnFirstUse } from './serialization.js';
 import { validatorCompiler } from './validation.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -55,6 +56,7 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
     logController: new LogController({ disableRequestLogging: true }),
     // Errors met before routing (a path that does not percent-decode) get our envelope and request id too.
     frameworkErrors: frameworkErrorHandler,
+    schemaController: { compilersFactory: { buildSerializer: serializersOnFirstUse() } },
   });
   // JSON is the only body the API speaks; anything else is a 415 rather than a string handed to a handler.
   app.removeContentTypeParser('text/plain');

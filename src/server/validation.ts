@@ -4,7 +4,11 @@
 // Validation stops at the first error (ajv's allErrors off): collecting every error of an untrusted body costs time
 // and memory in proportion to the body (a 1 MB object of 125 000 unknown keys would be answered with 125 000 errors),
 // a known denial-of-service pattern; one named field is enough for a client to fix its request.
-import { Ajv, type Options } from 'ajv';
+//
+// Each route's validator is compiled when it first validates, not when the route is declared: compiling every
+// schema (and ajv's meta-schema) was most of the time a server took to start, and a test server seldom calls more
+// than a few of its routes.
+import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import formats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 
@@ -16,8 +20,30 @@ function ajv(options: Options): Ajv {
   return instance;
 }
 
+/**
+ * A validator that compiles `schema` on its first call and behaves as the compiled one from then on: same answer,
+ * same `errors` after a failure, and the same `schemaEnv`, which Fastify reads to hand ajv the parent object (so a
+ * coerced root value is written back to the request).
+ */
+function compiledOnFirstUse(compile: () => ValidateFunction): ValidateFunction {
+  let compiled: ValidateFunction | undefined;
+  const validate = ((data: unknown, ctx?: unknown) => {
+    compiled ??= compile();
+    const valid = compiled(data, ctx as Parameters<ValidateFunction>[1]);
+    validate.errors = compiled.errors;
+    return valid;
+  }) as ValidateFunction;
+  Object.defineProperty(validate, 'schemaEnv', { get: () => (compiled ??= compile()).schemaEnv });
+  return validate;
+}
+
 export function validatorCompiler(): FastifySchemaCompiler<unknown> {
-  const strict = ajv({ coerceTypes: false });
-  const coercing = ajv({ coerceTypes: 'array' });
-  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema as object);
+  let strict: Ajv | undefined;
+  let coercing: Ajv | undefined;
+  return ({ schema, httpPart }) =>
+    compiledOnFirstUse(() =>
+      httpPart === 'body'
+        ? (strict ??= ajv({ coerceTypes: false })).compile(schema as object)
+        : (coercing ??= ajv({ coerceTypes: 'array' })).compile(schema as object),
+    );
 }

@@ -110,7 +110,37 @@ describe('startFlagship', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     await until(`server ${pid} exited`, () => !alive(pid));
-    expect(await readdir(temp)).toEqual([]);
+    // Nothing but Node's compile cache, which every start of the bundle shares (one entry per bundle and Node version).
+    expect(await readdir(temp)).toEqual(['node-compile-cache']);
+  });
+
+  it('starts with a compile cache it cannot write, and several servers at once on an empty one that they then share', async () => {
+    const { startFlagship } = await client();
+    const base = await mkdtemp(path.join(tmpdir(), 'flagship-compile-cache-'));
+    // Under a regular file: no folder can be made there, whoever runs the test (root ignores permission bits).
+    await writeFile(path.join(base, 'file'), '');
+    const unwritable = await startFlagship({ env: { NODE_COMPILE_CACHE: path.join(base, 'file', 'cache') } });
+    try {
+      expect((await fetch(`${unwritable.url}/healthz`)).status).toBe(200);
+    } finally {
+      await unwritable.stop();
+    }
+    const shared = path.join(base, 'shared');
+    const servers = await Promise.all(Array.from({ length: 4 }, () => startFlagship({ seed, env: { NODE_COMPILE_CACHE: shared } })));
+    try {
+      for (const s of servers) expect((await me(s.url, s.tokens['ann@acme.example'])).status).toBe(200);
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+    }
+    const entries = await readdir(shared, { recursive: true, withFileTypes: true });
+    expect(entries.filter((e) => e.isFile()).length).toBeGreaterThan(0);
+    // A start from the cache they wrote serves like any other.
+    const cached = await startFlagship({ seed, env: { NODE_COMPILE_CACHE: shared } });
+    try {
+      expect((await me(cached.url, cached.tokens['ann@acme.example'])).status).toBe(200);
+    } finally {
+      await cached.stop();
+    }
   });
 });
 
