@@ -3,25 +3,33 @@
 // the chain's lock (BEGIN IMMEDIATE holds the file's write lock, across processes too), so the head read needs none,
 // and no other writer runs between the read and the move. drizzle would build each statement's SQL and compile it
 // again on every call, which cost more than the statements themselves.
-import type BetterSqlite3 from 'better-sqlite3';
 import { is } from 'drizzle-orm';
 import { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import type { Queryable } from '../../../db/database.js';
 import type { ChainHead } from '../chain.js';
 import { GENESIS, hashRecord, type UnchainedRecord } from '../record.js';
 
-interface Statements {
-  readonly head: BetterSqlite3.Statement<[string], ChainHead>;
-  readonly born: BetterSqlite3.Statement<[string, string]>;
-  readonly insert: BetterSqlite3.Statement<unknown[]>;
-  readonly move: BetterSqlite3.Statement<[number, string, string]>;
+/** What is used of the better-sqlite3 connection drizzle holds (the driver itself stays in src/db/sqlite/). */
+interface Statement {
+  get(...params: unknown[]): unknown;
+  run(...params: unknown[]): unknown;
+}
+interface Connection {
+  prepare(sql: string): Statement;
 }
 
-const compiled = new WeakMap<BetterSqlite3.Database, Statements>();
+interface Statements {
+  readonly head: Statement;
+  readonly born: Statement;
+  readonly insert: Statement;
+  readonly move: Statement;
+}
+
+const compiled = new WeakMap<Connection, Statements>();
 
 function statementsOf(tx: Queryable): Statements {
   if (!is(tx, BaseSQLiteDatabase)) throw new TypeError('the SQLite audit append was given the query handle of another dialect');
-  const conn = (tx as unknown as { $client: BetterSqlite3.Database }).$client;
+  const conn = (tx as unknown as { $client: Connection }).$client;
   let s = compiled.get(conn);
   if (!s) {
     s = {
@@ -39,7 +47,7 @@ function statementsOf(tx: Queryable): Statements {
 
 export async function appendRecord(tx: Queryable, r: UnchainedRecord): Promise<ChainHead> {
   const s = statementsOf(tx);
-  let head = s.head.get(r.orgId);
+  let head = s.head.get(r.orgId) as ChainHead | undefined;
   if (!head) {
     s.born.run(r.orgId, GENESIS);
     head = { seq: 0, hash: GENESIS };
