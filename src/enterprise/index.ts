@@ -5,7 +5,7 @@
 import type { Database } from '../db/database.js';
 import type { Feature, FeatureFactory, RequestHandle } from '../features/feature.js';
 import type { Logger } from '../server/logger.js';
-import type { AuditStore } from './audit/chain.js';
+import { appenderFor, type AuditStore } from './audit/chain.js';
 import { auditCommand } from './audit/commands.js';
 import { isNewer, loadAuditKey, readCheckpointFile, type AuditKey, type Checkpoint } from './audit/checkpoint.js';
 import { CheckpointSchedule } from './audit/checkpoint-schedule.js';
@@ -80,9 +80,8 @@ export const createEnterprise: FeatureFactory = async (ctx): Promise<Feature> =>
   let authorizer: RbacAuthorizer | undefined;
   let recorder: ReturnType<typeof auditRecorder> | undefined;
   const rbacStore = (db: Database, permissions: RbacStore['permissions']): RbacStore => ({ db, tables: tables(), permissions });
-  let writeRecord: AuditStore['writeRecord'];
-  if (__DIALECT_POSTGRES__ && config?.database.dialect === 'postgres') ({ writeRecord } = await import('./audit/postgres/write-record.js'));
-  const auditStore = (db: Database): AuditStore => ({ db, tables: tables(), writeRecord });
+  const appendRecord = config ? await appenderFor(config.database.dialect) : undefined;
+  const auditStore = (db: Database): AuditStore => ({ db, tables: tables(), appendRecord });
   const audit = (db: Database) => (recorder ??= auditRecorder(auditStore(db)));
   let served: Database | undefined;
   if (key?.privateKey && interval > 0 && output !== undefined) {

@@ -1,42 +1,49 @@
-// Appending to an organization's hash chain. The chain's head row (audit_heads) is its lock: the append reads it FOR
-// UPDATE on Postgres (a writer of the same organization, on this instance or another, waits there until this
-// transaction ends, then reads the head it left), SQLite's single writer needs none. The record and the new head are
-// written in the caller's transaction, so the chain never forks; the unique (org_id, seq) index would refuse a fork
-// if it were ever tried.
+// Appending to an organization's hash chain, in the caller's transaction, so a change and its record commit or roll
+// back together. The chain's head row (audit_heads) is its lock: on PostgreSQL the append locks it (a writer of the
+// same organization, on this instance or another, waits there until this transaction ends, then chains onto the
+// record it left); SQLite's single writer needs none. The unique (org_id, seq) index would refuse a fork if one were
+// ever tried, and the head's triggers (migration 0002) let it move only forward, to a record that exists.
+// Each dialect appends in its own way, for speed (audit/<dialect>/append.ts): PostgreSQL in one call of a database
+// function, SQLite with statements compiled once and run without an await.
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
 import type { Database, Queryable } from '../../db/database.js';
-import { locked } from '../../domain/locks.js';
+import { VariantLacksError } from '../../errors.js';
+import { buildHint, variant, type Dialect } from '../../variant.js';
 import type { EnterpriseTables } from '../tables.js';
-import { GENESIS, canonicalJson, hashRecord, type AuditEntry, type AuditRow } from './record.js';
+import { canonicalJson, type AuditEntry, type UnchainedRecord } from './record.js';
+
+/** The chain's head once a record is appended: that record's seq and hash. */
+export interface ChainHead {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+/** Chains `record` onto its organization's head inside `tx` and moves the head; the head stays locked to commit. */
+export type Appender = (tx: Queryable, record: UnchainedRecord) => Promise<ChainHead>;
 
 export interface AuditStore {
   readonly db: Database;
   readonly tables: EnterpriseTables;
-  /** Writes the record and moves the head in one statement, where the dialect can (postgres/write-record.ts). */
-  readonly writeRecord?: ((tx: Queryable, tables: EnterpriseTables, row: AuditRow) => Promise<void>) | undefined;
+  /** The dialect's append (`appenderFor`); absent where the trail is only read (the `audit` command). */
+  readonly appendRecord?: Appender | undefined;
 }
 
-/** The organization's chain head, locked until the transaction ends; made (at seq 0) on its first record. */
-async function lockedHead(tx: Queryable, store: AuditStore, orgId: string): Promise<{ seq: number; hash: string }> {
-  const h = store.tables.auditHeads;
-  const read = async () => (await locked(store.db, tx.select({ seq: h.seq, hash: h.hash }).from(h).where(eq(h.orgId, orgId))))[0];
-  const head = await read();
-  if (head) return head;
-  // Two first appends may race here: the second insert waits for the first, then does nothing, and both read it.
-  await tx.insert(h).values({ orgId, seq: 0, hash: GENESIS }).onConflictDoNothing();
-  return (await read())!;
+/** The append of `dialect`, loaded only in builds that carry it. */
+export async function appenderFor(dialect: Dialect): Promise<Appender> {
+  if (dialect === 'sqlite') {
+    if (__DIALECT_SQLITE__) return (await import('./sqlite/append.js')).appendRecord;
+  } else if (__DIALECT_POSTGRES__) {
+    return (await import('./postgres/append.js')).appendRecord;
+  }
+  throw new VariantLacksError(`the "${variant.name}" build carries no ${dialect} adapter; ${buildHint(dialect)}`);
 }
 
 /** Appends `entry` to its organization's chain inside `tx`; call it last in the transaction, the head stays locked to commit. */
-export async function append(tx: Queryable, store: AuditStore, entry: AuditEntry): Promise<AuditRow> {
-  const { auditRecords: a, auditHeads: h } = store.tables;
-  const head = await lockedHead(tx, store, entry.orgId);
-  const unhashed = {
+export function append(tx: Queryable, store: AuditStore, entry: AuditEntry): Promise<ChainHead> {
+  if (!store.appendRecord) throw new TypeError("this audit store only reads the trail; give it the dialect's appender (appenderFor) to append");
+  return store.appendRecord(tx, {
     id: randomUUID(),
     orgId: entry.orgId,
-    seq: head.seq + 1,
-    at: new Date(),
     actorId: entry.actorId ?? null,
     tokenId: entry.tokenId ?? null,
     action: entry.action,
@@ -48,14 +55,5 @@ export async function append(tx: Queryable, store: AuditStore, entry: AuditEntry
     requestId: entry.requestId ?? null,
     ip: entry.ip ?? null,
     userAgent: entry.userAgent ?? null,
-    prevHash: head.hash,
-  };
-  const row: AuditRow = { ...unhashed, hash: hashRecord(unhashed) };
-  if (store.writeRecord) {
-    await store.writeRecord(tx, store.tables, row);
-  } else {
-    await tx.insert(a).values(row);
-    await tx.update(h).set({ seq: row.seq, hash: row.hash }).where(eq(h.orgId, row.orgId));
-  }
-  return row;
+  });
 }

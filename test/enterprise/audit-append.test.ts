@@ -1,0 +1,91 @@
+// The dialects' appends (audit/<dialect>/append.ts; on PostgreSQL the audit_append function of migration 0003, which
+// chains the hash in the database) must store exactly the hash the application's encoding gives, whatever the
+// fields hold, so `audit verify` checks every record alike; a caller that sends an encoding which does not match the
+// fields it stores only makes a record that verify names.
+import { randomUUID } from 'node:crypto';
+import { asc, eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.js';
+import { postgresHandle } from '../../src/db/postgres/handle.js';
+import { append, appenderFor, type AuditStore } from '../../src/enterprise/audit/chain.js';
+import { GENESIS, encodeAround, hashRecord } from '../../src/enterprise/audit/record.js';
+import { verifyChain } from '../../src/enterprise/audit/verify.js';
+import { enterpriseSchema } from '../../src/enterprise/tables.js';
+import { DIALECTS, openFresh } from '../support/dialects.js';
+
+/** Text a hand-written encoder gets wrong: quotes, backslashes, control characters, separators, astral code points. */
+const HOSTILE = ['"', '\\', '\\"', '\n\r\t\b\f', '\u0001\u001f\u007f', '\u2028\u2029', 'é 😀 \u{10ffff}', '</script>', "'; --", ',"x":1]', ''];
+
+describe.each(DIALECTS)('audit append on %s', (dialect) => {
+  let db: Database;
+  let store: AuditStore;
+
+  beforeAll(async () => {
+    ({ db } = await openFresh(dialect));
+    const schema = await enterpriseSchema(dialect);
+    await db.migrate(await schema.migrations());
+    store = { db, tables: schema.tables, appendRecord: await appenderFor(dialect) };
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  const rows = (orgId: string) =>
+    db.read((q) => q.select().from(store.tables.auditRecords).where(eq(store.tables.auditRecords.orgId, orgId)).orderBy(asc(store.tables.auditRecords.seq)));
+
+  it('stores the hash of the application encoding for hostile text, chained, in concurrent organizations', async () => {
+    const orgs = [randomUUID(), `org ${HOSTILE.join('|')}`, ''];
+    await Promise.all(
+      orgs.flatMap((orgId) =>
+        HOSTILE.map((text, i) =>
+          db.write((tx) =>
+            append(tx, store, {
+              orgId,
+              actorId: text,
+              tokenId: i % 2 ? undefined : text,
+              action: `task.${text}`,
+              resource: { type: text, id: text },
+              before: { [text]: text, n: i, nested: [text, null, 1.5] },
+              after: text,
+              detail: i % 3 ? undefined : { text },
+              requestId: text,
+              ip: text,
+              userAgent: text,
+            }),
+          ),
+        ),
+      ),
+    );
+    for (const orgId of orgs) {
+      const chain = await rows(orgId);
+      expect(chain.map((r) => r.seq)).toEqual(HOSTILE.map((_, i) => i + 1));
+      let prev = GENESIS;
+      for (const row of chain) {
+        expect(row.prevHash).toBe(prev);
+        expect(row.hash, `seq ${row.seq} of ${JSON.stringify(orgId)}`).toBe(hashRecord(row));
+        prev = row.hash;
+      }
+      expect(await verifyChain(store, orgId)).toMatchObject({ ok: true, records: HOSTILE.length, head: { seq: HOSTILE.length, hash: prev } });
+    }
+  });
+
+  it.runIf(dialect === 'postgres')(
+    '(PostgreSQL only: the function is its) a call of audit_append whose encoding does not match its fields makes a record verify names',
+    async () => {
+      const orgId = randomUUID();
+      await db.write((tx) => append(tx, store, { orgId, action: 'task.create' }));
+      const stored = { id: randomUUID(), orgId, actorId: null, tokenId: null, action: 'task.delete', resourceType: null, resourceId: null };
+      const rest = { before: null, after: null, detail: null, requestId: null, ip: null, userAgent: null };
+      // The encoding of a harmless action, sent with the fields of another: the hash covers what was sent, not what is stored.
+      const sent = encodeAround({ ...stored, ...rest, action: 'task.create' });
+      await db.write(async (tx) => {
+        await postgresHandle(tx).execute(
+          sql`SELECT * FROM audit_append(${orgId}, ${stored.id}, NULL, NULL, ${stored.action}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ${sent.head}, ${sent.middle}, ${sent.tail})`,
+        );
+      });
+      const report = await verifyChain(store, orgId);
+      expect(report.ok).toBe(false);
+      expect(report.broken).toMatchObject({ seq: 2, problem: 'altered' });
+    },
+  );
+});
