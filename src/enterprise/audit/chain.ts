@@ -10,13 +10,9 @@ import type { Database, Queryable } from '../../db/database.js';
 import { VariantLacksError } from '../../errors.js';
 import { buildHint, variant, type Dialect } from '../../variant.js';
 import type { EnterpriseTables } from '../tables.js';
-import { canonicalJson, type AuditEntry, type UnchainedRecord } from './record.js';
+import { canonicalJson, type AuditEntry, type ChainHead, type UnchainedRecord } from './record.js';
 
-/** The chain's head once a record is appended: that record's seq and hash. */
-export interface ChainHead {
-  readonly seq: number;
-  readonly hash: string;
-}
+export type { ChainHead } from './record.js';
 
 /** Chains `record` onto its organization's head inside `tx` and moves the head; the head stays locked to commit. */
 export type Appender = (tx: Queryable, record: UnchainedRecord) => Promise<ChainHead>;

@@ -98,3 +98,9 @@ export function auditView(row: AuditRow) {
   };
 }
 export type AuditView = ReturnType<typeof auditView>;
+
+/** The chain's head once a record is appended: that record's seq and hash. */
+export interface ChainHead {
+  readonly seq: number;
+  readonly hash: string;
+}

@@ -5,8 +5,7 @@
 // mode, without a query builder between.
 import type { Queryable } from '../../../db/database.js';
 import { postgresHandle } from '../../../db/postgres/handle.js';
-import type { ChainHead } from '../chain.js';
-import { encodeAround, type UnchainedRecord } from '../record.js';
+import { encodeAround, type ChainHead, type UnchainedRecord } from '../record.js';
 
 /** What is used of the pg client drizzle holds for a transaction. */
 interface ArrayQueryClient {

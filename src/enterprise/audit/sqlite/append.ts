@@ -6,8 +6,7 @@
 import { is } from 'drizzle-orm';
 import { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import type { Queryable } from '../../../db/database.js';
-import type { ChainHead } from '../chain.js';
-import { GENESIS, hashRecord, type UnchainedRecord } from '../record.js';
+import { GENESIS, hashRecord, type ChainHead, type UnchainedRecord } from '../record.js';
 
 /** What is used of the better-sqlite3 connection drizzle holds (the driver itself stays in src/db/sqlite/). */
 interface Statement {
