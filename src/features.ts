@@ -4,7 +4,7 @@
 // settings and checks at start that the slots meant for one module have at most one.
 import { COMMANDS } from './cli/args.js';
 import type { ModuleOptions, ModuleSettings, OptionValues, SettingsContext } from './config/module-options.js';
-import type { OptionSpec } from './config/options.js';
+import { OPTIONS, type OptionSpec } from './config/options.js';
 import type { Config } from './config/config.js';
 import { ModuleConflictError } from './errors.js';
 import type { Feature } from './features/feature.js';
@@ -66,7 +66,33 @@ export async function moduleDeclarations(): Promise<ModuleOptions[]> {
   } else {
     declarations.push(lackedTesting as ModuleOptions);
   }
+  checkOptions(declarations);
   return declarations;
+}
+
+/**
+ * Refuses an option a module declares under a flag or variable the core or another module already reads: both would
+ * take the one value. The message names both owners.
+ */
+export function checkOptions(declarations: readonly ModuleOptions[]): void {
+  const problems: string[] = [];
+  const owners = new Map<string, string>();
+  const claim = (name: string, owner: string) => {
+    const first = owners.get(name);
+    if (first === undefined) owners.set(name, owner);
+    else problems.push(`${owner} declares the option ${name}, which ${first} reads already; give it a name of its own`);
+  };
+  for (const o of OPTIONS) {
+    claim(`--${o.flag}`, 'the core');
+    claim(o.env, 'the core');
+  }
+  for (const d of declarations) {
+    for (const o of d.options) {
+      claim(`--${o.flag}`, `module "${d.module}"`);
+      claim(o.env, `module "${d.module}"`);
+    }
+  }
+  if (problems.length > 0) throw new ModuleConflictError(problems);
 }
 
 export interface LoadContext {

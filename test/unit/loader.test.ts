@@ -5,8 +5,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { ModuleConflictError, exitCodeOf } from '../../src/errors.js';
-import { checkSlots, LACKED_TESTING_OPTIONS, lackedCommand, loadFeatures, moduleDeclarations } from '../../src/features.js';
+import { checkOptions, checkSlots, LACKED_TESTING_OPTIONS, lackedCommand, loadFeatures, moduleDeclarations } from '../../src/features.js';
 import type { Feature } from '../../src/features/feature.js';
+import type { ModuleOptions } from '../../src/config/module-options.js';
 import { bringUpDatabase } from '../../src/server/lifecycle.js';
 import { createLogger } from '../../src/server/logger.js';
 import { systemClock } from '../../src/domain/clock.js';
@@ -62,6 +63,27 @@ describe('slots the core has once', () => {
   it('loads the modules of this build without a conflict', async () => {
     const features = await loadFeatures({ config: undefined, settings: undefined, logger: createLogger('silent') });
     expect(features.map((f) => f.name)).toEqual(['scaling', 'enterprise']);
+  });
+});
+
+describe('options', () => {
+  const declaring = (module: string, flag: string, env: string): ModuleOptions => ({
+    module,
+    options: [{ key: 'x', flag, env, type: 'string', help: 'fixture' }],
+    settings: () => undefined,
+  });
+
+  it('refuses a module option under a flag or variable the core or another module reads, naming both', () => {
+    expect(() => checkOptions([declaring('alpha', 'port', 'ALPHA_PORT')])).toThrow('module "alpha" declares the option --port, which the core reads already');
+    expect(() => checkOptions([declaring('alpha', 'alpha-x', 'SHARED_X'), declaring('beta', 'beta-x', 'SHARED_X')])).toThrow(
+      'module "beta" declares the option SHARED_X, which module "alpha" reads already',
+    );
+    expect(() => checkOptions([declaring('alpha', 'alpha-x', 'ALPHA_X'), declaring('beta', 'beta-x', 'BETA_X')])).not.toThrow();
+  });
+
+  it("accepts this build's modules", async () => {
+    expect(() => checkOptions([])).not.toThrow();
+    await expect(moduleDeclarations()).resolves.toHaveLength(3);
   });
 });
 
