@@ -77,7 +77,8 @@ describe('authentication comes before the body is read', () => {
 describe('/testing/* changes only for a program, never for a cross-site form', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await buildTestApp({ FLAGSHIP_TESTING: 'true' }, { features: async (config) => [await createTesting({ config, logger: createLogger('silent') })] });
+    const settings = { testing: true, testingAllowPersistent: false, seed: undefined };
+    t = await buildTestApp({}, { features: async (config) => [await createTesting({ config, settings, logger: createLogger('silent') })] });
   });
   afterAll(async () => {
     await t?.close();
