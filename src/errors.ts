@@ -4,10 +4,22 @@
 
 export type ErrorDetails = Record<string, unknown> | Array<Record<string, unknown>>;
 
-export abstract class AppError extends Error {
+/**
+ * What an error means beyond its message: whether the same attempt may succeed later (start-up retries those), and the
+ * exit code the CLI stops with when it ends the process (2: fix the configuration; 1: anything else). main.ts reads
+ * these, never a list of classes.
+ */
+export interface ErrorOutcome {
+  readonly retryable: boolean;
+  readonly exitCode: number;
+}
+
+export abstract class AppError extends Error implements ErrorOutcome {
   abstract readonly code: string;
   abstract readonly status: number;
   readonly details: ErrorDetails | undefined;
+  readonly retryable: boolean = false;
+  readonly exitCode: number = 1;
   constructor(message: string, options?: { details?: ErrorDetails; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
@@ -73,6 +85,7 @@ export class TooManyRequestsError extends catalogued('rate_limited', 429) {
 export class UnavailableError extends catalogued('unavailable', 503) {
   /** Seconds a client should wait before retrying. */
   readonly retryAfter: number = 1;
+  override readonly retryable: boolean = true;
 }
 
 /** An error class of the catalogue, whatever its constructor takes. */
@@ -107,8 +120,35 @@ export const ERROR_CATALOGUE: ReadonlyArray<{ readonly type: AppErrorClass; read
 ];
 
 /** Raised at start-up for bad configuration; the CLI prints the message and exits 2. */
-export class ConfigError extends Error {
+export class ConfigError extends Error implements ErrorOutcome {
   override name = 'ConfigError';
+  readonly retryable: boolean = false;
+  readonly exitCode: number = 2;
+}
+
+/**
+ * Two modules of one build claim a slot the core has once (the database opener, the authorizer, the change recorder,
+ * the security events, the clock), a command name or a migration tag. The build is wrong, not its configuration:
+ * exit 1 at start, naming both modules.
+ */
+export class ModuleConflictError extends Error implements ErrorOutcome {
+  override name = 'ModuleConflictError';
+  readonly retryable = false;
+  readonly exitCode = 1;
+  constructor(readonly problems: readonly string[]) {
+    super(problems.length === 1 ? problems[0]! : `${problems.length} module conflicts:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** The exit code an error ends the CLI with: its own `exitCode` (ErrorOutcome), else 1. */
+export function exitCodeOf(err: unknown): number {
+  const code = (err as Partial<ErrorOutcome> | null)?.exitCode;
+  return typeof code === 'number' && Number.isInteger(code) && code > 0 ? code : 1;
+}
+
+/** Whether trying the same again may succeed (a database still starting); errors that do not say are final. */
+export function isRetryable(err: unknown): boolean {
+  return (err as Partial<ErrorOutcome> | null)?.retryable === true;
 }
 
 /** Asking a build for something it was compiled without (a Postgres URL for the SQLite build, ...). */

@@ -20,6 +20,31 @@ export const variant: VariantInfo = Object.freeze({
   testing: __FLAG_TESTING__,
 });
 
+/** The module that carries what the core refuses without it, for "this build cannot" messages outside the loader. */
+export const CARRIED_BY = Object.freeze({ multiHostDatabaseUrl: 'scaling' });
+
+/** The flags as /healthz shows them. */
+export function variantFlags() {
+  return { dialects: variant.dialects, scaling: variant.scaling, enterprise: variant.enterprise, testing: variant.testing };
+}
+
+/** The variant in one phrase, for --help: `"dev": sqlite, ...`. */
+export function variantPhrase(): string {
+  return `variant "${variant.name}": ${variant.dialects.join(' + ')}${variant.scaling ? ', scaling' : ''}${variant.enterprise ? ', enterprise' : ''}`;
+}
+
+/** The lines --version prints before the features describe themselves. */
+export function describeVariant(): string[] {
+  return [
+    `flagship ${variant.version}`,
+    `variant: ${variant.name}`,
+    `dialects: ${variant.dialects.join(', ')}`,
+    `scaling: ${variant.scaling ? 'on' : 'off'}`,
+    `enterprise: ${variant.enterprise ? 'on' : 'off'}`,
+    `testing: ${variant.testing ? 'compiled in (served with --testing)' : 'off'}`,
+  ];
+}
+
 /** How to get a build that carries what this one lacks; used in every "this build cannot" message. */
 export function buildHint(wanted: string): string {
   // A SQLite build asking for enterprise is best served by the SQLite build that carries it.

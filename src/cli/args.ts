@@ -6,9 +6,6 @@ import { ConfigError } from '../errors.js';
 export const COMMANDS = ['serve', 'migrate'] as const;
 export type Command = (typeof COMMANDS)[number];
 
-/** Commands a module adds, and the module a build needs for them: named so a build without it can say how to get one. */
-export const MODULE_COMMANDS: Readonly<Record<string, 'enterprise' | 'scaling'>> = Object.freeze({ audit: 'enterprise' });
-
 export interface ParsedArgs {
   /** A core command, help, version, or the name of a command a feature may add (checked once features are loaded). */
   readonly command: Command | 'help' | 'version' | (string & {});
@@ -35,7 +32,7 @@ function expandBareSwitches(argv: string[], options: readonly OptionSpec[]): str
   return out;
 }
 
-/** `moduleOptions`: the options the compiled-in modules declare (src/features.ts), accepted like the core's. */
+/** `moduleOptions`: the options the modules declare (gathered by the loader, src/features.ts), accepted like the core's. */
 export function parseCli(argv: string[], moduleOptions: readonly OptionSpec[] = []): ParsedArgs {
   const all = [...OPTIONS, ...moduleOptions];
   const spec: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, version: { type: 'boolean' } };

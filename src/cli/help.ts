@@ -1,27 +1,20 @@
+import type { ModuleOptions } from '../config/module-options.js';
 import { OPTIONS, type OptionSpec } from '../config/options.js';
 import type { Feature } from '../features/feature.js';
-import { variant } from '../variant.js';
+import { variant, variantPhrase } from '../variant.js';
 
-const carried = (only: string | undefined) =>
-  only === undefined ||
-  (only === 'scaling'
-    ? variant.scaling
-    : only === 'enterprise'
-      ? variant.enterprise
-      : only === 'testing'
-        ? variant.testing
-        : variant.dialects.includes(only as 'sqlite' | 'postgres'));
+/** A core option is shown where the build carries its dialect; a module's wherever the module is compiled in. */
+const carried = (only: string | undefined) => only === undefined || !(only === 'sqlite' || only === 'postgres') || variant.dialects.includes(only);
 
-/** `moduleOptions`: the options the compiled-in modules declare (src/features.ts); `features` add their commands. */
-export function helpText(moduleOptions: readonly OptionSpec[] = [], features: readonly Feature[] = []): string {
+/** `modules`: the option declarations of the modules (the loader, src/features.ts); `features` add their commands. */
+export function helpText(modules: readonly ModuleOptions[] = [], features: readonly Feature[] = []): string {
   const commands = features.flatMap((f) => f.commands ?? []).flatMap((c) => c.help.map((line) => `  ${line}`));
-  const rows = [...OPTIONS, ...moduleOptions]
-    .filter((o) => carried(o.only))
-    .map((o) => {
-      const left = `  --${o.flag} <${o.type === 'bool' ? 'true|false' : o.type === 'enum' ? o.values?.join('|') : o.type === 'port' || o.type === 'int' ? 'n' : 'value'}>`;
-      return `${left.padEnd(44)} ${o.help}\n${' '.repeat(45)}env ${o.env}${o.default !== undefined ? `, default ${o.default}` : ''}`;
-    });
-  return `flagship ${variant.version} (variant "${variant.name}": ${variant.dialects.join(' + ')}${variant.scaling ? ', scaling' : ''}${variant.enterprise ? ', enterprise' : ''})
+  const moduleOptions: OptionSpec[] = modules.filter((m) => !m.absent).flatMap((m) => m.options);
+  const rows = [...OPTIONS.filter((o) => carried(o.only)), ...moduleOptions].map((o) => {
+    const left = `  --${o.flag} <${o.type === 'bool' ? 'true|false' : o.type === 'enum' ? o.values?.join('|') : o.type === 'port' || o.type === 'int' ? 'n' : 'value'}>`;
+    return `${left.padEnd(44)} ${o.help}\n${' '.repeat(45)}env ${o.env}${o.default !== undefined ? `, default ${o.default}` : ''}`;
+  });
+  return `flagship ${variant.version} (${variantPhrase()})
 
 Usage: server.mjs [command] [options]
 

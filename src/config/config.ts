@@ -3,8 +3,8 @@
 import { ConfigError } from '../errors.js';
 import { parseDatabaseUrl, type DatabaseTarget } from './database-url.js';
 import { parseAddresses } from './addresses.js';
+import { ModuleSettings, OptionValues, type ModuleOptions } from './module-options.js';
 import { OPTIONS, type OptionSpec } from './options.js';
-import { testingProblems } from './testing-guard.js';
 import type { TrustProxy } from './trust-proxy.js';
 import { adminTokenProblem } from './admin-tokens.js';
 
@@ -39,14 +39,13 @@ export interface Config {
   readonly idleTimeoutMs: number;
   readonly statementTimeoutMs: number;
   readonly maxLifetimeSeconds: number;
-  readonly auditKeyFile: string | undefined;
-  readonly auditCheckpointFile: string | undefined;
   readonly readyFile: string | undefined;
-  readonly testing: boolean;
-  readonly testingAllowPersistent: boolean;
-  readonly seed: string | undefined;
-  /** Values of the options the compiled-in modules declare, by key; each module reads and types its own. */
-  readonly modules: Readonly<Record<string, unknown>>;
+}
+
+/** The core's configuration and each loaded module's typed settings. */
+export interface Configuration {
+  readonly config: Config;
+  readonly settings: ModuleSettings;
 }
 
 const TRUE = ['1', 'true', 'yes', 'on'];
@@ -86,36 +85,41 @@ export const QUERY_TIMEOUT_MARGIN_MS = 1000;
 /** DB_QUERY_TIMEOUT_MS unless set, when DB_STATEMENT_TIMEOUT_MS is 0 (none). */
 export const QUERY_TIMEOUT_WITHOUT_STATEMENT_TIMEOUT_MS = 35_000;
 
-/**
- * Reads every option from `cli` (parsed --options, by flag name) or else `env`, falling back to its default.
- * `moduleOptions` are those the compiled-in modules declare; their values land in `modules`. Throws one ConfigError
- * listing every problem.
- */
-export function loadConfig(env: NodeJS.ProcessEnv, cli: Record<string, string | undefined> = {}, moduleOptions: readonly OptionSpec[] = []): Config {
-  const problems: string[] = [];
-  const values: Record<string, unknown> = {};
-  const modules: Record<string, unknown> = {};
-  for (const spec of [...OPTIONS, ...moduleOptions]) {
-    const into = OPTIONS.includes(spec) ? values : modules;
+/** Reads `specs` from `cli` (parsed --options, by flag name) or else `env`, falling back to each default. */
+function readOptions(specs: readonly OptionSpec[], env: NodeJS.ProcessEnv, cli: Record<string, string | undefined>, problems: string[]): Map<string, unknown> {
+  const values = new Map<string, unknown>();
+  for (const spec of specs) {
     const fromCli = cli[spec.flag];
     const fromEnv = env[spec.env];
     const raw = fromCli ?? (fromEnv === '' ? undefined : fromEnv) ?? spec.default;
     if (raw === undefined) {
-      into[spec.key] = undefined;
+      values.set(spec.key, undefined);
       continue;
     }
     const source = fromCli !== undefined ? `--${spec.flag}` : fromEnv !== undefined && fromEnv !== '' ? spec.env : `default ${spec.env}`;
     const parsed = parseValue(spec, raw, source);
     if (parsed.problem) problems.push(parsed.problem);
     else if (parsed.problems) problems.push(...parsed.problems);
-    else into[spec.key] = parsed.value;
+    else values.set(spec.key, parsed.value);
   }
+  return values;
+}
+
+/**
+ * Reads and validates every option of the variant: the core's into `config`, each module's (`modules`, from the
+ * loader) into that module's typed settings. Throws one ConfigError listing every problem, the modules' with the
+ * core's.
+ */
+export function loadConfiguration(env: NodeJS.ProcessEnv, cli: Record<string, string | undefined>, modules: readonly ModuleOptions[]): Configuration {
+  const problems: string[] = [];
+  const values = Object.fromEntries(readOptions(OPTIONS, env, cli, problems)) as Record<string, unknown>;
   let database: DatabaseTarget | undefined;
+  let databaseError: ConfigError | undefined;
   try {
     database = parseDatabaseUrl(values.databaseUrl as string | undefined);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    if (problems.length === 0) throw err;
+    databaseError = err;
     problems.push(err.message);
   }
   const adminToken = adminTokenProblem(values.adminToken as string | undefined);
@@ -125,12 +129,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, cli: Record<string, string | 
   if (requestTimeout !== undefined && headersTimeout !== undefined && requestTimeout > 0 && headersTimeout > requestTimeout) {
     problems.push(`HEADERS_TIMEOUT_MS (${headersTimeout}) is longer than REQUEST_TIMEOUT_MS (${requestTimeout}); make it at most REQUEST_TIMEOUT_MS`);
   }
-  problems.push(
-    ...testingProblems(
-      { testing: values.testing === true, testingAllowPersistent: values.testingAllowPersistent === true, seed: values.seed as string | undefined },
-      database,
-    ),
-  );
+  const settings = new Map<string, unknown>();
+  for (const module of modules) {
+    const own: string[] = [];
+    const parsed = readOptions(module.options, env, cli, own);
+    problems.push(...own);
+    if (own.length === 0) settings.set(module.module, module.settings(new OptionValues(parsed), { database, problem: (message) => problems.push(message) }));
+  }
+  // A wrong DATABASE_URL alone keeps its own class (VariantLacksError says the build lacks the dialect).
+  if (databaseError && problems.length === 1) throw databaseError;
   if (problems.length > 0 || !database) {
     throw new ConfigError(problems.length === 1 ? problems[0]! : `${problems.length} configuration problems:\n  - ${problems.join('\n  - ')}`);
   }
@@ -142,5 +149,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cli: Record<string, string | 
     values.queryTimeoutMs = statement ? statement + QUERY_TIMEOUT_MARGIN_MS : QUERY_TIMEOUT_WITHOUT_STATEMENT_TIMEOUT_MS;
   }
   const { databaseUrl: _omit, ...rest } = values;
-  return Object.freeze({ ...(rest as Omit<Config, 'database' | 'modules'>), database, modules: Object.freeze(modules) });
+  const config: Config = Object.freeze({ ...(rest as Omit<Config, 'database'>), database });
+  return Object.freeze({ config, settings: new ModuleSettings(settings) });
+}
+
+/** The core's configuration alone (no module options); throws one ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv, cli: Record<string, string | undefined> = {}): Config {
+  return loadConfiguration(env, cli, []).config;
 }

@@ -1,6 +1,6 @@
-// Every setting, once: its environment variable, its CLI option, its default and what it means. --help and the
-// configuration table in README.md are made from this table (plus the options each compiled-in module declares, see
-// moduleOptions in src/features.ts), and a test keeps the README current.
+// Every setting of the core, once: its environment variable, its CLI option, its default and what it means. --help
+// and the configuration table in README.md are made from this table plus the options each compiled-in module declares
+// (config/module-options.ts; the loader, src/features.ts, gathers them), and a test keeps the README current.
 
 import { parseTrustProxy } from './trust-proxy.js';
 
@@ -16,8 +16,11 @@ export interface OptionSpec {
   readonly min?: number;
   readonly max?: number;
   readonly help: string;
-  /** Only meaningful for builds that carry this part. */
-  readonly only?: 'postgres' | 'sqlite' | 'scaling' | 'enterprise' | 'testing';
+  /**
+   * Only meaningful for builds that carry this part: a dialect (`postgres`, `sqlite`) for the core's options, which
+   * --help shows only where the build carries it; a module's name for a module's, for the README's table.
+   */
+  readonly only?: string;
   /**
    * Parses a value this table's types cannot express (a list, a URL per region...): the value, or every problem with
    * it. `where` names the source for messages (`DATABASE_REPLICAS="..."`). Used by modules for their own options.
@@ -271,52 +274,10 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     help: 'how long `serve` keeps retrying a database that cannot be reached yet (starting, restarting) before exiting 1 (0 = forever); one that can never work as configured (not a database, a directory, an unknown host or role) exits 2 at once',
   },
   {
-    key: 'auditKeyFile',
-    env: 'AUDIT_KEY_FILE',
-    flag: 'audit-key-file',
-    type: 'string',
-    only: 'enterprise',
-    help: 'PEM file of an Ed25519 key: a private key signs audit checkpoints and verifies them, a public key only verifies (`openssl genpkey -algorithm ed25519 -out audit-key.pem`)',
-  },
-  {
-    key: 'auditCheckpointFile',
-    env: 'AUDIT_CHECKPOINT_FILE',
-    flag: 'audit-checkpoint-file',
-    type: 'string',
-    only: 'enterprise',
-    help: 'where `serve` appends the signed checkpoints it takes every AUDIT_CHECKPOINT_INTERVAL (`-` = stdout), one JSON object a line; `audit verify` holds each chain to the newest one in it (`-` = stdin)',
-  },
-  {
     key: 'readyFile',
     env: 'FLAGSHIP_READY_FILE',
     flag: 'ready-file',
     type: 'string',
     help: 'once ready, write {"url", "pid", ...} as JSON to this file, whole (for test harnesses); removed at shutdown. The path must not exist: an existing file is refused at start, never overwritten',
-  },
-  {
-    key: 'testing',
-    env: 'FLAGSHIP_TESTING',
-    flag: 'testing',
-    type: 'bool',
-    default: 'false',
-    only: 'testing',
-    help: 'serve the test-only tools under /testing (seed, reset, clock); on sqlite::memory: only, unless --testing-allow-persistent',
-  },
-  {
-    key: 'testingAllowPersistent',
-    env: 'FLAGSHIP_TESTING_ALLOW_PERSISTENT',
-    flag: 'testing-allow-persistent',
-    type: 'bool',
-    default: 'false',
-    only: 'testing',
-    help: 'let --testing run on a database that outlives the process (a file), all of whose rows /testing/reset deletes',
-  },
-  {
-    key: 'seed',
-    env: 'FLAGSHIP_SEED',
-    flag: 'seed',
-    type: 'string',
-    only: 'testing',
-    help: 'with --testing: a JSON seed file (an organization with members, tokens, projects, tasks) applied before ready; the ready file gets its tokens',
   },
 ] satisfies OptionSpec[]);

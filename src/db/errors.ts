@@ -1,6 +1,6 @@
 // Database errors in our own terms. Each dialect's errors.ts maps driver errors onto these at the boundary, keeping
 // the driver error as `cause`, so the server answers 400 / 409 / 503 the same way on every dialect.
-import { ConfigError, ConflictError, UnavailableError, ValidationError } from '../errors.js';
+import { ConfigError, ConflictError, UnavailableError, ValidationError, type ErrorOutcome } from '../errors.js';
 
 export interface ConstraintInfo {
   /** Constraint or index name, when the driver reports it. */
@@ -82,14 +82,19 @@ export class DatabaseUnavailableError extends UnavailableError {
  * server cannot serve it): a file that is not a SQLite database, a directory, a host name that does not resolve.
  * Start-up does not retry it: it exits with the message, since only the operator can fix it.
  */
-export class DatabaseMisconfiguredError extends DatabaseUnavailableError {}
+export class DatabaseMisconfiguredError extends DatabaseUnavailableError {
+  override readonly retryable: boolean = false;
+  override readonly exitCode: number = 2;
+}
 
 /**
  * The database will not serve us as configured (credentials refused, no such database, ...). Not retryable: fix the
  * configuration. The CLI prints the message and exits 2.
  */
-export class DatabaseRefusedError extends Error {
+export class DatabaseRefusedError extends Error implements ErrorOutcome {
   override name = 'DatabaseRefusedError';
+  readonly retryable: boolean = false;
+  readonly exitCode: number = 2;
 }
 
 /** DATABASE_URL names a server that can never take writes (a replica). */

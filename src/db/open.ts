@@ -3,7 +3,7 @@
 import type { Config } from '../config/config.js';
 import { splitHosts } from '../config/database-url.js';
 import { VariantLacksError } from '../errors.js';
-import { buildHint, variant } from '../variant.js';
+import { buildHint, CARRIED_BY, variant } from '../variant.js';
 import type { Database } from './database.js';
 
 export interface OpenHooks {
@@ -34,7 +34,7 @@ export async function openDatabase(config: Config, hooks: OpenHooks = {}): Promi
   } else if (__DIALECT_POSTGRES__) {
     if (splitHosts(target.url).length > 1) {
       throw new VariantLacksError(
-        `DATABASE_URL names several hosts; following the read-write one takes the scaling module, which the "${variant.name}" build does not carry; name the primary alone, or ${buildHint('scaling')}`,
+        `DATABASE_URL names several hosts; following the read-write one takes the ${CARRIED_BY.multiHostDatabaseUrl} module, which the "${variant.name}" build does not carry; name the primary alone, or ${buildHint(CARRIED_BY.multiHostDatabaseUrl)}`,
       );
     }
     const { openPostgres } = await import('./postgres/driver.js');

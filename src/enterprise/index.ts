@@ -12,7 +12,7 @@ import { CheckpointSchedule } from './audit/checkpoint-schedule.js';
 import { auditRecorder } from './audit/recorder.js';
 import { CheckpointsUnreadableError } from './audit/errors.js';
 import { auditRoutes } from './audit/routes.js';
-import { enterpriseSettings } from './options.js';
+import type { EnterpriseSettings } from './options.js';
 import { ENTERPRISE_PERMISSIONS } from './permissions.js';
 import { RbacAuthorizer } from './rbac/authorizer.js';
 import { versionRowFreshness, type Freshness } from './rbac/freshness.js';
@@ -64,14 +64,18 @@ function newestCheckpoint(key: AuditKey | undefined, file: string | undefined, s
   };
 }
 
-export const createEnterprise: FeatureFactory = async (ctx): Promise<Feature> => {
+/** Without configuration (--version, --help): no key, no checkpoints. */
+const UNCONFIGURED: EnterpriseSettings = Object.freeze({ auditKeyFile: undefined, auditCheckpointFile: undefined, auditCheckpointInterval: 0 });
+
+export const createEnterprise: FeatureFactory<EnterpriseSettings> = async (ctx): Promise<Feature> => {
   const { config, logger } = ctx;
+  const settings = ctx.settings ?? UNCONFIGURED;
   // Loaded for the configured dialect only; --version and --help run without configuration and need no tables.
   const schema: EnterpriseSchema | undefined = config ? await enterpriseSchema(config.database.dialect) : undefined;
   // A bad key stops the server at start, like any other bad configuration.
-  const key = config?.auditKeyFile === undefined ? undefined : loadAuditKey(config.auditKeyFile);
-  const interval = config ? enterpriseSettings(config).auditCheckpointInterval : 0;
-  const output = config?.auditCheckpointFile;
+  const key = settings.auditKeyFile === undefined ? undefined : loadAuditKey(settings.auditKeyFile);
+  const interval = settings.auditCheckpointInterval;
+  const output = settings.auditCheckpointFile;
   let schedule: CheckpointSchedule | undefined;
   const tables = () => {
     if (!schema) throw new Error('the enterprise module was loaded without configuration');
@@ -90,10 +94,9 @@ export const createEnterprise: FeatureFactory = async (ctx): Promise<Feature> =>
 
   return {
     name: 'enterprise',
-    status: 'active',
     summary: `custom roles with inheritance and project grants; hash-chained, append-only audit trail${key?.privateKey ? ' with signed checkpoints' : ''}`,
     permissions: ENTERPRISE_PERMISSIONS,
-    commands: [auditCommand(async () => tables())],
+    commands: [auditCommand(async () => tables(), settings)],
     async migrations(dialect) {
       return (await enterpriseSchema(dialect)).migrations();
     },

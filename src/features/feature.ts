@@ -1,6 +1,7 @@
-// The seam between the core and the optional modules. A module (scaling, enterprise) exports a factory that returns
-// a Feature; src/features.ts is the only file that knows which modules a variant carries. The core calls these hooks
-// and never imports a module. Arrows point down: a module imports the core, never the reverse.
+// The seam between the core and the optional modules. A module exports a factory that returns a Feature and
+// declares its options (config/module-options.ts); src/features.ts, the loader, is the only file that knows which
+// modules a variant carries, and checks at start that a slot meant for one module has at most one. The core calls
+// these hooks and never imports a module. Arrows point down: a module imports the core, never the reverse.
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
@@ -16,9 +17,11 @@ import type { Access } from '../server/access.js';
 import type { Logger } from '../server/logger.js';
 import type { Dialect } from '../variant.js';
 
-export interface FeatureContext {
-  /** Undefined when the build only describes itself (--version) without a usable configuration. */
+export interface FeatureContext<S = unknown> {
+  /** Undefined when the build only describes itself (--version, --help) without a usable configuration. */
   readonly config: Config | undefined;
+  /** The module's own settings (its ModuleOptions' `settings`); undefined where `config` is. */
+  readonly settings?: S | undefined;
   readonly logger: Logger;
 }
 
@@ -72,14 +75,13 @@ export interface FeatureCommand {
 }
 
 export interface Feature {
-  readonly name: 'scaling' | 'enterprise' | 'testing';
-  /** `active` when it does its work; `not-implemented` while compiled in without doing anything yet. */
-  readonly status: 'active' | 'not-implemented';
+  /** The module's name, unique in a build; its migrations' tags start with it and a colon. */
+  readonly name: string;
   /** One line for --version, /healthz and logs. */
   readonly summary: string;
   /**
    * Opens the database in place of the core's adapter (the scaling router opens a pool per node and finds the primary
-   * itself). At most one feature may open it; verify, migrate and wrapDatabase then apply to what it returns.
+   * itself). At most one feature may open it; verify and migrate then apply to what it returns.
    */
   openDatabase?(hooks: OpenHooks): Promise<Database>;
   /** Permissions its routes need, added to the core's (the built-in roles named in each hold it by default). */
@@ -88,14 +90,13 @@ export interface Feature {
   readonly commands?: readonly FeatureCommand[];
   /**
    * Its own schema for `dialect`, applied after the core's by `serve` and `migrate`. Tags are recorded with the
-   * core's, so they must not collide (prefix them); a build without the feature ignores them.
+   * core's, so each starts with the feature's name and a colon (`enterprise:0000_...`; the loader refuses others);
+   * a build without the feature ignores them.
    */
   migrations?(dialect: Dialect): Promise<Migration[]>;
-  /** Wraps the database the core opened (the scaling router wraps it in a replica-aware Database). */
-  wrapDatabase?(db: Database): Promise<Database>;
-  /** Replaces the core's built-in role table (enterprise RBAC); `permissions` is every permission of the build. */
+  /** Replaces the core's built-in role table (at most one feature); `permissions` is every permission of the build. */
   authorizer?(db: Database, permissions: PermissionSet): Authorizer;
-  /** Receives every mutation inside its transaction (the enterprise audit trail). */
+  /** Receives every mutation inside its transaction (at most one feature; an audit trail). */
   changeRecorder?(db: Database): ChangeRecorder;
   /** Opens the feature's view of each request (after its body is parsed, before the guards). */
   openRequest?(facts: RequestFacts): RequestHandle;
@@ -103,9 +104,9 @@ export interface Feature {
   registerMetrics?(registry: Registry): void;
   /** Adds to the OpenAPI document (headers the feature reads or sets); returns the document. */
   describeApi?(document: Record<string, unknown>): Record<string, unknown>;
-  /** Receives refused sign-ins and denied permissions. */
+  /** Receives refused sign-ins and denied permissions (at most one feature). */
   securityEvents?(db: Database): SecurityEvents;
-  /** Replaces the system clock where the server decides on time (token expiry); the testing module's moves. */
+  /** Replaces the system clock where the server decides on time (token expiry; at most one feature); a test clock moves. */
   readonly clock?: Clock;
   /**
    * Called once the database is up, before the server reports ready (the testing module applies --seed here). What it
@@ -116,8 +117,11 @@ export interface Feature {
   registerRoutes?(app: FastifyInstance, db: () => Database, host: RouteHost): Promise<void>;
   /** Extra facts for /healthz. */
   health?(): Promise<Record<string, unknown>>;
-  /** Releases what the feature holds; called once at shutdown, before the database closes. */
+  /**
+   * Releases what the feature holds; called once at shutdown, before the database closes. A close that throws is
+   * logged and makes the exit code 1; the other features and the database are closed all the same.
+   */
   close?(): Promise<void>;
 }
 
-export type FeatureFactory = (ctx: FeatureContext) => Promise<Feature> | Feature;
+export type FeatureFactory<S = unknown> = (ctx: FeatureContext<S>) => Promise<Feature> | Feature;

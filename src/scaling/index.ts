@@ -7,7 +7,7 @@ import { Consistency } from './consistency.js';
 import { registerRouterMetrics } from './metrics.js';
 import { nodeEntries, openRouter } from './open-router.js';
 import { describeConsistencyToken } from './openapi.js';
-import { scalingSettings, type ScalingSettings } from './options.js';
+import type { ScalingSettings } from './options.js';
 import { SCALING_PERMISSIONS } from './permissions.js';
 import { poolsRoute } from './pools-route.js';
 import { scalingMigrations } from './migrations.js';
@@ -26,8 +26,8 @@ function summaryOf(config: Config | undefined, settings: ScalingSettings | undef
   return `active: ${entries.length} database servers (${parts.join(', ')}${regions.length > 0 ? `; regions ${regions.join(', ')}` : ''}): writes go to the one that answers read-write, reads to the others in recovery${here}`;
 }
 
-export const createScaling: FeatureFactory = (ctx): Feature => {
-  const settings = ctx.config ? scalingSettings(ctx.config) : undefined;
+export const createScaling: FeatureFactory<ScalingSettings> = (ctx): Feature => {
+  const { settings } = ctx;
   const consistency = new Consistency();
   let router: ReplicaRouter | undefined;
   const current = (): ReplicaRouter => {
@@ -36,7 +36,6 @@ export const createScaling: FeatureFactory = (ctx): Feature => {
   };
   return {
     name: 'scaling',
-    status: 'active',
     summary: summaryOf(ctx.config, settings),
     async openDatabase(hooks) {
       if (!ctx.config || !settings) throw new ConfigError('the scaling module needs the configuration to open the database');

@@ -1,6 +1,7 @@
-// The options the scaling module owns. The core shows them in --help and the README table and validates them at
-// start with its own (src/features.ts hands them over); the module reads them back, typed, with scalingSettings.
-import type { Config } from '../config/config.js';
+// The options the scaling module owns and the typed settings made of them. The core shows them in --help and the
+// README table and validates them at start with its own (the loader hands this declaration over); the module gets
+// its settings back, typed, from the loader.
+import type { ModuleOptions, OptionValues } from '../config/module-options.js';
 import type { OptionSpec } from '../config/options.js';
 import { parseReplicaList, type ReplicaSpec } from './replica-list.js';
 
@@ -77,15 +78,20 @@ export interface ScalingSettings {
   readonly healthIntervalMs: number;
 }
 
-/** The module's options as loadConfig validated them (defaults filled in). */
-export function scalingSettings(config: Config): ScalingSettings {
-  const m = config.modules;
+/** The module's settings from its parsed options (defaults filled in by the option table). */
+export function scalingSettings(values: OptionValues): ScalingSettings {
   return Object.freeze({
-    replicas: (m.replicas as ReplicaSpec[] | undefined) ?? [],
-    region: m.region as string | undefined,
-    maxLagBytes: (m.maxLagBytes as number | undefined) ?? 16_777_216,
-    maxLagSeconds: (m.maxLagSeconds as number | undefined) ?? 30,
-    queueMax: (m.queueMax as number | undefined) ?? 200,
-    healthIntervalMs: (m.healthIntervalMs as number | undefined) ?? 500,
+    replicas: values.parsed<ReplicaSpec[]>('replicas') ?? [],
+    region: values.string('region'),
+    maxLagBytes: values.int('maxLagBytes'),
+    maxLagSeconds: values.int('maxLagSeconds'),
+    queueMax: values.int('queueMax'),
+    healthIntervalMs: values.int('healthIntervalMs'),
   });
 }
+
+export const scalingOptions: ModuleOptions<ScalingSettings> = Object.freeze({
+  module: 'scaling',
+  options: SCALING_OPTIONS,
+  settings: scalingSettings,
+});

@@ -8,7 +8,7 @@
 // `{"status", "serves"}`; the operator (server/operator.ts) gets every detail the core and the features report. The details
 // name database hosts and their errors, so the filter sits here, at the edge, whatever the reports come to hold.
 import type { FastifyInstance, preSerializationAsyncHookHandler } from 'fastify';
-import { variant } from '../variant.js';
+import { variant, variantFlags } from '../variant.js';
 import type { Feature } from '../features/feature.js';
 import { checkReadiness } from './readiness.js';
 import type { OperatorAccess } from './operator.js';
@@ -18,8 +18,9 @@ export function describeBuild(features: readonly Feature[]) {
   return {
     variant: variant.name,
     version: variant.version,
-    flags: { dialects: variant.dialects, scaling: variant.scaling, enterprise: variant.enterprise, testing: variant.testing },
-    features: features.map((f) => ({ name: f.name, status: f.status, summary: f.summary })),
+    flags: variantFlags(),
+    // Every loaded module does its work; `status` stays for the clients that read it.
+    features: features.map((f) => ({ name: f.name, status: 'active', summary: f.summary })),
   };
 }
 

@@ -1,6 +1,9 @@
 // What the running server holds: the database once it is up, the loaded features, the authorizer, and the
 // readiness state that /readyz reports. Routes ask it for the database, so a request that arrives before the
-// database is ready, or while it is shutting down, gets a 503 rather than a crash.
+// database is ready, or while it is shutting down, gets a 503 rather than a crash. It owns its state: only its
+// transitions move it (starting -> ready -> stopping, or starting -> stopping), and everything else reads getters.
+// Whether a ready server's database still answers is asked of the database itself at each /readyz (readiness.ts),
+// not kept here as a state.
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
@@ -14,20 +17,22 @@ import type { Feature } from '../features/feature.js';
 
 export type ReadinessState = 'starting' | 'ready' | 'stopping';
 
+/** A transition the lifecycle does not have (ready twice, a database attached after shutdown began): a bug. */
+export class LifecycleError extends Error {
+  override name = 'LifecycleError';
+}
+
 export class Runtime {
   readonly startedAt = Date.now();
-  state: ReadinessState = 'starting';
-  /** Why the server is not ready, for /readyz. */
-  reason = 'connecting to the database';
   /** The core's permissions and those the features register. */
   readonly permissions: PermissionSet;
-  authorizer: Authorizer;
-  /** Where every mutation reports itself (the enterprise audit trail replaces the core's no-op). */
-  changes: ChangeRecorder = keepNoChanges;
-  /** Where refused sign-ins and denied permissions report themselves. */
-  securityEvents: SecurityEvents = ignoreSecurityEvents;
-  /** "Now" for expiry decisions; a feature may supply one (the testing module's can be moved). */
+  /** "Now" for expiry decisions; a feature may supply one (a test clock can be moved). */
   readonly clock: Clock;
+  #state: ReadinessState = 'starting';
+  #reason = 'connecting to the database';
+  #authorizer: Authorizer;
+  #changes: ChangeRecorder = keepNoChanges;
+  #securityEvents: SecurityEvents = ignoreSecurityEvents;
   #db: Database | undefined;
 
   constructor(
@@ -35,17 +40,72 @@ export class Runtime {
     readonly features: readonly Feature[],
   ) {
     this.permissions = permissionSet(features.flatMap((f) => f.permissions ?? []));
-    this.authorizer = new BuiltInRoleAuthorizer(this.permissions.builtInRoles);
+    this.#authorizer = new BuiltInRoleAuthorizer(this.permissions.builtInRoles);
+    // The loader has checked that at most one feature supplies each of these.
     this.clock = features.find((f) => f.clock)?.clock ?? systemClock;
   }
 
+  get state(): ReadinessState {
+    return this.#state;
+  }
+
+  /** Why the server is not ready, for /readyz; empty once it is. */
+  get reason(): string {
+    return this.#reason;
+  }
+
+  get authorizer(): Authorizer {
+    return this.#authorizer;
+  }
+
+  /** Where every mutation reports itself (a feature's audit trail replaces the core's no-op). */
+  get changes(): ChangeRecorder {
+    return this.#changes;
+  }
+
+  /** Where refused sign-ins and denied permissions report themselves. */
+  get securityEvents(): SecurityEvents {
+    return this.#securityEvents;
+  }
+
+  /** The database once attached, whatever the state (readiness and shutdown use it; routes ask db()). */
+  get attached(): Database | undefined {
+    return this.#db;
+  }
+
+  /** Starting: says why the server is not ready yet (a database still unreachable), for /readyz. */
+  waiting(reason: string): void {
+    if (this.#state !== 'starting') throw new LifecycleError(`the server is ${this.#state}, not starting; a start-up reason cannot be set now`);
+    this.#reason = reason;
+  }
+
+  /** Starting: the database is up; the features' authorizer, change recorder and security events are made on it. */
   attach(db: Database): void {
+    if (this.#state !== 'starting' || this.#db) throw new LifecycleError(`a database is attached once, while starting (the server is ${this.#state})`);
     this.#db = db;
     for (const f of this.features) {
-      if (f.authorizer) this.authorizer = f.authorizer(db, this.permissions);
-      if (f.changeRecorder) this.changes = f.changeRecorder(db);
-      if (f.securityEvents) this.securityEvents = f.securityEvents(db);
+      if (f.authorizer) this.#authorizer = f.authorizer(db, this.permissions);
+      if (f.changeRecorder) this.#changes = f.changeRecorder(db);
+      if (f.securityEvents) this.#securityEvents = f.securityEvents(db);
     }
+  }
+
+  /**
+   * Starting -> ready, once a database is attached. Returns false, changing nothing, when shutdown began meanwhile
+   * (a signal during start-up), so the caller does not announce a server that is stopping.
+   */
+  markReady(): boolean {
+    if (this.#state === 'stopping') return false;
+    if (this.#state !== 'starting' || !this.#db)
+      throw new LifecycleError(`only a starting server with its database attached becomes ready (it is ${this.#state})`);
+    this.#state = 'ready';
+    this.#reason = '';
+    return true;
+  }
+
+  /** Any state -> stopping: routes answer 503 from now on. Idempotent. */
+  markStopping(): void {
+    this.#state = 'stopping';
   }
 
   /** The database, or a 503 while it is not ready. */
@@ -70,10 +130,6 @@ export class Runtime {
       roles,
       tokenLifetimeMs: this.config.tokenLifetimeDays * 86_400_000,
     };
-  }
-
-  get attached(): Database | undefined {
-    return this.#db;
   }
 }
 

@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js';
 import type { Feature, FeatureContext } from '../features/feature.js';
 import { validatorCompiler } from '../server/validation.js';
 import { MovableClock } from './clock.js';
+import type { TestingSettings } from './options.js';
 import { registerTestingRoutes } from './routes.js';
 import { applySeed } from './seed.js';
 import { SeedSchema } from './seed-schema.js';
@@ -38,13 +39,12 @@ async function loadSeedFile(file: string): Promise<Seed> {
   return value as Seed;
 }
 
-export async function createTesting(ctx: FeatureContext): Promise<Feature> {
+export async function createTesting(ctx: FeatureContext<TestingSettings>): Promise<Feature> {
   const clock = new MovableClock();
-  const seedFile = ctx.config?.seed;
+  const seedFile = ctx.settings?.seed;
   const seed = seedFile === undefined ? undefined : await loadSeedFile(seedFile);
   return {
     name: 'testing',
-    status: 'active',
     summary: 'test-only tools under /testing (seed, reset, clock); started with --testing',
     clock,
     async ready(domain) {

@@ -77,7 +77,8 @@ describe('authentication comes before the body is read', () => {
 describe('/testing/* changes only for a program, never for a cross-site form', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await buildTestApp({ FLAGSHIP_TESTING: 'true' }, { features: async (config) => [await createTesting({ config, logger: createLogger('silent') })] });
+    const settings = { testing: true, testingAllowPersistent: false, seed: undefined };
+    t = await buildTestApp({}, { features: async (config) => [await createTesting({ config, settings, logger: createLogger('silent') })] });
   });
   afterAll(async () => {
     await t?.close();
@@ -109,11 +110,12 @@ describe('a file the server cannot use is named with the problem, never quoted',
   it('--seed pointed at a file that is not JSON', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'flagship-seed-')), 'shadow');
     writeFileSync(file, 'root:*:20200:0:99999:7:::\n');
-    const config = { ...loadConfig({ DATABASE_URL: 'sqlite::memory:', FLAGSHIP_TESTING: 'true' }), seed: file };
-    const failed = await Promise.resolve(createTesting({ config, logger: createLogger('silent') })).catch((err: Error) => err);
+    const config = loadConfig({ DATABASE_URL: 'sqlite::memory:' });
+    const settings = { testing: true, testingAllowPersistent: false, seed: file };
+    const failed = await Promise.resolve(createTesting({ config, settings, logger: createLogger('silent') })).catch((err: Error) => err);
     expect((failed as Error).message).toMatch(`--seed ${file} is not JSON; give a JSON file`);
     expect((failed as Error).message).not.toContain('root');
-    const missing = await Promise.resolve(createTesting({ config: { ...config, seed: `${file}.none` }, logger: createLogger('silent') })).catch(
+    const missing = await Promise.resolve(createTesting({ config, settings: { ...settings, seed: `${file}.none` }, logger: createLogger('silent') })).catch(
       (err: Error) => err,
     );
     expect((missing as Error).message).toMatch(/\.none does not exist;/);

@@ -14,7 +14,7 @@ const SCOPES: readonly ScopeKind[] = ['task', 'project', 'member'];
 
 /** A feature whose only part is the routes it adds, as a module adds them (through the core's RouteHost). */
 function routesFeature(register: NonNullable<Feature['registerRoutes']>): Feature {
-  return { name: 'testing', status: 'active', summary: 'route fixture', registerRoutes: register };
+  return { name: 'testing', summary: 'route fixture', registerRoutes: register };
 }
 
 describe('route conventions, enforced at registration', () => {

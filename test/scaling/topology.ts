@@ -1,10 +1,10 @@
 // What the scaling tests share: a router opened from source on a test topology, configured through the same option
 // table as the server, and per-node transaction counts read from PostgreSQL's own statistics.
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../../src/config/config.js';
+import { loadConfiguration } from '../../src/config/config.js';
 import { createLogger } from '../../src/server/logger.js';
 import { openRouter } from '../../src/scaling/open-router.js';
-import { SCALING_OPTIONS, scalingSettings } from '../../src/scaling/options.js';
+import { scalingOptions } from '../../src/scaling/options.js';
 import type { ReplicaRouter } from '../../src/scaling/router.js';
 import { createDatabase, replicaUrl, waitForReplay, type PgTopologyInfo } from '../support/postgres/index.js';
 import { databaseOf, queryOne, sleep } from '../support/postgres/sql.js';
@@ -23,8 +23,8 @@ export function replicaSetting(replicaUrls: string[]): string {
 
 /** A router as the server would open it from this environment. */
 export function routerFor(env: Record<string, string>): ReplicaRouter {
-  const config = loadConfig({ DB_CONNECT_TIMEOUT_MS: '3000', ...env }, {}, SCALING_OPTIONS);
-  return openRouter(config, scalingSettings(config), createLogger('silent'));
+  const { config, settings } = loadConfiguration({ DB_CONNECT_TIMEOUT_MS: '3000', ...env }, {}, [scalingOptions]);
+  return openRouter(config, settings.of(scalingOptions)!, createLogger('silent'));
 }
 
 /** Committed transactions on the database at `url`, as that server counts them (pg_stat_database). */

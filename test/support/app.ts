@@ -8,7 +8,6 @@ import { buildApp, type AppOptions } from '../../src/server/app.js';
 import { bringUpDatabase } from '../../src/server/lifecycle.js';
 import { createLogger } from '../../src/server/logger.js';
 import { Runtime } from '../../src/server/runtime.js';
-import { SCALING_OPTIONS } from '../../src/scaling/options.js';
 import type { FastifyInstance } from 'fastify';
 
 export interface TestApp {
@@ -29,11 +28,7 @@ export interface TestAppOptions {
 
 /** Builds and readies an app; `env` is read as the process environment is (rate limits off unless set). */
 export async function buildTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
-  const config = loadConfig(
-    { DATABASE_URL: 'sqlite::memory:', SIGNUP_RATE_LIMIT: '0', AUTH_FAILURE_RATE_LIMIT: '0', LOG_LEVEL: 'info', ...env },
-    {},
-    SCALING_OPTIONS,
-  );
+  const config = loadConfig({ DATABASE_URL: 'sqlite::memory:', SIGNUP_RATE_LIMIT: '0', AUTH_FAILURE_RATE_LIMIT: '0', LOG_LEVEL: 'info', ...env }, {});
   const logs: Array<Record<string, any>> = [];
   const logger = createLogger(config.logLevel, 1, { write: (line: string) => void logs.push(JSON.parse(line)) });
   const features = options.features ? await options.features(config) : [];
@@ -54,7 +49,7 @@ export async function buildTestApp(env: Record<string, string> = {}, options: Te
     true,
   );
   runtime.attach(db);
-  runtime.state = 'ready';
+  runtime.markReady();
   await app.ready();
   return {
     app,

@@ -1,8 +1,8 @@
 // The server built from sources in this process, with the modules a variant carries: for tests of what the routes
 // declare (the OpenAPI document of each variant) and of a client talking to a real server over a real socket, without
 // building a bundle. On an in-memory SQLite database, migrated and ready.
-import { loadConfig } from '../../src/config/config.js';
-import { moduleOptions } from '../../src/features.js';
+import { loadConfiguration, type Config } from '../../src/config/config.js';
+import { moduleDeclarations } from '../../src/features.js';
 import type { Feature } from '../../src/features/feature.js';
 import { registerApi } from '../../src/server/api.js';
 import { buildApp } from '../../src/server/app.js';
@@ -20,7 +20,7 @@ export interface SourceServer {
   close(): Promise<void>;
 }
 
-async function featuresOf(variant: SourceVariant, config: ReturnType<typeof loadConfig>): Promise<Feature[]> {
+async function featuresOf(variant: SourceVariant, config: Config): Promise<Feature[]> {
   if (variant === 'dev') return [];
   const logger = createLogger('silent');
   const { createScaling } = await import('../../src/scaling/index.js');
@@ -31,7 +31,7 @@ async function featuresOf(variant: SourceVariant, config: ReturnType<typeof load
 
 /** Builds the app of `variant`; with `listen`, brings its database up and listens on a free port of 127.0.0.1. */
 export async function sourceServer(variant: SourceVariant, { listen = false } = {}): Promise<SourceServer> {
-  const config = loadConfig({ DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'silent' }, {}, await moduleOptions());
+  const { config } = loadConfiguration({ DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'silent' }, {}, await moduleDeclarations());
   const features = await featuresOf(variant, config);
   const runtime = new Runtime(config, features);
   const logger = createLogger('silent');
@@ -41,7 +41,7 @@ export async function sourceServer(variant: SourceVariant, { listen = false } = 
     const core = features.filter((f) => !f.openDatabase);
     const db = await bringUpDatabase(config, core, logger, true);
     runtime.attach(db);
-    runtime.state = 'ready';
+    runtime.markReady();
     url = await app.listen({ port: 0, host: '127.0.0.1' });
   } else {
     await app.ready();

@@ -6,9 +6,10 @@ import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import { Ajv } from 'ajv';
 import Fastify, { type RouteOptions } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../src/config/config.js';
+import { loadConfiguration } from '../../src/config/config.js';
 import { createEnterprise } from '../../src/enterprise/index.js';
-import { moduleOptions } from '../../src/features.js';
+import { moduleDeclarations } from '../../src/features.js';
+import { testingOptions } from '../../src/testing/options.js';
 import { createScaling } from '../../src/scaling/index.js';
 import { registerApi } from '../../src/server/api.js';
 import { buildApp } from '../../src/server/app.js';
@@ -85,9 +86,13 @@ describe('serializers compiled on first use', () => {
 // module compiles each of its request validators and response serializers, so the mistake fails this test instead.
 describe('every route schema compiles', () => {
   it('for the core, testing, scaling and enterprise routes: each validator and each response serializer', async () => {
-    const config = loadConfig({ DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'silent' }, {}, await moduleOptions());
+    const { config, settings } = loadConfiguration({ DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'silent' }, {}, await moduleDeclarations());
     const logger = createLogger('silent');
-    const features = [await createTesting({ config, logger }), await createScaling({ config: undefined, logger }), await createEnterprise({ config, logger })];
+    const features = [
+      await createTesting({ config, settings: settings.of(testingOptions), logger }),
+      await createScaling({ config: undefined, logger }),
+      await createEnterprise({ config, logger }),
+    ];
     const routes: RouteOptions[] = [];
     const server = await buildApp({
       runtime: new Runtime(config, features),

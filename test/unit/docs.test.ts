@@ -8,7 +8,7 @@ import { optionsTable } from '../../src/config/options-table.js';
 import * as dbErrors from '../../src/db/errors.js';
 import * as errors from '../../src/errors.js';
 import { AppError, ERROR_CATALOGUE, type AppErrorClass } from '../../src/errors.js';
-import { moduleOptions } from '../../src/features.js';
+import { moduleDeclarations } from '../../src/features.js';
 import { errorTable, limitTable } from '../support/readme-tables.js';
 
 const README = path.resolve(import.meta.dirname, '../../README.md');
@@ -30,7 +30,7 @@ function expectSection(name: string, wanted: string): void {
 }
 
 it('README.md lists every configuration option as src/config/options.ts and the modules define it', async () => {
-  expectSection('options', optionsTable(await moduleOptions()));
+  expectSection('options', optionsTable(await moduleDeclarations()));
 });
 
 it('README.md lists every error of the catalogue in src/errors.ts, with its status and code', () => {

@@ -6,7 +6,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config/config.js';
 import { CheckpointSchedule } from '../../src/enterprise/audit/checkpoint-schedule.js';
 import { loadAuditKey, parseCheckpoints, readCheckpointFile, signCheckpoint } from '../../src/enterprise/audit/checkpoint.js';
 import { ConfigError } from '../../src/errors.js';
@@ -95,7 +94,7 @@ describe('messages about files', () => {
 
   it('--seed: a file that is not JSON is named, never quoted, by the server and by startFlagship()', async () => {
     const logger = createLogger('silent');
-    const testing = (seed: string) => createTesting({ config: { seed } as Config, logger });
+    const testing = (seed: string) => createTesting({ config: undefined, settings: { testing: true, testingAllowPersistent: false, seed }, logger });
     expectNamesNotQuotes(await messageOf(() => testing(shadow)), shadow, /--seed \S+ is not JSON/);
     expectNamesNotQuotes(await messageOf(() => testing(missing)), missing, /does not exist/);
     expectNamesNotQuotes(await messageOf(() => startFlagship({ seed: shadow })), shadow, /the seed file \S+ is not JSON/);

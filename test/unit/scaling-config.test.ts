@@ -1,19 +1,19 @@
 // The scaling module's own options, validated by the core's loader with every problem listed; WAL positions; the
 // consistency token a request carries and the one it hands back.
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/config.js';
+import { loadConfiguration } from '../../src/config/config.js';
 import { splitHosts } from '../../src/config/database-url.js';
 import { formatLsn, parseLsn } from '../../src/db/postgres/lsn.js';
 import { Consistency } from '../../src/scaling/consistency.js';
-import { SCALING_OPTIONS, scalingSettings } from '../../src/scaling/options.js';
+import { scalingOptions } from '../../src/scaling/options.js';
 
-const load = (env: Record<string, string>) => loadConfig({ DATABASE_URL: 'postgres://u:p@db/app', ...env }, {}, SCALING_OPTIONS);
+const loaded = (env: Record<string, string>) => loadConfiguration({ DATABASE_URL: 'postgres://u:p@db/app', ...env }, {}, [scalingOptions]);
+/** The module's settings as the loader hands them over, or the ConfigError listing every problem. */
+const load = (env: Record<string, string>) => loaded(env).settings.of(scalingOptions)!;
 
 describe('scaling options', () => {
   it('parses replicas by region, with defaults for the bounds', () => {
-    const s = scalingSettings(
-      load({ DATABASE_REPLICAS: 'eu=postgres://u:p@r1:5432/app, us=postgres://u:p@r2/app?sslmode=require&options=a,b', FLAGSHIP_REGION: 'eu' }),
-    );
+    const s = load({ DATABASE_REPLICAS: 'eu=postgres://u:p@r1:5432/app, us=postgres://u:p@r2/app?sslmode=require&options=a,b', FLAGSHIP_REGION: 'eu' });
     expect(s.replicas).toEqual([
       { region: 'eu', url: 'postgres://u:p@r1:5432/app' },
       { region: 'us', url: 'postgres://u:p@r2/app?sslmode=require&options=a,b' },
@@ -43,7 +43,7 @@ describe('scaling options', () => {
 
   it('accepts a DATABASE_URL with several hosts, libpq style', () => {
     const url = 'postgres://u:p@h1:5432,h2:5433/app?sslmode=disable';
-    expect(load({ DATABASE_URL: url }).database).toEqual({ dialect: 'postgres', url });
+    expect(loaded({ DATABASE_URL: url }).config.database).toEqual({ dialect: 'postgres', url });
     expect(splitHosts(url)).toEqual(['postgres://u:p@h1:5432/app?sslmode=disable', 'postgres://u:p@h2:5433/app?sslmode=disable']);
     expect(splitHosts('postgres://h/app')).toEqual(['postgres://h/app']);
     expect(() => load({ DATABASE_URL: 'postgres://u:p@h1:5432,:x/app' })).toThrow(/is not a valid PostgreSQL URL/);

@@ -1,7 +1,12 @@
-// The guard around the test-only tools in the configuration, and yes/no options given bare on the command line.
+// The guard around the test-only tools in the configuration (the testing module's own options and checks), and yes/no options given bare on the command line.
 import { describe, expect, it } from 'vitest';
 import { parseCli } from '../../src/cli/args.js';
-import { loadConfig } from '../../src/config/config.js';
+import { loadConfiguration } from '../../src/config/config.js';
+import { TESTING_OPTIONS, testingOptions } from '../../src/testing/options.js';
+
+/** The testing module's settings as the loader hands them over, or the ConfigError listing every problem. */
+const loadConfig = (env: Record<string, string>, cli: Record<string, string> = {}) =>
+  loadConfiguration(env, cli, [testingOptions]).settings.of(testingOptions)!;
 import { ConfigError } from '../../src/errors.js';
 
 describe('yes/no options on the command line', () => {
@@ -12,11 +17,11 @@ describe('yes/no options on the command line', () => {
     [['--testing', '--port', '0'], 'true'],
     [['--testing', 'serve'], 'true'],
   ])('%j gives --testing %s', (argv, value) => {
-    expect(parseCli(argv).options.testing).toBe(value);
+    expect(parseCli(argv, TESTING_OPTIONS).options.testing).toBe(value);
   });
 
   it('keeps a bare switch from swallowing the command', () => {
-    expect(parseCli(['--testing', 'migrate']).command).toBe('migrate');
+    expect(parseCli(['--testing', 'migrate'], TESTING_OPTIONS).command).toBe('migrate');
   });
 });
 

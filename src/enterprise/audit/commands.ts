@@ -2,21 +2,22 @@
 import type { Database } from '../../db/database.js';
 import { ConfigError } from '../../errors.js';
 import type { CommandContext, FeatureCommand } from '../../features/feature.js';
+import type { EnterpriseSettings } from '../options.js';
 import type { EnterpriseTables } from '../tables.js';
 import { loadAuditKey, readCheckpointFile, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import { verifyEveryChain } from './verify.js';
 
 const label = (orgId: string) => (orgId === '' ? 'no organization (refused unknown tokens)' : `org ${orgId}`);
 
-async function verifyCommand(ctx: CommandContext, db: Database, tables: EnterpriseTables): Promise<number> {
+async function verifyCommand(ctx: CommandContext, settings: EnterpriseSettings, db: Database, tables: EnterpriseTables): Promise<number> {
   const store = { db, tables };
   let broken = 0;
   let checkpoints = new Map<string, Checkpoint>();
-  const file = ctx.config.auditCheckpointFile;
+  const file = settings.auditCheckpointFile;
   if (file !== undefined) {
-    if (ctx.config.auditKeyFile === undefined)
+    if (settings.auditKeyFile === undefined)
       throw new ConfigError('AUDIT_CHECKPOINT_FILE needs AUDIT_KEY_FILE, the key the checkpoints were signed with (its public half is enough)');
-    const log = await readCheckpointFile(file, loadAuditKey(ctx.config.auditKeyFile));
+    const log = await readCheckpointFile(file, loadAuditKey(settings.auditKeyFile));
     for (const problem of log.unreadable) {
       broken += 1;
       ctx.stdout(`BROKEN ${problem}\n`);
@@ -41,16 +42,16 @@ async function verifyCommand(ctx: CommandContext, db: Database, tables: Enterpri
   return broken === 0 ? 0 : 1;
 }
 
-async function checkpointCommand(ctx: CommandContext, db: Database, tables: EnterpriseTables): Promise<number> {
-  if (ctx.config.auditKeyFile === undefined)
+async function checkpointCommand(ctx: CommandContext, settings: EnterpriseSettings, db: Database, tables: EnterpriseTables): Promise<number> {
+  if (settings.auditKeyFile === undefined)
     throw new ConfigError(
       '`audit checkpoint` signs with AUDIT_KEY_FILE; set it to an Ed25519 private key (`openssl genpkey -algorithm ed25519 -out audit-key.pem`)',
     );
-  const key = loadAuditKey(ctx.config.auditKeyFile);
+  const key = loadAuditKey(settings.auditKeyFile);
   const store = { db, tables };
   let refused = 0;
   // A chain cut back behind its last checkpoint gets no new one that would paper over the cut.
-  const file = ctx.config.auditCheckpointFile;
+  const file = settings.auditCheckpointFile;
   const held = file === undefined || file === '-' ? undefined : (await readCheckpointFile(file, key, { missingIsEmpty: true })).newest;
   for await (const report of verifyEveryChain(store, held)) {
     if (report.broken) {
@@ -64,7 +65,7 @@ async function checkpointCommand(ctx: CommandContext, db: Database, tables: Ente
   return refused === 0 ? 0 : 1;
 }
 
-export function auditCommand(tables: () => Promise<EnterpriseTables>): FeatureCommand {
+export function auditCommand(tables: () => Promise<EnterpriseTables>, settings: EnterpriseSettings): FeatureCommand {
   return {
     name: 'audit',
     help: [
@@ -80,7 +81,7 @@ export function auditCommand(tables: () => Promise<EnterpriseTables>): FeatureCo
       }
       const db = await ctx.openDatabase();
       try {
-        return sub === 'verify' ? await verifyCommand(ctx, db, await tables()) : await checkpointCommand(ctx, db, await tables());
+        return sub === 'verify' ? await verifyCommand(ctx, settings, db, await tables()) : await checkpointCommand(ctx, settings, db, await tables());
       } finally {
         await db.close();
       }
