@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.js';
 import { redactUrl } from '../config/database-url.js';
-import type { Database } from '../db/database.js';
+import type { Database, OpenedDatabase } from '../db/database.js';
 import { DatabaseMisconfiguredError } from '../db/errors.js';
 import { openDatabase, type OpenHooks } from '../db/open.js';
 import { UnavailableError } from '../errors.js';
@@ -28,14 +28,15 @@ export async function bringUpDatabase(config: Config, features: readonly Feature
   };
   // A feature may open the database itself (the scaling router: a pool per node); otherwise the core's adapter does.
   const opener = features.find((f) => f.openDatabase);
-  let db = opener?.openDatabase ? await opener.openDatabase(hooks) : await openDatabase(config, hooks);
+  const opened: OpenedDatabase = opener?.openDatabase ? await opener.openDatabase(hooks) : await openDatabase(config, hooks);
+  let db: Database = opened;
   try {
-    await db.verify();
+    await opened.admin.verify();
     if (migrate) {
       // The features' own schemas come after the core's: their tables may refer to the core's, never the reverse.
       const extra = [];
       for (const f of features) if (f.migrations) extra.push(...(await f.migrations(db.dialect)));
-      const report = await db.migrate(extra);
+      const report = await opened.admin.migrate(extra);
       logger.info({ applied: report.applied, alreadyApplied: report.alreadyApplied }, report.applied.length ? 'migrations applied' : 'schema is current');
     }
     for (const f of features) if (f.wrapDatabase) db = await f.wrapDatabase(db);

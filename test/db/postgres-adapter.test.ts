@@ -49,7 +49,7 @@ describe.runIf(DIALECTS.includes('postgres'))('Postgres adapter', () => {
     expect(info.replicas.length).toBeGreaterThan(0);
     await waitForReplay(info);
     const db = openPostgres({ ...base, url: replicaUrl(url, info.replicas[0]!) });
-    const err = await db.verify().catch((e: unknown) => e);
+    const err = await db.admin.verify().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PrimaryRequiredError);
     expect((err as Error).message).toMatch(/is a server in recovery \(a read replica or a standby\); DATABASE_URL must name the primary/);
     await db.close();
@@ -67,7 +67,7 @@ describe.runIf(DIALECTS.includes('postgres'))('Postgres adapter', () => {
 
   it('accepts the primary', async () => {
     const db = openPostgres({ ...base, url });
-    await expect(db.verify()).resolves.toBeUndefined();
+    await expect(db.admin.verify()).resolves.toBeUndefined();
     await db.close();
   });
 });
