@@ -92,7 +92,7 @@ export class DatabaseRefusedError extends Error {
   override name = 'DatabaseRefusedError';
 }
 
-/** DATABASE_URL names a server that can never take writes (a replica). */
+/** DATABASE_URL names a server that can never take writes (one in recovery). */
 export class PrimaryRequiredError extends DatabaseRefusedError {
   override name = 'PrimaryRequiredError';
 }
