@@ -59,6 +59,7 @@ export function openRouter(config: Config, settings: ScalingSettings, logger: Lo
   const checkTimeoutMs = Math.max(1000, Math.min(config.connectTimeoutMs, settings.healthIntervalMs * 4));
   const receipts = new CommitReceipts();
   const nodes = nodeEntries(config, settings).map(({ url, region, origins }) => {
+    // Set by openPostgres, which asks the hook for its pool as it opens; the node reads its counts.
     let bounded: PgPool | undefined;
     const db = openPostgres({
       url,
