@@ -82,10 +82,12 @@ const decisionOptions = { iterations: 50_000 * scale, warmupIterations: 5_000 * 
 for (const dialect of DIALECTS) {
   const { db } = await openFresh(dialect);
   const schema = await enterpriseSchema(dialect);
-  await db.migrate(await schema.migrations());
+  await db.admin.migrate(await schema.migrations());
   const store: RbacStore = { db, tables: schema.tables, permissions };
   const freshness =
-    dialect === 'postgres' ? listenFreshness(store, createLogger('silent')) : Promise.resolve(dataVersionFreshness(store, () => db.dataVersion!()));
+    dialect === 'postgres'
+      ? listenFreshness(store, db.notifications!, createLogger('silent'))
+      : Promise.resolve(dataVersionFreshness(store, () => db.dataVersion!()));
   const rbac = new RbacAuthorizer(store, freshness);
   await rbac.authorize(principal, 'task:read');
   describe(`${dialect}: one authorization decision (member, task:read)`, () => {

@@ -32,8 +32,8 @@ if (replicated) {
   const { url, replicaUrls } = await freshDatabase(info, 'bench_scaling');
   const env = { DATABASE_URL: url, DATABASE_REPLICAS: replicaSetting(replicaUrls), FLAGSHIP_REGION: 'eu', DB_POOL_MAX: String(POOL) };
   const setup = routerFor(env);
-  await setup.verify();
-  await setup.migrate();
+  await setup.admin.verify();
+  await setup.admin.migrate();
   const [org] = await setup.write((tx) => tx.insert(setup.tables.orgs).values({ slug: 'bench', name: 'bench' }).returning());
   await setup.close();
   const { waitForReplay } = await import('../test/support/postgres/index.js');
@@ -77,7 +77,7 @@ if (replicated) {
   function routed(settings: Record<string, string>): Contender {
     {
       const router = routerFor(settings);
-      const ready = router.verify();
+      const ready = router.admin.verify();
       return {
         read: () => ready.then(() => router.read((q) => q.select().from(router.tables.orgs).where(eq(router.tables.orgs.id, orgId)))),
         write: () => ready.then(() => router.write((tx) => tx.insert(router.tables.orgs).values({ slug: randomUUID(), name: 'w' }))),
@@ -160,7 +160,7 @@ if (replicated) {
   ];
   await pgPool.end();
   const router = routerFor({ ...env, DB_POOL_MAX: String(CONNS), DB_CONNECT_TIMEOUT_MS: '5000' });
-  await router.verify();
+  await router.admin.verify();
   rows.push(
     await contention('flagship router (queue bound 200)', (hold) =>
       router.transaction(async (tx) => {

@@ -1,5 +1,8 @@
 // The one database contract of the program. Everything above src/db/ talks to a `Database`, never to a driver;
-// each dialect folder implements it, and the scaling module wraps it (a router is a Database too).
+// each dialect folder implements it, and a module may compose several into one (a Database over Databases).
+// `Database` is the query contract every dialect keeps; what only some dialects can do is a facet, a property that
+// is there or is not (`db.notifications`, `db.locks`, `db.dataVersion`), so a caller narrows by type before using it
+// and cannot call LISTEN where there is none.
 import type { Dialect } from '../variant.js';
 import type { Migration, MigrationReport } from './migrator.js';
 import type { Queryable, Tables } from './schema.js';
@@ -7,24 +10,18 @@ import type { Queryable, Tables } from './schema.js';
 export type { MigrationReport, Queryable };
 
 /**
- * What a dialect can do; generic code asks these instead of testing the dialect's name. Each has a reader: a
- * capability no code asks about does not belong here.
+ * How a dialect runs what the contract asks, where that changes how generic code builds its queries or queues its
+ * writers. Each has a reader: a capability no code asks about does not belong here. What a dialect can do beyond the
+ * contract is a facet of the Database instead.
  */
 export interface Capabilities {
   /**
    * Several writers at once (Postgres). Without it (SQLite, one writer) the transaction machine queues every
-   * connection holder on one mutex (src/db/transactions.ts).
+   * connection holder on one mutex (src/db/transactions.ts). A dialect with it has `locks` too.
    */
   readonly concurrentWriters: boolean;
   /** `SELECT ... FOR UPDATE / FOR SHARE`, taken by src/domain/locks.ts where a decision must hold until commit. */
   readonly rowLocks: boolean;
-  /** LISTEN/NOTIFY (Postgres): `listen` works, and `notify` reaches other processes; read by enterprise's RBAC cache. */
-  readonly listenNotify: boolean;
-  /**
-   * `dataVersion()` works (SQLite): an in-process cache learns that another process committed without a query;
-   * read by enterprise's RBAC cache.
-   */
-  readonly dataVersion: boolean;
 }
 
 export interface DatabaseHealth {
@@ -33,11 +30,11 @@ export interface DatabaseHealth {
   readonly detail?: string;
   /**
    * Whether reads and writes can be served now; absent means both follow `ok`. They differ where reads have
-   * somewhere to go while writes do not (replicas while no primary answers); `ok` is then the reads'.
+   * somewhere to go while writes do not (one server of several answers read-only); `ok` is then the reads'.
    */
   readonly reads?: boolean;
   readonly writes?: boolean;
-  /** Pool or replica details, for /healthz and metrics. */
+  /** Pool details and whatever else a module reports, for /healthz and metrics. */
   readonly [key: string]: unknown;
 }
 
@@ -45,13 +42,14 @@ export interface DatabaseHealth {
 export interface ReadOptions {
   /**
    * The read decides something security depends on (a token's validity, a member's role): it must see every
-   * committed write, so a router never serves it from a replica that may lag. Adapters with one server ignore it.
-   * `'credentials'`: only every committed change to tokens and members (who the caller is, their role): a router
-   * may serve it from a replica proven to have replayed all of them.
+   * committed write, so a Database spreading reads over several servers never serves it from one that may lag.
+   * Adapters with one server ignore it. `'credentials'`: only every committed change to tokens and members (who the
+   * caller is, their role): it may be served by a server proven to have applied all of them.
    */
   readonly fresh?: boolean | 'credentials';
 }
 
+/** The query contract: what every dialect offers, and all that domain code may assume. */
 export interface Database {
   readonly dialect: Dialect;
   readonly capabilities: Capabilities;
@@ -62,40 +60,63 @@ export interface Database {
    * savepoint. On SQLite all writers queue on one connection; on Postgres it holds one pooled client.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** Read intent: may be served by a replica (scaling) or a separate read connection (SQLite). */
+  /** Read intent: may be served by another server than writes (a module's router) or a separate read connection (SQLite). */
   read<T>(fn: (q: Queryable) => Promise<T>, options?: ReadOptions): Promise<T>;
-  /** Write intent: a transaction on the primary. */
+  /** Write intent: a transaction where writes go. */
   write<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  /**
-   * Checks the server is fit to serve: reachable, and (Postgres) a primary, not a server in recovery. Throws, on every
-   * dialect, a DatabaseRefusedError (PrimaryRequiredError for a replica) when it never will be as configured, an
-   * UnavailableError when it may be later.
-   */
-  verify(): Promise<void>;
-  /** Runs pending migrations, each in its own transaction: the core's, then `extra` (a feature's own schema). */
-  migrate(extra?: readonly Migration[]): Promise<MigrationReport>;
-  /**
-   * Holds a lock named `key` until the transaction of `tx` ends, so writers taking the same key run one after the
-   * other, across processes too. Postgres: a transaction-scoped advisory lock; SQLite: nothing to take, its single
-   * writer already runs write transactions one at a time. Call it inside `transaction`/`write` only.
-   */
-  lock(tx: Queryable, key: string): Promise<void>;
-  /** Sends `payload` to the listeners of `channel` when the transaction of `tx` commits; a no-op without listenNotify. */
-  notify(tx: Queryable, channel: string, payload: string): Promise<void>;
-  /**
-   * Listens on `channel` over a direct connection of its own, reconnecting while open (capabilities.listenNotify;
-   * throws elsewhere). `connected` runs on every (re)connection: messages sent while disconnected are lost.
-   */
-  listen(channel: string, handlers: ListenHandlers): Promise<Subscription>;
-  /**
-   * (capabilities.dataVersion) A number that differs from the one the previous call returned when any other
-   * connection (another process on the same file) committed in between; this Database's own commits leave it as it
-   * is. Synchronous: one pragma, no table read (SQLite's `PRAGMA data_version` on the writer connection).
-   */
-  dataVersion?(): number;
   health(): Promise<DatabaseHealth>;
   /** Idempotent; waits for work in progress. */
   close(): Promise<void>;
+
+  /**
+   * Named locks held until a transaction ends (Postgres: advisory locks). Absent where the dialect has a single
+   * writer (SQLite): a write transaction there already runs alone, across processes too. Take one through
+   * `holdLock` (src/domain/locks.ts), which knows both cases.
+   */
+  readonly locks?: Locks;
+  /** LISTEN/NOTIFY between processes (Postgres). Absent elsewhere: there is nothing to notify or listen on. */
+  readonly notifications?: Notifications;
+  /**
+   * (SQLite) A number that differs from the one the previous call returned when any other connection (another
+   * process on the same file) committed in between; this Database's own commits leave it as it is. Synchronous: one
+   * pragma, no table read (SQLite's `PRAGMA data_version` on the writer connection).
+   */
+  readonly dataVersion?: () => number;
+}
+
+/** A Database as an opener hands it to start-up: with what the owner of the schema runs before serving. */
+export interface OpenedDatabase extends Database {
+  readonly admin: DatabaseAdmin;
+}
+
+/** Start-up's part: whether the server can serve, and bringing its schema up to date. */
+export interface DatabaseAdmin {
+  /**
+   * Checks the server is fit to serve: reachable, and one that takes writes (Postgres: not a server in recovery).
+   * Throws, on every dialect, a DatabaseRefusedError (PrimaryRequiredError for a server that takes no writes) when it
+   * never will be as configured, an UnavailableError when it may be later.
+   */
+  verify(): Promise<void>;
+  /** Runs pending migrations, each in its own transaction: the core's, then `extra` (a module's own schema). */
+  migrate(extra?: readonly Migration[]): Promise<MigrationReport>;
+}
+
+export interface Locks {
+  /**
+   * Holds a lock named `key` until the transaction of `tx` ends, so writers taking the same key run one after the
+   * other, across processes too. Call it inside `transaction`/`write` only.
+   */
+  lock(tx: Queryable, key: string): Promise<void>;
+}
+
+export interface Notifications {
+  /** Sends `payload` to the listeners of `channel` when the transaction of `tx` commits; nothing if it rolls back. */
+  notify(tx: Queryable, channel: string, payload: string): Promise<void>;
+  /**
+   * Listens on `channel` over a direct connection of its own, reconnecting while open. `connected` runs on every
+   * (re)connection: messages sent while disconnected are lost.
+   */
+  listen(channel: string, handlers: ListenHandlers): Promise<Subscription>;
 }
 
 export interface ListenHandlers {

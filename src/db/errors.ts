@@ -97,7 +97,7 @@ export class DatabaseRefusedError extends Error implements ErrorOutcome {
   readonly exitCode: number = 2;
 }
 
-/** DATABASE_URL names a server that can never take writes (a replica). */
+/** DATABASE_URL names a server that can never take writes (one in recovery). */
 export class PrimaryRequiredError extends DatabaseRefusedError {
   override name = 'PrimaryRequiredError';
 }

@@ -3,15 +3,15 @@
 import type { Config } from '../config/config.js';
 import { splitHosts } from '../config/database-url.js';
 import { VariantLacksError } from '../errors.js';
-import { buildHint, CARRIED_BY, variant } from '../variant.js';
-import type { Database } from './database.js';
+import { buildHint, variant } from '../variant.js';
+import type { OpenedDatabase } from './database.js';
 
 export interface OpenHooks {
   onMigration?(tag: string, ms: number): void;
   onPoolError?(err: Error): void;
 }
 
-/** The pool settings of the configuration, for every Postgres pool the program opens (one per node with scaling). */
+/** The pool settings of the configuration, for every Postgres pool the program opens (a module may open one per server). */
 export function postgresPoolSettings(config: Config) {
   return {
     max: config.poolMax,
@@ -24,7 +24,7 @@ export function postgresPoolSettings(config: Config) {
   };
 }
 
-export async function openDatabase(config: Config, hooks: OpenHooks = {}): Promise<Database> {
+export async function openDatabase(config: Config, hooks: OpenHooks = {}): Promise<OpenedDatabase> {
   const target = config.database;
   if (target.dialect === 'sqlite') {
     if (__DIALECT_SQLITE__) {
@@ -32,9 +32,10 @@ export async function openDatabase(config: Config, hooks: OpenHooks = {}): Promi
       return openSqlite({ file: target.file, busyTimeoutMs: config.busyTimeoutMs, ...(hooks.onMigration ? { onMigration: hooks.onMigration } : {}) });
     }
   } else if (__DIALECT_POSTGRES__) {
+    // Reached only when no module of this build opened the database: the adapter speaks to one server.
     if (splitHosts(target.url).length > 1) {
       throw new VariantLacksError(
-        `DATABASE_URL names several hosts; following the read-write one takes the ${CARRIED_BY.multiHostDatabaseUrl} module, which the "${variant.name}" build does not carry; name the primary alone, or ${buildHint(CARRIED_BY.multiHostDatabaseUrl)}`,
+        `DATABASE_URL names several hosts; the "${variant.name}" build opens one PostgreSQL server and cannot follow the read-write one among several; name the primary alone, or use a build that routes over several servers (\`node build.mjs prod\` then \`node dist/prod/server.mjs\`)`,
       );
     }
     const { openPostgres } = await import('./postgres/driver.js');

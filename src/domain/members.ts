@@ -8,7 +8,7 @@ import { BuiltInRoleAuthorizer, type HandOut, type Principal, type RoleCatalog }
 import { recordOrgChange, type DomainContext } from './changes.js';
 import { conflictAs } from './conflicts.js';
 import { iso } from './instants.js';
-import { locked } from './locks.js';
+import { holdLock, locked } from './locks.js';
 import { byInstant, listPage, type KeysetOrder } from './pagination.js';
 import type { Page, PageRequest } from './schemas/page.js';
 import type { MemberView, NewMemberInput } from './schemas/members.js';
@@ -29,7 +29,7 @@ const builtInRoles = new BuiltInRoleAuthorizer();
  * caller holds at most one member row lock when it gets here and takes none after, so waits cannot form a cycle.
  */
 async function currentActor(db: Database, tx: Queryable, principal: Principal): Promise<Principal> {
-  await db.lock(tx, `members:${principal.orgId}`);
+  await holdLock(db, tx, `members:${principal.orgId}`);
   return actorAsNow(db, tx, principal);
 }
 

@@ -26,21 +26,21 @@ import { enterpriseSchema, type EnterpriseSchema } from './tables.js';
  */
 async function freshnessFor(store: RbacStore, logger: Logger): Promise<Freshness> {
   const { db } = store;
-  if (__DIALECT_POSTGRES__ && db.capabilities.listenNotify) {
+  if (__DIALECT_POSTGRES__ && db.notifications) {
     const { listenFreshness } = await import('./rbac/postgres/listen-freshness.js');
-    return listenFreshness(store, logger);
+    return listenFreshness(store, db.notifications, logger);
   }
-  if (__DIALECT_SQLITE__ && db.capabilities.dataVersion && db.dataVersion) {
+  if (__DIALECT_SQLITE__ && db.dataVersion) {
     const { dataVersionFreshness } = await import('./rbac/sqlite/data-version-freshness.js');
-    return dataVersionFreshness(store, db.dataVersion.bind(db));
+    return dataVersionFreshness(store, db.dataVersion);
   }
   return versionRowFreshness(store);
 }
 
 /** How the RBAC cache learns of other instances' changes, for /healthz. */
 function rbacCacheKind(db: Database): string {
-  if (db.capabilities.listenNotify) return 'listen-notify';
-  return db.capabilities.dataVersion ? 'data-version' : 'version-row';
+  if (db.notifications) return 'listen-notify';
+  return db.dataVersion ? 'data-version' : 'version-row';
 }
 
 /** What the RBAC cache needs of a request: to know it began (data_version is read again at its first decision). */

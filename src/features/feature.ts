@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
-import type { Database } from '../db/database.js';
+import type { Database, OpenedDatabase } from '../db/database.js';
 import type { Migration } from '../db/migrator.js';
 import type { OpenHooks } from '../db/open.js';
 import type { Authorizer, Principal } from '../domain/authorizer.js';
@@ -83,7 +83,7 @@ export interface Feature {
    * Opens the database in place of the core's adapter (the scaling router opens a pool per node and finds the primary
    * itself). At most one feature may open it; verify and migrate then apply to what it returns.
    */
-  openDatabase?(hooks: OpenHooks): Promise<Database>;
+  openDatabase?(hooks: OpenHooks): Promise<OpenedDatabase>;
   /** Permissions its routes need, added to the core's (the built-in roles named in each hold it by default). */
   readonly permissions?: readonly PermissionSpec[];
   /** Commands it adds to the CLI. */

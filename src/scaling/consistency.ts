@@ -3,7 +3,7 @@
 // own writes as they commit. After a write the position goes back as the X-Consistency-Token response header, so a
 // client handing it to another instance gets the same guarantee there.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { formatLsn, parseLsn } from '../db/postgres/lsn.js';
+import { formatLsn, parseLsn } from './lsn.js';
 import type { Principal } from '../domain/authorizer.js';
 import type { RequestFacts, RequestHandle } from '../features/feature.js';
 

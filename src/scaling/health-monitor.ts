@@ -3,8 +3,8 @@
 // A failed check ejects a node from reads, the next good one re-admits it. Roles are discovered, not configured: the
 // write target is the node answering read-write, and it only changes when the current one is unreachable or in
 // recovery, so there are never two primaries at once.
-import { parseLsn } from '../db/postgres/lsn.js';
-import { probeNode } from '../db/postgres/node-status.js';
+import { parseLsn } from './lsn.js';
+import { probeNode } from './node-status.js';
 import type { Logger } from '../server/logger.js';
 import { LagClock } from './lag-clock.js';
 import type { DbNode } from './node.js';

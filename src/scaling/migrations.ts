@@ -4,7 +4,7 @@
 // commit notice the router reads with the commit's position. Both are undone if the transaction rolls back.
 import { hash } from 'node:crypto';
 import type { Migration } from '../db/migrator.js';
-import { COMMIT_NOTICE } from '../db/postgres/driver.js';
+import { COMMIT_NOTICE } from './commit-receipts.js';
 import { SECURITY_CHANNEL, SECURITY_NOTICE } from './security-position.js';
 
 /** The triggers, by name: the router uses the security position only once they exist. */

@@ -1,8 +1,11 @@
-// One PostgreSQL server of the set the router spreads work over: its Database (from the Postgres adapter), a pool of
-// its own for health checks (so a check never queues behind busy work), and what the router has learned about it.
+// One PostgreSQL server of the set the router spreads work over: its Database (from the Postgres adapter, its
+// connections run through this module's connector hook), a pool of its own for health checks (so a check never
+// queues behind busy work), and what the router has learned about it.
 import { redactUrl } from '../config/database-url.js';
-import type { PostgresNodeDatabase } from '../db/postgres/driver.js';
+import type { Queryable } from '../db/database.js';
+import type { PostgresAdapter } from '../db/postgres/driver.js';
 import type { PgPool } from '../db/postgres/pool.js';
+import type { CommitReceipts, Committed } from './commit-receipts.js';
 import type { NodeRole, NodeView } from './read-target.js';
 
 export type NodeOrigin = 'database-url' | 'replicas';
@@ -33,9 +36,17 @@ export class DbNode implements NodeView {
     readonly region: string | undefined,
     /** Where it is listed: a host of DATABASE_URL, an entry of DATABASE_REPLICAS, or both (one node per server). */
     readonly origins: ReadonlySet<NodeOrigin>,
-    readonly db: PostgresNodeDatabase,
+    readonly db: PostgresAdapter,
+    /** The pool `db` runs on, for its counts. */
+    readonly pool: PgPool,
     readonly probe: PgPool,
+    readonly receipts: CommitReceipts,
   ) {}
+
+  /** A write on this node; with `wantPosition`, with the WAL position past its commit (see commit-receipts.ts). */
+  write<T>(fn: (tx: Queryable) => Promise<T>, wantPosition: boolean): Promise<Committed<T>> {
+    return this.receipts.write(this.db, fn, wantPosition);
+  }
 
   get replayLsn(): bigint | undefined {
     return this.role === 'replica' ? this.lsn : undefined;

@@ -5,8 +5,10 @@ import { splitHosts } from '../config/database-url.js';
 import { ConfigError } from '../errors.js';
 import { postgresPoolSettings, type OpenHooks } from '../db/open.js';
 import { openPostgres } from '../db/postgres/driver.js';
-import { createPool } from '../db/postgres/pool.js';
+import { createPool, type PgPool } from '../db/postgres/pool.js';
 import type { Logger } from '../server/logger.js';
+import { boundedPool } from './bounded-pool.js';
+import { CommitReceipts } from './commit-receipts.js';
 import { Consistency } from './consistency.js';
 import { HealthMonitor } from './health-monitor.js';
 import { DbNode, nodeName, type NodeOrigin } from './node.js';
@@ -55,12 +57,15 @@ export function openRouter(config: Config, settings: ScalingSettings, logger: Lo
   const pool = postgresPoolSettings(config);
   // A check that hangs must not outlive a few intervals; a stopped server refuses at once anyway.
   const checkTimeoutMs = Math.max(1000, Math.min(config.connectTimeoutMs, settings.healthIntervalMs * 4));
+  const receipts = new CommitReceipts();
   const nodes = nodeEntries(config, settings).map(({ url, region, origins }) => {
+    // Set by openPostgres, which asks the hook for its pool as it opens; the node reads its counts.
+    let bounded: PgPool | undefined;
     const db = openPostgres({
       url,
       ...pool,
-      role: 'any',
-      maxWaiting: settings.queueMax,
+      // A bounded wait queue per node: one more caller than DB_POOL_QUEUE_MAX is refused at once with a 503.
+      connector: { pool: (created) => (bounded = boundedPool(created, pool.max, settings.queueMax)), connector: receipts.connector },
       ...(hooks.onMigration ? { onMigration: hooks.onMigration } : {}),
       ...(hooks.onPoolError ? { onPoolError: hooks.onPoolError } : {}),
     });
@@ -79,7 +84,7 @@ export function openRouter(config: Config, settings: ScalingSettings, logger: Lo
       },
       () => undefined, // a check's connection dying is seen by the next check
     );
-    return new DbNode(nodeName(url), region, origins, db, probe);
+    return new DbNode(nodeName(url), region, origins, db, bounded!, probe, receipts);
   });
   const monitor = new HealthMonitor(nodes, settings.healthIntervalMs, logger, { onRound: (lowest) => consistency.forgetUpTo(lowest) });
   monitor.start();

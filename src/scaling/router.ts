@@ -4,16 +4,28 @@
 // chooseReadTarget says, and a read whose node fails under it (or a replica that cannot take it) is retried once
 // elsewhere: on a replica while the primary is gone.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Capabilities, Database, DatabaseHealth, ListenHandlers, MigrationReport, Queryable, ReadOptions, Subscription } from '../db/database.js';
+import type {
+  Capabilities,
+  DatabaseAdmin,
+  DatabaseHealth,
+  ListenHandlers,
+  Locks,
+  MigrationReport,
+  Notifications,
+  OpenedDatabase,
+  Queryable,
+  ReadOptions,
+  Subscription,
+} from '../db/database.js';
 import { DatabaseMisconfiguredError, DatabaseRefusedError, DatabaseUnavailableError, PrimaryRequiredError } from '../db/errors.js';
 import { postgresCapabilities } from '../db/postgres/driver.js';
-import { connectionLost, isWrongRole, mapPostgresError } from '../db/postgres/errors.js';
-import { parseLsn } from '../db/postgres/lsn.js';
+import { connectionLost, isReadOnly, mapPostgresError } from '../db/postgres/errors.js';
 import type { Migration } from '../db/migrator.js';
 import type { Tables } from '../db/schema.js';
 import { UnavailableError } from '../errors.js';
 import type { Consistency } from './consistency.js';
 import type { HealthMonitor } from './health-monitor.js';
+import { parseLsn } from './lsn.js';
 import type { DbNode } from './node.js';
 import { SECURITY_NOTICE, SecurityPosition } from './security-position.js';
 import { SECURITY_TRIGGERS } from './migrations.js';
@@ -40,7 +52,7 @@ export interface NodeReport {
   readonly lastError: string | null;
 }
 
-export class ReplicaRouter implements Database {
+export class ReplicaRouter implements OpenedDatabase {
   readonly dialect = 'postgres' as const;
   readonly capabilities: Capabilities = postgresCapabilities;
   readonly tables: Tables;
@@ -71,7 +83,11 @@ export class ReplicaRouter implements Database {
     this.#tracksPositions = nodes.length > 1;
     this.#security =
       this.#tracksPositions && logger
-        ? new SecurityPosition({ listen: (channel, handlers) => this.listen(channel, handlers), primaryPosition: () => this.#primaryPosition(), logger })
+        ? new SecurityPosition({
+            listen: (channel, handlers) => this.notifications.listen(channel, handlers),
+            primaryPosition: () => this.#primaryPosition(),
+            logger,
+          })
         : undefined;
   }
 
@@ -129,9 +145,7 @@ export class ReplicaRouter implements Database {
     const node = this.#primary();
     node.outstanding++;
     try {
-      const { result, position, notice } = await this.#pin.run(node, () =>
-        this.#tracksPositions ? node.db.writeAt(fn) : node.db.write(fn).then((done) => ({ result: done, position: undefined, notice: undefined })),
-      );
+      const { result, position, notice } = await this.#pin.run(node, () => node.write(fn, this.#tracksPositions));
       node.writesServed++;
       const lsn = parseLsn(position);
       if (lsn !== undefined) {
@@ -142,7 +156,7 @@ export class ReplicaRouter implements Database {
       }
       return result;
     } catch (err) {
-      if (isWrongRole(err)) this.monitor.checkSoon();
+      if (isReadOnly(err)) this.monitor.checkSoon();
       else if (connectionLost(err)) this.monitor.suspect(node, (err as Error).message);
       throw err;
     } finally {
@@ -196,7 +210,7 @@ export class ReplicaRouter implements Database {
    * Fit to serve once a primary is found. Refuses for good (PrimaryRequiredError) when every host of DATABASE_URL
    * answers and each is a server in recovery; unreachable hosts may still come up, so that is only "unavailable".
    */
-  async verify(): Promise<void> {
+  async #verify(): Promise<void> {
     await this.monitor.round();
     if (this.monitor.primary) {
       this.monitor.announce();
@@ -235,37 +249,42 @@ export class ReplicaRouter implements Database {
   }
 
   /** The core's migrations and `extra` (the modules'), on the primary; replicas get them by replication. */
-  async migrate(extra: readonly Migration[] = []): Promise<MigrationReport> {
+  async #migrate(extra: readonly Migration[] = []): Promise<MigrationReport> {
     const primary = this.#primary();
-    const report = await primary.db.migrate(extra);
+    const report = await primary.db.admin.migrate(extra);
     // The position after migrating, read with a no-op write on the primary.
-    const { position } = await primary.db.writeAt(async () => undefined);
+    const { position } = await primary.write(async () => undefined, true);
     this.#floor = parseLsn(position);
     return report;
   }
 
-  /** Inside a write or transaction only, so on the node that runs it (the primary). */
-  lock(tx: Queryable, key: string): Promise<void> {
-    return (this.#pin.getStore() ?? this.#primary()).db.lock(tx, key);
-  }
+  /** Start-up's part, as the adapter has it: verify finds the primary, migrate runs there. */
+  readonly admin: DatabaseAdmin = { verify: () => this.#verify(), migrate: (extra) => this.#migrate(extra) };
 
-  /** Inside a write or transaction only: delivered at its commit by the primary that runs it. */
-  notify(tx: Queryable, channel: string, payload: string): Promise<void> {
-    return (this.#pin.getStore() ?? this.#primary()).db.notify(tx, channel, payload);
-  }
+  /** Inside a write or transaction only, so on the node that runs it (the primary). */
+  readonly locks: Locks = { lock: (tx: Queryable, key: string) => (this.#pin.getStore() ?? this.#primary()).db.locks.lock(tx, key) };
+
+  /**
+   * `notify` inside a write or transaction only: delivered at its commit by the primary that runs it. `listen` on the
+   * primary, moving to a new one after a failover.
+   */
+  readonly notifications: Notifications = {
+    notify: (tx, channel, payload) => (this.#pin.getStore() ?? this.#primary()).db.notifications.notify(tx, channel, payload),
+    listen: (channel, handlers) => this.#listen(channel, handlers),
+  };
 
   /**
    * Listens on the primary, where every NOTIFY is sent (replicas refuse LISTEN). While its connection is down the
    * subscription looks for a new primary each time it is told so, and moves there after a failover.
    */
-  async listen(channel: string, handlers: ListenHandlers): Promise<Subscription> {
+  async #listen(channel: string, handlers: ListenHandlers): Promise<Subscription> {
     let node = this.#primary();
     let current: Subscription | undefined;
     let closed = false;
     let moving = false;
     const open = async (target: DbNode): Promise<void> => {
       node = target;
-      current = await target.db.listen(channel, {
+      current = await target.db.notifications.listen(channel, {
         message: (payload) => handlers.message(payload),
         connected: () => handlers.connected(),
         disconnected: (err) => {
@@ -321,7 +340,7 @@ export class ReplicaRouter implements Database {
     const primary = this.monitor.primary;
     const { reads, writes } = this.serves();
     const replicasUp = this.nodes.filter((n) => n.role === 'replica' && n.healthy).length;
-    const pool = primary ? { total: primary.db.pool.totalCount, idle: primary.db.pool.idleCount, waiting: primary.db.pool.waitingCount } : undefined;
+    const pool = primary ? { total: primary.pool.totalCount, idle: primary.pool.idleCount, waiting: primary.pool.waitingCount } : undefined;
     return {
       ok: reads,
       reads,
@@ -344,7 +363,7 @@ export class ReplicaRouter implements Database {
   report(): NodeReport[] {
     const primary = this.monitor.primary;
     return this.nodes.map((n) => {
-      const pool = n.db.pool;
+      const { pool } = n;
       const isPrimary = n === primary && n.role === 'primary';
       return {
         node: n.name,

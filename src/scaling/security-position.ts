@@ -13,7 +13,7 @@
 // connecting (after a failover too), there is no security position: credential reads go to the primary.
 import { randomUUID } from 'node:crypto';
 import type { ListenHandlers, Subscription } from '../db/database.js';
-import { formatLsn, parseLsn } from '../db/postgres/lsn.js';
+import { formatLsn, parseLsn } from './lsn.js';
 import type { Logger } from '../server/logger.js';
 
 export const SECURITY_CHANNEL = 'flagship_security';

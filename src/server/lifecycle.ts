@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.js';
 import { redactUrl } from '../config/database-url.js';
-import type { Database } from '../db/database.js';
+import type { Database, OpenedDatabase } from '../db/database.js';
 import type { Migration } from '../db/migrator.js';
 import { openDatabase, type OpenHooks } from '../db/open.js';
 import { isRetryable, ModuleConflictError, type ErrorOutcome } from '../errors.js';
@@ -51,12 +51,13 @@ export async function bringUpDatabase(config: Config, features: readonly Feature
   };
   // A feature may open the database itself (a router with a pool per node; the loader allows one); else the core's adapter does.
   const opener = features.find((f) => f.openDatabase);
-  const db = opener?.openDatabase ? await opener.openDatabase(hooks) : await openDatabase(config, hooks);
+  const opened: OpenedDatabase = opener?.openDatabase ? await opener.openDatabase(hooks) : await openDatabase(config, hooks);
+  const db: Database = opened;
   try {
-    await db.verify();
+    await opened.admin.verify();
     if (migrate) {
       // The features' own schemas come after the core's: their tables may refer to the core's, never the reverse.
-      const report = await db.migrate(await featureMigrations(features, db.dialect));
+      const report = await opened.admin.migrate(await featureMigrations(features, db.dialect));
       logger.info({ applied: report.applied, alreadyApplied: report.alreadyApplied }, report.applied.length ? 'migrations applied' : 'schema is current');
     }
     return db;

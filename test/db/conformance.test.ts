@@ -2,13 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import { eq, sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database, Queryable } from '../../src/db/database.js';
+import type { OpenedDatabase, Queryable } from '../../src/db/database.js';
 import { DatabaseUnavailableError, ForeignKeyViolationError, NotNullViolationError, UniqueViolationError, UnstorableValueError } from '../../src/db/errors.js';
 import { locked } from '../../src/domain/locks.js';
 import { DIALECTS, openFresh } from '../support/dialects.js';
 
 describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
-  let db: Database;
+  let db: OpenedDatabase;
 
   beforeAll(async () => {
     ({ db } = await openFresh(dialect));
@@ -284,7 +284,7 @@ describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
   });
 
   it('applies migrations once: a second run finds nothing to do', async () => {
-    const report = await db.migrate();
+    const report = await db.admin.migrate();
     expect(report).toEqual({ applied: [], alreadyApplied: 1 });
   });
 
@@ -298,7 +298,7 @@ describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
   });
 
   it('verify() accepts a database fit to serve', async () => {
-    await expect(db.verify()).resolves.toBeUndefined();
+    await expect(db.admin.verify()).resolves.toBeUndefined();
   });
 });
 
@@ -319,7 +319,7 @@ describe.each(DIALECTS)('Database lifecycle on %s', (dialect) => {
     await expect(db.transaction(async () => undefined)).rejects.toBeInstanceOf(DatabaseUnavailableError);
     await expect(db.read(async () => undefined)).rejects.toBeInstanceOf(DatabaseUnavailableError);
     // verify() speaks our error classes, never the driver's, and health() says the database cannot answer.
-    await expect(db.verify()).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    await expect(db.admin.verify()).rejects.toBeInstanceOf(DatabaseUnavailableError);
     expect(await db.health()).toMatchObject({ ok: false, detail: expect.any(String) });
   });
 });

@@ -45,3 +45,19 @@ it('takes row locks (a builder method only PostgreSQL has) only through src/doma
   }
   expect(callers).toEqual(['domain/locks.ts']);
 });
+
+it('keeps the database layer free of the scaling module: src/db/ names neither the module nor any option it declares', async () => {
+  // The module's options, as it declares them (`env: 'NAME'`), wherever under src/scaling/ they live.
+  const options = new Set<string>();
+  for await (const file of files(path.join(SRC, 'scaling')))
+    for (const m of (await readFile(file, 'utf8')).matchAll(/\benv:\s*'([A-Z0-9_]+)'/g)) options.add(m[1]!);
+  expect(options).toContain('DATABASE_REPLICAS');
+  const named = new RegExp(`scaling|${[...options].join('|')}`, 'i');
+  const offenders: string[] = [];
+  for await (const file of files(path.join(SRC, 'db'))) {
+    const text = await readFile(file, 'utf8');
+    const hit = named.exec(text);
+    if (hit) offenders.push(`${path.relative(SRC, file)}: ${hit[0]}`);
+  }
+  expect(offenders).toEqual([]);
+});

@@ -1,7 +1,9 @@
-// Database.lock, notify and listen on every dialect: a lock keeps two writers of one key apart until commit; a
-// notice reaches listeners at commit and never from a rolled-back transaction; SQLite, with no LISTEN, says so.
+// Named locks and notifications on every dialect: a lock keeps two writers of one key apart until commit (Postgres's
+// advisory lock, SQLite's single writer); a notice reaches listeners at commit and never from a rolled-back
+// transaction; SQLite has no notifications facet to call.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
+import { holdLock } from '../../src/domain/locks.js';
 import { DIALECTS, openFresh } from '../support/dialects.js';
 
 describe.each(DIALECTS)('lock, notify and listen on %s', (dialect) => {
@@ -21,7 +23,7 @@ describe.each(DIALECTS)('lock, notify and listen on %s', (dialect) => {
     let entered!: () => void;
     const first = new Promise<void>((r) => (entered = r));
     const a = db.write(async (tx) => {
-      await db.lock(tx, 'k');
+      await holdLock(db, tx, 'k');
       events.push('a in');
       entered();
       await held;
@@ -29,7 +31,7 @@ describe.each(DIALECTS)('lock, notify and listen on %s', (dialect) => {
     });
     await first;
     const b = db.write(async (tx) => {
-      await db.lock(tx, 'k');
+      await holdLock(db, tx, 'k');
       events.push('b in');
     });
     // b cannot enter while a holds the lock; a leaves only when released.
@@ -44,17 +46,19 @@ describe.each(DIALECTS)('lock, notify and listen on %s', (dialect) => {
       const heard: string[] = [];
       let connected!: () => void;
       const ready = new Promise<void>((r) => (connected = r));
-      const sub = await db.listen('flagship_test', { message: (p) => heard.push(p), connected: () => connected(), disconnected: () => undefined });
+      const notifications = db.notifications;
+      if (!notifications) throw new Error('the Postgres Database has no notifications facet');
+      const sub = await notifications.listen('flagship_test', { message: (p) => heard.push(p), connected: () => connected(), disconnected: () => undefined });
       try {
         await ready;
-        await db.write((tx) => db.notify(tx, 'flagship_test', 'kept'));
+        await db.write((tx) => notifications.notify(tx, 'flagship_test', 'kept'));
         await db
           .write(async (tx) => {
-            await db.notify(tx, 'flagship_test', 'lost');
+            await notifications.notify(tx, 'flagship_test', 'lost');
             throw new Error('roll back');
           })
           .catch(() => undefined);
-        await db.write((tx) => db.notify(tx, 'flagship_test', 'after'));
+        await db.write((tx) => notifications.notify(tx, 'flagship_test', 'after'));
         const deadline = Date.now() + 10_000;
         while (heard.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         expect(heard).toEqual(['kept', 'after']);
@@ -65,10 +69,18 @@ describe.each(DIALECTS)('lock, notify and listen on %s', (dialect) => {
     });
 
   if (dialect === 'sqlite')
-    it('has no LISTEN, and says what to do instead', async () => {
-      expect(db.capabilities.listenNotify).toBe(false);
-      await expect(db.listen('x', { message: () => undefined, connected: () => undefined, disconnected: () => undefined })).rejects.toThrow(
-        /poll a version row instead/,
-      );
+    it('has no notifications and no locks to take: its single writer already serialises write transactions', () => {
+      expect(db.notifications).toBeUndefined();
+      expect(db.locks).toBeUndefined();
+      expect(db.capabilities.concurrentWriters).toBe(false);
     });
+
+  it('has named locks wherever writers run concurrently', () => {
+    expect(db.locks !== undefined || !db.capabilities.concurrentWriters).toBe(true);
+  });
+
+  it('refuses to take a named lock on a Database with concurrent writers and no locks, instead of letting writers interleave', async () => {
+    const unlocked: Database = { ...db, locks: undefined, capabilities: { ...db.capabilities, concurrentWriters: true } };
+    await expect(db.write((tx) => holdLock(unlocked, tx, 'k'))).rejects.toThrow(/runs writers concurrently but offers no locks/);
+  });
 });

@@ -49,7 +49,7 @@ describe.runIf(DIALECTS.includes('postgres'))('Postgres adapter', () => {
     expect(info.replicas.length).toBeGreaterThan(0);
     await waitForReplay(info);
     const db = openPostgres({ ...base, url: replicaUrl(url, info.replicas[0]!) });
-    const err = await db.verify().catch((e: unknown) => e);
+    const err = await db.admin.verify().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PrimaryRequiredError);
     expect((err as Error).message).toMatch(/is a server in recovery \(a read replica or a standby\); DATABASE_URL must name the primary/);
     await db.close();
@@ -65,9 +65,54 @@ describe.runIf(DIALECTS.includes('postgres'))('Postgres adapter', () => {
     await sqlite.close();
   });
 
+  it('runs its connections through the connector hook: the pool it is given back, and the connector that observes each transaction', async () => {
+    const statements: string[] = [];
+    let created: unknown;
+    let queries = 0;
+    const db = openPostgres({
+      ...base,
+      url,
+      connector: {
+        // A pool in front of the adapter's own, counting what reaches it.
+        pool: (pool) => {
+          created = pool;
+          return {
+            ...pool,
+            connect: () => (queries++, pool.connect()),
+            query: ((...args: Parameters<typeof pool.query>) => (queries++, pool.query(...args))) as typeof pool.query,
+            end: () => pool.end(),
+            on: (event, listener) => pool.on(event, listener),
+            get totalCount() {
+              return pool.totalCount;
+            },
+            get idleCount() {
+              return pool.idleCount;
+            },
+            get waitingCount() {
+              return pool.waitingCount;
+            },
+          };
+        },
+        connector: (own, pool) => {
+          expect(pool).toBe(created);
+          return { ...own, control: async (client, statement) => (statements.push(statement), own.control(client, statement)) };
+        },
+      },
+    });
+    try {
+      await db.write((tx) => db.transaction(async () => postgresHandle(tx).execute(sql`select 1`)));
+      expect(statements).toEqual(['BEGIN', 'SAVEPOINT sp_1', 'RELEASE SAVEPOINT sp_1', 'COMMIT']);
+      await db.read((q) => postgresHandle(q).execute(sql`select 1`));
+      // One connection checked out for the write, one query on the pool for the read.
+      expect(queries).toBe(2);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('accepts the primary', async () => {
     const db = openPostgres({ ...base, url });
-    await expect(db.verify()).resolves.toBeUndefined();
+    await expect(db.admin.verify()).resolves.toBeUndefined();
     await db.close();
   });
 });

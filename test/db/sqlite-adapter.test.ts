@@ -21,7 +21,7 @@ describe('SQLite adapter', () => {
 
   it('on :memory: (one connection), a read never sees a write transaction that has not committed', async () => {
     const db = openSqlite({ file: ':memory:', busyTimeoutMs: 1000 });
-    await db.migrate();
+    await db.admin.migrate();
     const t = db.tables;
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -62,7 +62,7 @@ describe('SQLite adapter', () => {
 
   it('works in memory', async () => {
     const db = openSqlite({ file: ':memory:', busyTimeoutMs: 100 });
-    await db.migrate();
+    await db.admin.migrate();
     await db.write((tx) => tx.insert(db.tables.orgs).values({ slug: 'mem', name: 'Mem' }));
     expect(await db.read((q) => q.select().from(db.tables.orgs))).toHaveLength(1);
     await db.close();

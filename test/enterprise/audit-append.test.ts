@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/database.js';
+import type { OpenedDatabase } from '../../src/db/database.js';
 import { postgresHandle } from '../../src/db/postgres/handle.js';
 import { append, appenderFor, type AuditStore } from '../../src/enterprise/audit/chain.js';
 import { GENESIS, encodeAround, hashRecord } from '../../src/enterprise/audit/record.js';
@@ -17,13 +17,13 @@ import { DIALECTS, openFresh } from '../support/dialects.js';
 const HOSTILE = ['"', '\\', '\\"', '\n\r\t\b\f', '\u0001\u001f\u007f', '\u2028\u2029', 'é 😀 \u{10ffff}', '</script>', "'; --", ',"x":1]', ''];
 
 describe.each(DIALECTS)('audit append on %s', (dialect) => {
-  let db: Database;
+  let db: OpenedDatabase;
   let store: AuditStore;
 
   beforeAll(async () => {
     ({ db } = await openFresh(dialect));
     const schema = await enterpriseSchema(dialect);
-    await db.migrate(await schema.migrations());
+    await db.admin.migrate(await schema.migrations());
     store = { db, tables: schema.tables, appendRecord: await appenderFor(dialect) };
   });
   afterAll(async () => {

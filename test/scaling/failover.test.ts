@@ -38,8 +38,8 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
       DB_HEALTH_INTERVAL_MS: '200',
       DB_CONNECT_TIMEOUT_MS: String(ACQUIRE_TIMEOUT_MS),
     });
-    await router.verify();
-    await router.migrate(scalingMigrations());
+    await router.admin.verify();
+    await router.admin.migrate(scalingMigrations());
     await write('seed');
     await waitUntil('both replicas serving', () => router.report().filter((n) => n.role === 'replica' && n.serving).length === 2, 10_000);
   });
@@ -51,7 +51,7 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
   it('discards a pooled connection that finds its server read-only, and re-checks the node', async () => {
     await write();
     const primary = router.monitor.primary!;
-    const pooled = primary.db.pool.totalCount;
+    const pooled = primary.pool.totalCount;
     expect(pooled).toBeGreaterThan(0);
     // What a demoted primary looks like to a connection opened before: writes refused as read-only (SQLSTATE 25006).
     await queryOne(url, 'alter system set default_transaction_read_only = on');
@@ -66,7 +66,7 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
           ),
         10_000,
       );
-      expect(primary.db.pool.totalCount).toBeLessThan(pooled);
+      expect(primary.pool.totalCount).toBeLessThan(pooled);
     } finally {
       await queryOne(url, 'alter system reset default_transaction_read_only');
       await queryOne(url, 'select pg_reload_conf()');
@@ -139,7 +139,7 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
       DB_HEALTH_INTERVAL_MS: '200',
     });
     try {
-      await frozenRouter.verify();
+      await frozenRouter.admin.verify();
       // A pooled connection to the primary, so the write below waits on a query, not on a connect.
       await frozenRouter.write((tx) => tx.insert(frozenRouter.tables.orgs).values({ slug: randomUUID(), name: 'warm' }));
       await waitUntil('both replicas serving', () => frozenRouter.report().filter((n) => n.role === 'replica' && n.serving).length === 2, 10_000);
@@ -176,7 +176,11 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
     // A listener (enterprise's RBAC cache holds one) follows the primary to the promoted replica.
     const heard: string[] = [];
     let connections = 0;
-    const sub = await router.listen('flagship_failover_test', { message: (p) => heard.push(p), connected: () => connections++, disconnected: () => undefined });
+    const sub = await router.notifications.listen('flagship_failover_test', {
+      message: (p) => heard.push(p),
+      connected: () => connections++,
+      disconnected: () => undefined,
+    });
     await waitUntil('the listener connected', () => connections === 1, 10_000);
     await waitUntil('a security position', () => router.securityFloor !== undefined, 10_000);
     await stopNode(cluster.info, 'primary', 'immediate');
@@ -200,7 +204,7 @@ describe.runIf(stoppable)('replica router when the primary goes away', () => {
       await waitUntil('the listener on the promoted replica', () => connections >= 2, 15_000);
       // The security position starts again from the promoted primary's own position.
       await waitUntil('a security position on the promoted primary', () => router.securityFloor !== undefined, 15_000);
-      await router.write((tx) => router.notify(tx, 'flagship_failover_test', 'after promotion'));
+      await router.write((tx) => router.notifications.notify(tx, 'flagship_failover_test', 'after promotion'));
       await waitUntil('the notice heard', () => heard.length > 0, 10_000);
       expect(heard).toEqual(['after promotion']);
     } finally {

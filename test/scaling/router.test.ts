@@ -6,6 +6,7 @@ import { scalingMigrations } from '../../src/scaling/migrations.js';
 import { postgresHandle } from '../../src/db/postgres/handle.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DatabaseUnavailableError } from '../../src/db/errors.js';
+import type { Database } from '../../src/db/database.js';
 import type { ReplicaRouter } from '../../src/scaling/router.js';
 import { DIALECTS } from '../support/dialects.js';
 import { pauseReplay, resumeReplay, startNode, startPostgres, stopNode, type PgTopologyInfo } from '../support/postgres/index.js';
@@ -40,8 +41,8 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
   it('serves at least 95% of reads from the same-region replica, and writes only on the primary (pg_stat_database)', async () => {
     const { url, replicaUrls } = await freshDatabase(cluster.info, 'load');
     const router = open({ DATABASE_URL: url, DATABASE_REPLICAS: replicaSetting(replicaUrls), FLAGSHIP_REGION: 'eu', DB_HEALTH_INTERVAL_MS: '1000' });
-    await router.verify();
-    await router.migrate();
+    await router.admin.verify();
+    await router.admin.migrate();
     const orgs = router.tables.orgs;
     await router.write((tx) => tx.insert(orgs).values({ slug: 'seed', name: 'seed' }));
     await waitUntil('both replicas serving', () => router.report().filter((n) => n.role === 'replica' && n.serving).length === 2, 10_000);
@@ -83,10 +84,12 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
   it("applies a module's migrations, takes locks, sends notices and listens on the primary; its tables reach the replicas", async () => {
     const { url, replicaUrls } = await freshDatabase(cluster.info, 'notify');
     const router = open({ DATABASE_URL: url, DATABASE_REPLICAS: replicaSetting(replicaUrls), FLAGSHIP_REGION: 'eu', DB_HEALTH_INTERVAL_MS: '200' });
-    await router.verify();
-    expect(router.capabilities.listenNotify).toBe(true);
+    await router.admin.verify();
+    // The facets the Postgres adapter has, so enterprise's RBAC cache uses LISTEN/NOTIFY and advisory locks through it.
+    const asDatabase: Database = router;
+    expect([asDatabase.notifications, asDatabase.locks, asDatabase.dataVersion].map((facet) => facet !== undefined)).toEqual([true, true, false]);
     const extra = [{ tag: 'routertest:0001_notes', hash: 'routertest-1', statements: ['CREATE TABLE router_notes (id int PRIMARY KEY, body text NOT NULL)'] }];
-    expect((await router.migrate(extra)).applied).toContain('routertest:0001_notes');
+    expect((await router.admin.migrate(extra)).applied).toContain('routertest:0001_notes');
     // Every read waits for the migrated schema, the module's table included, whichever node answers.
     expect(
       await router.read((q) =>
@@ -99,7 +102,11 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
     const heard: string[] = [];
     let connected!: () => void;
     const ready = new Promise<void>((r) => (connected = r));
-    const sub = await router.listen('flagship_router_test', { message: (p) => heard.push(p), connected: () => connected(), disconnected: () => undefined });
+    const sub = await router.notifications.listen('flagship_router_test', {
+      message: (p) => heard.push(p),
+      connected: () => connected(),
+      disconnected: () => undefined,
+    });
     try {
       await ready;
       expect(await sub.peers()).toBeGreaterThanOrEqual(1);
@@ -109,18 +116,18 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
       let entered!: () => void;
       const first = new Promise<void>((r) => (entered = r));
       const a = router.write(async (tx) => {
-        await router.lock(tx, 'k');
+        await router.locks.lock(tx, 'k');
         events.push('a in');
         entered();
         await held;
-        await router.notify(tx, 'flagship_router_test', 'first');
+        await router.notifications.notify(tx, 'flagship_router_test', 'first');
         events.push('a out');
       });
       await first;
       const b = router.write(async (tx) => {
-        await router.lock(tx, 'k');
+        await router.locks.lock(tx, 'k');
         events.push('b in');
-        await router.notify(tx, 'flagship_router_test', 'second');
+        await router.notifications.notify(tx, 'flagship_router_test', 'second');
       });
       setTimeout(release, 200);
       await Promise.all([a, b]);
@@ -138,8 +145,8 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
     const replica = new URL(replicaUrls[1]!);
     const several = `postgres://${primary.username}@${replica.host},${primary.host}${primary.pathname}`;
     const router = open({ DATABASE_URL: several, DATABASE_REPLICAS: `eu=${replicaUrls[0]!}` });
-    await router.verify();
-    await router.migrate();
+    await router.admin.verify();
+    await router.admin.migrate();
     expect(router.report().map((n) => [n.node, n.role])).toEqual([
       [replica.host, 'replica'],
       [primary.host, 'primary'],
@@ -152,14 +159,14 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
   it('refuses for good a DATABASE_URL whose every host is a replica, naming the fix', async () => {
     const { replicaUrls } = await freshDatabase(cluster.info, 'replonly');
     const router = open({ DATABASE_URL: replicaUrls[0]! });
-    await expect(router.verify()).rejects.toThrow(/is a server in recovery .*DATABASE_URL must name the primary/);
+    await expect(router.admin.verify()).rejects.toThrow(/is a server in recovery .*DATABASE_URL must name the primary/);
   });
 
   it('loses no read when the local replica stops under load: ejected at once, re-admitted once it answers again', async () => {
     const { url, replicaUrls } = await freshDatabase(cluster.info, 'eject');
     const router = open({ DATABASE_URL: url, DATABASE_REPLICAS: replicaSetting(replicaUrls), FLAGSHIP_REGION: 'eu', DB_HEALTH_INTERVAL_MS: '250' });
-    await router.verify();
-    await router.migrate();
+    await router.admin.verify();
+    await router.admin.migrate();
     const local = hostOf(replicaUrls[0]!);
     await waitUntil('the eu replica serving', () => nodeOf(router, local).serving, 10_000);
 
@@ -203,8 +210,8 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
       DB_HEALTH_INTERVAL_MS: '100',
       REPLICA_MAX_LAG_BYTES: '262144',
     });
-    await router.verify();
-    await router.migrate();
+    await router.admin.verify();
+    await router.admin.migrate();
     await waitUntil('both replicas serving', () => router.report().filter((n) => n.role === 'replica' && n.serving).length === 2, 10_000);
     const orgs = router.tables.orgs;
     const readsOn = () => router.report().map((n) => n.readsServed);
@@ -237,8 +244,8 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
       DB_HEALTH_INTERVAL_MS: '100',
       REPLICA_MAX_LAG_S: '1',
     });
-    await router.verify();
-    await router.migrate();
+    await router.admin.verify();
+    await router.admin.migrate();
     await waitUntil('both replicas serving', () => router.report().filter((n) => n.role === 'replica' && n.serving).length === 2, 10_000);
     const orgs = router.tables.orgs;
     const [eu, us] = [hostOf(replicaUrls[0]!), hostOf(replicaUrls[1]!)];
@@ -296,8 +303,8 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
   it('serves credentials reads from a replica that replayed every security change, from the primary after one it has not, and while the listener is down', async () => {
     const { url, replicaUrls } = await freshDatabase(cluster.info, 'secpos');
     const router = open({ DATABASE_URL: url, DATABASE_REPLICAS: replicaSetting(replicaUrls), FLAGSHIP_REGION: 'eu', DB_HEALTH_INTERVAL_MS: '100' });
-    await router.verify();
-    await router.migrate(scalingMigrations());
+    await router.admin.verify();
+    await router.admin.migrate(scalingMigrations());
     const { orgs, members, tokens } = router.tables;
     const [org] = await router.write((tx) => tx.insert(orgs).values({ slug: 'sec', name: 'sec' }).returning());
     const [member] = await router.write((tx) =>
@@ -344,7 +351,7 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
       DB_POOL_QUEUE_MAX: '200',
       DB_CONNECT_TIMEOUT_MS: '30000',
     });
-    await router.verify();
+    await router.admin.verify();
     const results = await Promise.allSettled(
       Array.from({ length: 1000 }, () => router.transaction((tx) => postgresHandle(tx).execute(sql`select pg_sleep(0.02)`))),
     );

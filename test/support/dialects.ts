@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
-import type { Database } from '../../src/db/database.js';
+import type { OpenedDatabase as AdministeredDatabase } from '../../src/db/database.js';
 import BetterSqlite3 from 'better-sqlite3';
 import type { MigrationTarget } from '../../src/db/migrator.js';
 import { openPostgres } from '../../src/db/postgres/driver.js';
@@ -17,7 +17,7 @@ export type DialectName = 'sqlite' | 'postgres';
 export const DIALECTS: DialectName[] = (process.env.DIALECTS ?? 'sqlite,postgres').split(',').map((d) => d.trim()) as DialectName[];
 
 export interface OpenedDatabase {
-  db: Database;
+  db: AdministeredDatabase;
   /** SQLite: the file; Postgres: the URL of this test's own database. */
   location: string;
 }
@@ -45,7 +45,7 @@ export async function openFresh(dialect: DialectName, options: { poolMax?: numbe
       location: url,
     };
   }
-  await opened.db.migrate();
+  await opened.db.admin.migrate();
   return opened;
 }
 

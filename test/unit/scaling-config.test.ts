@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfiguration } from '../../src/config/config.js';
 import { splitHosts } from '../../src/config/database-url.js';
-import { formatLsn, parseLsn } from '../../src/db/postgres/lsn.js';
+import { formatLsn, parseLsn } from '../../src/scaling/lsn.js';
 import { Consistency } from '../../src/scaling/consistency.js';
 import { scalingOptions } from '../../src/scaling/options.js';
 

@@ -50,8 +50,8 @@ function info(e: PgError): ConstraintInfo {
   return { constraint: e.constraint, table: e.table, columns: cols ?? (e.column ? [e.column] : undefined) };
 }
 
-/** The server refused a write because it is read-only: a replica, or a primary demoted under a pooled connection. */
-export function isWrongRole(err: unknown): boolean {
+/** The server refused a write because it is read-only (SQLSTATE 25006: a server in recovery, or read-only by setting). */
+export function isReadOnly(err: unknown): boolean {
   return driverError(err)?.code === '25006';
 }
 
@@ -110,7 +110,7 @@ export function mapPostgresError(err: unknown): unknown {
       cause: e,
     });
   }
-  if (code === '25006') return new DatabaseUnavailableError('the database is read-only (a replica, or a primary being demoted); retry shortly', e);
+  if (code === '25006') return new DatabaseUnavailableError('the database is read-only (a server in recovery, or one being demoted); retry shortly', e);
   if (code === '57014')
     return new DatabaseUnavailableError('the query ran past the statement timeout (DB_STATEMENT_TIMEOUT_MS); retry, or raise the timeout', e);
   // Class 08 connection exceptions, 57P0x shutdown / cannot connect now, 53xxx insufficient resources.

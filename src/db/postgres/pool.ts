@@ -1,5 +1,5 @@
-// The one place that constructs pg pools. Scaling asks this file for its primary and replica pools, so the driver
-// has a single owner. Callers depend on the small structural types below, not on pg's classes.
+// The one place that constructs pg pools. A module that opens pools of its own (one per server) asks this file for
+// them, so the driver has a single owner. Callers depend on the small structural types below, not on pg's classes.
 import pg from 'pg';
 
 export interface PgQueryResult<R> {

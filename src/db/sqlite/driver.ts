@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
-import type { Capabilities, Database, DatabaseHealth, Queryable } from '../database.js';
+import type { Capabilities, DatabaseHealth, OpenedDatabase, Queryable } from '../database.js';
 import { runMigrations } from '../migrator.js';
 import type { Tables } from '../schema.js';
 import { TransactionMachine } from '../transactions.js';
@@ -24,7 +24,18 @@ export interface SqliteOptions {
   readonly onMigration?: (tag: string, ms: number) => void;
 }
 
-const capabilities: Capabilities = Object.freeze({ concurrentWriters: false, rowLocks: false, listenNotify: false, dataVersion: true });
+/**
+ * The SQLite adapter's Database: the query contract and data_version. No `locks` (its one writer runs write
+ * transactions one at a time, so a transaction already holds every lock there is) and no `notifications`: a caller
+ * cannot reach LISTEN here, it does not type-check.
+ */
+export interface SqliteAdapter extends OpenedDatabase {
+  readonly dataVersion: () => number;
+  readonly locks?: never;
+  readonly notifications?: never;
+}
+
+const capabilities: Capabilities = Object.freeze({ concurrentWriters: false, rowLocks: false });
 
 function connect(file: string, busyTimeoutMs: number, readonly: boolean, nativeBinding: object | undefined): BetterSqlite3.Database {
   // better-sqlite3 also takes the addon already loaded (its types only say a path), which lets us word load failures.
@@ -55,7 +66,7 @@ function handle(conn: BetterSqlite3.Database): Queryable {
   return drizzle(conn, { schema: tables, casing: 'snake_case' }) as unknown as Queryable;
 }
 
-export function openSqlite(options: SqliteOptions): Database {
+export function openSqlite(options: SqliteOptions): SqliteAdapter {
   // Loaded before connecting: an addon this process cannot load is a final error, not an unavailable database.
   const binding = sqliteNativeBinding();
   const writer = connect(options.file, options.busyTimeoutMs, false, binding);
@@ -111,15 +122,10 @@ export function openSqlite(options: SqliteOptions): Database {
     transaction: tracked,
     write: tracked,
     read: (fn) => machine.read(fn),
-    verify: () => machine.verify(async () => void (reader ?? writer).prepare('SELECT 1').get()),
-    migrate: (extra = []) =>
-      machine.exclusive(async (conn) => runMigrations([...(await sqliteMigrations()), ...extra], sqliteMigrationTarget(conn), options.onMigration)),
-    // One writer runs write transactions one at a time (BEGIN IMMEDIATE takes the file's write lock, across
-    // processes too), so a transaction already holds every lock there is.
-    lock: async () => undefined,
-    notify: async () => undefined,
-    async listen() {
-      throw new Error('SQLite has no LISTEN/NOTIFY (capabilities.listenNotify is false); poll a version row instead');
+    admin: {
+      verify: () => machine.verify(async () => void (reader ?? writer).prepare('SELECT 1').get()),
+      migrate: (extra = []) =>
+        machine.exclusive(async (conn) => runMigrations([...(await sqliteMigrations()), ...extra], sqliteMigrationTarget(conn), options.onMigration)),
     },
     dataVersion: () => dataVersion.get() as number,
     async health(): Promise<DatabaseHealth> {

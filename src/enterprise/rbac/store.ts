@@ -2,6 +2,7 @@
 // and notifies listeners in the same transaction, so other instances drop what they cached when it commits.
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database, Queryable } from '../../db/database.js';
+import { holdLock } from '../../domain/locks.js';
 import type { PermissionSet } from '../../domain/permissions.js';
 import type { EnterpriseTables } from '../tables.js';
 import { effectivePermissions, roleBook, type Effective, type GrantRow, type RoleBook } from './role-graph.js';
@@ -49,7 +50,8 @@ export async function stamp(tx: Queryable, store: RbacStore, orgId: string): Pro
     .values({ orgId, version: 1 })
     .onConflictDoUpdate({ target: v.orgId, set: { version: sql`${v.version} + 1` } })
     .returning({ version: v.version });
-  await store.db.notify(tx, RBAC_CHANNEL, notice(orgId, row!.version));
+  // Without notifications (SQLite) other processes learn of it from the version row or data_version.
+  await store.db.notifications?.notify(tx, RBAC_CHANNEL, notice(orgId, row!.version));
 }
 
 /** The payload of a change notice: the organization and the version its change committed. */
@@ -62,5 +64,5 @@ export function notice(orgId: string, version: number): string {
  * graph (cycles, who holds what), which two concurrent changes could each pass alone and fail together.
  */
 export function lockRbac(tx: Queryable, store: RbacStore, orgId: string): Promise<void> {
-  return store.db.lock(tx, `rbac:${orgId}`);
+  return holdLock(store.db, tx, `rbac:${orgId}`);
 }

@@ -7,7 +7,7 @@
 // the change answers only once every listening instance (counted in pg_stat_activity) has acknowledged it, or
 // after a bounded wait when one does not (it is reconnecting, or gone, and serves nothing from cache meanwhile).
 import { randomUUID } from 'node:crypto';
-import type { Database, Subscription } from '../../../db/database.js';
+import type { Database, Notifications, Subscription } from '../../../db/database.js';
 import type { Logger } from '../../../server/logger.js';
 import { Generations, type Freshness } from '../freshness.js';
 import { RBAC_CHANNEL, readVersion, type RbacStore } from '../store.js';
@@ -24,7 +24,8 @@ function parse(payload: string): Message | undefined {
   return undefined;
 }
 
-export async function listenFreshness(store: RbacStore, logger: Logger): Promise<Freshness> {
+/** `notifications` is the facet of `store.db` (its LISTEN/NOTIFY), where the changes are notified. */
+export async function listenFreshness(store: RbacStore, notifications: Notifications, logger: Logger): Promise<Freshness> {
   const db: Database = store.db;
   const instance = randomUUID();
   const generations = new Generations();
@@ -40,7 +41,7 @@ export async function listenFreshness(store: RbacStore, logger: Logger): Promise
     void subscription?.send(`ack ${instance} ${orgId} ${version}`).catch((err: unknown) => logger.debug({ err }, 'could not acknowledge an RBAC change'));
   };
 
-  subscription = await db.listen(RBAC_CHANNEL, {
+  subscription = await notifications.listen(RBAC_CHANNEL, {
     message: (payload) => {
       const m = parse(payload);
       if (!m) return;

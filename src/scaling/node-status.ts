@@ -2,7 +2,7 @@
 // behind a replica is, in seconds, is measured by the router against the primary's positions over time, in its own
 // clock (see the scaling module's lag-clock.ts): a replica's own replay timestamps say nothing while it receives
 // nothing (re-attaching to a new leader) and are read in another server's clock.
-import type { PgPool } from './pool.js';
+import type { PgPool } from '../db/postgres/pool.js';
 
 export interface NodeStatus {
   /** True on a replica (hot standby), false on a server that takes writes. */

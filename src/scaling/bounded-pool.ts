@@ -2,8 +2,8 @@
 // one is refused at once with a 503 instead of joining a queue that would only end in a timeout. It wraps the pg pool
 // where connections are sought (connect for transactions, query for reads outside one), so the adapter's transaction
 // machine and its reader need no change.
-import { DatabaseUnavailableError } from '../errors.js';
-import type { PgPool } from './pool.js';
+import { DatabaseUnavailableError } from '../db/errors.js';
+import type { PgPool } from '../db/postgres/pool.js';
 
 export function boundedPool(pool: PgPool, max: number, maxWaiting: number): PgPool {
   const admit = (): void => {
