@@ -39,6 +39,12 @@ function parametersOf(url: string): string[] {
   return [...url.replaceAll('::', '').matchAll(/:(\w+)/g)].map((m) => m[1]!);
 }
 
+/** The route's `:id`, which a scoped guard reads (registration makes sure a scoped route has one). */
+function idParameterOf(request: FastifyRequest): string | undefined {
+  const params: unknown = request.params;
+  return typeof params === 'object' && params !== null && 'id' in params && typeof params.id === 'string' ? params.id : undefined;
+}
+
 const routeOf = (request: FastifyRequest): string => `${request.method} ${request.routeOptions.url ?? request.url}`;
 
 /** The task of a route guarded with `scope: 'task'`, confined to the caller's organization. */
@@ -140,7 +146,7 @@ export class Guards {
     const authorize: preHandlerAsyncHookHandler = async (request: FastifyRequest) => {
       const principal = principalOf(request);
       const db = this.runtime.db();
-      const id = (request.params as { id?: string }).id;
+      const id = idParameterOf(request);
       // Registration refuses such a route (`register`); should one slip past, it fails closed rather than authorize
       // across the organization.
       if (access.scope !== undefined && id === undefined) throw new Error(`route ${routeOf(request)} is scoped to a ${access.scope} but has no :id`);
