@@ -1,7 +1,7 @@
 // Enterprise: custom roles with inheritance and project grants (RBAC), and a tamper-evident audit trail
 // (docs/architecture.md). Compiled into builds with `enterprise: true`, on either dialect; it plugs into the core
-// only through the Feature seam: its permissions, schema, authorizer, change recorder, security events, routes and
-// the `audit` command.
+// only through the Feature seam: its permissions, schema, authorizer, change recorder, security events, its Fastify
+// plugin (routes, request hook, health facts; plugin.ts) and the `audit` command.
 import type { Database } from '../db/database.js';
 import type { Feature, FeatureFactory } from '../features/feature.js';
 import type { Logger } from '../server/logger.js';

@@ -91,7 +91,7 @@ export class Guards {
   /**
    * Every guarded route authenticates its caller when the request arrives (onRequest), before its body is read or
    * validated: an anonymous caller learns nothing but 401, whatever it sent. Authorization stays in the route's
-   * preHandler, inside the request scope the features open once the body is parsed (feature-requests.ts).
+   * preHandler, inside the request scope a module opens once the body is parsed (scaling/plugin.ts).
    *
    * A route whose guard is scoped reads the scope's id from its `:id` parameter; one without that parameter would be
    * authorized across the whole organization, so it is refused here and the server does not start.
@@ -135,8 +135,8 @@ export class Guards {
       throw err;
     }
     const { lastUsedAt, ...principal } = caller;
-    // The request's log line (request-log.ts) and error lines say who made it; the features' handles learn it once
-    // they are opened.
+    // The request's log line (request-log.ts) and error lines say who made it; a module's request scope learns it
+    // once it opens.
     request.principal = principal;
     this.#lastUsed.set(request, lastUsedAt);
   }
@@ -173,7 +173,7 @@ export class Guards {
         }
         throw err;
       }
-      // Written here, inside the features' request scope, like every other write of the request: a write started
+      // Written here, inside the modules' request scope, like every other write of the request: a write started
       // before the scope opened would run, and hand its pooled connection on, outside it.
       const lastUsedAt = this.#lastUsed.get(request);
       if (lastUsedAt !== undefined) {
