@@ -3,12 +3,20 @@
 // modules added them; the filter that keeps them from anyone but the operator is health-routes.ts's.
 export type HealthReport = () => Promise<Record<string, unknown>>;
 
+/** Two modules (or one, twice) report under one name: the second would hide the first from the operator. */
+export class HealthReportNameTakenError extends Error {
+  override name = 'HealthReportNameTakenError';
+  constructor(name: string) {
+    super(`health facts named '${name}' are added twice; give each module's facts their own name (its module name)`);
+  }
+}
+
 export class HealthReports {
   readonly #reports = new Map<string, HealthReport>();
 
   /** Adds `report` under `name`; one name reports once. */
   add(name: string, report: HealthReport): void {
-    if (this.#reports.has(name)) throw new Error(`health facts named '${name}' are added twice; give each module's facts their own name`);
+    if (this.#reports.has(name)) throw new HealthReportNameTakenError(name);
     this.#reports.set(name, report);
   }
 

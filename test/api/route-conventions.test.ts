@@ -9,13 +9,14 @@ import type { ScopeKind } from '../../src/domain/scopes.js';
 import { RouteDeclarationError } from '../../src/errors.js';
 import type { Feature } from '../../src/features/feature.js';
 import type { Guards } from '../../src/server/auth.js';
+import { CORE_PLUGIN } from '../../src/server/decorators.js';
 import { buildTestApp, signUp, type TestApp } from '../support/app.js';
 
 const SCOPES: readonly ScopeKind[] = ['task', 'project', 'member'];
 
 /** A feature whose only part is the routes it adds, as a module adds them (a plugin on the core's decorators). */
 function routesFeature(register: (app: FastifyInstance) => Promise<void>): Feature {
-  return { name: 'testing', status: 'active', summary: 'route fixture', plugin: fp(register, { name: 'route-fixture', dependencies: ['flagship-core'] }) };
+  return { name: 'testing', status: 'active', summary: 'route fixture', plugin: fp(register, { name: 'route-fixture', dependencies: [CORE_PLUGIN] }) };
 }
 
 describe('route conventions, enforced at registration', () => {

@@ -9,6 +9,7 @@ import { moduleOptions } from '../../src/features.js';
 import type { Feature } from '../../src/features/feature.js';
 import { createScaling } from '../../src/scaling/index.js';
 import { CORE_PLUGIN } from '../../src/server/decorators.js';
+import { HealthReportNameTakenError, HealthReports } from '../../src/server/health-reports.js';
 import { createLogger } from '../../src/server/logger.js';
 import { createTesting } from '../../src/testing/index.js';
 
@@ -36,5 +37,24 @@ describe("a module's plugin checks the core's decorators at registration", async
     }
     await expect(app.register(feature.plugin!).ready()).rejects.toThrow(`The dependency '${CORE_PLUGIN}' of plugin 'flagship-${name}' is not registered`);
     await app.close();
+  });
+});
+
+describe('health facts added by the modules', () => {
+  it('are read at each collection, in the order added; none at all adds no featureHealth', async () => {
+    const reports = new HealthReports();
+    expect(await reports.collect()).toBeUndefined();
+    let calls = 0;
+    reports.add('b', async () => ({ calls: ++calls }));
+    reports.add('a', async () => ({ fixed: true }));
+    expect(JSON.stringify(await reports.collect())).toBe('{"b":{"calls":1},"a":{"fixed":true}}');
+    expect(await reports.collect()).toEqual({ b: { calls: 2 }, a: { fixed: true } });
+  });
+
+  it('one name reports once: a second module under the same name is refused, naming it', () => {
+    const reports = new HealthReports();
+    reports.add('scaling', async () => ({}));
+    expect(() => reports.add('scaling', async () => ({}))).toThrow(HealthReportNameTakenError);
+    expect(() => reports.add('scaling', async () => ({}))).toThrow("health facts named 'scaling' are added twice");
   });
 });
