@@ -1,9 +1,9 @@
 // Enterprise: custom roles with inheritance and project grants (RBAC), and a tamper-evident audit trail
 // (docs/architecture.md). Compiled into builds with `enterprise: true`, on either dialect; it plugs into the core
-// only through the Feature seam: its permissions, schema, authorizer, change recorder, security events, routes and
-// the `audit` command.
+// only through the Feature seam: its permissions, schema, authorizer, change recorder, security events, its Fastify
+// plugin (routes, request hook, health facts; plugin.ts) and the `audit` command.
 import type { Database } from '../db/database.js';
-import type { Feature, FeatureFactory, RequestHandle } from '../features/feature.js';
+import type { Feature, FeatureFactory } from '../features/feature.js';
 import type { Logger } from '../server/logger.js';
 import { appenderFor, type AuditStore } from './audit/chain.js';
 import { auditCommand } from './audit/commands.js';
@@ -11,12 +11,11 @@ import { isNewer, loadAuditKey, readCheckpointFile, type AuditKey, type Checkpoi
 import { CheckpointSchedule } from './audit/checkpoint-schedule.js';
 import { auditRecorder } from './audit/recorder.js';
 import { CheckpointsUnreadableError } from './audit/errors.js';
-import { auditRoutes } from './audit/routes.js';
 import type { EnterpriseSettings } from './options.js';
+import { enterprisePlugin } from './plugin.js';
 import { ENTERPRISE_PERMISSIONS } from './permissions.js';
 import { RbacAuthorizer } from './rbac/authorizer.js';
 import { versionRowFreshness, type Freshness } from './rbac/freshness.js';
-import { rbacRoutes } from './rbac/routes.js';
 import type { RbacStore } from './rbac/store.js';
 import { enterpriseSchema, type EnterpriseSchema } from './tables.js';
 
@@ -42,9 +41,6 @@ function rbacCacheKind(db: Database): string {
   if (db.notifications) return 'listen-notify';
   return db.dataVersion ? 'data-version' : 'version-row';
 }
-
-/** What the RBAC cache needs of a request: to know it began (data_version is read again at its first decision). */
-const unscoped: RequestHandle = Object.freeze({ run: (next: () => void) => next() });
 
 /** The newest checkpoint of an organization's chain: the one this server took last, or a newer one in the file. */
 function newestCheckpoint(key: AuditKey | undefined, file: string | undefined, schedule: CheckpointSchedule | undefined, logger: Logger) {
@@ -107,35 +103,26 @@ export const createEnterprise: FeatureFactory<EnterpriseSettings> = async (ctx):
     },
     changeRecorder: audit,
     securityEvents: audit,
-    // Only builds that carry SQLite pay for a per-request hook; only data_version freshness does anything with it.
-    ...(__DIALECT_SQLITE__
-      ? {
-          openRequest: () => {
-            authorizer?.requestStarted();
-            return unscoped;
-          },
-        }
-      : {}),
-    async registerRoutes(app, db, host) {
-      const store = () => rbacStore(db(), host.permissions);
+    plugin: enterprisePlugin({
+      rbacStore,
+      auditStore,
       // Roles and grants changed on this instance are enforced here at once, before any notification arrives.
-      const changed = async (orgId: string) => authorizer?.changed(orgId);
-      await rbacRoutes(app, host, store, changed);
-      await auditRoutes(app, host, () => auditStore(db()), key, newestCheckpoint(key, output, schedule, logger));
-    },
+      changed: async (orgId) => authorizer?.changed(orgId),
+      requestStarted: () => authorizer?.requestStarted(),
+      key,
+      newestCheckpoint: newestCheckpoint(key, output, schedule, logger),
+      health: async () => ({
+        rbacCache: authorizer ? rbacCacheKind(authorizer.store.db) : 'not started',
+        checkpoints: key?.privateKey ? 'signing' : key ? 'verify-only' : 'no key',
+        checkpointSchedule: schedule ? `every ${interval} s` : 'off',
+      }),
+    }),
     async ready(domain) {
       served = domain.db;
       if (schedule) await schedule.start();
       else if (key?.privateKey && interval > 0)
         logger.warn('audit checkpoints are not scheduled: set AUDIT_CHECKPOINT_FILE to a file (or `-` for stdout) to have them written');
       return undefined;
-    },
-    async health() {
-      return {
-        rbacCache: authorizer ? rbacCacheKind(authorizer.store.db) : 'not started',
-        checkpoints: key?.privateKey ? 'signing' : key ? 'verify-only' : 'no key',
-        checkpointSchedule: schedule ? `every ${interval} s` : 'off',
-      };
     },
     async close() {
       await schedule?.close();

@@ -5,9 +5,26 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { formatLsn, parseLsn } from './lsn.js';
 import type { Principal } from '../domain/authorizer.js';
-import type { RequestFacts, RequestHandle } from '../features/feature.js';
 
 export const CONSISTENCY_HEADER = 'x-consistency-token';
+
+/** What the scope knows of a request when it opens: the headers, lower-cased. */
+export interface RequestFacts {
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+/** One request as read-your-writes follows it (scaling/plugin.ts opens one per request). */
+export interface RequestHandle {
+  /**
+   * Runs the rest of the request (guards, handler, reply) inside `next`, in the AsyncLocalStorage store the router
+   * reads. Calls `next` exactly once, synchronously.
+   */
+  run(next: () => void): void;
+  /** The caller, once the guard has authenticated them. */
+  identify?(principal: Principal): void;
+  /** Headers to add to the response, asked once just before it is sent. */
+  responseHeaders?(): Record<string, string> | undefined;
+}
 
 interface RequestState {
   /** Reads must see this position. */
@@ -59,7 +76,7 @@ export class Consistency {
     if (this.#principals.size > MAX_PRINCIPALS) this.#principals.delete(this.#principals.keys().next().value!);
   }
 
-  /** The per-request hook (Feature.openRequest). */
+  /** The scope of one request (scaling/plugin.ts opens it once the body is parsed). */
   open(facts: RequestFacts): RequestHandle {
     const header = facts.headers[CONSISTENCY_HEADER];
     // A token that is not an LSN is ignored rather than refused: it can only ask for fresher reads, never staler.

@@ -2,16 +2,13 @@
 // (docs/architecture.md). Compiled into builds with `scaling: true`; the core reaches it only through the Feature seam.
 import type { Config } from '../config/config.js';
 import { ConfigError } from '../errors.js';
-import type { Feature, FeatureFactory, RequestFacts } from '../features/feature.js';
+import type { Feature, FeatureFactory } from '../features/feature.js';
 import { Consistency } from './consistency.js';
-import { registerRouterMetrics } from './metrics.js';
 import { nodeEntries, openRouter } from './open-router.js';
-import { describeConsistencyToken } from './openapi.js';
 import type { ScalingSettings } from './options.js';
 import { SCALING_PERMISSIONS } from './permissions.js';
-import { poolsRoute } from './pools-route.js';
+import { scalingPlugin } from './plugin.js';
 import { scalingMigrations } from './migrations.js';
-import { DatabaseUnavailableError } from '../db/errors.js';
 import type { ReplicaRouter } from './router.js';
 
 function summaryOf(config: Config | undefined, settings: ScalingSettings | undefined): string {
@@ -30,10 +27,6 @@ export const createScaling: FeatureFactory<ScalingSettings> = (ctx): Feature => 
   const { settings } = ctx;
   const consistency = new Consistency();
   let router: ReplicaRouter | undefined;
-  const current = (): ReplicaRouter => {
-    if (!router) throw new DatabaseUnavailableError('the database is not up yet; retry shortly');
-    return router;
-  };
   return {
     name: 'scaling',
     summary: summaryOf(ctx.config, settings),
@@ -43,28 +36,15 @@ export const createScaling: FeatureFactory<ScalingSettings> = (ctx): Feature => 
       router = openRouter(ctx.config, settings, ctx.logger, hooks, consistency);
       return router;
     },
-    // Read-your-writes needs a request scope only where a read can go to another node than the primary.
-    ...(!ctx.config || !settings || nodeEntries(ctx.config, settings).length > 1 ? { openRequest: (facts: RequestFacts) => consistency.open(facts) } : {}),
     // Triggers that tell every instance of a change to tokens or members (security-position.ts).
     migrations: async (dialect) => (dialect === 'postgres' ? scalingMigrations() : []),
-    registerMetrics: (registry) => registerRouterMetrics(registry, () => router),
-    describeApi: describeConsistencyToken,
     permissions: SCALING_PERMISSIONS,
-    registerRoutes: (app) => poolsRoute(app, current),
-    async health() {
-      const nodes = router?.report() ?? [];
-      return {
-        servers: nodes.length,
-        replicas: nodes.filter((n) => n.role === 'replica').length,
-        unreachable: nodes.filter((n) => n.role === 'unreachable').length,
-        regions: [...new Set(nodes.flatMap((n) => (n.region ? [n.region] : [])))],
-        region: settings?.region ?? null,
-        primary: nodes.find((n) => n.role === 'primary' && n.serving)?.node ?? null,
-        replicasServing: nodes.filter((n) => n.role === 'replica' && n.serving).length,
-        serves: router?.serves() ?? { reads: false, writes: false },
-        // 'replicas' once the security position lets token lookups leave the primary (security-position.ts).
-        credentialsReadFrom: router?.credentialsFrom() ?? 'primary',
-      };
-    },
+    plugin: scalingPlugin({
+      consistency,
+      // Read-your-writes needs a request scope only where a read can go to another node than the primary.
+      scoped: !ctx.config || !settings || nodeEntries(ctx.config, settings).length > 1,
+      router: () => router,
+      region: settings?.region ?? null,
+    }),
   };
 };

@@ -27,30 +27,13 @@ import type { Consistency } from './consistency.js';
 import type { HealthMonitor } from './health-monitor.js';
 import { parseLsn } from './lsn.js';
 import type { DbNode } from './node.js';
+import type { NodeReport } from './node-report.js';
 import { SECURITY_NOTICE, SecurityPosition } from './security-position.js';
 import { SECURITY_TRIGGERS } from './migrations.js';
 import type { Logger } from '../server/logger.js';
-import { chooseReadTarget, mostCaughtUp, unfitBecause, type NodeRole, type RoutingPolicy } from './read-target.js';
+import { chooseReadTarget, mostCaughtUp, unfitBecause, type RoutingPolicy } from './read-target.js';
 
-/** A node's state as GET /v1/admin/pools and the metrics show it. */
-export interface NodeReport {
-  readonly node: string;
-  readonly region: string | null;
-  readonly role: NodeRole;
-  /** Takes writes (the primary) or reads (a replica fit to serve them). */
-  readonly serving: boolean;
-  readonly healthy: boolean;
-  readonly lagBytes: number;
-  /** null while it cannot be told (no primary position known, or not a replica that answers). */
-  readonly lagSeconds: number | null;
-  readonly inUse: number;
-  readonly idle: number;
-  readonly waiting: number;
-  readonly readsServed: number;
-  readonly writesServed: number;
-  readonly ejections: number;
-  readonly lastError: string | null;
-}
+export type { NodeReport } from './node-report.js';
 
 export class ReplicaRouter implements OpenedDatabase {
   readonly dialect = 'postgres' as const;

@@ -37,11 +37,11 @@ export async function registerApi(fastify: FastifyInstance, runtime: Runtime, gu
     },
     hideUntagged: true,
     transform: transformRoute,
-    // Finished in one pass, then the features describe what they add to every operation (a header they read or set).
-    transformObject: (documentObject) => {
-      const doc = finishDocument(('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject) as Record<string, unknown>);
-      return runtime.features.reduce<Record<string, unknown>>((d, f) => (f.describeApi ? f.describeApi(d) : d), doc);
-    },
+    // Finished in one pass, then what the modules add to every operation (a header they read or set; decorators.ts).
+    transformObject: (documentObject) =>
+      fastify.apiDocument.extend(
+        finishDocument(('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject) as Record<string, unknown>),
+      ),
   });
 
   const ctx: ApiContext = { runtime, guards };

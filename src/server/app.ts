@@ -1,10 +1,13 @@
-// Builds the Fastify application: request ids, JSON-only bodies, the error catalogue, health, the API and whatever
-// routes the variant's features add. It does not listen; lifecycle.ts does.
+// Builds the Fastify application: request ids, JSON-only bodies, the error catalogue, health, the API, then each
+// module's Fastify plugin (Feature.plugin) on the decorators the core publishes (decorators.ts). It does not listen;
+// lifecycle.ts does.
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './error-handler.js';
-import { openFeatureRequests } from './feature-requests.js';
+import { coreDecorators } from './decorators.js';
+import { HealthReports } from './health-reports.js';
 import { registerHealthRoutes } from './health-routes.js';
+import { ApiDocument } from './openapi/headers.js';
 import { connectionTimeouts, limitConnections } from './connection-limits.js';
 import { OperatorAccess } from './operator.js';
 import type { TrustProxy } from '../config/trust-proxy.js';
@@ -14,7 +17,6 @@ import { Guards } from './auth.js';
 import type { Logger } from './logger.js';
 import { registerRateLimits } from './rate-limits.js';
 import { registerRequestLog } from './request-log.js';
-import { routeHost } from './route-host.js';
 import type { Runtime } from './runtime.js';
 import { registerResponseHeaders } from './security-headers.js';
 import { serializersOnFirstUse } from './serialization.js';
@@ -66,21 +68,21 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
   registerMethodNotAllowed(app);
   registerResponseHeaders(app);
   registerRequestLog(app);
-  openFeatureRequests(app, runtime.features);
   limitConnections(app, config);
   // One failed-authentication limiter for tenant tokens and operator tokens alike.
   const failures = await registerRateLimits(app, config);
   const operator = new OperatorAccess(config, failures);
   operator.register(app);
-  registerMetrics(app, createMetrics(runtime), operator);
-  await registerHealthRoutes(app, runtime, operator);
-  // One set of guards for the core's routes and every feature's.
+  const metrics = createMetrics(runtime);
+  registerMetrics(app, metrics, operator);
+  const healthReports = new HealthReports();
+  await registerHealthRoutes(app, runtime, operator, healthReports);
+  // One set of guards for the core's routes and every module's.
   const guards = new Guards(runtime, failures);
   guards.register(app);
+  await app.register(coreDecorators, { runtime, guards, metrics, healthReports, apiDocument: new ApiDocument() });
   if (routes) await routes(app, runtime, guards);
-  const host = routeHost(runtime, guards);
-  for (const feature of runtime.features) {
-    if (feature.registerRoutes) await feature.registerRoutes(app, () => runtime.db(), host);
-  }
+  // After the core's routes, each on the root instance (fastify-plugin): their hooks apply to every route.
+  for (const feature of runtime.features) if (feature.plugin) await app.register(feature.plugin);
   return app;
 }

@@ -39,6 +39,12 @@ function parametersOf(url: string): string[] {
   return [...url.replaceAll('::', '').matchAll(/:(\w+)/g)].map((m) => m[1]!);
 }
 
+/** The route's `:id`, which a scoped guard reads (registration makes sure a scoped route has one). */
+function idParameterOf(request: FastifyRequest): string | undefined {
+  const params: unknown = request.params;
+  return typeof params === 'object' && params !== null && 'id' in params && typeof params.id === 'string' ? params.id : undefined;
+}
+
 const routeOf = (request: FastifyRequest): string => `${request.method} ${request.routeOptions.url ?? request.url}`;
 
 /** The task of a route guarded with `scope: 'task'`, confined to the caller's organization. */
@@ -85,7 +91,7 @@ export class Guards {
   /**
    * Every guarded route authenticates its caller when the request arrives (onRequest), before its body is read or
    * validated: an anonymous caller learns nothing but 401, whatever it sent. Authorization stays in the route's
-   * preHandler, inside the request scope the features open once the body is parsed (feature-requests.ts).
+   * preHandler, inside the request scope a module opens once the body is parsed (scaling/plugin.ts).
    *
    * A route whose guard is scoped reads the scope's id from its `:id` parameter; one without that parameter would be
    * authorized across the whole organization, so it is refused here and the server does not start.
@@ -129,8 +135,8 @@ export class Guards {
       throw err;
     }
     const { lastUsedAt, ...principal } = caller;
-    // The request's log line (request-log.ts) and error lines say who made it; the features' handles learn it once
-    // they are opened.
+    // The request's log line (request-log.ts) and error lines say who made it; a module's request scope learns it
+    // once it opens.
     request.principal = principal;
     this.#lastUsed.set(request, lastUsedAt);
   }
@@ -140,7 +146,7 @@ export class Guards {
     const authorize: preHandlerAsyncHookHandler = async (request: FastifyRequest) => {
       const principal = principalOf(request);
       const db = this.runtime.db();
-      const id = (request.params as { id?: string }).id;
+      const id = idParameterOf(request);
       // Registration refuses such a route (`register`); should one slip past, it fails closed rather than authorize
       // across the organization.
       if (access.scope !== undefined && id === undefined) throw new Error(`route ${routeOf(request)} is scoped to a ${access.scope} but has no :id`);
@@ -167,7 +173,7 @@ export class Guards {
         }
         throw err;
       }
-      // Written here, inside the features' request scope, like every other write of the request: a write started
+      // Written here, inside the modules' request scope, like every other write of the request: a write started
       // before the scope opened would run, and hand its pooled connection on, outside it.
       const lastUsedAt = this.#lastUsed.get(request);
       if (lastUsedAt !== undefined) {

@@ -7,10 +7,13 @@
 // Two audiences: anyone (a load balancer, a tenant, an attacker) learns the status alone, from the status code and
 // `{"status", "serves"}`; the operator (server/operator.ts) gets every detail the core and the features report. The details
 // name database hosts and their errors, so the filter sits here, at the edge, whatever the reports come to hold.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, preSerializationAsyncHookHandler } from 'fastify';
 import { variant, variantFlags } from '../variant.js';
 import type { Feature } from '../features/feature.js';
 import { checkReadiness } from './readiness.js';
+import type { HealthReports } from './health-reports.js';
 import type { OperatorAccess } from './operator.js';
 import type { Runtime } from './runtime.js';
 
@@ -36,24 +39,26 @@ export function publicHealth(payload: unknown): { status: string; serves?: { rea
   };
 }
 
-export async function registerHealthRoutes(app: FastifyInstance, runtime: Runtime, operator: OperatorAccess): Promise<void> {
+export async function registerHealthRoutes(app: FastifyInstance, runtime: Runtime, operator: OperatorAccess, reports: HealthReports): Promise<void> {
   const forAudience: preSerializationAsyncHookHandler<unknown> = async (request, _reply, payload) =>
     (await operator.isOperator(request)) ? payload : publicHealth(payload);
 
   app.get('/healthz', { preSerialization: forAudience, config: { storable: true } }, async () => {
-    const featureHealth: Record<string, unknown> = {};
-    for (const f of runtime.features) if (f.health) featureHealth[f.name] = await f.health();
+    const featureHealth = await reports.collect();
     return {
       status: 'ok',
       ...describeBuild(runtime.features),
       dialect: runtime.config.database.dialect,
       state: runtime.state,
       uptimeSeconds: Math.round((Date.now() - runtime.startedAt) / 1000),
-      ...(Object.keys(featureHealth).length > 0 ? { featureHealth } : {}),
+      ...(featureHealth ? { featureHealth } : {}),
     };
   });
 
-  app.get<{ Querystring: { need?: string } }>('/readyz', { preSerialization: forAudience, config: { storable: true } }, async (request, reply) => {
+  // `need` is compared, never refused: any other value (or several) asks about reads, as a balancer's probe expects.
+  const readyQuery = Type.Object({ need: Type.Optional(Type.Unknown()) });
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  typed.get('/readyz', { preSerialization: forAudience, config: { storable: true }, schema: { querystring: readyQuery } }, async (request, reply) => {
     const r = await checkReadiness(runtime);
     const needWrites = request.query.need === 'writes';
     if (!r.ready || (needWrites && !r.serves.writes)) {

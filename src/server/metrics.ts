@@ -60,7 +60,6 @@ export function createMetrics(runtime: Runtime): Registry {
       this.set((await readiness()).health?.ok ? 1 : 0);
     },
   });
-  for (const f of runtime.features) f.registerMetrics?.(registry);
   return registry;
 }
 

@@ -8,7 +8,7 @@ import type { Feature, FeatureContext } from '../features/feature.js';
 import { validatorCompiler } from '../server/validation.js';
 import { MovableClock } from './clock.js';
 import type { TestingSettings } from './options.js';
-import { registerTestingRoutes } from './routes.js';
+import { testingPlugin } from './plugin.js';
 import { applySeed } from './seed.js';
 import { SeedSchema } from './seed-schema.js';
 import type { Seed } from './start-flagship.js';
@@ -53,8 +53,6 @@ export async function createTesting(ctx: FeatureContext<TestingSettings>): Promi
       ctx.logger.info({ org: seeded.org.slug, members: Object.keys(seeded.members).length }, 'seeded from --seed');
       return { seeded };
     },
-    registerRoutes: (app, db, host) => registerTestingRoutes(app, db, host.domain, clock),
-    // A moved clock explains many a surprising 401; /healthz shows it.
-    health: async () => ({ clockOffsetMs: clock.offsetMs, now: clock.now().toISOString() }),
+    plugin: testingPlugin(clock),
   };
 }

@@ -5,6 +5,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { createScaling } from '../../src/scaling/index.js';
@@ -87,7 +89,7 @@ describe('cluster state is the operator’s', () => {
       name: 'scaling',
       status: 'active',
       summary: 'leaks',
-      registerRoutes: async (app) => void app.get('/v1/admin/leak', async () => ({})),
+      plugin: fp(async (app: FastifyInstance) => void app.get('/v1/admin/leak', async () => ({})), { name: 'leaky' }),
     } as Feature;
     await expect(buildTestApp({}, { features: async () => [leaky] })).rejects.toThrow(/GET \/v1\/admin\/leak: routes under \/v1\/admin\/ are the operator's/);
   });

@@ -3,18 +3,20 @@
 // the whole organization: the server refuses to start with it, for the core's routes and a module's alike. The signup
 // limit (`config.limitedBy`) and the cache policy (`config.storable`) follow the route's options, whatever its path.
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ScopeKind } from '../../src/domain/scopes.js';
 import { RouteDeclarationError } from '../../src/errors.js';
 import type { Feature } from '../../src/features/feature.js';
 import type { Guards } from '../../src/server/auth.js';
+import { CORE_PLUGIN } from '../../src/server/decorators.js';
 import { buildTestApp, signUp, type TestApp } from '../support/app.js';
 
 const SCOPES: readonly ScopeKind[] = ['task', 'project', 'member'];
 
-/** A feature whose only part is the routes it adds, as a module adds them (through the core's RouteHost). */
-function routesFeature(register: NonNullable<Feature['registerRoutes']>): Feature {
-  return { name: 'testing', summary: 'route fixture', registerRoutes: register };
+/** A feature whose only part is the routes it adds, as a module adds them (a plugin on the core's decorators). */
+function routesFeature(register: (app: FastifyInstance) => Promise<void>): Feature {
+  return { name: 'route-fixture', summary: 'route fixture', plugin: fp(register, { name: 'route-fixture', dependencies: [CORE_PLUGIN] }) };
 }
 
 describe('route conventions, enforced at registration', () => {
@@ -37,7 +39,9 @@ describe('route conventions, enforced at registration', () => {
     });
 
     it("on a module's route without :id stops the server from starting too", async () => {
-      const feature = routesFeature(async (app, _db, host) => void app.post('/v1/fixture/:key/things', { preHandler: scoped(host) }, async () => 'ok'));
+      const feature = routesFeature(
+        async (app) => void app.post('/v1/fixture/:key/things', { preHandler: app.requireAccess({ permission: 'org:read', scope }) }, async () => 'ok'),
+      );
       await expect(buildTestApp({}, { features: async () => [feature] })).rejects.toThrow(
         `route POST /v1/fixture/:key/things is guarded with scope '${scope}' but has no :id parameter`,
       );

@@ -7,17 +7,7 @@ import type { Page, PageRequest } from '../../domain/schemas/page.js';
 import { parseInstant } from '../../domain/instants.js';
 import type { AuditStore } from './chain.js';
 import { auditView, type AuditRow, type AuditView } from './record.js';
-
-export interface AuditFilter {
-  /** Member id of the actor. */
-  readonly actor?: string | undefined;
-  readonly action?: string | undefined;
-  readonly resourceType?: string | undefined;
-  readonly resourceId?: string | undefined;
-  /** ISO instants, inclusive. */
-  readonly from?: string | undefined;
-  readonly to?: string | undefined;
-}
+import type { AuditFilter } from './schemas.js';
 
 function conditions(store: AuditStore, orgId: string, filter: AuditFilter): SQL[] {
   const a = store.tables.auditRecords;

@@ -32,7 +32,7 @@ export class RbacAuthorizer implements Authorizer {
       .catch(() => undefined);
   }
 
-  /** Called as each request begins, before its decisions (Feature.openRequest). */
+  /** Called as each request begins, before its decisions (the plugin's preValidation hook, SQLite builds). */
   requestStarted(): void {
     if (this.#ready) this.#ready.requestStarted?.();
     else this.#startedEarly = true;

@@ -7,19 +7,9 @@ import { recordOrgChange, type DomainContext } from '../../domain/changes.js';
 import { iso } from '../../domain/instants.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import { actorHoldings, requireHolds } from './hand-out.js';
+import type { Source } from './role-graph.js';
+import type { GrantInput, GrantView } from './schemas.js';
 import { loadBook, loadEffective, lockRbac, stamp, type RbacStore } from './store.js';
-
-export interface GrantInput {
-  role: string;
-  projectId?: string | null | undefined;
-}
-
-export interface GrantView {
-  id: string;
-  role: string;
-  projectId: string | null;
-  createdAt: string;
-}
 
 export const memberNotFound = (id: string) => new NotFoundError(`no member ${id} in your organization; list them with GET /v1/members`);
 
@@ -134,9 +124,11 @@ export async function explainPermissions(ctx: DomainContext, store: RbacStore, p
   return store.db.read(async (q) => {
     const member = await activeMember(q, ctx, principal.orgId, memberId);
     const effective = await loadEffective(q, store, principal.orgId, memberId, member.role);
-    const permissions = [...effective.org].map(([permission, sources]) => ({ permission, projectId: null as string | null, sources }));
+    // Copies: the answer is a fresh value, the effective permissions stay as cached.
+    const shown = (sources: readonly Source[]) => sources.map((s) => ({ ...s, path: [...s.path] }));
+    const permissions = [...effective.org].map(([permission, sources]) => ({ permission, projectId: null as string | null, sources: shown(sources) }));
     for (const [projectId, held] of effective.projects) {
-      for (const [permission, sources] of held) permissions.push({ permission, projectId, sources });
+      for (const [permission, sources] of held) permissions.push({ permission, projectId, sources: shown(sources) });
     }
     permissions.sort((a, b) => a.permission.localeCompare(b.permission) || (a.projectId ?? '').localeCompare(b.projectId ?? ''));
     return { memberId, role: member.role, permissions };

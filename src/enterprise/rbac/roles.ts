@@ -11,26 +11,8 @@ import { locked } from '../../domain/locks.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { actorHoldings, requireHolds } from './hand-out.js';
 import { findCycle, type RoleNode } from './role-graph.js';
+import type { RoleInput, RolePatch, RoleView } from './schemas.js';
 import { loadBook, lockRbac, stamp, type RbacStore } from './store.js';
-
-export interface RoleView {
-  id: string | null;
-  name: string;
-  description: string | null;
-  builtIn: boolean;
-  permissions: string[];
-  inherits: string[];
-  createdAt: string | null;
-  updatedAt: string | null;
-}
-
-export interface RoleInput {
-  name: string;
-  description?: string | null | undefined;
-  permissions?: string[] | undefined;
-  inherits?: string[] | undefined;
-}
-export type RolePatch = Omit<Partial<RoleInput>, 'name'>;
 
 type RoleRow = RbacStore['tables']['roles']['$inferSelect'];
 

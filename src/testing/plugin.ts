@@ -1,11 +1,12 @@
-// The test-only routes, under /testing and out of the OpenAPI document: they are no part of the API a client
-// programs against, and exist only on a server started with --testing.
+// Everything HTTP of the testing module, as one Fastify plugin on the core's decorators (server/decorators.ts): the
+// test-only routes, under /testing and out of the OpenAPI document (they are no part of the API a client programs
+// against, and exist only on a server started with --testing), and the clock on the operator's /healthz.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Database } from '../db/database.js';
-import type { DomainContext } from '../domain/changes.js';
+import fp from 'fastify-plugin';
 import { Instant } from '../domain/schemas/common.js';
+import { CORE_PLUGIN } from '../server/decorators.js';
 import type { MovableClock } from './clock.js';
 import { emptyDatabase } from './reset.js';
 import { applySeed } from './seed.js';
@@ -32,19 +33,14 @@ async function programsOnly(request: FastifyRequest): Promise<void> {
 const clockView = (clock: MovableClock) => ({ now: clock.now().toISOString(), offsetMs: clock.offsetMs });
 const clockResponse = { 200: Type.Object({ now: Instant, offsetMs: Type.Integer() }) };
 
-export async function registerTestingRoutes(
-  fastify: FastifyInstance,
-  db: () => Database,
-  domain: (request: FastifyRequest) => DomainContext,
-  clock: MovableClock,
-): Promise<void> {
+function testingRoutes(fastify: FastifyInstance, clock: MovableClock): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.post('/testing/seed', { onRequest: programsOnly, schema: { hide: true, body: SeedSchema } }, async (request, reply) =>
-    reply.status(201).send(await applySeed(domain(request), request.body)),
+    reply.status(201).send(await applySeed(app.domainOf(request), request.body)),
   );
 
-  app.post('/testing/reset', { onRequest: programsOnly, schema: { hide: true } }, async (_request, reply) => {
-    await emptyDatabase(db());
+  app.post('/testing/reset', { onRequest: programsOnly, schema: { hide: true } }, async (request, reply) => {
+    await emptyDatabase(app.domainOf(request).db);
     clock.real();
     return reply.status(204).send();
   });
@@ -73,4 +69,15 @@ export async function registerTestingRoutes(
     clock.real();
     return clockView(clock);
   });
+}
+
+export function testingPlugin(clock: MovableClock) {
+  return fp(
+    async (app: FastifyInstance) => {
+      testingRoutes(app, clock);
+      // A moved clock explains many a surprising 401; /healthz shows it.
+      app.healthReports.add('testing', async () => ({ clockOffsetMs: clock.offsetMs, now: clock.now().toISOString() }));
+    },
+    { name: 'flagship-testing', fastify: '5.x', dependencies: [CORE_PLUGIN], decorators: { fastify: ['domainOf', 'healthReports'] } },
+  );
 }
