@@ -17,11 +17,16 @@ export interface Readiness {
 
 const NOTHING = Object.freeze({ reads: false, writes: false });
 
+/** Asks the database; a ready server whose database stopped answering becomes degraded, and ready again once it answers. */
 export async function checkReadiness(runtime: Runtime): Promise<Readiness> {
   const db = runtime.attached;
-  if (runtime.state !== 'ready' || !db) return { ready: false, state: runtime.state, reason: runtime.reason, serves: NOTHING };
+  if ((runtime.state !== 'ready' && runtime.state !== 'degraded') || !db) return { ready: false, state: runtime.state, reason: runtime.reason, serves: NOTHING };
   const health = await db.health();
-  if (!health.ok) return { ready: false, state: runtime.state, reason: `database: ${health.detail ?? 'not answering'}`, health, serves: NOTHING };
+  if (!health.ok) {
+    runtime.markDegraded(`database: ${health.detail ?? 'not answering'}`);
+    return { ready: false, state: runtime.state, reason: runtime.reason, health, serves: NOTHING };
+  }
+  runtime.markRecovered();
   const serves = { reads: health.reads ?? true, writes: health.writes ?? true };
   return { ready: true, state: runtime.state, health, serves, ...(serves.writes ? {} : { reason: `database: ${health.detail ?? 'read-only'}` }) };
 }

@@ -1,9 +1,9 @@
 // What the running server holds: the database once it is up, the loaded features, the authorizer, and the
 // readiness state that /readyz reports. Routes ask it for the database, so a request that arrives before the
 // database is ready, or while it is shutting down, gets a 503 rather than a crash. It owns its state: only its
-// transitions move it (starting -> ready -> stopping, or starting -> stopping), and everything else reads getters.
-// Whether a ready server's database still answers is asked of the database itself at each /readyz (readiness.ts),
-// not kept here as a state.
+// transitions move it (starting -> ready <-> degraded -> stopping, or starting -> stopping), and everything else reads
+// getters. Whether a ready server's database still answers is asked of the database itself at each /readyz
+// (readiness.ts), which moves a ready server to degraded while it does not, and back once it answers again.
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
@@ -15,7 +15,7 @@ import { ignoreSecurityEvents, type SecurityEvents } from '../domain/security-ev
 import type { FastifyRequest } from 'fastify';
 import type { Feature } from '../features/feature.js';
 
-export type ReadinessState = 'starting' | 'ready' | 'stopping';
+export type ReadinessState = 'starting' | 'ready' | 'degraded' | 'stopping';
 
 /** A transition the lifecycle does not have (ready twice, a database attached after shutdown began): a bug. */
 export class LifecycleError extends Error {
@@ -103,14 +103,32 @@ export class Runtime {
     return true;
   }
 
+  /**
+   * Ready -> degraded: the database stopped answering after the server was ready. Routes still try it (each failure
+   * is its own 503), /readyz answers 503 with `reason`. Ignored in any other state (starting has its own reason;
+   * stopping stays stopping).
+   */
+  markDegraded(reason: string): void {
+    if (this.#state !== 'ready' && this.#state !== 'degraded') return;
+    this.#state = 'degraded';
+    this.#reason = reason;
+  }
+
+  /** Degraded -> ready: the database answers again. Ignored in any other state. */
+  markRecovered(): void {
+    if (this.#state !== 'degraded') return;
+    this.#state = 'ready';
+    this.#reason = '';
+  }
+
   /** Any state -> stopping: routes answer 503 from now on. Idempotent. */
   markStopping(): void {
     this.#state = 'stopping';
   }
 
-  /** The database, or a 503 while it is not ready. */
+  /** The database, or a 503 while it is not ready (a degraded server still tries its database). */
   db(): Database {
-    if (this.state !== 'ready' || !this.#db) {
+    if ((this.#state !== 'ready' && this.#state !== 'degraded') || !this.#db) {
       throw new DatabaseUnavailableError(
         this.state === 'stopping' ? 'the server is shutting down; retry on another instance' : `the server is not ready yet (${this.reason}); retry shortly`,
       );

@@ -129,6 +129,32 @@ describe('the runtime state', () => {
   });
 });
 
+describe('a ready server whose database stops answering', () => {
+  it('is degraded while /readyz finds the database down (routes still try it), and ready again once it answers', async () => {
+    const s = await servedOnAFile([]);
+    const readyz = async () => (await s.app.inject({ method: 'GET', url: '/readyz', remoteAddress: '127.0.0.1' })).statusCode;
+    expect(await readyz()).toBe(200);
+    expect(s.runtime.state).toBe('ready');
+    // The state machine's own moves: degraded keeps the database reachable for routes, ready clears the reason.
+    s.runtime.markDegraded('database: not answering');
+    expect(s.runtime.state).toBe('degraded');
+    expect(s.runtime.db()).toBe(s.db);
+    // /readyz asks the real database: it answers, so the server is ready again.
+    expect(await readyz()).toBe(200);
+    expect(s.runtime.state).toBe('ready');
+    expect(s.runtime.reason).toBe('');
+    // The database really goes away: /readyz answers 503 and the server is degraded, with the database's reason.
+    await s.db.close();
+    expect(await readyz()).toBe(503);
+    expect(s.runtime.state).toBe('degraded');
+    expect(s.runtime.reason).toMatch(/^database: /);
+    // Shutdown still moves a degraded server to stopping; a late health answer does not bring it back.
+    s.runtime.markStopping();
+    s.runtime.markRecovered();
+    expect(s.runtime.state).toBe('stopping');
+  });
+});
+
 describe('what an error means for the process', () => {
   it('a configuration error exits 2, and a module option problem is one of them', async () => {
     let err: unknown;
