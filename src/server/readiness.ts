@@ -20,7 +20,8 @@ const NOTHING = Object.freeze({ reads: false, writes: false });
 /** Asks the database; a ready server whose database stopped answering becomes degraded, and ready again once it answers. */
 export async function checkReadiness(runtime: Runtime): Promise<Readiness> {
   const db = runtime.attached;
-  if ((runtime.state !== 'ready' && runtime.state !== 'degraded') || !db) return { ready: false, state: runtime.state, reason: runtime.reason, serves: NOTHING };
+  if ((runtime.state !== 'ready' && runtime.state !== 'degraded') || !db)
+    return { ready: false, state: runtime.state, reason: runtime.reason, serves: NOTHING };
   const health = await db.health();
   if (!health.ok) {
     runtime.markDegraded(`database: ${health.detail ?? 'not answering'}`);
