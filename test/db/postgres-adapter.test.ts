@@ -95,7 +95,7 @@ describe.runIf(DIALECTS.includes('postgres'))('Postgres adapter', () => {
         },
         connector: (own, pool) => {
           expect(pool).toBe(created);
-          return { ...own, control: async (client, statement) => (statements.push(statement), own.control(client, statement)) };
+          return { ...own, control: async (client, statement, prelude) => (statements.push(statement), own.control(client, statement, prelude)) };
         },
       },
     });
