@@ -121,7 +121,8 @@ export class TransactionMachine<C> {
   atCommit(tx: Queryable, statement: Statement): void {
     if (!this.#connector.commitPrelude) throw new TypeError('this database sends nothing with its COMMIT; run the statement in the transaction instead');
     const scope = this.#scope.getStore();
-    if (!scope || scope.handle !== tx) throw new TypeError('atCommit() was called outside the transaction of the handle it was given; call it inside transaction()/write()');
+    if (!scope || scope.handle !== tx)
+      throw new TypeError('atCommit() was called outside the transaction of the handle it was given; call it inside transaction()/write()');
     scope.outcome.atCommit.push(statement);
   }
 

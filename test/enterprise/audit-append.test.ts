@@ -3,12 +3,13 @@
 // fields hold, so `audit verify` checks every record alike; a caller that sends an encoding which does not match the
 // fields it stores only makes a record that verify names.
 import { randomUUID } from 'node:crypto';
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq, sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OpenedDatabase } from '../../src/db/database.js';
+import type { OpenedDatabase, Queryable } from '../../src/db/database.js';
 import { postgresHandle } from '../../src/db/postgres/handle.js';
 import { append, appenderFor, type AuditStore } from '../../src/enterprise/audit/chain.js';
 import { GENESIS, encodeAround, hashRecord } from '../../src/enterprise/audit/record.js';
+import { auditRecorder } from '../../src/enterprise/audit/recorder.js';
 import { verifyChain } from '../../src/enterprise/audit/verify.js';
 import { enterpriseSchema } from '../../src/enterprise/tables.js';
 import { DIALECTS, openFresh } from '../support/dialects.js';
@@ -67,6 +68,82 @@ describe.each(DIALECTS)('audit append on %s', (dialect) => {
       }
       expect(await verifyChain(store, orgId)).toMatchObject({ ok: true, records: HOSTILE.length, head: { seq: HOSTILE.length, hash: prev } });
     }
+  });
+
+  describe('an audited mutation and its record commit together or not at all', () => {
+    /** Raw SQL in `q`, on either dialect: the rows it returns. */
+    const exec = async (q: Queryable, text: string): Promise<Record<string, unknown>[]> => {
+      if (dialect === 'postgres') return (await postgresHandle(q).execute(sql.raw(text))).rows;
+      const sqlite = q as unknown as { all(query: SQL): Record<string, unknown>[]; run(query: SQL): unknown };
+      if (text.startsWith('SELECT')) return sqlite.all(sql.raw(text));
+      sqlite.run(sql.raw(text));
+      return [];
+    };
+    const things = async () => (await db.read((q) => exec(q, 'SELECT id FROM audited_things ORDER BY id'))).map((r) => r.id);
+    /** The mutation the domain would make: a row, and its record through the ChangeRecorder seam. */
+    const mutate = async (tx: Queryable, orgId: string, id: string, action = 'thing.create') => {
+      await exec(tx, `INSERT INTO audited_things (id) VALUES ('${id}')`);
+      await auditRecorder(store).record(tx, { orgId, action, resource: { type: 'thing', id }, after: { id }, actor: undefined, request: undefined });
+    };
+
+    beforeAll(async () => {
+      await db.write(async (tx) => {
+        await exec(tx, 'CREATE TABLE audited_things (id text PRIMARY KEY)');
+        // A record the trail refuses, as a full disk, a broken trigger or a revoked right would.
+        if (dialect === 'postgres') {
+          await exec(
+            tx,
+            `CREATE FUNCTION refuse_test_record() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.action = 'test.refused' THEN RAISE EXCEPTION 'the trail refused this record'; END IF; RETURN NEW; END $$`,
+          );
+          await exec(tx, 'CREATE TRIGGER refuse_test_record BEFORE INSERT ON audit_records FOR EACH ROW EXECUTE FUNCTION refuse_test_record()');
+        } else {
+          await exec(
+            tx,
+            `CREATE TRIGGER refuse_test_record BEFORE INSERT ON audit_records WHEN NEW.action = 'test.refused' BEGIN SELECT RAISE(ABORT, 'the trail refused this record'); END`,
+          );
+        }
+      });
+    });
+
+    it('a record the trail refuses takes its change with it: neither is kept, and the chain goes on from where it was', async () => {
+      const orgId = randomUUID();
+      await db.write((tx) => mutate(tx, orgId, 'r1'));
+      const err = await db
+        .write(async (tx) => {
+          await mutate(tx, orgId, 'r2', 'test.refused');
+          // Work after the append belongs to the same transaction.
+          await exec(tx, `INSERT INTO audited_things (id) VALUES ('r2-after')`);
+        })
+        .catch((e: unknown) => e);
+      expect(String((err as Error).message)).toMatch(/the trail refused this record/);
+      expect(await things()).not.toEqual(expect.arrayContaining(['r2']));
+      expect(await things()).not.toEqual(expect.arrayContaining(['r2-after']));
+      expect((await rows(orgId)).map((r) => r.action)).toEqual(['thing.create']);
+      await db.write((tx) => mutate(tx, orgId, 'r3'));
+      expect((await rows(orgId)).map((r) => r.seq)).toEqual([1, 2]);
+      expect(await verifyChain(store, orgId)).toMatchObject({ ok: true, records: 2 });
+    });
+
+    it('a record made inside a savepoint that rolls back goes with it; the transaction around it keeps its own', async () => {
+      const orgId = randomUUID();
+      await db.write(async (tx) => {
+        await mutate(tx, orgId, 's1');
+        await db
+          .transaction(async () => {
+            await mutate(tx, orgId, 's2-undone');
+            throw new Error('the inner step fails');
+          })
+          .catch(() => undefined);
+        await db.transaction(() => mutate(tx, orgId, 's3'));
+      });
+      expect(await things()).toEqual(expect.arrayContaining(['s1', 's3']));
+      expect(await things()).not.toEqual(expect.arrayContaining(['s2-undone']));
+      expect((await rows(orgId)).map((r) => [r.seq, r.resourceId])).toEqual([
+        [1, 's1'],
+        [2, 's3'],
+      ]);
+      expect(await verifyChain(store, orgId)).toMatchObject({ ok: true, records: 2 });
+    });
   });
 
   it.runIf(dialect === 'postgres')(

@@ -11,7 +11,7 @@ import type { Database, Queryable } from '../../db/database.js';
 import { VariantLacksError } from '../../errors.js';
 import { buildHint, variant, type Dialect } from '../../variant.js';
 import type { EnterpriseTables } from '../tables.js';
-import { canonicalJson, type AuditEntry, type ChainHead, type UnchainedRecord } from './record.js';
+import { canonicalJson, type AuditEntry, type UnchainedRecord } from './record.js';
 
 export type { ChainHead } from './record.js';
 
