@@ -147,6 +147,38 @@ describe.each(DIALECTS)('audit append on %s', (dialect) => {
   });
 
   it.runIf(dialect === 'postgres')(
+    "(PostgreSQL only: its planner's) an append finds the head's record by (org_id, seq), not by reading the whole chain",
+    async () => {
+      // A database of its own, on one connection: the head check's plan is made there while the table is nearly empty,
+      // as on a new deployment, and the backend's index statistics are all this test's.
+      const own = await openFresh('postgres', { poolMax: 1 });
+      try {
+        const schema = await enterpriseSchema('postgres');
+        await own.db.admin.migrate(await schema.migrations());
+        const ownStore: AuditStore = { db: own.db, tables: schema.tables, appendRecord: store.appendRecord };
+        const orgId = randomUUID();
+        const APPENDS = 1500;
+        for (let i = 0; i < APPENDS; i++) await own.db.write((tx) => append(tx, ownStore, { orgId, action: 'task.create', after: { i } }));
+        // This backend's counts reach the shared statistics when its next statement ends.
+        await own.db.read((q) => postgresHandle(q).execute(sql`SELECT pg_stat_force_next_flush()`));
+        const { rows } = await own.db.read((q) =>
+          postgresHandle(q).execute<{ index: string; scans: string; read: string }>(
+            sql`SELECT indexrelname AS index, idx_scan AS scans, idx_tup_read AS read FROM pg_stat_user_indexes WHERE relname = 'audit_records'`,
+          ),
+        );
+        const byIndex = Object.fromEntries(rows.map((r) => [r.index, { scans: Number(r.scans), read: Number(r.read) }]));
+        // Each head move checks its record exists. Through the unique (org_id, seq) index that is one entry per append;
+        // through (org_id, at) it is every record of the organization (1500 appends: over a million entries), which
+        // the planner only finds as cheap while the table is small (a few hundred records).
+        expect(byIndex.audit_records_org_seq_key!.scans).toBeGreaterThan(APPENDS / 2);
+        expect(byIndex.audit_records_org_at_idx!.read).toBeLessThan((APPENDS * APPENDS) / 8);
+      } finally {
+        await own.db.close();
+      }
+    },
+  );
+
+  it.runIf(dialect === 'postgres')(
     '(PostgreSQL only: the function is its) a call of audit_append whose encoding does not match its fields makes a record verify names',
     async () => {
       const orgId = randomUUID();
