@@ -82,6 +82,35 @@ export interface Database {
    * pragma, no table read (SQLite's `PRAGMA data_version` on the writer connection).
    */
   readonly dataVersion?: () => number;
+  /**
+   * (PostgreSQL) Statements sent with a transaction's COMMIT, in the same message, so they add no round trip and
+   * whatever row they lock stays locked only for as long as the server takes to run them and commit. A statement
+   * that fails stops the rest and the COMMIT: the transaction rolls back and throws its error.
+   */
+  readonly atCommit?: AtCommit;
+}
+
+/** A value a Statement carries: inlined as a quoted literal (NULL for null) by the dialect that sends it. */
+export type StatementValue = string | number | boolean | null;
+
+/** SQL text with its values apart, as a tagged template gives them: `strings` around `values`. */
+export interface Statement {
+  readonly strings: readonly string[];
+  readonly values: readonly StatementValue[];
+}
+
+/** Builds a Statement: statement`SELECT f(${a}, ${b})`. The text is the program's; only the values come from outside. */
+export function statement(strings: TemplateStringsArray, ...values: StatementValue[]): Statement {
+  return { strings: [...strings], values };
+}
+
+export interface AtCommit {
+  /**
+   * Runs `statement` just before the COMMIT of `tx`'s transaction, in the same round trip, after every statement
+   * added before it. Inside a savepoint it goes with the savepoint: a savepoint rolled back drops it. Nothing comes
+   * back from it: a caller that needs a result runs its statement in the transaction.
+   */
+  add(tx: Queryable, statement: Statement): void;
 }
 
 /** A Database as an opener hands it to start-up: with what the owner of the schema runs before serving. */

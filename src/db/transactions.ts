@@ -6,7 +6,7 @@
 // between statements never interleaves two transactions on its one connection.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { AppError } from '../errors.js';
-import type { Capabilities, Queryable } from './database.js';
+import type { Capabilities, Queryable, Statement } from './database.js';
 import { DatabaseRefusedError, DatabaseUnavailableError } from './errors.js';
 import { Mutex } from './mutex.js';
 
@@ -16,8 +16,14 @@ export interface Connector<C> {
   acquire(): C | Promise<C>;
   /** Gives the connection back; `broken` when it must not be reused (it could not even roll back). */
   release(conn: C, broken: Error | undefined): void;
-  /** Runs a transaction-control statement (BEGIN, COMMIT, ROLLBACK, SAVEPOINT ...) on the connection. */
-  control(conn: C, statement: string): void | Promise<void>;
+  /**
+   * Runs a transaction-control statement (BEGIN, COMMIT, ROLLBACK, SAVEPOINT ...) on the connection. With `prelude`
+   * (only with COMMIT, only where `commitPrelude` is set), runs those statements first, in the same round trip: if one
+   * fails, nothing after it runs, the COMMIT neither, and the call throws its error with the transaction still open.
+   */
+  control(conn: C, statement: string, prelude?: readonly Statement[]): void | Promise<void>;
+  /** Whether `control` takes a COMMIT's prelude: without it the machine refuses `atCommit`. */
+  readonly commitPrelude?: boolean;
   /**
    * Whether `err` left the connection unusable (gone, or a query on it never answered): the machine then releases it
    * broken without sending a ROLLBACK, which would only wait behind the unanswered query.
@@ -48,6 +54,8 @@ interface Scope<C> {
   readonly outcome: {
     /** Set when a savepoint could not be rolled back: the transaction must not commit what it would have undone. */
     failed: Error | undefined;
+    /** Statements to send with the COMMIT, in the order they were added; a savepoint rolled back drops its own. */
+    readonly atCommit: Statement[];
   };
 }
 
@@ -81,12 +89,13 @@ export class TransactionMachine<C> {
     if (outer) return this.#savepoint(outer, fn);
     this.guard();
     return this.#hold(async (conn, spoil) => {
-      const scope: Scope<C> = { conn, handle: this.#connector.handle(conn), depth: 0, outcome: { failed: undefined } };
+      const scope: Scope<C> = { conn, handle: this.#connector.handle(conn), depth: 0, outcome: { failed: undefined, atCommit: [] } };
       try {
         await this.#connector.control(conn, this.#connector.begin);
         const result = await this.#scope.run(scope, () => fn(scope.handle));
         if (scope.outcome.failed) throw scope.outcome.failed;
-        await this.#control(conn, 'COMMIT');
+        const prelude = scope.outcome.atCommit;
+        await this.#control(conn, 'COMMIT', prelude.length ? prelude : undefined);
         return result;
       } catch (err) {
         if (this.#connector.lost?.(err)) {
@@ -103,6 +112,18 @@ export class TransactionMachine<C> {
         throw this.#connector.mapError(err);
       }
     });
+  }
+
+  /**
+   * Database.atCommit: `statement` runs just before the COMMIT of the transaction `tx` belongs to, in the same round
+   * trip. Added inside a savepoint, it goes with the savepoint: dropped if that rolls back.
+   */
+  atCommit(tx: Queryable, statement: Statement): void {
+    if (!this.#connector.commitPrelude) throw new TypeError('this database sends nothing with its COMMIT; run the statement in the transaction instead');
+    const scope = this.#scope.getStore();
+    if (!scope || scope.handle !== tx)
+      throw new TypeError('atCommit() was called outside the transaction of the handle it was given; call it inside transaction()/write()');
+    scope.outcome.atCommit.push(statement);
   }
 
   /**
@@ -166,12 +187,15 @@ export class TransactionMachine<C> {
     const depth = outer.depth + 1;
     const name = `sp_${depth}`;
     await this.#control(outer.conn, `SAVEPOINT ${name}`);
+    const mark = outer.outcome.atCommit.length;
     try {
       const result = await this.#scope.run({ ...outer, depth }, () => fn(outer.handle));
       await this.#control(outer.conn, `RELEASE SAVEPOINT ${name}`);
       return result;
     } catch (err) {
       // An inner failure undoes only the inner work; RELEASE after ROLLBACK TO pops the savepoint on both dialects.
+      // What the inner work left for the COMMIT is undone with it.
+      outer.outcome.atCommit.length = mark;
       try {
         await this.#connector.control(outer.conn, `ROLLBACK TO SAVEPOINT ${name}`);
         await this.#connector.control(outer.conn, `RELEASE SAVEPOINT ${name}`);
@@ -183,9 +207,9 @@ export class TransactionMachine<C> {
   }
 
   /** A control statement, errors mapped to ours. */
-  async #control(conn: C, statement: string): Promise<void> {
+  async #control(conn: C, statement: string, prelude?: readonly Statement[]): Promise<void> {
     try {
-      await this.#connector.control(conn, statement);
+      await this.#connector.control(conn, statement, prelude);
     } catch (err) {
       throw this.#connector.mapError(err);
     }

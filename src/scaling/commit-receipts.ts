@@ -48,9 +48,9 @@ export class CommitReceipts {
     const receipts = this.#receipts;
     return {
       ...base,
-      async control(client, statement) {
+      async control(client, statement, prelude) {
         const receipt = receipts.getStore();
-        await base.control(client, statement);
+        await base.control(client, statement, prelude);
         if (statement !== 'COMMIT' || !receipt?.wantPosition) return;
         // The insert position read after COMMIT returned lies past the commit record, whatever synchronous_commit
         // says. It is a query of its own, not sent with the COMMIT: a connection cut between the two would turn a

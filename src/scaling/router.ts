@@ -5,6 +5,7 @@
 // elsewhere: on a replica while the primary is gone.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type {
+  AtCommit,
   Capabilities,
   DatabaseAdmin,
   DatabaseHealth,
@@ -246,6 +247,9 @@ export class ReplicaRouter implements OpenedDatabase {
 
   /** Inside a write or transaction only, so on the node that runs it (the primary). */
   readonly locks: Locks = { lock: (tx: Queryable, key: string) => (this.#pin.getStore() ?? this.#primary()).db.locks.lock(tx, key) };
+
+  /** Inside a write or transaction only: sent with the COMMIT of the node that runs it. */
+  readonly atCommit: AtCommit = { add: (tx, statement) => (this.#pin.getStore() ?? this.#primary()).db.atCommit.add(tx, statement) };
 
   /**
    * `notify` inside a write or transaction only: delivered at its commit by the primary that runs it. `listen` on the

@@ -1,7 +1,8 @@
 // What only the Postgres adapter has to get right: pool limits, refusing a replica, statement timeouts.
 import { sql } from 'drizzle-orm';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { DatabaseUnavailableError, PrimaryRequiredError } from '../../src/db/errors.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { statement, type Queryable, type StatementValue } from '../../src/db/database.js';
+import { DatabaseUnavailableError, PrimaryRequiredError, UniqueViolationError, UnstorableValueError } from '../../src/db/errors.js';
 import { openPostgres, type PostgresOptions } from '../../src/db/postgres/driver.js';
 import { postgresHandle } from '../../src/db/postgres/handle.js';
 import { openSqlite } from '../../src/db/sqlite/driver.js';
@@ -95,7 +96,7 @@ describe.runIf(DIALECTS.includes('postgres'))('Postgres adapter', () => {
         },
         connector: (own, pool) => {
           expect(pool).toBe(created);
-          return { ...own, control: async (client, statement) => (statements.push(statement), own.control(client, statement)) };
+          return { ...own, control: async (client, statement, prelude) => (statements.push(statement), own.control(client, statement, prelude)) };
         },
       },
     });
@@ -114,5 +115,133 @@ describe.runIf(DIALECTS.includes('postgres'))('Postgres adapter', () => {
     const db = openPostgres({ ...base, url });
     await expect(db.admin.verify()).resolves.toBeUndefined();
     await db.close();
+  });
+  describe('statements sent with the COMMIT (atCommit)', () => {
+    const controls: [string, number][] = [];
+    let db: ReturnType<typeof openPostgres>;
+    const bodies = async () =>
+      (await db.read((q) => postgresHandle(q).execute<{ id: string; body: string | null }>(sql`SELECT id, body FROM at_commit ORDER BY id`))).rows;
+    const put = (tx: Queryable, id: string, body: StatementValue = id) =>
+      db.atCommit.add(tx, statement`INSERT INTO at_commit (id, body) VALUES (${id}, ${body})`);
+
+    beforeAll(async () => {
+      db = openPostgres({
+        ...base,
+        url,
+        connector: {
+          connector: (own) => ({
+            ...own,
+            control: async (client, text, prelude) => (controls.push([text, prelude?.length ?? 0]), own.control(client, text, prelude)),
+          }),
+        },
+      });
+      await db.write((tx) => postgresHandle(tx).execute(sql`CREATE TABLE at_commit (id text PRIMARY KEY, body text)`));
+    });
+    afterAll(async () => {
+      await db?.close();
+    });
+
+    it('runs them in the COMMIT round trip, in order, after everything else the transaction did', async () => {
+      controls.length = 0;
+      const seenInside = await db.write(async (tx) => {
+        put(tx, 'a1');
+        put(tx, 'a2');
+        // Nothing is sent before the COMMIT: the transaction itself does not see the rows yet.
+        return (await postgresHandle(tx).execute(sql`SELECT count(*)::int AS n FROM at_commit WHERE id LIKE 'a%'`)).rows[0];
+      });
+      expect(seenInside).toEqual({ n: 0 });
+      expect(controls).toEqual([
+        ['BEGIN', 0],
+        ['COMMIT', 2],
+      ]);
+      expect((await bodies()).filter((r) => r.id.startsWith('a'))).toEqual([
+        { id: 'a1', body: 'a1' },
+        { id: 'a2', body: 'a2' },
+      ]);
+    });
+
+    it('inlines hostile values exactly as given: quotes, backslashes, dollar quotes, comments, semicolons, unicode', async () => {
+      const hostile = ["'", "''", '\\', "\\'", "E'\\x41'", "'); DROP TABLE at_commit; --", '$$ $a$', '/* x', '\n\r\t', 'é 😀 \u{10ffff}', '\u2028', ''];
+      await db.write(async (tx) => hostile.forEach((body, i) => put(tx, `h${String(i).padStart(2, '0')}`, body)));
+      await db.write(async (tx) => (put(tx, 'n1', null), put(tx, 'n2', -1.5), put(tx, 'n3', true)));
+      const rows = await bodies();
+      expect(rows.filter((r) => r.id.startsWith('h')).map((r) => r.body)).toEqual(hostile);
+      expect(rows.filter((r) => r.id.startsWith('n'))).toEqual([
+        { id: 'n1', body: null },
+        { id: 'n2', body: '-1.5' },
+        { id: 'n3', body: 'true' },
+      ]);
+    });
+
+    it('rolls the whole transaction back when one of them fails, and throws its error mapped', async () => {
+      await db.write(async (tx) => put(tx, 'dup'));
+      const err = await db
+        .write(async (tx) => {
+          await postgresHandle(tx).execute(sql`INSERT INTO at_commit (id, body) VALUES ('kept?', 'no')`);
+          put(tx, 'before-dup');
+          put(tx, 'dup');
+          put(tx, 'after-dup');
+        })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UniqueViolationError);
+      const ids = (await bodies()).map((r) => r.id);
+      expect(ids).not.toContain('kept?');
+      expect(ids).not.toContain('before-dup');
+      expect(ids).not.toContain('after-dup');
+      // The connections went back clean: the next transactions on the pool commit.
+      await db.write(async (tx) => put(tx, 'next1'));
+      await db.write(async (tx) => put(tx, 'next2'));
+      expect((await bodies()).map((r) => r.id)).toEqual(expect.arrayContaining(['next1', 'next2']));
+    });
+
+    it('refuses a NUL character, and commits nothing of the transaction', async () => {
+      const err = await db
+        .write(async (tx) => {
+          await postgresHandle(tx).execute(sql`INSERT INTO at_commit (id, body) VALUES ('nul-change', 'no')`);
+          put(tx, 'nul', 'a\u0000b');
+        })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UnstorableValueError);
+      expect((await bodies()).map((r) => r.id)).not.toContain('nul-change');
+    });
+
+    it('drops what a savepoint added when it rolls back, and keeps what a released one added', async () => {
+      await db.write(async (tx) => {
+        put(tx, 's-outer');
+        await db
+          .transaction(async () => {
+            put(tx, 's-undone');
+            throw new Error('inner failure');
+          })
+          .catch(() => undefined);
+        await db.transaction(async () => {
+          put(tx, 's-kept');
+          await db.transaction(async () => put(tx, 's-deeper'));
+          await db
+            .transaction(async () => {
+              put(tx, 's-deep-undone');
+              throw new Error('deep failure');
+            })
+            .catch(() => undefined);
+        });
+        put(tx, 's-last');
+      });
+      expect((await bodies()).map((r) => r.id).filter((id) => id.startsWith('s-'))).toEqual(['s-deeper', 's-kept', 's-last', 's-outer']);
+    });
+
+    it('refuses a statement outside a transaction, or for another transaction than the one running', async () => {
+      const outside = await db.read(async (q) => q);
+      expect(() => db.atCommit.add(outside, statement`SELECT 1`)).toThrow(/outside the transaction of the handle it was given/);
+      const other = openPostgres({ ...base, url });
+      try {
+        const err = await db.write(async () => other.write(async (tx2) => db.atCommit.add(tx2, statement`SELECT 1`))).catch((e: unknown) => e);
+        expect((err as Error).message).toMatch(/outside the transaction of the handle it was given/);
+      } finally {
+        await other.close();
+      }
+      const sqlite = openSqlite({ file: ':memory:', busyTimeoutMs: 100 });
+      expect((sqlite as { atCommit?: unknown }).atCommit).toBeUndefined();
+      await sqlite.close();
+    });
   });
 });

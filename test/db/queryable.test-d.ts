@@ -3,7 +3,7 @@
 // the handle is widened back to drizzle's Postgres database (whose extra methods SQLite's handle does not have).
 // Code that runs only on Postgres asks for that handle by name: postgresHandle(q) (src/db/postgres/handle.ts).
 import { eq, sql } from 'drizzle-orm';
-import type { Database, ListenHandlers } from '../../src/db/database.js';
+import { statement, type Database, type ListenHandlers } from '../../src/db/database.js';
 import type { PostgresAdapter } from '../../src/db/postgres/driver.js';
 import type { SqliteAdapter } from '../../src/db/sqlite/driver.js';
 
@@ -46,11 +46,16 @@ export async function facets(db: Database, sqlite: SqliteAdapter, postgres: Post
   await sqlite.notifications?.listen('c', handlers);
   // @ts-expect-error SQLite has no named locks: its single writer already serialises (holdLock knows).
   await sqlite.write((tx) => sqlite.locks?.lock(tx, 'k'));
+  // @ts-expect-error SQLite sends nothing with its COMMIT: its statements run in process, in the transaction.
+  await sqlite.write(async (tx) => sqlite.atCommit?.add(tx, statement`SELECT 1`));
+  // @ts-expect-error `atCommit` may be absent (SQLite): narrow first.
+  await db.write(async (tx) => db.atCommit.add(tx, statement`SELECT 1`));
   // @ts-expect-error PostgreSQL has no data_version.
   postgres.dataVersion?.();
   // Where a dialect has a facet, its own adapter type says so: no narrowing needed.
   await postgres.notifications.listen('c', handlers);
   await postgres.write((tx) => postgres.locks.lock(tx, 'k'));
+  await postgres.write(async (tx) => postgres.atCommit.add(tx, statement`SELECT 1`));
   sqlite.dataVersion();
   // @ts-expect-error migrating is start-up's (OpenedDatabase.admin), not the query contract's.
   await db.admin.migrate();

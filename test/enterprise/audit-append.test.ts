@@ -3,12 +3,13 @@
 // fields hold, so `audit verify` checks every record alike; a caller that sends an encoding which does not match the
 // fields it stores only makes a record that verify names.
 import { randomUUID } from 'node:crypto';
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq, sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OpenedDatabase } from '../../src/db/database.js';
+import type { OpenedDatabase, Queryable } from '../../src/db/database.js';
 import { postgresHandle } from '../../src/db/postgres/handle.js';
 import { append, appenderFor, type AuditStore } from '../../src/enterprise/audit/chain.js';
 import { GENESIS, encodeAround, hashRecord } from '../../src/enterprise/audit/record.js';
+import { auditRecorder } from '../../src/enterprise/audit/recorder.js';
 import { verifyChain } from '../../src/enterprise/audit/verify.js';
 import { enterpriseSchema } from '../../src/enterprise/tables.js';
 import { DIALECTS, openFresh } from '../support/dialects.js';
@@ -68,6 +69,114 @@ describe.each(DIALECTS)('audit append on %s', (dialect) => {
       expect(await verifyChain(store, orgId)).toMatchObject({ ok: true, records: HOSTILE.length, head: { seq: HOSTILE.length, hash: prev } });
     }
   });
+
+  describe('an audited mutation and its record commit together or not at all', () => {
+    /** Raw SQL in `q`, on either dialect: the rows it returns. */
+    const exec = async (q: Queryable, text: string): Promise<Record<string, unknown>[]> => {
+      if (dialect === 'postgres') return (await postgresHandle(q).execute(sql.raw(text))).rows;
+      const sqlite = q as unknown as { all(query: SQL): Record<string, unknown>[]; run(query: SQL): unknown };
+      if (text.startsWith('SELECT')) return sqlite.all(sql.raw(text));
+      sqlite.run(sql.raw(text));
+      return [];
+    };
+    const things = async () => (await db.read((q) => exec(q, 'SELECT id FROM audited_things ORDER BY id'))).map((r) => r.id);
+    /** The mutation the domain would make: a row, and its record through the ChangeRecorder seam. */
+    const mutate = async (tx: Queryable, orgId: string, id: string, action = 'thing.create') => {
+      await exec(tx, `INSERT INTO audited_things (id) VALUES ('${id}')`);
+      await auditRecorder(store).record(tx, { orgId, action, resource: { type: 'thing', id }, after: { id }, actor: undefined, request: undefined });
+    };
+
+    beforeAll(async () => {
+      await db.write(async (tx) => {
+        await exec(tx, 'CREATE TABLE audited_things (id text PRIMARY KEY)');
+        // A record the trail refuses, as a full disk, a broken trigger or a revoked right would.
+        if (dialect === 'postgres') {
+          await exec(
+            tx,
+            `CREATE FUNCTION refuse_test_record() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.action = 'test.refused' THEN RAISE EXCEPTION 'the trail refused this record'; END IF; RETURN NEW; END $$`,
+          );
+          await exec(tx, 'CREATE TRIGGER refuse_test_record BEFORE INSERT ON audit_records FOR EACH ROW EXECUTE FUNCTION refuse_test_record()');
+        } else {
+          await exec(
+            tx,
+            `CREATE TRIGGER refuse_test_record BEFORE INSERT ON audit_records WHEN NEW.action = 'test.refused' BEGIN SELECT RAISE(ABORT, 'the trail refused this record'); END`,
+          );
+        }
+      });
+    });
+
+    it('a record the trail refuses takes its change with it: neither is kept, and the chain goes on from where it was', async () => {
+      const orgId = randomUUID();
+      await db.write((tx) => mutate(tx, orgId, 'r1'));
+      const err = await db
+        .write(async (tx) => {
+          await mutate(tx, orgId, 'r2', 'test.refused');
+          // Work after the append belongs to the same transaction.
+          await exec(tx, `INSERT INTO audited_things (id) VALUES ('r2-after')`);
+        })
+        .catch((e: unknown) => e);
+      expect(String((err as Error).message)).toMatch(/the trail refused this record/);
+      expect(await things()).not.toEqual(expect.arrayContaining(['r2']));
+      expect(await things()).not.toEqual(expect.arrayContaining(['r2-after']));
+      expect((await rows(orgId)).map((r) => r.action)).toEqual(['thing.create']);
+      await db.write((tx) => mutate(tx, orgId, 'r3'));
+      expect((await rows(orgId)).map((r) => r.seq)).toEqual([1, 2]);
+      expect(await verifyChain(store, orgId)).toMatchObject({ ok: true, records: 2 });
+    });
+
+    it('a record made inside a savepoint that rolls back goes with it; the transaction around it keeps its own', async () => {
+      const orgId = randomUUID();
+      await db.write(async (tx) => {
+        await mutate(tx, orgId, 's1');
+        await db
+          .transaction(async () => {
+            await mutate(tx, orgId, 's2-undone');
+            throw new Error('the inner step fails');
+          })
+          .catch(() => undefined);
+        await db.transaction(() => mutate(tx, orgId, 's3'));
+      });
+      expect(await things()).toEqual(expect.arrayContaining(['s1', 's3']));
+      expect(await things()).not.toEqual(expect.arrayContaining(['s2-undone']));
+      expect((await rows(orgId)).map((r) => [r.seq, r.resourceId])).toEqual([
+        [1, 's1'],
+        [2, 's3'],
+      ]);
+      expect(await verifyChain(store, orgId)).toMatchObject({ ok: true, records: 2 });
+    });
+  });
+
+  it.runIf(dialect === 'postgres')(
+    "(PostgreSQL only: its planner's) an append finds the head's record by (org_id, seq), not by reading the whole chain",
+    async () => {
+      // A database of its own, on one connection: the head check's plan is made there while the table is nearly empty,
+      // as on a new deployment, and the backend's index statistics are all this test's.
+      const own = await openFresh('postgres', { poolMax: 1 });
+      try {
+        const schema = await enterpriseSchema('postgres');
+        await own.db.admin.migrate(await schema.migrations());
+        const ownStore: AuditStore = { db: own.db, tables: schema.tables, appendRecord: store.appendRecord };
+        const orgId = randomUUID();
+        const APPENDS = 1500;
+        for (let i = 0; i < APPENDS; i++) await own.db.write((tx) => append(tx, ownStore, { orgId, action: 'task.create', after: { i } }));
+        // This backend's counts reach the shared statistics when its next statement ends.
+        await own.db.read((q) => postgresHandle(q).execute(sql`SELECT pg_stat_force_next_flush()`));
+        const { rows } = await own.db.read((q) =>
+          postgresHandle(q).execute<{ index: string; scans: string; read: string }>(
+            sql`SELECT indexrelname AS index, idx_scan AS scans, idx_tup_read AS read FROM pg_stat_user_indexes WHERE relname = 'audit_records'`,
+          ),
+        );
+        const byIndex = Object.fromEntries(rows.map((r) => [r.index, { scans: Number(r.scans), read: Number(r.read) }]));
+        // Each head move checks its record exists. Through the unique (org_id, seq) index that is one entry per append;
+        // through (org_id, at) it is every record of the organization (1500 appends: over a million entries), which
+        // the planner only finds as cheap while the table is small (a few hundred records).
+        expect(byIndex.audit_records_org_seq_key!.scans).toBeGreaterThan(APPENDS / 2);
+        expect(byIndex.audit_records_org_at_idx!.read).toBeLessThan((APPENDS * APPENDS) / 8);
+      } finally {
+        await own.db.close();
+      }
+    },
+  );
 
   it.runIf(dialect === 'postgres')(
     '(PostgreSQL only: the function is its) a call of audit_append whose encoding does not match its fields makes a record verify names',

@@ -5,13 +5,14 @@
 import { sql } from 'drizzle-orm';
 import { drizzle, type NodePgClient } from 'drizzle-orm/node-postgres';
 import { redactUrl } from '../../config/database-url.js';
-import type { Capabilities, DatabaseHealth, Locks, Notifications, OpenedDatabase, Queryable } from '../database.js';
+import type { AtCommit, Capabilities, DatabaseHealth, Locks, Notifications, OpenedDatabase, Queryable } from '../database.js';
 import { DatabaseUnavailableError, PrimaryRequiredError } from '../errors.js';
 import { runMigrations } from '../migrator.js';
 import type { Tables } from '../schema.js';
 import { TransactionMachine, type Connector } from '../transactions.js';
 import { connectionLost, mapPostgresError } from './errors.js';
 import { postgresHandle } from './handle.js';
+import { withPrelude } from './inline-statement.js';
 import { listen } from './listener.js';
 import { postgresMigrationTarget, postgresMigrations } from './migrate.js';
 import { createPool, createProbePool, type PgClient, type PgPool, type PoolOptions } from './pool.js';
@@ -42,6 +43,7 @@ export interface PostgresOptions extends PoolOptions {
 export interface PostgresAdapter extends OpenedDatabase {
   readonly locks: Locks;
   readonly notifications: Notifications;
+  readonly atCommit: AtCommit;
   readonly dataVersion?: never;
 }
 
@@ -81,7 +83,11 @@ function postgresConnector(pool: PgPool, options: Pick<PoolOptions, 'max' | 'con
     },
     // A broken client is destroyed rather than handed to the next caller.
     release: (client, broken) => client.release(broken ?? false),
-    control: async (client, statement) => void (await client.query(statement)),
+    // A COMMIT with a prelude is one parameterless query, which pg sends with the simple protocol: several statements
+    // in one message, run in order until one fails, which skips the rest (the COMMIT too) and leaves the transaction
+    // open in its failed state for the machine's ROLLBACK.
+    control: async (client, statement, prelude) => void (await client.query(prelude?.length ? withPrelude(prelude, statement) : statement)),
+    commitPrelude: true,
     handle(client) {
       let db = clientDbs.get(client);
       if (!db) clientDbs.set(client, (db = handle(client)));
@@ -122,6 +128,7 @@ export function openPostgres(options: PostgresOptions): PostgresAdapter {
         }
       },
     },
+    atCommit: { add: (tx, statement) => machine.atCommit(tx, statement) },
     locks: {
       async lock(tx, key) {
         // hashtextextended maps any key to the 64-bit space of advisory locks; a collision only makes two keys queue.

@@ -33,6 +33,7 @@ export interface SqliteAdapter extends OpenedDatabase {
   readonly dataVersion: () => number;
   readonly locks?: never;
   readonly notifications?: never;
+  readonly atCommit?: never;
 }
 
 const capabilities: Capabilities = Object.freeze({ concurrentWriters: false, rowLocks: false });

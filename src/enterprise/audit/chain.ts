@@ -4,18 +4,22 @@
 // record it left); SQLite's single writer needs none. The unique (org_id, seq) index would refuse a fork if one were
 // ever tried, and the head's triggers (migration 0002) let it move only forward, to a record that exists.
 // Each dialect appends in its own way, for speed (audit/<dialect>/append.ts): PostgreSQL in one call of a database
-// function, SQLite with statements compiled once and run without an await.
+// function sent with the COMMIT (so the record is written, and the head locked, only as the transaction commits),
+// SQLite with statements compiled once and run without an await.
 import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../../db/database.js';
 import { VariantLacksError } from '../../errors.js';
 import { buildHint, variant, type Dialect } from '../../variant.js';
 import type { EnterpriseTables } from '../tables.js';
-import { canonicalJson, type AuditEntry, type ChainHead, type UnchainedRecord } from './record.js';
+import { canonicalJson, type AuditEntry, type UnchainedRecord } from './record.js';
 
 export type { ChainHead } from './record.js';
 
-/** Chains `record` onto its organization's head inside `tx` and moves the head; the head stays locked to commit. */
-export type Appender = (tx: Queryable, record: UnchainedRecord) => Promise<ChainHead>;
+/**
+ * Chains `record` onto its organization's head in the transaction of `tx` (on `db`) and moves the head, by the time
+ * that transaction commits; the head stays locked to commit. The record's seq and hash are the chain's to decide.
+ */
+export type Appender = (db: Database, tx: Queryable, record: UnchainedRecord) => Promise<void>;
 
 export interface AuditStore {
   readonly db: Database;
@@ -34,10 +38,13 @@ export async function appenderFor(dialect: Dialect): Promise<Appender> {
   throw new VariantLacksError(`the "${variant.name}" build carries no ${dialect} adapter; ${buildHint(dialect)}`);
 }
 
-/** Appends `entry` to its organization's chain inside `tx`; call it last in the transaction, the head stays locked to commit. */
-export function append(tx: Queryable, store: AuditStore, entry: AuditEntry): Promise<ChainHead> {
+/**
+ * Appends `entry` to its organization's chain in the transaction of `tx`, a transaction on `store.db`: committed with
+ * it, or not at all. On PostgreSQL the record is written as the transaction commits, so it cannot be read back inside.
+ */
+export function append(tx: Queryable, store: AuditStore, entry: AuditEntry): Promise<void> {
   if (!store.appendRecord) throw new TypeError("this audit store only reads the trail; give it the dialect's appender (appenderFor) to append");
-  return store.appendRecord(tx, {
+  return store.appendRecord(store.db, tx, {
     id: randomUUID(),
     orgId: entry.orgId,
     actorId: entry.actorId ?? null,

@@ -5,7 +5,7 @@
 // again on every call, which cost more than the statements themselves.
 import { is } from 'drizzle-orm';
 import { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
-import type { Queryable } from '../../../db/database.js';
+import type { Database, Queryable } from '../../../db/database.js';
 import { GENESIS, hashRecord, type ChainHead, type UnchainedRecord } from '../record.js';
 
 /** What is used of the better-sqlite3 connection drizzle holds (the driver itself stays in src/db/sqlite/). */
@@ -44,7 +44,7 @@ function statementsOf(tx: Queryable): Statements {
   return s;
 }
 
-export async function appendRecord(tx: Queryable, r: UnchainedRecord): Promise<ChainHead> {
+export async function appendRecord(_db: Database, tx: Queryable, r: UnchainedRecord): Promise<void> {
   const s = statementsOf(tx);
   let head = s.head.get(r.orgId) as ChainHead | undefined;
   if (!head) {
@@ -73,5 +73,4 @@ export async function appendRecord(tx: Queryable, r: UnchainedRecord): Promise<C
     hash,
   );
   s.move.run(row.seq, hash, row.orgId);
-  return { seq: row.seq, hash };
 }
