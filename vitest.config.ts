@@ -1,5 +1,31 @@
 import { defineConfig } from 'vitest/config';
 
+/** The API contract suites: in-process on both dialects in the fast tier, through PgBouncer in the system tier. */
+const API_CONTRACT = [
+  'test/api/access.test.ts',
+  'test/api/account.test.ts',
+  'test/api/concurrency.test.ts',
+  'test/api/limits.test.ts',
+  'test/api/openapi.test.ts',
+  'test/api/properties.test.ts',
+  'test/api/tasks.test.ts',
+  'test/reliability/hostile-input.test.ts',
+  'test/reliability/security.test.ts',
+];
+
+/** The everyday tier: nothing here starts a server process, bar one `--ready-file` check and the tools' CLIs. */
+const FAST = [
+  'test/unit/**/*.test.ts',
+  'test/db/**/*.test.ts',
+  'test/domain/**/*.test.ts',
+  'test/testing/**/*.test.ts',
+  'test/api/**/*.test.ts',
+  'test/bundle/exclusion.test.ts',
+  'test/reliability/hostile-input.test.ts',
+  'test/reliability/security.test.ts',
+  'test/reliability/slow-clients.test.ts',
+];
+
 // Tests on sources see every module switched on: one source tree, and the bundles are tested separately.
 export default defineConfig({
   define: {
@@ -24,12 +50,37 @@ export default defineConfig({
     },
   ],
   test: {
-    include: ['test/**/*.test.ts'],
     benchmark: { include: ['bench/**/*.bench.ts'] },
-    globalSetup: ['test/support/build-bundles.ts', 'test/support/postgres/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
     reporters: ['default'],
+    coverage: { provider: 'v8', include: ['src/**/*.ts'], reporter: ['text-summary'] },
+    // Two tiers (README, "Testing"): `npm test` runs the first, `npm run test:system` the second.
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'fast',
+          // Unit tests, the dialect conformance suite, the API contract in-process on both dialects, bundle exclusion.
+          include: FAST,
+          globalSetup: ['test/support/build-bundles.ts', 'test/support/postgres/global-setup.ts'],
+          // One replica is enough here: the adapter's refusal to serve from a replica.
+          env: { FLAGSHIP_PG_REPLICAS: '1' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'system',
+          // What needs processes and real failures, and the API contract suites once more on the prod bundle through
+          // PgBouncer (FLAGSHIP_API_TARGETS, test/support/api.ts).
+          include: ['test/**/*.test.ts'],
+          exclude: FAST.filter((f) => !API_CONTRACT.includes(f)),
+          globalSetup: ['test/support/build-bundles.ts', 'test/support/postgres/global-setup.ts'],
+          env: { FLAGSHIP_API_TARGETS: 'pgbouncer', FLAGSHIP_PG_REPLICAS: '2' },
+        },
+      },
+    ],
   },
 });

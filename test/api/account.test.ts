@@ -1,15 +1,14 @@
 // Signup, who-am-I, members and tokens, through the built bundles on each dialect.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../support/server-process.js';
-import { API_TARGETS, Client, errorOf, newMember, newOrg, startTarget } from '../support/api.js';
+import { API_TARGETS, type ApiServer, Client, errorOf, newMember, newOrg, startTarget } from '../support/api.js';
 
 describe.each(API_TARGETS)('accounts on $name', (target) => {
-  let server: RunningServer;
+  let server: ApiServer;
   let api: Client;
 
   beforeAll(async () => {
     server = await startTarget(target);
-    api = new Client(server.url);
+    api = server.client;
   });
   afterAll(async () => {
     await server?.stop();

@@ -1,15 +1,23 @@
-// An application built in-process from the sources, as main.ts builds it, on a throwaway SQLite database, for tests
-// that talk to it through app.inject (or, where a socket is the subject, app.listen on port 0).
+// An application built in-process from the sources, as main.ts builds it, for tests that talk to it through
+// app.inject (or, where a socket is the subject, app.listen on port 0). The one file that reaches into src/ to build
+// a server: when the way main.ts assembles one changes, only this file follows.
 import { loadConfig, type Config } from '../../src/config/config.js';
 import type { Database } from '../../src/db/database.js';
 import type { Feature } from '../../src/features/feature.js';
+import { loadFeatures, moduleOptions } from '../../src/features.js';
 import { registerApi } from '../../src/server/api.js';
 import { buildApp, type AppOptions } from '../../src/server/app.js';
-import { bringUpDatabase } from '../../src/server/lifecycle.js';
+import { bringUpDatabase, createShutdown } from '../../src/server/lifecycle.js';
 import { createLogger } from '../../src/server/logger.js';
 import { Runtime } from '../../src/server/runtime.js';
-import { SCALING_OPTIONS } from '../../src/scaling/options.js';
 import type { FastifyInstance } from 'fastify';
+
+/**
+ * Which modules the app carries, as a variant would: none (dist/dev), the enterprise module alone
+ * (dist/dev-enterprise), or every module the sources have, loaded as the module loader loads them with every flag on
+ * (dist/prod; the testing module too when the configuration asks for it).
+ */
+export type AppModules = 'none' | 'enterprise' | 'all';
 
 export interface TestApp {
   readonly app: FastifyInstance;
@@ -17,26 +25,52 @@ export interface TestApp {
   readonly db: Database;
   /** Every log line written so far, parsed. */
   readonly logs: Array<Record<string, any>>;
+  /** Every log line written so far, as written. */
+  readonly output: string[];
+  /** Listens on a free port of 127.0.0.1 (once) and returns the base URL, for what only a socket shows. */
+  listen(): Promise<string>;
+  /** Stops as SIGTERM does: in-flight requests finish, the modules close, then the database. */
   close(): Promise<void>;
 }
 
 export interface TestAppOptions {
-  /** Makes the features the app carries, given its configuration (none by default). */
+  /** The modules the app carries; `none` by default. */
+  readonly modules?: AppModules;
+  /** Makes the features the app carries, given its configuration (in place of `modules`). */
   readonly features?: (config: Config) => Promise<Feature[]>;
   /** Routes a test adds beside the API's, registered after them with the same guards. */
   readonly routes?: NonNullable<AppOptions['routes']>;
 }
 
-/** Builds and readies an app; `env` is read as the process environment is (rate limits off unless set). */
+async function featuresFor(modules: AppModules, config: Config, logger: ReturnType<typeof createLogger>): Promise<Feature[]> {
+  if (modules === 'none') return [];
+  if (modules === 'all') return loadFeatures({ config, logger });
+  const { createEnterprise } = await import('../../src/enterprise/index.js');
+  return [await createEnterprise({ config, logger })];
+}
+
+/**
+ * Builds an app and brings it to ready as `serve` does: database opened (by a module that opens it, such as
+ * scaling on PostgreSQL), verified and migrated, modules' ready steps run. `env` is read as the process environment is
+ * (an in-memory SQLite database and no rate limits unless set).
+ */
 export async function buildTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig(
     { DATABASE_URL: 'sqlite::memory:', SIGNUP_RATE_LIMIT: '0', AUTH_FAILURE_RATE_LIMIT: '0', LOG_LEVEL: 'info', ...env },
     {},
-    SCALING_OPTIONS,
+    await moduleOptions(),
   );
   const logs: Array<Record<string, any>> = [];
-  const logger = createLogger(config.logLevel, 1, { write: (line: string) => void logs.push(JSON.parse(line)) });
-  const features = options.features ? await options.features(config) : [];
+  const output: string[] = [];
+  const logger = createLogger(config.logLevel, 1, {
+    write: (line: string) => {
+      output.push(line.trimEnd());
+      logs.push(JSON.parse(line));
+    },
+  });
+  const loaded = options.features ? await options.features(config) : await featuresFor(options.modules ?? 'none', config, logger);
+  // On SQLite the core's own adapter opens the database: a module that opens it itself (scaling) needs PostgreSQL.
+  const features = config.database.dialect === 'sqlite' ? loaded.filter((f) => !f.openDatabase) : loaded;
   const runtime = new Runtime(config, features);
   const app = await buildApp({
     runtime,
@@ -46,26 +80,62 @@ export async function buildTestApp(env: Record<string, string> = {}, options: Te
       await options.routes?.(fastify, rt, guards);
     },
   });
-  // The core's own adapter, whatever the features: a module that opens the database itself (scaling) needs PostgreSQL.
-  const db = await bringUpDatabase(
-    config,
-    features.filter((f) => !f.openDatabase),
-    logger,
-    true,
-  );
-  runtime.attach(db);
-  runtime.state = 'ready';
-  await app.ready();
+  const shutdown = createShutdown({ app, runtime, logger });
+  const db = await bringUpDatabase(config, features, logger, true);
+  try {
+    runtime.attach(db);
+    for (const f of features) await f.ready?.({ db, changes: runtime.changes, clock: runtime.clock, tokenLifetimeMs: config.tokenLifetimeDays * 86_400_000 });
+    runtime.state = 'ready';
+    runtime.reason = '';
+    await app.ready();
+  } catch (err) {
+    await shutdown('start-up failed');
+    throw err;
+  }
+  let listening: Promise<string> | undefined;
   return {
     app,
     config,
     db,
     logs,
+    output,
+    listen: () => (listening ??= app.listen({ port: 0, host: '127.0.0.1' })),
     async close() {
-      await app.close();
-      await db.close();
+      const code = await shutdown('SIGTERM');
+      if (code !== 0) throw new Error(`the in-process app did not stop within SHUTDOWN_TIMEOUT_MS:\n${output.slice(-20).join('\n')}`);
     },
   };
+}
+
+/** The route sets that differ between variants: the core alone (dev), and the core with scaling and enterprise (prod). */
+export type SourceVariant = 'dev' | 'prod';
+
+export interface SourceServer {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The app of `variant` from the sources on an in-memory SQLite database, for tests of what the routes declare (the
+ * OpenAPI document of each variant) and of a client talking to a real server over a real socket; with `listen`, on
+ * a free port of 127.0.0.1. Scaling only describes itself here (its routes and document parts).
+ */
+export async function sourceServer(variant: SourceVariant, { listen = false } = {}): Promise<SourceServer> {
+  const built = await buildTestApp(
+    { LOG_LEVEL: 'silent' },
+    {
+      features: async (config) => {
+        if (variant === 'dev') return [];
+        const logger = createLogger('silent');
+        const { createScaling } = await import('../../src/scaling/index.js');
+        const { createEnterprise } = await import('../../src/enterprise/index.js');
+        return [await createScaling({ config: undefined, logger }), await createEnterprise({ config, logger })];
+      },
+    },
+  );
+  const url = listen ? await built.listen() : '';
+  return { app: built.app, url, close: () => built.close() };
 }
 
 /** The signup answer's token for a new organization. */
