@@ -8,6 +8,7 @@ import { inject } from 'vitest';
 import { DIALECTS, type DialectName } from './dialects.js';
 import { PGBOUNCER_MISSING, pgBouncerBinary, startPgBouncer } from './pgbouncer.js';
 import { startServer, type RunningServer, type StartOptions } from './server-process.js';
+import { waitFor } from './wait.js';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 
 export interface ApiTarget {
@@ -54,6 +55,13 @@ export interface ApiServer {
   listen(): Promise<string>;
   /** Stops the server (SIGTERM for a process) and releases its database. */
   stop(): Promise<void>;
+  /** "Now" as the server sees it. */
+  now(): Date;
+  /**
+   * Lets `ms` pass for the server's expiry decisions: an in-process server's movable clock moves at once; a process's
+   * clock is the machine's, so this waits until that much real time has passed.
+   */
+  passTime(ms: number): Promise<void>;
 }
 
 /** A fresh PostgreSQL database of the harness's primary, private to the caller. */
@@ -90,12 +98,20 @@ export async function startBundle(bundle: BundleName, env: Record<string, string
 /** Starts the target's server on a fresh database of its own and waits until it is ready. */
 export async function startTarget(target: ApiTarget, env: Record<string, string> = {}): Promise<ApiServer> {
   if (target.via === 'in-process') {
-    const { buildTestApp } = await import('./app.js');
+    const { buildTestApp, MovableClock } = await import('./app.js');
+    const clock = new MovableClock();
     const built =
       target.dialect === 'sqlite'
-        ? await buildTestApp(env, { modules: 'none' })
-        : await buildTestApp({ DATABASE_URL: await freshPostgres('api'), ...env }, { modules: 'all' });
-    return { client: new Client(injectTransport(built.app)), output: built.output, listen: () => built.listen(), stop: () => built.close() };
+        ? await buildTestApp(env, { modules: 'none', clock })
+        : await buildTestApp({ DATABASE_URL: await freshPostgres('api'), ...env }, { modules: 'all', clock });
+    return {
+      client: new Client(injectTransport(built.app)),
+      output: built.output,
+      listen: () => built.listen(),
+      stop: () => built.close(),
+      now: () => clock.now(),
+      passTime: async (ms) => clock.advance(ms),
+    };
   }
   const url = await freshPostgres('api');
   const bouncer = await startPgBouncer(url);
@@ -117,6 +133,11 @@ export async function startTarget(target: ApiTarget, env: Record<string, string>
     client: new Client(server.url),
     output: server.output,
     listen: async () => server.url,
+    now: () => new Date(),
+    async passTime(ms) {
+      const until = Date.now() + ms;
+      await waitFor(`${ms} ms to pass`, () => Date.now() > until, ms + 5000, Math.min(ms, 50));
+    },
     async stop() {
       await server.stop();
       await bouncer.stop();

@@ -3,6 +3,7 @@
 // a server: when the way main.ts assembles one changes, only this file follows.
 import { loadConfig, type Config } from '../../src/config/config.js';
 import type { Database } from '../../src/db/database.js';
+import type { Clock } from '../../src/domain/clock.js';
 import type { Feature } from '../../src/features/feature.js';
 import { loadFeatures, moduleOptions } from '../../src/features.js';
 import { registerApi } from '../../src/server/api.js';
@@ -10,6 +11,7 @@ import { buildApp, type AppOptions } from '../../src/server/app.js';
 import { bringUpDatabase, createShutdown } from '../../src/server/lifecycle.js';
 import { createLogger } from '../../src/server/logger.js';
 import { Runtime } from '../../src/server/runtime.js';
+export { MovableClock } from '../../src/testing/clock.js';
 import type { FastifyInstance } from 'fastify';
 
 /**
@@ -40,6 +42,8 @@ export interface TestAppOptions {
   readonly features?: (config: Config) => Promise<Feature[]>;
   /** Routes a test adds beside the API's, registered after them with the same guards. */
   readonly routes?: NonNullable<AppOptions['routes']>;
+  /** "Now" for the server's expiry decisions, in place of the system clock (a MovableClock a test moves). */
+  readonly clock?: Clock;
 }
 
 async function featuresFor(modules: AppModules, config: Config, logger: ReturnType<typeof createLogger>): Promise<Feature[]> {
@@ -72,6 +76,8 @@ export async function buildTestApp(env: Record<string, string> = {}, options: Te
   // On SQLite the core's own adapter opens the database: a module that opens it itself (scaling) needs PostgreSQL.
   const features = config.database.dialect === 'sqlite' ? loaded.filter((f) => !f.openDatabase) : loaded;
   const runtime = new Runtime(config, features);
+  // The seam a module's clock comes through, without loading the testing module (and its /testing routes).
+  if (options.clock) Object.defineProperty(runtime, 'clock', { value: options.clock });
   const app = await buildApp({
     runtime,
     logger,
