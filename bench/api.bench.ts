@@ -18,7 +18,10 @@ interface Fixture {
 
 const fixtures = new Map<string, Fixture>();
 // Dev against prod, as deployed most simply.
-for (const target of DIALECTS.map((dialect) => ({ bundle: dialect === 'sqlite' ? ('dev' as const) : ('prod' as const), name: dialect === 'sqlite' ? 'dist/dev on SQLite' : 'dist/prod on PostgreSQL' }))) {
+for (const target of DIALECTS.map((dialect) => ({
+  bundle: dialect === 'sqlite' ? ('dev' as const) : ('prod' as const),
+  name: dialect === 'sqlite' ? 'dist/dev on SQLite' : 'dist/prod on PostgreSQL',
+}))) {
   const server = await startBundle(target.bundle);
   const { owner } = await newOrg(new Client(server.url));
   const project = (await owner.post('/v1/projects', { name: 'Bench', key: 'BENCH' })).body.id as string;

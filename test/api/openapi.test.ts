@@ -1,7 +1,7 @@
 // The OpenAPI document is generated from the route schemas: every route is in it, with the limits it enforces.
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_TARGETS, type ApiServer, Client, startTarget } from '../support/api.js';
+import { API_TARGETS, type ApiServer, startTarget } from '../support/api.js';
 
 const ROUTES: Record<string, string[]> = {
   '/v1/signup': ['post'],

@@ -80,7 +80,10 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
     const shown = `reads routed ${JSON.stringify(routed)}; ${whileLocalServing} issued while eu was serving; transactions per node: primary ${onPrimary} (${WRITES} writes), eu ${onLocal}, us ${onRemote}`;
     console.info(`normal load: ${shown}`);
     expect(whileLocalServing, shown).toBeGreaterThan(0);
-    expect(routed.reduce((sum, r) => sum + r.reads, 0), shown).toBe(READS);
+    expect(
+      routed.reduce((sum, r) => sum + r.reads, 0),
+      shown,
+    ).toBe(READS);
     expect(onLocalRouted, shown).toBeGreaterThanOrEqual(whileLocalServing);
     // What the router counts really ran there: PostgreSQL's own count on the eu replica is at least as high.
     expect(onLocal, shown).toBeGreaterThanOrEqual(onLocalRouted);
@@ -137,7 +140,12 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
         events.push('b in');
         await router.notify(tx, 'flagship_router_test', 'second');
       });
-      setTimeout(release, 200);
+      await waitFor('b waiting on the advisory lock', async () => {
+        const row = await queryOne<{ n: number }>(url, "select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted");
+        return row.n > 0;
+      });
+      expect(events).toEqual(['a in']);
+      release();
       await Promise.all([a, b]);
       expect(events).toEqual(['a in', 'a out', 'b in']);
       await waitFor('both notices heard', () => heard.length >= 2, 10_000);

@@ -276,7 +276,12 @@ describe.runIf(replicated)('prod bundle with replicas', () => {
     // the replicas have replayed it: wait until B sends the member's ordinary reads to the eu replica again, so the
     // reads below could come from a paused replica if anything let them, then stop replay.
     expect((await onB.get('/v1/projects')).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor("the member's token use recorded on the primary", async () => {
+      const row = await queryOne<{ n: number }>(env.DATABASE_URL!, 'select count(*)::int as n from tokens where member_id = $1 and last_used_at is not null', [
+        member.id,
+      ]);
+      return row.n > 0;
+    });
     await waitForReplay(cluster.info);
     const euReads = async () =>
       (await new Client(b.url, owner.token).get('/v1/admin/pools')).body.nodes.find((n: { region: string }) => n.region === 'eu').readsServed as number;

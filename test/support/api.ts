@@ -84,7 +84,8 @@ export interface StartedBundle extends RunningServer {
  */
 export async function startBundle(bundle: BundleName, env: Record<string, string> = {}, options: Omit<StartOptions, 'env'> = {}): Promise<StartedBundle> {
   const databaseUrl =
-    env.DATABASE_URL ?? (bundle === 'prod' ? await freshPostgres('srv') : `sqlite:${path.join(mkdtempSync(path.join(tmpdir(), 'flagship-srv-')), 'flagship.db')}`);
+    env.DATABASE_URL ??
+    (bundle === 'prod' ? await freshPostgres('srv') : `sqlite:${path.join(mkdtempSync(path.join(tmpdir(), 'flagship-srv-')), 'flagship.db')}`);
   const server = await startServer(inject('bundles')[bundle]!, { ...options, env: { ...env, DATABASE_URL: databaseUrl } });
   try {
     await server.ready();
