@@ -65,8 +65,9 @@ export default defineConfig({
           // Unit tests, the dialect conformance suite, the API contract in-process on both dialects, bundle exclusion.
           include: FAST,
           globalSetup: ['test/support/build-bundles.ts', 'test/support/postgres/global-setup.ts'],
-          // One replica is enough here: the adapter's refusal to serve from a replica.
-          env: { FLAGSHIP_PG_REPLICAS: '1' },
+          // One replica is enough here (the adapter's refusal to serve from a replica), and two bundles: dev for the
+          // `--ready-file` check, prod for the exclusion report (both built through build.mjs, whose leak proof runs).
+          env: { FLAGSHIP_PG_REPLICAS: '1', FLAGSHIP_BUNDLES: 'dev,prod' },
         },
       },
       {

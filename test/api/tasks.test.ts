@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_TARGETS, type ApiServer, Client, errorOf, newMember, newOrg } from '../support/api.js';
 import { startTarget } from '../support/api.js';
+import { waitFor } from '../support/wait.js';
 
 describe.each(API_TARGETS)('projects, tasks and comments on $name', (target) => {
   let server: ApiServer;
@@ -26,7 +27,7 @@ describe.each(API_TARGETS)('projects, tasks and comments on $name', (target) => 
 
   /** Waits until this machine's clock (the server's too) is past `iso`, so a new stamp must be later. */
   async function clockPast(iso: string): Promise<void> {
-    while (Date.now() <= Date.parse(iso)) await new Promise((r) => setTimeout(r, 1));
+    await waitFor(`this machine's clock past ${iso}`, () => Date.now() > Date.parse(iso), 5000, 1);
   }
 
   async function allPages(route: string, client = owner): Promise<any[]> {

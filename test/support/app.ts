@@ -72,9 +72,7 @@ export async function buildTestApp(env: Record<string, string> = {}, options: Te
       logs.push(JSON.parse(line));
     },
   });
-  const loaded = options.features ? await options.features(config) : await featuresFor(options.modules ?? 'none', config, logger);
-  // On SQLite the core's own adapter opens the database: a module that opens it itself (scaling) needs PostgreSQL.
-  const features = config.database.dialect === 'sqlite' ? loaded.filter((f) => !f.openDatabase) : loaded;
+  const features = options.features ? await options.features(config) : await featuresFor(options.modules ?? 'none', config, logger);
   const runtime = new Runtime(config, features);
   // The seam a module's clock comes through, without loading the testing module (and its /testing routes).
   if (options.clock) Object.defineProperty(runtime, 'clock', { value: options.clock });
@@ -87,7 +85,9 @@ export async function buildTestApp(env: Record<string, string> = {}, options: Te
     },
   });
   const shutdown = createShutdown({ app, runtime, logger });
-  const db = await bringUpDatabase(config, features, logger, true);
+  // On SQLite the core's own adapter opens the database: a module that opens it itself (scaling) needs PostgreSQL,
+  // and on SQLite only shows its routes and document parts.
+  const db = await bringUpDatabase(config, config.database.dialect === 'sqlite' ? features.filter((f) => !f.openDatabase) : features, logger, true);
   try {
     runtime.attach(db);
     for (const f of features) await f.ready?.({ db, changes: runtime.changes, clock: runtime.clock, tokenLifetimeMs: config.tokenLifetimeDays * 86_400_000 });
