@@ -129,7 +129,7 @@ describe.each(ENTERPRISE_TARGETS)('audit trail on $name', (target) => {
     const counts = await Promise.all(orgs.map(async ({ owner }) => (await exported(owner)).length));
     const calls = Array.from({ length: 200 }, (_, i) => {
       const o = i % 2;
-      const client = new Client(i % 4 < 2 ? suite.deployment.server.url : second.url, orgs[o]!.owner.token);
+      const client = (i % 4 < 2 ? suite.deployment.server : second).client.as(orgs[o]!.owner.token);
       return client.post(`/v1/projects/${projects[o]![Math.floor(i / 2) % 10]}/tasks`, { title: `race ${i}` });
     });
     const statuses = (await Promise.all(calls)).map((r) => r.status);

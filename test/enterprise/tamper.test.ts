@@ -77,11 +77,15 @@ describe.each(ENTERPRISE_TARGETS)('tampering with the audit trail on $name', (ta
     writeFileSync(noCheckpoints, '');
     // What `openssl genpkey -algorithm ed25519` writes: a PKCS#8 PEM private key.
     writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    deployment = await deployEnterprise(target, { AUDIT_KEY_FILE: keyFile, AUDIT_CHECKPOINT_FILE: checkpointFile, AUDIT_CHECKPOINT_INTERVAL: '1' });
-    const made = await newOrg(new Client(deployment.server.url), 'tamper');
+    deployment = await deployEnterprise(
+      target,
+      { AUDIT_KEY_FILE: keyFile, AUDIT_CHECKPOINT_FILE: checkpointFile, AUDIT_CHECKPOINT_INTERVAL: '1' },
+      { as: 'process' },
+    );
+    const made = await newOrg(deployment.server.client, 'tamper');
     owner = made.owner;
     orgId = made.org.id;
-    bystander = (await newOrg(new Client(deployment.server.url), 'bystander')).org.id;
+    bystander = (await newOrg(deployment.server.client, 'bystander')).org.id;
     const p = (await owner.post('/v1/projects', { name: 'P', key: 'PPP' })).body.id;
     for (let i = 0; i < 6; i++) await owner.post(`/v1/projects/${p}/tasks`, { title: `t${i}` });
     // The server signs the chain's head itself, on its schedule, into the file.
@@ -328,14 +332,14 @@ describe.each(ENTERPRISE_TARGETS)('checkpoints written to stdout on $name', (tar
   beforeAll(async () => {
     keyFile = path.join(mkdtempSync(path.join(tmpdir(), 'flagship-stdout-checkpoints-')), 'audit-key.pem');
     writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    deployment = await deployEnterprise(target, { AUDIT_KEY_FILE: keyFile, AUDIT_CHECKPOINT_FILE: '-', AUDIT_CHECKPOINT_INTERVAL: '1' });
+    deployment = await deployEnterprise(target, { AUDIT_KEY_FILE: keyFile, AUDIT_CHECKPOINT_FILE: '-', AUDIT_CHECKPOINT_INTERVAL: '1' }, { as: 'process' });
   });
   afterAll(async () => {
     await deployment?.stop();
   });
 
   it('the server prints its checkpoints among its log lines, and `audit verify` reads them back from stdin', async () => {
-    const { owner, org } = await newOrg(new Client(deployment.server.url), 'stdout');
+    const { owner, org } = await newOrg(deployment.server.client, 'stdout');
     await owner.post('/v1/projects', { name: 'P', key: 'PPP' });
     const lines = () => deployment.server.output.filter((l) => l.startsWith('{"v":1,') && l.includes(`"orgId":"${org.id}"`));
     await waitFor(
