@@ -2,15 +2,14 @@
 // this process with the same modules (or as the bundles' processes where a test needs them) on a database of their
 // own, with a second instance on the same database when a test needs two, the bundle's commands, and direct SQL access
 // to that database for what a superuser could do behind the server's back.
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { Client, injectTransport } from './api.js';
+import { Client, freshPostgres, injectTransport, startBundle } from './api.js';
 import { DIALECTS, type DialectName } from './dialects.js';
-import { runBundle, startServer } from './server-process.js';
+import { runBundle } from './server-process.js';
 
 export interface EnterpriseTarget {
   readonly name: string;
@@ -60,22 +59,16 @@ export interface DeployOptions {
 
 export async function deployEnterprise(target: EnterpriseTarget, env: Record<string, string> = {}, options: DeployOptions = {}): Promise<EnterpriseDeployment> {
   const bundle = inject('bundles')[target.bundle]!;
-  let databaseUrl: string;
-  if (target.dialect === 'sqlite') {
-    databaseUrl = `sqlite:${path.join(mkdtempSync(path.join(tmpdir(), 'flagship-enterprise-')), 'flagship.db')}`;
-  } else {
-    const { createDatabase } = await import('./postgres/index.js');
-    databaseUrl = await createDatabase(inject('pg'), `ent_${randomUUID().replace(/-/g, '').slice(0, 16)}`);
-  }
+  const databaseUrl =
+    target.dialect === 'sqlite' ? `sqlite:${path.join(mkdtempSync(path.join(tmpdir(), 'flagship-enterprise-')), 'flagship.db')}` : await freshPostgres('ent');
   const servers: EnterpriseServer[] = [];
   const start = async (more: Record<string, string> = {}): Promise<EnterpriseServer> => {
     const all = { DATABASE_URL: databaseUrl, ...env, ...more };
     let server: EnterpriseServer;
     if (options.as === 'process') {
-      const s = await startServer(bundle, { env: all });
-      servers.push({ client: new Client(s.url), output: s.output, url: s.url, pid: s.proc.pid!, stop: async () => void (await s.stop()) });
-      await s.ready();
-      server = servers.at(-1)!;
+      const s = await startBundle(target.bundle, all);
+      server = { client: new Client(s.url), output: s.output, url: s.url, pid: s.proc.pid!, stop: async () => void (await s.stop()) };
+      servers.push(server);
     } else {
       const { buildTestApp } = await import('./app.js');
       // dist/dev-enterprise carries the enterprise module alone; dist/prod every module.
