@@ -26,6 +26,18 @@ const FAST = [
   'test/reliability/slow-clients.test.ts',
 ];
 
+/** The system tier: what needs processes and real failures, and the API contract through PgBouncer. */
+const SYSTEM = [
+  'test/harness.test.ts',
+  'test/bundle/**/*.test.ts',
+  'test/consumer/**/*.test.ts',
+  'test/enterprise/**/*.test.ts',
+  'test/ha/**/*.test.ts',
+  'test/reliability/**/*.test.ts',
+  'test/scaling/**/*.test.ts',
+  ...API_CONTRACT,
+];
+
 // Tests on sources see every module switched on: one source tree, and the bundles are tested separately.
 export default defineConfig({
   define: {
@@ -76,8 +88,8 @@ export default defineConfig({
           name: 'system',
           // What needs processes and real failures, and the API contract suites once more on the prod bundle through
           // PgBouncer (FLAGSHIP_API_TARGETS, test/support/api.ts).
-          include: ['test/**/*.test.ts'],
-          exclude: FAST.filter((f) => !API_CONTRACT.includes(f)),
+          include: SYSTEM,
+          exclude: ['test/bundle/exclusion.test.ts', 'test/reliability/slow-clients.test.ts'],
           globalSetup: ['test/support/build-bundles.ts', 'test/support/postgres/global-setup.ts'],
           env: { FLAGSHIP_API_TARGETS: 'pgbouncer', FLAGSHIP_PG_REPLICAS: '2' },
         },
