@@ -46,6 +46,10 @@ export interface TestAppOptions {
   readonly clock?: Clock;
 }
 
+export class TestAppStopError extends Error {
+  override name = 'TestAppStopError';
+}
+
 async function featuresFor(modules: AppModules, config: Config, logger: ReturnType<typeof createLogger>): Promise<Feature[]> {
   if (modules === 'none') return [];
   if (modules === 'all') return loadFeatures({ config, logger });
@@ -85,10 +89,11 @@ export async function buildTestApp(env: Record<string, string> = {}, options: Te
     },
   });
   const shutdown = createShutdown({ app, runtime, logger });
-  // On SQLite the core's own adapter opens the database: a module that opens it itself (scaling) needs PostgreSQL,
-  // and on SQLite only shows its routes and document parts.
-  const db = await bringUpDatabase(config, config.database.dialect === 'sqlite' ? features.filter((f) => !f.openDatabase) : features, logger, true);
+  let db: Database;
   try {
+    // On SQLite the core's own adapter opens the database: a module that opens it itself (scaling) needs PostgreSQL,
+    // and on SQLite only shows its routes and document parts.
+    db = await bringUpDatabase(config, config.database.dialect === 'sqlite' ? features.filter((f) => !f.openDatabase) : features, logger, true);
     runtime.attach(db);
     for (const f of features) await f.ready?.({ db, changes: runtime.changes, clock: runtime.clock, tokenLifetimeMs: config.tokenLifetimeDays * 86_400_000 });
     runtime.state = 'ready';
@@ -108,7 +113,11 @@ export async function buildTestApp(env: Record<string, string> = {}, options: Te
     listen: () => (listening ??= app.listen({ port: 0, host: '127.0.0.1' })),
     async close() {
       const code = await shutdown('SIGTERM');
-      if (code !== 0) throw new Error(`the in-process app did not stop within SHUTDOWN_TIMEOUT_MS:\n${output.slice(-20).join('\n')}`);
+      if (code !== 0) {
+        throw new TestAppStopError(
+          `the in-process app did not stop within SHUTDOWN_TIMEOUT_MS (${config.shutdownTimeoutMs} ms); a request or a module is still holding it up. Its last log lines:\n${output.slice(-20).join('\n')}`,
+        );
+      }
     },
   };
 }
