@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Client, newMember, newOrg } from '../support/api.js';
 import { ENTERPRISE_TARGETS, deployForSuite } from '../support/enterprise.js';
+import { waitFor } from '../support/wait.js';
 
 async function exported(client: Client, query = ''): Promise<any[]> {
   const res = await client.get(`/v1/audit/export${query}`);
@@ -88,7 +89,11 @@ describe.each(ENTERPRISE_TARGETS)('audit trail on $name', (target) => {
     const { owner, user } = await newOrg(suite.api, 'listing');
     const p = (await owner.post('/v1/projects', { name: 'P', key: 'PPP' })).body.id;
     const { client: writer, member } = await newMember(owner, 'member');
+    // A mark strictly between the member's addition and the tasks: an in-process server answers within the millisecond.
+    const added = Date.now();
+    await waitFor("the clock past the member's addition", () => Date.now() > added, 1000, 1);
     const mark = new Date().toISOString();
+    await waitFor('the clock past the mark', () => Date.now() > Date.parse(mark), 1000, 1);
     for (let i = 0; i < 7; i++) await (i % 2 ? writer : owner).post(`/v1/projects/${p}/tasks`, { title: `t${i}` });
     const seen: any[] = [];
     let cursor: string | null = null;
