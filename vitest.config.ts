@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { PGBOUNCER_MISSING, pgBouncerBinary } from './test/support/pgbouncer.js';
 
@@ -14,7 +15,7 @@ const API_CONTRACT = [
   'test/reliability/security.test.ts',
 ];
 
-/** The everyday tier: nothing here starts a server process, bar one `--ready-file` check and the tools' CLIs. */
+/** The everyday tier: nothing here starts a server process, bar one `--ready-file` check, `audit verify` and the tools' CLIs. */
 const FAST = [
   'test/unit/**/*.test.ts',
   'test/db/**/*.test.ts',
@@ -22,6 +23,16 @@ const FAST = [
   'test/testing/**/*.test.ts',
   'test/api/**/*.test.ts',
   'test/bundle/exclusion.test.ts',
+  // The enterprise module's contract, in-process as dist/dev-enterprise and dist/prod carry it (test/support/enterprise.ts).
+  'test/enterprise/audit-append.test.ts',
+  'test/enterprise/audit.test.ts',
+  'test/enterprise/hand-out-rule.test.ts',
+  'test/enterprise/hand-out.test.ts',
+  'test/enterprise/permission-matrix.test.ts',
+  'test/enterprise/rbac-data-version.test.ts',
+  'test/enterprise/rbac-properties.test.ts',
+  'test/enterprise/rbac.test.ts',
+  'test/enterprise/role-races.test.ts',
   'test/reliability/hostile-input.test.ts',
   'test/reliability/security.test.ts',
   'test/reliability/slow-clients.test.ts',
@@ -84,12 +95,15 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'fast',
+          // Most of this tier waits on PostgreSQL and the event loop: on two cores two workers beat vitest's one.
+          maxWorkers: Math.max(2, availableParallelism() - 1),
           // Unit tests, the dialect conformance suite, the API contract in-process on both dialects, bundle exclusion.
           include: FAST,
           globalSetup: ['test/support/build-bundles.ts', 'test/support/postgres/global-setup.ts'],
-          // One replica is enough here (the adapter's refusal to serve from a replica), and two bundles: dev for the
-          // `--ready-file` check, prod for the exclusion report (both built through build.mjs, whose leak proof runs).
-          env: { FLAGSHIP_PG_REPLICAS: '1', FLAGSHIP_BUNDLES: 'dev,prod' },
+          // One replica is enough here (the adapter's refusal to serve from a replica). The bundles are built through
+          // build.mjs, whose leak proof runs: dev for the `--ready-file` check, prod for the exclusion report, and
+          // dev-enterprise and prod for `audit verify` run as a command.
+          env: { FLAGSHIP_PG_REPLICAS: '1' },
         },
       },
       {
@@ -100,7 +114,7 @@ export default defineConfig({
           // PgBouncer (FLAGSHIP_API_TARGETS, test/support/api.ts).
           include: SYSTEM,
           exclude: [
-            'test/bundle/exclusion.test.ts',
+            ...FAST.filter((f) => f.startsWith('test/enterprise/') || f.startsWith('test/bundle/')),
             'test/reliability/slow-clients.test.ts',
             ...(CONTRACT_VIA_PGBOUNCER ? [] : API_CONTRACT.filter((f) => f.startsWith('test/reliability/'))),
           ],
