@@ -3,7 +3,8 @@
 //
 // Setup is at module level: vitest's bench mode does not run beforeAll/afterAll hooks.
 import { bench, describe } from 'vitest';
-import { API_TARGETS, Client, newOrg, startTarget } from '../test/support/api.js';
+import { Client, newOrg, startBundle } from '../test/support/api.js';
+import { DIALECTS } from '../test/support/dialects.js';
 
 // BENCH_QUICK (npm run bench -- --quick): a tenth of the iterations and seeded tasks, to check the wiring.
 const scale = process.env.BENCH_QUICK ? 0.1 : 1;
@@ -16,9 +17,12 @@ interface Fixture {
 }
 
 const fixtures = new Map<string, Fixture>();
-// Dev against prod, as deployed most simply; the PgBouncer target of the API tests is left out.
-for (const target of API_TARGETS.filter((t) => t.via === undefined)) {
-  const server = await startTarget(target);
+// Dev against prod, as deployed most simply.
+for (const target of DIALECTS.map((dialect) => ({
+  bundle: dialect === 'sqlite' ? ('dev' as const) : ('prod' as const),
+  name: dialect === 'sqlite' ? 'dist/dev on SQLite' : 'dist/prod on PostgreSQL',
+}))) {
+  const server = await startBundle(target.bundle);
   const { owner } = await newOrg(new Client(server.url));
   const project = (await owner.post('/v1/projects', { name: 'Bench', key: 'BENCH' })).body.id as string;
   for (let i = 0; i < 200 * scale; i++) await owner.post(`/v1/projects/${project}/tasks`, { title: `seed ${i}`, labels: i % 3 === 0 ? ['bug'] : [] });

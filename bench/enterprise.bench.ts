@@ -156,11 +156,11 @@ for (const target of DIALECTS.map((dialect) => ({ dialect, name: dialect, bundle
           time: 0,
           async setup() {
             if (pid) return;
-            const deployment = await deployEnterprise(target);
-            const made = await newOrg(new Client(deployment.server.url), 'export');
+            const deployment = await deployEnterprise(target, {}, { as: 'process' });
+            const made = await newOrg(new Client(deployment.server.url!), 'export');
             owner = made.owner;
             await deployment.sql([seed(target.dialect, made.org.id, n)]);
-            pid = deployment.server.proc.pid!;
+            pid = deployment.server.pid!;
             entry.startMb = peakMb(pid);
           },
           teardown() {

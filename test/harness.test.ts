@@ -21,6 +21,7 @@ import { isAlive, processesMentioning } from './support/postgres/procs.js';
 import { replayTarget } from './support/postgres/replication.js';
 import { queryOne, withClient } from './support/postgres/sql.js';
 import { DIALECTS } from './support/dialects.js';
+import { waitFor } from './support/wait.js';
 
 async function exec(url: string, sql: string, values?: unknown[]): Promise<void> {
   await withClient(url, (c) => c.query(sql, values));
@@ -29,15 +30,6 @@ async function exec(url: string, sql: string, values?: unknown[]): Promise<void>
 async function valueOf(url: string, id: number): Promise<string | undefined> {
   const row = await queryOne<{ v: string } | undefined>(url, 'select v from items where id = $1', [id]);
   return row?.v;
-}
-
-/** Polls `check` until it holds; a generous bound, so a slow machine fails only when something is really wrong. */
-async function eventually(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: still not true after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function postmasterPid(dataDir: string): number | undefined {
@@ -111,11 +103,11 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL test harness', () => {
       await exec(db, "insert into items values (2, 'while paused')");
       const written = await replayTarget(info.primary.url);
       // The paused replica has received the WAL holding the write, so only the pause explains not seeing it.
-      await eventually(
+      await waitFor(
         'paused replica received the write',
         async () => (await queryOne<{ ok: boolean }>(paused.url, 'select pg_last_wal_receive_lsn() >= $1::pg_lsn as ok', [written])).ok,
       );
-      await eventually('other replica shows the write', async () => (await valueOf(replicaUrl(db, other), 2)) === 'while paused');
+      await waitFor('other replica shows the write', async () => (await valueOf(replicaUrl(db, other), 2)) === 'while paused');
       expect(await valueOf(replicaUrl(db, paused), 2)).toBeUndefined();
       await expect(waitForReplay(info, 300)).rejects.toThrow(new RegExp(`${paused.name} has replayed up to .* paused \\(call resumeReplay\\)`));
     } finally {
@@ -174,7 +166,7 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL test harness', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
-      await eventually('the child printed its topology', () => stdout.includes('\n') || child.exitCode !== null, 60_000);
+      await waitFor('the child printed its topology', () => stdout.includes('\n') || child.exitCode !== null, 60_000);
     } catch (error) {
       child.kill('SIGKILL');
       throw new Error(`${(error as Error).message}\n${stderr}`, { cause: error });
@@ -187,7 +179,7 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL test harness', () => {
 
     child.kill('SIGKILL');
     await exited;
-    await eventually("the killed owner's servers are gone", () => pids.filter(isAlive).length === 0 && processesOf(childInfo).length === 0);
-    await eventually("the killed owner's temp dir is gone", () => !existsSync(childInfo.tempDir!));
+    await waitFor("the killed owner's servers are gone", () => pids.filter(isAlive).length === 0 && processesOf(childInfo).length === 0);
+    await waitFor("the killed owner's temp dir is gone", () => !existsSync(childInfo.tempDir!));
   }, 90_000);
 });

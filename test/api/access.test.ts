@@ -2,8 +2,7 @@
 // any caller, and each built-in role gets exactly the permissions the fixed table grants (403 names the missing one;
 // the table is test/support/role-table.ts, shared with the enterprise permission matrix).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../support/server-process.js';
-import { API_TARGETS, Client, errorOf, newMember, newOrg, startTarget } from '../support/api.js';
+import { API_TARGETS, type ApiServer, Client, errorOf, newMember, newOrg, startTarget } from '../support/api.js';
 import { CORE_ROUTES, cells, checkCell, type Role } from '../support/role-table.js';
 
 interface World {
@@ -49,14 +48,14 @@ const ID_ROUTES: RouteCase[] = [
 ];
 
 describe.each(API_TARGETS)('access control on $name', (target) => {
-  let server: RunningServer;
+  let server: ApiServer;
   let api: Client;
   let victim: World;
   let snapshot: () => Promise<string>;
 
   beforeAll(async () => {
     server = await startTarget(target);
-    api = new Client(server.url);
+    api = server.client;
     victim = await world(api);
     snapshot = async () => {
       const o = victim.owner;

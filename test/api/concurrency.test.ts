@@ -1,16 +1,15 @@
 // Task numbers under concurrent creates: 100 requests at once in one project get 1..100, no gap, no duplicate, on
 // each dialect (Postgres: many pooled connections racing on the project row; SQLite: the single writer).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../support/server-process.js';
-import { API_TARGETS, Client, newOrg, startTarget } from '../support/api.js';
+import { API_TARGETS, type ApiServer, Client, newOrg, startTarget } from '../support/api.js';
 
 describe.each(API_TARGETS)('concurrent task creation on $name', (target) => {
-  let server: RunningServer;
+  let server: ApiServer;
   let owner: Client;
 
   beforeAll(async () => {
     server = await startTarget(target);
-    ({ owner } = await newOrg(new Client(server.url)));
+    ({ owner } = await newOrg(server.client));
   });
   afterAll(async () => {
     await server?.stop();

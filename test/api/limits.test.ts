@@ -2,20 +2,19 @@
 // and the database is left as it was.
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../support/server-process.js';
-import { API_TARGETS, Client, errorOf, newOrg, startTarget } from '../support/api.js';
+import { API_TARGETS, type ApiServer, Client, errorOf, newOrg, startTarget } from '../support/api.js';
 
 const BODY_LIMIT = 64 * 1024;
 
 describe.each(API_TARGETS)('request limits on $name', (target) => {
-  let server: RunningServer;
+  let server: ApiServer;
   let owner: Client;
   let project: string;
   const tasks = () => owner.get(`/v1/projects/${project}/tasks?limit=100`).then((r) => r.body.items);
 
   beforeAll(async () => {
     server = await startTarget(target, { BODY_LIMIT_BYTES: String(BODY_LIMIT) });
-    ({ owner } = await newOrg(new Client(server.url)));
+    ({ owner } = await newOrg(server.client));
     project = (await owner.post('/v1/projects', { name: 'Limits', key: 'LIM' })).body.id;
   });
   afterAll(async () => {
@@ -87,7 +86,7 @@ describe.each(API_TARGETS)('request limits on $name', (target) => {
     ['a non-numeric Content-Length', 'POST /v1/signup HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: lots\r\n\r\n{}'],
     ['a header without a colon', 'GET /healthz HTTP/1.1\r\nhost: x\r\nthis is not a header\r\n\r\n'],
   ])('%s, which never reaches a route, still gets a 400 in the error envelope', async (_what, raw) => {
-    const { port, hostname } = new URL(server.url);
+    const { port, hostname } = new URL(await server.listen());
     const answer = await new Promise<string>((resolve, reject) => {
       const socket = connect(Number(port), hostname, () => socket.write(raw));
       let text = '';

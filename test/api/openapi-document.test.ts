@@ -13,7 +13,7 @@ import { ERROR_KINDS } from '../../src/server/openapi/error-schemas.js';
 import { IF_MATCH_PATTERN, ifMatch } from '../../src/server/preconditions.js';
 import { validatorCompiler } from '../../src/server/validation.js';
 import { DocumentConformance } from '../support/openapi-conformance.js';
-import { sourceServer, type SourceServer, type SourceVariant } from '../support/source-server.js';
+import { sourceServer, type SourceServer, type SourceVariant } from '../support/app.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');

@@ -1,8 +1,7 @@
 // The OpenAPI document is generated from the route schemas: every route is in it, with the limits it enforces.
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../support/server-process.js';
-import { API_TARGETS, Client, startTarget } from '../support/api.js';
+import { API_TARGETS, type ApiServer, startTarget } from '../support/api.js';
 
 const ROUTES: Record<string, string[]> = {
   '/v1/signup': ['post'],
@@ -31,12 +30,12 @@ const ENTERPRISE_ROUTES: Record<string, string[]> = {
 };
 
 describe.each(API_TARGETS)('OpenAPI document on $name', (target) => {
-  let server: RunningServer;
+  let server: ApiServer;
   let doc: any;
 
   beforeAll(async () => {
     server = await startTarget(target);
-    const res = await new Client(server.url).get('/v1/openapi.json');
+    const res = await server.client.get('/v1/openapi.json');
     expect(res.status).toBe(200);
     doc = res.body;
   });
@@ -92,9 +91,10 @@ describe.each(API_TARGETS)('OpenAPI document on $name', (target) => {
 
   it('answers 405 with Allow for a documented path and a method it does not serve, TRACE and QUERY included', async () => {
     // fetch refuses TRACE, so node:http asks.
+    const base = await server.listen();
     const ask = (method: string) =>
       new Promise<{ status: number; allow: string | undefined; body: string }>((resolve, reject) => {
-        const req = request(`${server.url}/v1/projects`, { method }, (res) => {
+        const req = request(`${base}/v1/projects`, { method }, (res) => {
           let body = '';
           res.on('data', (chunk: Buffer) => (body += chunk.toString()));
           res.on('end', () => resolve({ status: res.statusCode ?? 0, allow: res.headers.allow, body }));

@@ -3,8 +3,7 @@
 // listing exactly as it was.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../support/server-process.js';
-import { API_TARGETS, Client, errorOf, newMember, newOrg, startTarget, type Reply } from '../support/api.js';
+import { API_TARGETS, type ApiServer, Client, errorOf, newMember, newOrg, startTarget, type Reply } from '../support/api.js';
 import { DocumentConformance } from '../support/openapi-conformance.js';
 
 // FC_RUNS=500 for a longer hunt; the default keeps the suite quick.
@@ -101,7 +100,7 @@ const taskFields = {
 };
 
 describe.each(API_TARGETS)('request bodies on $name', (target) => {
-  let server: RunningServer;
+  let server: ApiServer;
   let owner: Client;
   let project: string;
   let task: string;
@@ -142,8 +141,8 @@ describe.each(API_TARGETS)('request bodies on $name', (target) => {
 
   beforeAll(async () => {
     server = await startTarget(target);
-    documented = new DocumentConformance((await new Client(server.url).get('/v1/openapi.json')).body);
-    ({ owner } = await newOrg(new Client(server.url)));
+    documented = new DocumentConformance((await server.client.get('/v1/openapi.json')).body);
+    ({ owner } = await newOrg(server.client));
     project = (await owner.post('/v1/projects', { name: 'Props', key: 'PROPS' })).body.id;
     task = (await owner.post(`/v1/projects/${project}/tasks`, { title: 'target' })).body.id;
     assignee = (await newMember(owner, 'member')).member.id;
@@ -215,7 +214,7 @@ describe.each(API_TARGETS)('request bodies on $name', (target) => {
       org: fc.record({ name: fc.oneof(title, anyValue), slug: fc.oneof(fc.stringMatching(/^[a-z0-9]{1,12}$/), anyValue) }, { requiredKeys: [] }),
       user: fc.record({ email: fc.oneof(fc.emailAddress(), anyValue), name: fc.oneof(title, anyValue) }, { requiredKeys: [] }),
     };
-    const anonymous = new Client(server.url);
+    const anonymous = server.client;
     await fc.assert(
       fc.asyncProperty(bodyOf(signup, ['org', 'user']), async (b) => {
         const res = await anonymous.post('/v1/signup', b);

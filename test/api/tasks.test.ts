@@ -1,17 +1,17 @@
 // Projects, tasks and comments through the built bundles on each dialect: CRUD, numbering, filters, sorting, cursor
 // pages, versions with ETag / If-Match.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../support/server-process.js';
-import { API_TARGETS, Client, errorOf, newMember, newOrg } from '../support/api.js';
+import { API_TARGETS, type ApiServer, Client, errorOf, newMember, newOrg } from '../support/api.js';
 import { startTarget } from '../support/api.js';
+import { waitFor } from '../support/wait.js';
 
 describe.each(API_TARGETS)('projects, tasks and comments on $name', (target) => {
-  let server: RunningServer;
+  let server: ApiServer;
   let owner: Client;
 
   beforeAll(async () => {
     server = await startTarget(target);
-    ({ owner } = await newOrg(new Client(server.url)));
+    ({ owner } = await newOrg(server.client));
   });
   afterAll(async () => {
     await server?.stop();
@@ -27,7 +27,7 @@ describe.each(API_TARGETS)('projects, tasks and comments on $name', (target) => 
 
   /** Waits until this machine's clock (the server's too) is past `iso`, so a new stamp must be later. */
   async function clockPast(iso: string): Promise<void> {
-    while (Date.now() <= Date.parse(iso)) await new Promise((r) => setTimeout(r, 1));
+    await waitFor(`this machine's clock past ${iso}`, () => Date.now() > Date.parse(iso), 5000, 1);
   }
 
   async function allPages(route: string, client = owner): Promise<any[]> {
@@ -121,7 +121,7 @@ describe.each(API_TARGETS)('projects, tasks and comments on $name', (target) => 
 
     it('refuses an assignee who is not a member of the organization', async () => {
       const project = await newProject();
-      const stranger = (await newOrg(new Client(server.url))).user.id;
+      const stranger = (await newOrg(server.client)).user.id;
       const res = await owner.post(`/v1/projects/${project}/tasks`, { title: 'x', assigneeId: stranger });
       expect(res.status).toBe(400);
       expect(errorOf(res).details).toEqual([{ field: 'body.assigneeId', message: 'is not a member of this organization' }]);
@@ -221,7 +221,12 @@ describe.each(API_TARGETS)('projects, tasks and comments on $name', (target) => 
           { title: '100% coverage_goal', status: 'todo', labels: ['bug'] },
           { title: 'Ünïcode title', status: 'canceled', labels: [] },
         ];
-        for (const s of specs) made.push((await owner.post(`/v1/projects/${project}/tasks`, s)).body);
+        // Each made after the last one's stamp, so creation order is a strict order of createdAt (in-process the
+        // server answers within the millisecond, and ties are broken by id).
+        for (const s of specs) {
+          made.push((await owner.post(`/v1/projects/${project}/tasks`, s)).body);
+          await clockPast(made.at(-1).createdAt);
+        }
       });
 
       const numbers = (items: any[]) => items.map((t) => t.number);

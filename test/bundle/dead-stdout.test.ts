@@ -8,6 +8,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, inject, it } from 'vitest';
+import { waitFor } from '../support/wait.js';
 
 const SHUTDOWN_TIMEOUT_MS = 3000;
 /** The exit must come within SHUTDOWN_TIMEOUT_MS; this much more is allowed for a busy machine. */
@@ -17,16 +18,6 @@ const started: ChildProcess[] = [];
 afterEach(() => {
   for (const proc of started.splice(0)) if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** The dev bundle logging every request to a stdout pipe this process holds. */
 async function serve(): Promise<{ proc: ChildProcess; url: string; exit: Promise<{ code: number | null; signal: string | null }> }> {
@@ -41,7 +32,7 @@ async function serve(): Promise<{ proc: ChildProcess; url: string; exit: Promise
   const exit = once(proc, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as string | null }));
   let stderr = '';
   proc.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const url = await until(
+  const url = await waitFor(
     'the ready file',
     async () => {
       if (proc.exitCode !== null) throw new Error(`the server exited (${proc.exitCode}) before it was ready: ${stderr}`);
@@ -90,7 +81,7 @@ it('stdout reader closed under load: SIGTERM stops the server (each of several r
   for (let round = 0; round < 4; round++) {
     const { proc, url, exit } = await serve();
     const traffic = load(url);
-    await until('requests answered', () => (traffic.answered >= 200 ? true : undefined), 30_000);
+    await waitFor('requests answered', () => (traffic.answered >= 200 ? true : undefined), 30_000);
     proc.stdout!.destroy();
     proc.kill('SIGTERM');
     const outcome = await exitsWithinTimeout(exit);
@@ -106,7 +97,7 @@ it('stdout reader stalled with the pipe full, under load: SIGTERM stops the serv
   // Not read any more: the pipe fills with request lines and every write of the server's meets a full pipe.
   proc.stdout!.pause();
   // A request's line is some 300 bytes; 4000 of them overfill a pipe or socket buffer of several hundred KiB.
-  await until('requests answered', () => (traffic.answered >= 4000 ? true : undefined), 60_000);
+  await waitFor('requests answered', () => (traffic.answered >= 4000 ? true : undefined), 60_000);
   proc.kill('SIGTERM');
   const outcome = await exitsWithinTimeout(exit);
   await traffic.stop();

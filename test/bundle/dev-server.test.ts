@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runBundle, startServer, type RunningServer } from '../support/server-process.js';
+import { waitFor } from '../support/wait.js';
 
 describe('dev bundle with no configuration', () => {
   let server: RunningServer;
@@ -46,10 +47,9 @@ describe('dev bundle with no configuration', () => {
     expect(mine.headers.get('x-request-id')).toBe('trace-abc-123');
     const made = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'bad id with spaces' } });
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    await new Promise((r) => setTimeout(r, 100));
-    const lines = server.output.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-    expect(lines.some((l) => l.reqId === 'trace-abc-123' && l.req?.url === '/healthz')).toBe(true);
-    expect(lines.every((l) => typeof l.level === 'string' && typeof l.time === 'string')).toBe(true);
+    const lines = () => server.output.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    await waitFor('a log line of the request with its id', () => lines().some((l) => l.reqId === 'trace-abc-123' && l.req?.url === '/healthz'));
+    expect(lines().every((l) => typeof l.level === 'string' && typeof l.time === 'string')).toBe(true);
   });
 
   it('exposes Prometheus metrics: readiness, database, requests by route pattern', async () => {

@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, inject, it } from 'vitest';
 import { startServer } from '../support/server-process.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { waitFor } from '../support/wait.js';
 
 it('SIGTERM during a slow request: the request completes and the process exits 0', async () => {
   const cwd = await mkdtemp(path.join(tmpdir(), 'flagship-shutdown-'));
@@ -28,13 +27,15 @@ it('SIGTERM during a slow request: the request completes and the process exits 0
     );
     req.on('error', reject);
     // The client sends half the body, the server is told to stop, then the rest arrives.
-    req.write(body.slice(0, half));
+    // Each step waits for a sign that the server has seen the last one, not for a guessed time: the half is flushed,
+    // then an answer on another connection (the server reads in arrival order) shows it has taken this one in.
     void (async () => {
-      await sleep(300);
+      await new Promise<void>((done, failed) => req.write(body.slice(0, half), (err) => (err ? failed(err) : done())));
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
       server.proc.kill('SIGTERM');
-      await sleep(500);
+      await waitFor('the server shutting down', () => server.output.some((l) => l.includes('shutting down: finishing in-flight requests')));
       req.end(body.slice(half));
-    })();
+    })().catch(reject);
   });
 
   const exit = new Promise<number | null>((resolve) => server.proc.once('exit', (code) => resolve(code)));

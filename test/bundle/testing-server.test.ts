@@ -6,17 +6,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { runBundle, startServer } from '../support/server-process.js';
+import { waitFor } from '../support/wait.js';
 
 const dev = () => inject('bundles').dev!;
 const prod = () => inject('bundles').prod!;
 
 async function waitForFile(file: string): Promise<string> {
-  for (let i = 0; ; i++) {
-    const text = await readFile(file, 'utf8').catch(() => undefined);
-    if (text !== undefined) return text;
-    if (i > 3000) throw new Error(`${file} never appeared`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  return waitFor(`${file} written`, () => readFile(file, 'utf8').catch(() => undefined));
 }
 
 /** What marks a call to /testing/* as a program's. */

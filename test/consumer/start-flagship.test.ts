@@ -9,6 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, inject, it } from 'vitest';
+import { waitFor } from '../support/wait.js';
 
 type Client = typeof import('../../src/testing/start-flagship.js');
 const client = async (): Promise<Client> => (await import(pathToFileURL(path.join(path.dirname(inject('bundles').dev!), 'testing.mjs')).href)) as Client;
@@ -65,19 +66,15 @@ describe('startFlagship', () => {
     const [code] = await once(parent, 'exit');
     expect(code).toBe(0);
     const { url, pid } = JSON.parse(printed) as { url: string; pid: number };
-    const deadline = Date.now() + 30_000;
-    while (
-      await fetch(`${url}/healthz`).then(
+    const answers = () =>
+      fetch(`${url}/healthz`).then(
         () => true,
         () => false,
-      )
-    ) {
-      if (Date.now() > deadline) {
-        process.kill(pid);
-        throw new Error(`the server at ${url} (pid ${pid}) outlived the process that started it`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+      );
+    await waitFor(`the server at ${url} (pid ${pid}) gone after the process that started it ended`, async () => !(await answers())).catch((err: unknown) => {
+      process.kill(pid);
+      throw err;
+    });
   });
 
   it('stops the server when the test process that started it dies (kill -9), leaving no temp folder', async () => {
@@ -96,20 +93,16 @@ describe('startFlagship', () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     parent.kill('SIGKILL');
     // Bounded by a generous deadline, not timed: the server goes once it notices its parent's channel closed.
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const alive = await fetch(`${url}/healthz`).then(
+    const answers = () =>
+      fetch(`${url}/healthz`).then(
         () => true,
         () => false,
       );
-      if (!alive) break;
-      if (Date.now() > deadline) {
-        process.kill(pid);
-        throw new Error(`the server at ${url} (pid ${pid}) outlived its parent`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await until(`server ${pid} exited`, () => !alive(pid));
+    await waitFor(`the server at ${url} (pid ${pid}) gone after its parent was killed`, async () => !(await answers())).catch((err: unknown) => {
+      process.kill(pid);
+      throw err;
+    });
+    await waitFor(`server ${pid} exited`, () => !alive(pid));
     // Nothing but Node's compile cache, which every start of the bundle shares (one entry per bundle and Node version).
     expect(await readdir(temp)).toEqual(['node-compile-cache']);
   });
@@ -150,14 +143,6 @@ function alive(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function until(what: string, done: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

@@ -6,6 +6,7 @@ import type { OpenedDatabase, Queryable } from '../../src/db/database.js';
 import { DatabaseUnavailableError, ForeignKeyViolationError, NotNullViolationError, UniqueViolationError, UnstorableValueError } from '../../src/db/errors.js';
 import { locked } from '../../src/domain/locks.js';
 import { DIALECTS, openFresh } from '../support/dialects.js';
+import { waitFor } from '../support/wait.js';
 
 describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
   let db: OpenedDatabase;
@@ -127,12 +128,14 @@ describe.each(DIALECTS)('Database conformance on %s', (dialect) => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let insideSaw = 0;
+    let inside = false;
     const writer = db.transaction(async (tx) => {
       await tx.insert(t.orgs).values(newOrg('isolation'));
       insideSaw = (await db.read((q) => q.select().from(t.orgs).where(eq(t.orgs.slug, 'isolation')))).length;
+      inside = true;
       await gate;
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the writer inside its transaction, its row written', () => inside);
     const outsideSaw = (await db.read((q) => q.select().from(t.orgs).where(eq(t.orgs.slug, 'isolation')))).length;
     release();
     await writer;
@@ -307,14 +310,22 @@ describe.each(DIALECTS)('Database lifecycle on %s', (dialect) => {
     const { db } = await openFresh(dialect);
     const t = db.tables;
     let finished = false;
+    let started!: () => void;
+    const inTransaction = new Promise<void>((r) => (started = r));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
     const slow = db.transaction(async (tx) => {
-      await new Promise((r) => setTimeout(r, 200));
+      started();
+      await gate;
       await tx.insert(t.orgs).values({ slug: 'late', name: 'Late' });
       finished = true;
     });
-    await new Promise((r) => setTimeout(r, 20));
+    await inTransaction;
+    // Closed while the transaction is open: it must still commit its last statement, and close() wait for it.
     const closing = db.close();
-    await Promise.all([closing, db.close(), slow]);
+    const again = db.close();
+    release();
+    await Promise.all([closing, again, slow]);
     expect(finished).toBe(true);
     await expect(db.transaction(async () => undefined)).rejects.toBeInstanceOf(DatabaseUnavailableError);
     await expect(db.read(async () => undefined)).rejects.toBeInstanceOf(DatabaseUnavailableError);

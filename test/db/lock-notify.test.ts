@@ -5,12 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { holdLock } from '../../src/domain/locks.js';
 import { DIALECTS, openFresh } from '../support/dialects.js';
+import { waitFor } from '../support/wait.js';
 
 describe.each(DIALECTS)('lock, notify and listen on %s', (dialect) => {
   let db: Database;
+  let location: string;
 
   beforeAll(async () => {
-    ({ db } = await openFresh(dialect));
+    ({ db, location } = await openFresh(dialect));
   });
   afterAll(async () => {
     await db?.close();
@@ -34,8 +36,17 @@ describe.each(DIALECTS)('lock, notify and listen on %s', (dialect) => {
       await holdLock(db, tx, 'k');
       events.push('b in');
     });
-    // b cannot enter while a holds the lock; a leaves only when released.
-    setTimeout(release, 200);
+    // b cannot enter while a holds the lock; a leaves only when released. PostgreSQL shows b waiting on the lock;
+    // SQLite has one writer, so b is queued behind a from the moment it asks.
+    if (dialect === 'postgres') {
+      const { queryOne } = await import('../support/postgres/sql.js');
+      await waitFor('b waiting on the advisory lock', async () => {
+        const row = await queryOne<{ n: number }>(location, "select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted");
+        return row.n > 0;
+      });
+    }
+    expect(events).toEqual(['a in']);
+    release();
     await Promise.all([a, b]);
     expect(events).toEqual(['a in', 'a out', 'b in']);
   });
@@ -59,8 +70,7 @@ describe.each(DIALECTS)('lock, notify and listen on %s', (dialect) => {
           })
           .catch(() => undefined);
         await db.write((tx) => notifications.notify(tx, 'flagship_test', 'after'));
-        const deadline = Date.now() + 10_000;
-        while (heard.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        await waitFor('two notices heard', () => heard.length >= 2, 10_000);
         expect(heard).toEqual(['kept', 'after']);
       } finally {
         await sub.close();

@@ -8,6 +8,7 @@ import { postgresHandle } from '../../src/db/postgres/handle.js';
 import { openSqlite } from '../../src/db/sqlite/driver.js';
 import { createDatabase, replicaUrl, waitForReplay } from '../support/postgres/index.js';
 import { DIALECTS } from '../support/dialects.js';
+import { waitFor } from '../support/wait.js';
 
 const base = {
   max: 2,
@@ -26,11 +27,11 @@ describe.runIf(DIALECTS.includes('postgres'))('Postgres adapter', () => {
 
   it('answers 503 when every pooled connection stays busy past the acquire timeout', async () => {
     const db = openPostgres({ ...base, url, max: 1, connectionTimeoutMs: 300 });
-    let release!: () => void;
+    let release: (() => void) | undefined;
     const holding = db.transaction(() => new Promise<void>((r) => (release = r)));
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the only connection held by a transaction', () => release !== undefined);
     const err = await db.transaction(async () => 'never').catch((e: unknown) => e);
-    release();
+    release!();
     await holding;
     expect(err).toBeInstanceOf(DatabaseUnavailableError);
     expect((err as Error).message).toMatch(/all 1 database connections stayed busy for 300 ms; retry shortly, or raise DB_POOL_MAX/);

@@ -85,7 +85,7 @@ describe('Mutex', () => {
       ['a', 'b', 'c'].map((name) =>
         mutex.run(async () => {
           order.push(`${name}+`);
-          await new Promise((r) => setTimeout(r, 5));
+          await new Promise((r) => setImmediate(r));
           order.push(`${name}-`);
         }),
       ),

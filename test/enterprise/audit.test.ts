@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Client, newMember, newOrg } from '../support/api.js';
 import { ENTERPRISE_TARGETS, deployForSuite } from '../support/enterprise.js';
+import { waitFor } from '../support/wait.js';
 
 async function exported(client: Client, query = ''): Promise<any[]> {
   const res = await client.get(`/v1/audit/export${query}`);
@@ -88,7 +89,11 @@ describe.each(ENTERPRISE_TARGETS)('audit trail on $name', (target) => {
     const { owner, user } = await newOrg(suite.api, 'listing');
     const p = (await owner.post('/v1/projects', { name: 'P', key: 'PPP' })).body.id;
     const { client: writer, member } = await newMember(owner, 'member');
+    // A mark strictly between the member's addition and the tasks: an in-process server answers within the millisecond.
+    const added = Date.now();
+    await waitFor("the clock past the member's addition", () => Date.now() > added, 1000, 1);
     const mark = new Date().toISOString();
+    await waitFor('the clock past the mark', () => Date.now() > Date.parse(mark), 1000, 1);
     for (let i = 0; i < 7; i++) await (i % 2 ? writer : owner).post(`/v1/projects/${p}/tasks`, { title: `t${i}` });
     const seen: any[] = [];
     let cursor: string | null = null;
@@ -129,7 +134,7 @@ describe.each(ENTERPRISE_TARGETS)('audit trail on $name', (target) => {
     const counts = await Promise.all(orgs.map(async ({ owner }) => (await exported(owner)).length));
     const calls = Array.from({ length: 200 }, (_, i) => {
       const o = i % 2;
-      const client = new Client(i % 4 < 2 ? suite.deployment.server.url : second.url, orgs[o]!.owner.token);
+      const client = (i % 4 < 2 ? suite.deployment.server : second).client.as(orgs[o]!.owner.token);
       return client.post(`/v1/projects/${projects[o]![Math.floor(i / 2) % 10]}/tasks`, { title: `race ${i}` });
     });
     const statuses = (await Promise.all(calls)).map((r) => r.status);

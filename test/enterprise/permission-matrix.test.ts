@@ -95,7 +95,7 @@ describe.each(ENTERPRISE_TARGETS)('permission matrix on $name', (target) => {
     writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
     // No address is the operator's, so this suite's own loopback calls are a tenant's like any other.
     deployment = await deployEnterprise(target, { AUDIT_KEY_FILE: keyFile, METRICS_ALLOW: 'none' });
-    const api = new Client(deployment.server.url);
+    const api = deployment.server.client;
     const { owner } = await newOrg(api, 'matrix');
     const projectId = (await owner.post('/v1/projects', { name: 'Home', key: 'HOME' })).body.id;
     const taskId = (await owner.post(`/v1/projects/${projectId}/tasks`, { title: 'there' })).body.id;
@@ -111,7 +111,7 @@ describe.each(ENTERPRISE_TARGETS)('permission matrix on $name', (target) => {
   });
 
   it('lists every route the build serves (the OpenAPI document) exactly once', async () => {
-    const doc = (await new Client(deployment.server.url).get('/v1/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
+    const doc = (await deployment.server.client.get('/v1/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
     const served = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`));
     const listed = [...table.map((r) => `${r.method} ${r.route}`), ...PUBLIC, ...operatorRoutes];
     expect(new Set(listed).size).toBe(listed.length);

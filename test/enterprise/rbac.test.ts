@@ -1,7 +1,7 @@
 // Custom roles, inheritance and project grants through the API of dist/prod (PostgreSQL) and dist/dev-enterprise
 // (SQLite); and a change made on one server process enforced by another on its very next request.
 import { describe, expect, it } from 'vitest';
-import { Client, errorOf, newMember, newOrg } from '../support/api.js';
+import { errorOf, newMember, newOrg } from '../support/api.js';
 import { ENTERPRISE_TARGETS, deployForSuite } from '../support/enterprise.js';
 
 describe.each(ENTERPRISE_TARGETS)('RBAC on $name', (target) => {
@@ -109,11 +109,11 @@ describe.each(ENTERPRISE_TARGETS)('a change on one process is enforced by anothe
 
   it('demotions, revoked grants and changed roles, on the very next request to the second process', async () => {
     const second = await suite.deployment.another();
-    const one = new Client(suite.deployment.server.url);
+    const one = suite.deployment.server.client;
     const { owner } = await newOrg(one, 'twice');
     const p = (await owner.post('/v1/projects', { name: 'P', key: 'PPP' })).body.id;
     const { client, member } = await newMember(owner, 'admin');
-    const there = new Client(second.url, client.token);
+    const there = second.client.as(client.token);
     const writeThere = async () => (await there.post(`/v1/projects/${p}/tasks`, { title: 't' })).status;
 
     for (let round = 0; round < 5; round++) {
@@ -143,19 +143,19 @@ describe.each(ENTERPRISE_TARGETS)('a change on one process is enforced by anothe
 
   it('a member removed and added back on the first process holds none of their old grants on the second', async () => {
     const second = await suite.deployment.another();
-    const { owner } = await newOrg(new Client(suite.deployment.server.url), 'comeback');
+    const { owner } = await newOrg(suite.deployment.server.client, 'comeback');
     const p = (await owner.post('/v1/projects', { name: 'P', key: 'PPP' })).body.id;
     const { client, member } = await newMember(owner, 'viewer');
     expect((await owner.call('PUT', `/v1/members/${member.id}/grants`, { body: { grants: [{ role: 'member', projectId: p }] } })).status).toBe(200);
     // The second process caches what this member, as a viewer, may do: the grant included.
-    expect((await new Client(second.url, client.token).post(`/v1/projects/${p}/tasks`, { title: 't' })).status).toBe(201);
+    expect((await second.client.as(client.token).post(`/v1/projects/${p}/tasks`, { title: 't' })).status).toBe(201);
 
     // Removal takes the grant away; added back with the same role, the member has the same id and cache key.
     expect((await owner.call('DELETE', `/v1/members/${member.id}`)).status).toBe(204);
     const back = await owner.post('/v1/members', { email: member.email, name: 'Back again', role: 'viewer' });
     expect(back.status).toBe(201);
     expect(back.body.member.id).toBe(member.id);
-    const again = new Client(second.url, back.body.token);
+    const again = second.client.as(back.body.token);
     expect((await again.post(`/v1/projects/${p}/tasks`, { title: 't' })).status).toBe(403);
     expect((await again.get(`/v1/projects/${p}/tasks`)).status).toBe(200);
   });

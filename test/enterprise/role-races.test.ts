@@ -2,7 +2,7 @@
 // member's (POST) and a grant (PUT), each sent at the same moment as the DELETE. Whatever order they land in, nobody
 // ends up holding a role that no longer exists, and a later role of the same name finds no old holder.
 import { describe, expect, it } from 'vitest';
-import { Client, newMember, newOrg } from '../support/api.js';
+import { newMember, newOrg } from '../support/api.js';
 import { ENTERPRISE_TARGETS, deployForSuite } from '../support/enterprise.js';
 
 const TRIES = 20;
@@ -13,7 +13,7 @@ describe.each(ENTERPRISE_TARGETS)('role deletion against role assignment, two pr
   it('a deleted role is never held', async () => {
     const second = await suite.deployment.another();
     const { owner } = await newOrg(suite.api, 'race');
-    const there = new Client(second.url, owner.token);
+    const there = second.client.as(owner.token);
     const { member: a } = await newMember(owner, 'viewer');
     const { member: b } = await newMember(owner, 'viewer');
     const outcomes = { deleted: 0, held: 0 };

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashRecord, type AuditRow } from '../../src/enterprise/audit/record.js';
 import { Client, newOrg } from '../support/api.js';
 import { ENTERPRISE_TARGETS, deployEnterprise, triggersOff, type EnterpriseDeployment } from '../support/enterprise.js';
+import { waitFor } from '../support/wait.js';
 
 /** A row as the database hands it over, in the application's shape. */
 function asRecord(r: Record<string, unknown>): AuditRow {
@@ -59,11 +60,13 @@ describe.each(ENTERPRISE_TARGETS)('tampering with the audit trail on $name', (ta
       .filter((c) => c.orgId === org);
   /** Waits, with a deadline, until the server has checkpointed `org` at `seq`. */
   const checkpointed = async (org: string, seq: number) => {
-    const deadline = Date.now() + 30_000;
-    while (!checkpointsOf(org).some((c) => c.seq === seq)) {
-      if (Date.now() > deadline) throw new Error(`no checkpoint of ${org} at seq ${seq} within 30 s:\n${deployment.server.output.slice(-20).join('\n')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(
+      `a checkpoint of ${org} at seq ${seq}`,
+      () => checkpointsOf(org).some((c) => c.seq === seq),
+      30_000,
+      100,
+      () => deployment.server.output.slice(-20).join('\n'),
+    );
   };
 
   beforeAll(async () => {
@@ -74,11 +77,15 @@ describe.each(ENTERPRISE_TARGETS)('tampering with the audit trail on $name', (ta
     writeFileSync(noCheckpoints, '');
     // What `openssl genpkey -algorithm ed25519` writes: a PKCS#8 PEM private key.
     writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    deployment = await deployEnterprise(target, { AUDIT_KEY_FILE: keyFile, AUDIT_CHECKPOINT_FILE: checkpointFile, AUDIT_CHECKPOINT_INTERVAL: '1' });
-    const made = await newOrg(new Client(deployment.server.url), 'tamper');
+    deployment = await deployEnterprise(
+      target,
+      { AUDIT_KEY_FILE: keyFile, AUDIT_CHECKPOINT_FILE: checkpointFile, AUDIT_CHECKPOINT_INTERVAL: '1' },
+      { as: 'process' },
+    );
+    const made = await newOrg(deployment.server.client, 'tamper');
     owner = made.owner;
     orgId = made.org.id;
-    bystander = (await newOrg(new Client(deployment.server.url), 'bystander')).org.id;
+    bystander = (await newOrg(deployment.server.client, 'bystander')).org.id;
     const p = (await owner.post('/v1/projects', { name: 'P', key: 'PPP' })).body.id;
     for (let i = 0; i < 6; i++) await owner.post(`/v1/projects/${p}/tasks`, { title: `t${i}` });
     // The server signs the chain's head itself, on its schedule, into the file.
@@ -228,11 +235,13 @@ describe.each(ENTERPRISE_TARGETS)('tampering with the audit trail on $name', (ta
       expect(stdout).toContain('is not the record the checkpoint taken');
       expect(await api()).toMatchObject({ ok: false, orgId, broken: { seq: 8, id: eight.id, problem: 'rewritten' } });
       // Its schedule refuses to vouch for the new chain, and says so.
-      const deadline = Date.now() + 30_000;
-      while (!deployment.server.output.some((l) => l.includes(`audit chain of org ${orgId} is broken at seq 8`))) {
-        if (Date.now() > deadline) throw new Error(`the server never refused the rolled-back chain:\n${deployment.server.output.slice(-20).join('\n')}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitFor(
+        'the server refusing the rolled-back chain',
+        () => deployment.server.output.some((l) => l.includes(`audit chain of org ${orgId} is broken at seq 8`)),
+        30_000,
+        100,
+        () => deployment.server.output.slice(-20).join('\n'),
+      );
       expect(checkpointsOf(orgId).filter((c) => c.hash === eight.hash)).toEqual([]);
       // Nor does `audit checkpoint`, held to the same file.
       const signed = await deployment.run(['audit', 'checkpoint']);
@@ -323,21 +332,23 @@ describe.each(ENTERPRISE_TARGETS)('checkpoints written to stdout on $name', (tar
   beforeAll(async () => {
     keyFile = path.join(mkdtempSync(path.join(tmpdir(), 'flagship-stdout-checkpoints-')), 'audit-key.pem');
     writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    deployment = await deployEnterprise(target, { AUDIT_KEY_FILE: keyFile, AUDIT_CHECKPOINT_FILE: '-', AUDIT_CHECKPOINT_INTERVAL: '1' });
+    deployment = await deployEnterprise(target, { AUDIT_KEY_FILE: keyFile, AUDIT_CHECKPOINT_FILE: '-', AUDIT_CHECKPOINT_INTERVAL: '1' }, { as: 'process' });
   });
   afterAll(async () => {
     await deployment?.stop();
   });
 
   it('the server prints its checkpoints among its log lines, and `audit verify` reads them back from stdin', async () => {
-    const { owner, org } = await newOrg(new Client(deployment.server.url), 'stdout');
+    const { owner, org } = await newOrg(deployment.server.client, 'stdout');
     await owner.post('/v1/projects', { name: 'P', key: 'PPP' });
     const lines = () => deployment.server.output.filter((l) => l.startsWith('{"v":1,') && l.includes(`"orgId":"${org.id}"`));
-    const deadline = Date.now() + 30_000;
-    while (!lines().some((l) => (JSON.parse(l) as { seq: number }).seq === 2)) {
-      if (Date.now() > deadline) throw new Error(`no checkpoint of seq 2 on stdout within 30 s:\n${deployment.server.output.slice(-20).join('\n')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(
+      'a checkpoint of seq 2 on stdout',
+      () => lines().some((l) => (JSON.parse(l) as { seq: number }).seq === 2),
+      30_000,
+      100,
+      () => deployment.server.output.slice(-20).join('\n'),
+    );
     const verify = async (input: string) => {
       const proc = spawn(process.execPath, [deployment.bundle, 'audit', 'verify'], {
         env: { PATH: process.env.PATH ?? '', DATABASE_URL: deployment.databaseUrl, AUDIT_KEY_FILE: keyFile, AUDIT_CHECKPOINT_FILE: '-', LOG_LEVEL: 'warn' },

@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Client, newMember, newOrg } from '../support/api.js';
 import { DIALECTS } from '../support/dialects.js';
-import { HAPROXY_MISSING, haproxyBinary, patroniMissing, startPatroniCluster, until, type PatroniCluster } from '../support/patroni.js';
+import { HAPROXY_MISSING, haproxyBinary, patroniMissing, startPatroniCluster, type PatroniCluster } from '../support/patroni.js';
+import { waitFor } from '../support/wait.js';
 import { queryOne, withClient } from '../support/postgres/sql.js';
 import { startServer, type RunningServer } from '../support/server-process.js';
 import { Traffic, servesOf, type Acknowledged } from './traffic.js';
@@ -76,7 +77,7 @@ describe.runIf(!why)('deploy/ topology: three Patroni members on etcd, the prod 
 
   /** Polls the candidates until one leaves recovery: the moment Patroni's promotion took effect in PostgreSQL. */
   async function promotion(candidates: string[]): Promise<{ name: string; at: number }> {
-    return until(
+    return waitFor(
       `one of ${candidates.join(', ')} promoted`,
       async () => {
         // All candidates at once, and the time the poll was sent: the promotion happened before it, and writes are
@@ -97,7 +98,7 @@ describe.runIf(!why)('deploy/ topology: three Patroni members on etcd, the prod 
 
   /** Polls HAProxy's primary port until it reaches a member other than `leader` that takes writes: when it followed. */
   async function haproxyFollows(leader: string): Promise<number> {
-    return until(
+    return waitFor(
       "HAProxy's primary port reaching the new leader",
       async () => {
         const polled = Date.now();
@@ -114,7 +115,7 @@ describe.runIf(!why)('deploy/ topology: three Patroni members on etcd, the prod 
 
   /** Polls the leader until it stops answering as a primary: from then on no primary is reachable until the promotion. */
   async function leaderGone(name: string): Promise<number> {
-    return until(
+    return waitFor(
       `${name} no longer answering as the primary`,
       async () => {
         const polled = Date.now();
@@ -134,7 +135,7 @@ describe.runIf(!why)('deploy/ topology: three Patroni members on etcd, the prod 
         const { rows } = await c.query<{ id: string }>('select id from tasks where id = any($1::text[])', [ids]);
         return new Set(rows.map((r) => r.id));
       });
-    const all = await until(
+    const all = await waitFor(
       `${name} having every acknowledged write`,
       async () => ((await present()).size === ids.length ? true : undefined),
       timeoutMs,
@@ -169,7 +170,7 @@ describe.runIf(!why)('deploy/ topology: three Patroni members on etcd, the prod 
     // synchronous_mode is on and has a standby: the zero-loss claim below is made under it.
     expect(before.some((m) => m.role === 'sync_standby')).toBe(true);
     const leader = before.find((m) => m.role === 'leader')!.name;
-    await until(
+    await waitFor(
       'the server sees one primary and two serving replicas',
       async () => {
         const nodes = await pools();
@@ -192,7 +193,7 @@ describe.runIf(!why)('deploy/ topology: three Patroni members on etcd, the prod 
     let haproxyAt: number | undefined;
     let haproxyReplica: boolean | undefined;
     try {
-      await until(
+      await waitFor(
         'traffic flowing before the failover',
         async () => (traffic.acknowledged.length >= 20 && traffic.reads.filter((r) => r.status === 200).length >= 20 ? true : undefined),
         60_000,
@@ -209,11 +210,11 @@ describe.runIf(!why)('deploy/ topology: three Patroni members on etcd, the prod 
       promoted = await promoting;
       goneAt = await going;
       haproxyAt = await following?.catch(() => undefined);
-      resumed = await until('a write acknowledged after the promotion', async () => traffic.acknowledged.find((a) => a.at >= promoted.at), 30_000, 20);
+      resumed = await waitFor('a write acknowledged after the promotion', async () => traffic.acknowledged.find((a) => a.at >= promoted.at), 30_000, 20);
       refusedRightAfter = await tokensRefused(tokens);
       await recover(leader);
       // The old leader back, as a replica of the new one, and serving this server's reads again.
-      await until(
+      await waitFor(
         `${leader} running as a replica`,
         async () => {
           const s = await cluster.state();
@@ -224,7 +225,7 @@ describe.runIf(!why)('deploy/ topology: three Patroni members on etcd, the prod 
         250,
       );
       const readsThen = (await pools()).find((n) => n.node === nodeOf(leader) && n.role === 'replica')?.readsServed ?? 0;
-      rejoined = await until(
+      rejoined = await waitFor(
         `${leader} serving reads again`,
         async () => ((await servingReplicas()).some((n) => n.node === nodeOf(leader) && n.readsServed > readsThen) ? true : undefined),
         60_000,
@@ -232,15 +233,15 @@ describe.runIf(!why)('deploy/ topology: three Patroni members on etcd, the prod 
       ).catch(() => false);
       if (cluster.haproxy) {
         const port = cluster.haproxy.replicaPort;
-        haproxyReplica = await until(
+        haproxyReplica = await waitFor(
           "HAProxy's replica port reaching a replica",
           async () => ((await queryOne<{ r: boolean }>(viaHaproxy(port), 'select pg_is_in_recovery() as r')).r ? true : undefined),
           30_000,
         ).catch(() => false);
       }
-      await until('/readyz 200 again', async () => (traffic.readiness.at(-1)?.status === 200 ? true : undefined), 30_000);
+      await waitFor('/readyz 200 again', async () => (traffic.readiness.at(-1)?.status === 200 ? true : undefined), 30_000);
       const acknowledgedSoFar = traffic.acknowledged.length;
-      await until('writes flowing after the failover', async () => (traffic.acknowledged.length >= acknowledgedSoFar + 20 ? true : undefined), 30_000);
+      await waitFor('writes flowing after the failover', async () => (traffic.acknowledged.length >= acknowledgedSoFar + 20 ? true : undefined), 30_000);
     } finally {
       await traffic.stop();
     }

@@ -15,6 +15,7 @@ import { DIALECTS } from '../support/dialects.js';
 import { createDatabase } from '../support/postgres/index.js';
 import { resolveRunAs } from '../support/postgres/run-as.js';
 import { runBundle, startServer, type RunningServer } from '../support/server-process.js';
+import { waitFor } from '../support/wait.js';
 
 function findPgbouncer(): string | undefined {
   for (const candidate of ['pgbouncer', '/usr/sbin/pgbouncer', '/usr/bin/pgbouncer']) {
@@ -78,18 +79,23 @@ describe.runIf(!why)('prod bundle behind PgBouncer in transaction mode', () => {
     bouncer = spawn(pgbouncer!, [config], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}) });
     for (const stream of [bouncer.stdout!, bouncer.stderr!]) stream.on('data', (c: Buffer) => (bouncerLog = (bouncerLog + c.toString()).slice(-4000)));
     const url = `postgres://${direct.username}@127.0.0.1:${port}/flagship`;
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const client = new pg.Client({ connectionString: url });
-      const ok = await client.connect().then(
-        () => client.query('select 1').then(() => true),
-        () => false,
-      );
-      await client.end().catch(() => undefined);
-      if (ok) break;
-      if (bouncer.exitCode !== null || Date.now() > deadline) throw new Error(`pgbouncer did not come up:\n${bouncerLog}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(
+      'pgbouncer answering a query',
+      async () => {
+        if (bouncer!.exitCode !== null) throw new Error(`pgbouncer exited with ${bouncer!.exitCode}`);
+        const client = new pg.Client({ connectionString: url });
+        try {
+          await client.connect();
+          await client.query('select 1');
+          return true;
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      },
+      20_000,
+      100,
+      () => bouncerLog,
+    );
     // Migrations take a session-level advisory lock, which needs a direct connection (docs: DESIGN, PgBouncer).
     const migrated = await runBundle(inject('bundles').prod!, ['migrate'], { env: { DATABASE_URL: direct.toString() } });
     expect(migrated.code, migrated.stdout + migrated.stderr).toBe(0);

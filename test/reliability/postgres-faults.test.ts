@@ -13,6 +13,7 @@ import { createDatabase, freezeNode, startNode, startPostgres, stopNode, type Pg
 import { queryOne, sleep } from '../support/postgres/sql.js';
 import { readyMetric, readyz, untilReadyz } from '../support/readiness.js';
 import { startServer, type RunningServer } from '../support/server-process.js';
+import { waitFor } from '../support/wait.js';
 
 // Short bounds, so each fault resolves in seconds: a query may take 4 s on the server, 5 s on the client side, and
 // a connection 2 s to open.
@@ -56,7 +57,7 @@ describe.runIf(DIALECTS.includes('postgres'))('prod bundle when its PostgreSQL s
       await untilReadyz(server, 503);
       // Requests sent while it is down are answered (503), not left hanging.
       const downSince = Date.now();
-      while (load.outcomes.filter((o) => o.at > downSince && o.status === 503).length < 6) await sleep(50);
+      await waitFor('six requests answered 503 while it is down', () => load.outcomes.filter((o) => o.at > downSince && o.status === 503).length >= 6);
       expect((await readyMetric(server))!).toBe('0');
     } finally {
       await startNode(cluster.info, 'primary');
@@ -152,16 +153,14 @@ describe.runIf(DIALECTS.includes('postgres'))('prod bundle when its PostgreSQL s
       // Both connections are then waiting on the lock, and the other creations wait for a connection.
       // (Asked on a connection of its own: inside the locker's transaction pg_stat_activity would stay one snapshot.)
       const lockerPid = (await locker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-      for (const deadline = Date.now() + 30_000; ;) {
+      await waitFor("both of the server's connections waiting on the lock", async () => {
         const { n } = await queryOne<{ n: number }>(
           url,
           "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'flagship/prod' AND wait_event_type = 'Lock' AND pid <> $1",
           [lockerPid],
         );
-        if (n === 2) break;
-        if (Date.now() > deadline) throw new Error(`the server never had both connections waiting on the lock (${n} waiting)`);
-        await sleep(50);
-      }
+        return n === 2;
+      });
       const during = await readyz(busy);
       const metric = await readyMetric(busy);
       await locker.query('COMMIT');

@@ -13,8 +13,7 @@ import { allTasks, expectNothingLost, startWriteLoad } from '../support/load.js'
 import { readyz, untilReadyz } from '../support/readiness.js';
 import { resolveRunAs } from '../support/postgres/run-as.js';
 import { startServer, type RunningServer } from '../support/server-process.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { waitFor } from '../support/wait.js';
 
 function hasPrlimit(): boolean {
   try {
@@ -58,13 +57,13 @@ describe.runIf(DIALECTS.includes('sqlite'))('dev bundle when its SQLite file fai
     execFileSync('prlimit', ['--pid', pid, `--fsize=${limit}:unlimited`]);
     let full: { status: number; body: any };
     try {
-      for (const deadline = Date.now() + 30_000; !load.outcomes.some((o) => o.status === 503);) {
-        if (Date.now() > deadline)
-          throw new Error(
-            `writes never failed with the file size limit at ${limit} bytes: ${JSON.stringify(load.outcomes.slice(-3))} ${server.output.slice(-5).join('\n')}`,
-          );
-        await sleep(50);
-      }
+      await waitFor(
+        `writes failing with the file size limit at ${limit} bytes`,
+        () => load.outcomes.some((o) => o.status === 503),
+        30_000,
+        50,
+        () => `${JSON.stringify(load.outcomes.slice(-3))} ${server.output.slice(-5).join('\n')}`,
+      );
       full = await untilReadyz(server, 503);
       // Reads still work while writes fail.
       expect((await owner.get(`/v1/projects/${project}/tasks?limit=1`)).status).toBe(200);
@@ -105,10 +104,13 @@ describe.runIf(DIALECTS.includes('sqlite'))('dev bundle when its SQLite file fai
 
       second = await startServer(bundle, { cwd: dir, env, ...ids });
       const down = await untilReadyz(second, 503);
-      for (const deadline = Date.now() + 30_000; !/attempt 2/.test((await readyz(second)).body.reason ?? '');) {
-        if (Date.now() > deadline) throw new Error(`start-up did not retry: ${JSON.stringify((await readyz(second)).body)}`);
-        await sleep(100);
-      }
+      await waitFor(
+        'start-up retrying',
+        async () => /attempt 2/.test((await readyz(second!)).body.reason ?? ''),
+        30_000,
+        100,
+        async () => JSON.stringify((await readyz(second!)).body),
+      );
       expect(down.body.reason).toMatch(/readonly database/);
       expect((await fetch(`${second.url}/healthz`)).status).toBe(200);
       chmodSync(path.join(dir, 'locked.db'), 0o644);

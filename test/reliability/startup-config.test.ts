@@ -11,6 +11,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { FlagsError, loadVariant } from '../../build.mjs';
 import { DIALECTS } from '../support/dialects.js';
 import { runBundle, startServer } from '../support/server-process.js';
+import { waitFor } from '../support/wait.js';
 
 const dev = () => inject('bundles').dev!;
 const prod = () => inject('bundles').prod!;
@@ -118,10 +119,7 @@ describe.runIf(DIALECTS.includes('postgres'))('a PostgreSQL server that can neve
       const server = await startServer(prod(), {
         env: { DATABASE_URL: `postgres://flagship@127.0.0.1:${port}/flagship`, DB_CONNECT_TIMEOUT_MS: '600000', DB_START_RETRY_MS: '0' },
       });
-      for (const deadline = Date.now() + 20_000; sockets.length === 0;) {
-        if (Date.now() > deadline) throw new Error('the server never tried to connect');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor('the server trying to connect', () => sockets.length > 0, 20_000);
       const readyz = await fetch(`${server.url}/readyz`);
       expect(readyz.status).toBe(503);
       const exited = server.stop('SIGTERM');

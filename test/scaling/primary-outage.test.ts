@@ -7,7 +7,8 @@ import { Client, newMember, newOrg } from '../support/api.js';
 import { DIALECTS } from '../support/dialects.js';
 import { startNode, startPostgres, stopNode, waitForReplay, type PgTopologyInfo } from '../support/postgres/index.js';
 import { startServer, type RunningServer } from '../support/server-process.js';
-import { freshDatabase, waitUntil } from './topology.js';
+import { freshDatabase } from './topology.js';
+import { waitFor } from '../support/wait.js';
 
 const stoppable = DIALECTS.includes('postgres') && inject('pg')?.controllable === true;
 if (DIALECTS.includes('postgres') && !stoppable)
@@ -71,7 +72,7 @@ describe.runIf(stoppable)('prod bundle while the primary is stopped', () => {
     await waitForReplay(cluster.info);
     await stopNode(cluster.info, 'primary', 'fast');
     try {
-      await waitUntil(
+      await waitFor(
         'the primary seen unreachable',
         async () => ((await (await fetch(`${server.url}/healthz`)).json()) as any).featureHealth.scaling.unreachable === 1,
         10_000,
@@ -114,7 +115,7 @@ describe.runIf(stoppable)('prod bundle while the primary is stopped', () => {
     } finally {
       await startNode(cluster.info, 'primary');
     }
-    await waitUntil('writes back', async () => (await owner.post('/v1/projects', { name: 'After', key: 'AFT' })).status === 201, 20_000);
+    await waitFor('writes back', async () => (await owner.post('/v1/projects', { name: 'After', key: 'AFT' })).status === 201, 20_000);
     const ready = await fetch(`${server.url}/readyz`);
     expect(await ready.json()).toMatchObject({ status: 'ready', serves: { reads: true, writes: true } });
     expect((await fetch(`${server.url}/readyz?need=writes`)).status).toBe(200);

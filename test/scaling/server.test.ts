@@ -13,7 +13,8 @@ import { DIALECTS } from '../support/dialects.js';
 import { pauseReplay, resumeReplay, startPostgres, waitForReplay, type PgTopologyInfo } from '../support/postgres/index.js';
 import { databaseOf, queryOne } from '../support/postgres/sql.js';
 import { runBundle, startServer, type RunningServer } from '../support/server-process.js';
-import { commits, freshDatabase, replicaSetting, waitUntil } from './topology.js';
+import { commits, freshDatabase, replicaSetting } from './topology.js';
+import { waitFor } from '../support/wait.js';
 
 const TOKEN = 'x-consistency-token';
 const PAIRS = 1000;
@@ -74,7 +75,7 @@ describe.runIf(replicated)('prod bundle with replicas', () => {
 
   it('says the module is active with 2 replicas in eu and us, in /healthz and --version', async () => {
     // A replica serves reads once its lag is proven within bounds, which takes the health checks a moment after start.
-    await waitUntil(
+    await waitFor(
       'both replicas serving reads',
       async () => ((await (await fetch(`${a.url}/healthz`)).json()) as any).featureHealth.scaling.replicasServing === 2,
       10_000,
@@ -193,7 +194,7 @@ describe.runIf(replicated)('prod bundle with replicas', () => {
     // Everything so far replayed and seen replayed by A (so A no longer pins the other principal to the primary),
     // then replay stops: from here every write is missing on both replicas.
     await waitForReplay(cluster.info);
-    await waitUntil('the other principal reading from the eu replica', () => otherReadsFromEu(a), 10_000);
+    await waitFor('the other principal reading from the eu replica', () => otherReadsFromEu(a), 10_000);
     await pause();
 
     const stale: string[] = [];
@@ -224,7 +225,7 @@ describe.runIf(replicated)('prod bundle with replicas', () => {
 
   it('refuses a revoked token on the next request and takes a new one at once, whichever instance answers, with replay paused', async () => {
     const { owner } = await newOrg(new Client(a.url), 'fresh');
-    await waitUntil(
+    await waitFor(
       'replicas caught up',
       async () => (await fetch(`${a.url}/healthz`).then((r) => r.json() as Promise<any>)).featureHealth.scaling.replicasServing === 2,
       10_000,
@@ -275,11 +276,16 @@ describe.runIf(replicated)('prod bundle with replicas', () => {
     // the replicas have replayed it: wait until B sends the member's ordinary reads to the eu replica again, so the
     // reads below could come from a paused replica if anything let them, then stop replay.
     expect((await onB.get('/v1/projects')).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor("the member's token use recorded on the primary", async () => {
+      const row = await queryOne<{ n: number }>(env.DATABASE_URL!, 'select count(*)::int as n from tokens where member_id = $1 and last_used_at is not null', [
+        member.id,
+      ]);
+      return row.n > 0;
+    });
     await waitForReplay(cluster.info);
     const euReads = async () =>
       (await new Client(b.url, owner.token).get('/v1/admin/pools')).body.nodes.find((n: { region: string }) => n.region === 'eu').readsServed as number;
-    await waitUntil(
+    await waitFor(
       'the member reading from the eu replica on B',
       async () => {
         const before = await euReads();
@@ -324,7 +330,7 @@ describe.runIf(replicated)('prod bundle with replicas', () => {
     const reader = await startServer(inject('bundles').prod!, { env: goalEnv });
     await reader.ready();
     // Steady state: the security position is known and a replica has been seen past it.
-    await waitUntil(
+    await waitFor(
       'token lookups served by replicas',
       async () => ((await (await fetch(`${reader.url}/healthz`)).json()) as any).featureHealth.scaling.credentialsReadFrom === 'replicas',
       10_000,

@@ -7,7 +7,7 @@ import { openRouter } from '../../src/scaling/open-router.js';
 import { scalingOptions } from '../../src/scaling/options.js';
 import type { ReplicaRouter } from '../../src/scaling/router.js';
 import { createDatabase, replicaUrl, waitForReplay, type PgTopologyInfo } from '../support/postgres/index.js';
-import { databaseOf, queryOne, sleep } from '../support/postgres/sql.js';
+import { databaseOf, queryOne } from '../support/postgres/sql.js';
 
 /** A fresh database on the topology (replicated to every replica before this returns). */
 export async function freshDatabase(info: PgTopologyInfo, prefix: string): Promise<{ url: string; replicaUrls: string[] }> {
@@ -31,14 +31,4 @@ export function routerFor(env: Record<string, string>): ReplicaRouter {
 export async function commits(url: string): Promise<number> {
   const row = await queryOne<{ n: string }>(url, 'select xact_commit::text as n from pg_stat_database where datname = $1', [databaseOf(url)]);
   return Number(row.n);
-}
-
-/** Polls `check` until it holds; fails with `what` after `timeoutMs`. Returns how long it took. */
-export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await check()) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(25);
-  }
 }

@@ -1,5 +1,5 @@
 // Once per test run: a scratch folder that every test's temp files go under (removed at the end), and the dev and
-// prod variants built through build.mjs itself (so the exclusion proof runs too), with the bundle paths handed to tests.
+// prod variants (and dev-enterprise) built through build.mjs itself (so the exclusion proof runs too), with the bundle paths handed to tests.
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,7 +24,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   const root = path.resolve(import.meta.dirname, '../..');
   const bundles: Record<string, string> = {};
-  for (const name of ['dev', 'dev-enterprise', 'prod']) {
+  // A tier builds only the variants it runs (FLAGSHIP_BUNDLES in vitest.config.ts); all three by default.
+  const names = String(project.config.env?.FLAGSHIP_BUNDLES ?? process.env.FLAGSHIP_BUNDLES ?? 'dev,dev-enterprise,prod').split(',');
+  for (const name of names) {
     const variant = await loadVariant(path.join(root, 'flags'), name);
     await buildVariant(variant);
     bundles[name] = path.join(root, 'dist', name, 'server.mjs');

@@ -1,15 +1,15 @@
-// The enterprise module as users run it: dist/dev-enterprise on SQLite and dist/prod on PostgreSQL, as processes on a
-// database of their own, with a second instance on the same database when a test needs two, and direct SQL access
+// The enterprise module as dist/dev-enterprise (SQLite) and dist/prod (PostgreSQL) carry it: built from the sources in
+// this process with the same modules (or as the bundles' processes where a test needs them) on a database of their
+// own, with a second instance on the same database when a test needs two, the bundle's commands, and direct SQL access
 // to that database for what a superuser could do behind the server's back.
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { Client } from './api.js';
+import { Client, freshPostgres, injectTransport, startBundle } from './api.js';
 import { DIALECTS, type DialectName } from './dialects.js';
-import { runBundle, startServer, type RunningServer } from './server-process.js';
+import { runBundle } from './server-process.js';
 
 export interface EnterpriseTarget {
   readonly name: string;
@@ -23,13 +23,25 @@ export const ENTERPRISE_TARGETS: EnterpriseTarget[] = DIALECTS.map((dialect) =>
     : { name: 'dist/prod on PostgreSQL', dialect, bundle: 'prod' },
 );
 
+/** One server of a deployment, however it runs. */
+export interface EnterpriseServer {
+  /** A client with no credentials, speaking to this server. */
+  readonly client: Client;
+  /** Every line the server printed (a process) or logged (in-process) so far. */
+  readonly output: string[];
+  /** A process's base URL and process id. */
+  readonly url?: string;
+  readonly pid?: number;
+  stop(): Promise<void>;
+}
+
 export interface EnterpriseDeployment {
-  readonly server: RunningServer;
+  readonly server: EnterpriseServer;
   /** The DATABASE_URL both instances use. */
   readonly databaseUrl: string;
   readonly bundle: string;
-  /** Another server process on the same database. */
-  another(env?: Record<string, string>): Promise<RunningServer>;
+  /** Another server on the same database. */
+  another(env?: Record<string, string>): Promise<EnterpriseServer>;
   /** Runs the bundle as a command (`audit verify`...) on the same database. */
   run(args: string[], env?: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }>;
   /** Runs SQL on the database directly, as its owner: what a superuser could do behind the server's back. */
@@ -37,21 +49,34 @@ export interface EnterpriseDeployment {
   stop(): Promise<void>;
 }
 
-export async function deployEnterprise(target: EnterpriseTarget, env: Record<string, string> = {}): Promise<EnterpriseDeployment> {
+export interface DeployOptions {
+  /**
+   * How the servers run: built from the sources in this process with the modules the bundle carries (the default),
+   * or as the bundle's processes, where what a process writes is the subject (checkpoints on stdout).
+   */
+  readonly as?: 'in-process' | 'process';
+}
+
+export async function deployEnterprise(target: EnterpriseTarget, env: Record<string, string> = {}, options: DeployOptions = {}): Promise<EnterpriseDeployment> {
   const bundle = inject('bundles')[target.bundle]!;
-  let databaseUrl: string;
-  if (target.dialect === 'sqlite') {
-    databaseUrl = `sqlite:${path.join(mkdtempSync(path.join(tmpdir(), 'flagship-enterprise-')), 'flagship.db')}`;
-  } else {
-    const { createDatabase } = await import('./postgres/index.js');
-    databaseUrl = await createDatabase(inject('pg'), `ent_${randomUUID().replace(/-/g, '').slice(0, 16)}`);
-  }
-  const servers: RunningServer[] = [];
-  const start = async (more: Record<string, string> = {}) => {
-    const s = await startServer(bundle, { env: { DATABASE_URL: databaseUrl, ...env, ...more } });
-    servers.push(s);
-    await s.ready();
-    return s;
+  const databaseUrl =
+    target.dialect === 'sqlite' ? `sqlite:${path.join(mkdtempSync(path.join(tmpdir(), 'flagship-enterprise-')), 'flagship.db')}` : await freshPostgres('ent');
+  const servers: EnterpriseServer[] = [];
+  const start = async (more: Record<string, string> = {}): Promise<EnterpriseServer> => {
+    const all = { DATABASE_URL: databaseUrl, ...env, ...more };
+    let server: EnterpriseServer;
+    if (options.as === 'process') {
+      const s = await startBundle(target.bundle, all);
+      server = { client: new Client(s.url), output: s.output, url: s.url, pid: s.proc.pid!, stop: async () => void (await s.stop()) };
+      servers.push(server);
+    } else {
+      const { buildTestApp } = await import('./app.js');
+      // dist/dev-enterprise carries the enterprise module alone; dist/prod every module.
+      const built = await buildTestApp(all, { modules: target.bundle === 'prod' ? 'all' : 'enterprise' });
+      server = { client: new Client(injectTransport(built.app)), output: built.output, stop: () => built.close() };
+      servers.push(server);
+    }
+    return server;
   };
   const server = await start();
   return {
@@ -107,7 +132,7 @@ export function deployForSuite(target: EnterpriseTarget): { deployment: Enterpri
   const suite = {} as { deployment: EnterpriseDeployment; api: Client };
   beforeAll(async () => {
     suite.deployment = await deployEnterprise(target);
-    suite.api = new Client(suite.deployment.server.url);
+    suite.api = suite.deployment.server.client;
   });
   afterAll(async () => {
     await suite.deployment?.stop();

@@ -3,6 +3,7 @@
 // there afterwards, numbered 1..n without a gap and whole.
 import { expect } from 'vitest';
 import type { Client } from './api.js';
+import { waitFor } from './wait.js';
 
 export interface WriteOutcome {
   readonly worker: number;
@@ -61,11 +62,13 @@ export function startWriteLoad(client: Client, project: string, options: { worke
     },
     async created(n, timeoutMs = 30_000) {
       const target = outcomes.filter((o) => o.status === 201).length + n;
-      const deadline = Date.now() + timeoutMs;
-      while (outcomes.filter((o) => o.status === 201).length < target) {
-        if (Date.now() > deadline) throw new Error(`fewer than ${n} tasks created within ${timeoutMs} ms; last answers: ${JSON.stringify(outcomes.slice(-5))}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor(
+        `${n} more tasks created`,
+        () => outcomes.filter((o) => o.status === 201).length >= target,
+        timeoutMs,
+        50,
+        () => `last answers: ${JSON.stringify(outcomes.slice(-5))}`,
+      );
     },
   };
 }

@@ -12,7 +12,8 @@ import { findBinaries, installationUsableBy } from './postgres/find-binaries.js'
 import { freePorts, launchWatchdog } from './postgres/cluster.js';
 import { killAndWait, processesMentioning } from './postgres/procs.js';
 import { resolveRunAs, type RunAs } from './postgres/run-as.js';
-import { logTail, queryOne, sleep } from './postgres/sql.js';
+import { logTail, queryOne } from './postgres/sql.js';
+import { waitFor } from './wait.js';
 
 const DEPLOY = path.resolve(import.meta.dirname, '../../deploy');
 const TOOLS = ['patroni', 'patronictl', 'etcd'] as const;
@@ -84,22 +85,6 @@ function setOnce(text: string, key: string, value: number): string {
   const hits = text.match(re)?.length ?? 0;
   if (hits !== 1) throw new Error(`deploy/patroni/patroni.yml: expected exactly one "${key}: <number>" line, found ${hits}`);
   return text.replace(re, `$1 ${value}`);
-}
-
-/** Polls `check` until it returns a value other than undefined, or throws `what` with the last problem after `timeoutMs`. */
-export async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = ` (last: ${(error as Error).message})`;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not after ${timeoutMs} ms${last}`);
-    await sleep(everyMs);
-  }
 }
 
 async function getJson(url: string): Promise<{ status: number; body: any }> {
@@ -285,7 +270,7 @@ export async function startPatroniCluster(timing: PatroniTiming): Promise<Patron
     return leaders.length === 1 ? leaders[0] : undefined;
   };
   const healthy = (timeoutMs: number) =>
-    until(
+    waitFor(
       'Patroni cluster with a leader, a synchronous standby and three running members without lag',
       async () => {
         const s = await state();
@@ -306,7 +291,7 @@ export async function startPatroniCluster(timing: PatroniTiming): Promise<Patron
   try {
     for (const [i, name] of names.entries())
       launch(`etcd-${name}`, onPath('etcd')!, ['--config-file', etcdConfigs[i]!], path.join(tempDir, `etcd-${name}`, 'etcd.log'));
-    await until(
+    await waitFor(
       'etcd cluster healthy',
       async () => {
         const all = await Promise.all(members.map((_, i) => getJson(`http://127.0.0.1:${at(i, 2)}/health`)));
@@ -317,14 +302,14 @@ export async function startPatroniCluster(timing: PatroniTiming): Promise<Patron
     );
     // The first member initialises the cluster; the others clone it, so who leads at first is known.
     await startMember('member1');
-    await until('member1 leading', async () => ((await leader()) === 'member1' ? true : undefined), 90_000, 200);
+    await waitFor('member1 leading', async () => ((await leader()) === 'member1' ? true : undefined), 90_000, 200);
     await startMember('member2');
     await startMember('member3');
     await healthy(120_000);
     if (haproxyBin) {
       launch('haproxy', haproxyBin, ['-db', '-f', haproxyConfig], path.join(tempDir, 'haproxy.log'));
       const leaderPort = member('member1').pgPort;
-      await until(
+      await waitFor(
         "HAProxy's primary port reaching the leader",
         async () =>
           (await queryOne<{ port: number }>(viaHaproxy(haproxyPorts.primaryPort), 'select inet_server_port() as port')).port === leaderPort ? true : undefined,

@@ -1,5 +1,6 @@
 // /readyz as a load balancer reads it, for the fault tests: one answer, or polling until it says what is expected.
 import type { RunningServer } from './server-process.js';
+import { waitFor } from './wait.js';
 
 export async function readyz(server: RunningServer): Promise<{ status: number; body: any }> {
   const res = await fetch(`${server.url}/readyz`, { signal: AbortSignal.timeout(30_000) });
@@ -8,13 +9,17 @@ export async function readyz(server: RunningServer): Promise<{ status: number; b
 
 /** Polls /readyz until it answers `status` (or throws after `timeoutMs` with what it said last). */
 export async function untilReadyz(server: RunningServer, status: number, timeoutMs = 30_000): Promise<{ status: number; body: any }> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await readyz(server);
-    if (r.status === status) return r;
-    if (Date.now() > deadline) throw new Error(`/readyz still ${r.status} (${JSON.stringify(r.body)}) after ${timeoutMs} ms, wanted ${status}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  let last: { status: number; body: any } | undefined;
+  return waitFor(
+    `/readyz answering ${status}`,
+    async () => {
+      last = await readyz(server);
+      return last.status === status ? last : undefined;
+    },
+    timeoutMs,
+    100,
+    () => `it said ${last ? `${last.status} ${JSON.stringify(last.body)}` : 'nothing'} last`,
+  );
 }
 
 /** flagship_ready from /metrics, which must agree with /readyz. */

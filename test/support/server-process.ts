@@ -1,6 +1,7 @@
 // Runs a built bundle as a real process and talks HTTP to it: the way users run it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { waitFor } from './wait.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -69,13 +70,18 @@ export async function startServer(bundle: string, options: StartOptions = {}): P
       return exited;
     },
     async ready(timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const res = await fetch(`${base}/readyz`).catch(() => undefined);
-        if (res?.status === 200) return;
-        if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms: ${res ? await res.text() : 'no answer'}\n${output.slice(-20).join('\n')}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      let last = 'no answer';
+      await waitFor(
+        `${base}/readyz answering 200`,
+        async () => {
+          const res = await fetch(`${base}/readyz`);
+          last = `${res.status} ${await res.text()}`;
+          return res.status === 200;
+        },
+        timeoutMs,
+        100,
+        () => `it said ${last} last\n${output.slice(-20).join('\n')}`,
+      );
     },
   };
 }

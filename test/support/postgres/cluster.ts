@@ -11,8 +11,9 @@ import { logFileFor, pgCtlStart, pgCtlStop, type NodeTarget } from './node-contr
 import { killAndWait, processesMentioning } from './procs.js';
 import { waitForReplay } from './replication.js';
 import { chownTree, run, usableBy, type RunAs } from './run-as.js';
-import { logTail, queryOne, sleep, waitForConnect, withClient } from './sql.js';
+import { logTail, queryOne, waitForConnect, withClient } from './sql.js';
 import type { PgNodeInfo, PgTopologyInfo, StartedTopology } from './types.js';
+import { waitFor } from '../wait.js';
 
 export const TEST_DATABASE = 'flagship_test';
 
@@ -282,14 +283,15 @@ async function createTestDatabase(primary: Node): Promise<void> {
 
 async function waitForStreaming(primary: Node, replicas: Node[], timeoutMs = 30_000): Promise<void> {
   if (replicas.length === 0) return;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { n } = await queryOne<{ n: number }>(primary.info.url, "select count(*)::int as n from pg_stat_replication where state = 'streaming'");
-    if (n >= replicas.length) return;
-    if (Date.now() > deadline) {
-      const logs = (await Promise.all(replicas.map((r) => logTail(r.target.logFile, 15)))).join('');
-      throw new Error(`only ${n} of ${replicas.length} replicas were streaming from the primary after ${timeoutMs} ms${logs}`);
-    }
-    await sleep(50);
-  }
+  let n = 0;
+  await waitFor(
+    `${replicas.length} replicas streaming from the primary`,
+    async () => {
+      ({ n } = await queryOne<{ n: number }>(primary.info.url, "select count(*)::int as n from pg_stat_replication where state = 'streaming'"));
+      return n >= replicas.length;
+    },
+    timeoutMs,
+    50,
+    async () => `only ${n} were${(await Promise.all(replicas.map((r) => logTail(r.target.logFile, 15)))).join('')}`,
+  );
 }

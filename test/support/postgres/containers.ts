@@ -6,8 +6,9 @@
 import type { StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 import type { StartedNetwork } from 'testcontainers';
 import { TEST_DATABASE } from './cluster.js';
-import { queryOne, sleep } from './sql.js';
+import { queryOne } from './sql.js';
 import type { PgNodeInfo, StartedTopology } from './types.js';
+import { waitFor } from '../wait.js';
 
 export const DEFAULT_IMAGE = 'postgres:17-alpine';
 const USER = 'postgres';
@@ -40,13 +41,17 @@ function nodeInfo(container: StartedPostgreSqlContainer, name: string, role: PgN
 }
 
 async function waitForStreaming(primaryUrl: string, replicas: number, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { n } = await queryOne<{ n: number }>(primaryUrl, "select count(*)::int as n from pg_stat_replication where state = 'streaming'");
-    if (n >= replicas) return;
-    if (Date.now() > deadline) throw new Error(`only ${n} of ${replicas} replica containers were streaming from the primary after ${timeoutMs} ms`);
-    await sleep(100);
-  }
+  let n = 0;
+  await waitFor(
+    `${replicas} replica containers streaming from the primary`,
+    async () => {
+      ({ n } = await queryOne<{ n: number }>(primaryUrl, "select count(*)::int as n from pg_stat_replication where state = 'streaming'"));
+      return n >= replicas;
+    },
+    timeoutMs,
+    100,
+    () => `only ${n} were`,
+  );
 }
 
 /** Starts a primary and `replicas` standbys from `image`; close() stops them and removes their network. */

@@ -2,6 +2,7 @@
 // broken pooled client behind to crash the process with an unhandled 'error' event.
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
+import { waitFor } from '../wait.js';
 
 export async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>, connectTimeoutMs = 5000): Promise<T> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
@@ -32,24 +33,16 @@ export async function logTail(file: string | undefined, lines = 30): Promise<str
 
 /** Polls until the server answers a query (not merely accepts TCP): startup and recovery refuse connections for a while. */
 export async function waitForConnect(url: string, options: { timeoutMs?: number; what: string; logFile?: string | undefined }): Promise<void> {
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
+  await waitFor(
+    `${options.what} accepting connections at ${url}`,
+    async () => {
       await withClient(url, (c) => c.query('select 1'), 2000);
-      return;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `${options.what} did not accept connections at ${url} within ${timeoutMs} ms (last error: ${String((last as Error)?.message ?? last)})` +
-          (await logTail(options.logFile)),
-      );
-    }
-    await sleep(100);
-  }
+      return true;
+    },
+    options.timeoutMs ?? 30_000,
+    100,
+    () => logTail(options.logFile),
+  );
 }
 
 /** Replaces the database name in a connection URL, keeping host, port, user, password and parameters. */
