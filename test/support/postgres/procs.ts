@@ -1,6 +1,7 @@
 // Finding server processes by what they were started with, for when pg_ctl cannot stop them (e.g. their data
 // directory was deleted underneath them). Linux only: elsewhere this finds nothing and pg_ctl is all there is.
 import { readdirSync, readFileSync } from 'node:fs';
+import { waitFor, WaitTimeoutError } from '../wait.js';
 
 function read(file: string): string | undefined {
   try {
@@ -54,11 +55,9 @@ export async function killAndWait(pids: number[], timeoutMs = 5000): Promise<num
       // already gone
     }
   }
-  const deadline = Date.now() + timeoutMs;
-  let left = pids.filter(isAlive);
-  while (left.length > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    left = left.filter(isAlive);
-  }
-  return left;
+  // What is still alive at the deadline is the answer, not an error: the caller decides what that means.
+  await waitFor('processes gone after SIGKILL', () => !pids.some(isAlive), timeoutMs).catch((err: unknown) => {
+    if (!(err instanceof WaitTimeoutError)) throw err;
+  });
+  return pids.filter(isAlive);
 }

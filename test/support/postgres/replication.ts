@@ -1,5 +1,6 @@
 // Replication helpers that only need connection URLs, so they work for every source (external servers included).
-import { queryOne, sleep, withClient } from './sql.js';
+import { queryOne, withClient } from './sql.js';
+import { waitFor } from '../wait.js';
 import type { PgNodeInfo, PgTopologyInfo } from './types.js';
 
 /**
@@ -37,32 +38,32 @@ interface ReplayState {
 export async function waitForReplay(info: PgTopologyInfo, timeoutMs = 30_000): Promise<void> {
   if (info.replicas.length === 0) return;
   const target = await replayTarget(info.primary.url);
-  const deadline = Date.now() + timeoutMs;
   const pending = new Map(info.replicas.map((r) => [r.name, r]));
   const status = new Map<string, string>();
-  for (;;) {
-    await Promise.all(
-      [...pending.values()].map(async (replica) => {
-        try {
-          const row = await queryOne<ReplayState>(
-            replica.url,
-            'select coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false) as done, pg_last_wal_replay_lsn()::text as at, pg_is_wal_replay_paused() as paused',
-            [target],
-          );
-          if (row.done) pending.delete(replica.name);
-          else status.set(replica.name, `has replayed up to ${row.at ?? 'nothing'}${row.paused ? ' and its replay is paused (call resumeReplay)' : ''}`);
-        } catch (error) {
-          status.set(replica.name, `could not be asked: ${(error as Error).message}`);
-        }
-      }),
-    );
-    if (pending.size === 0) return;
-    if (Date.now() > deadline) {
-      const lagging = [...pending.keys()].map((name) => `${name} ${status.get(name) ?? ''}`).join('; ');
-      throw new Error(`replicas did not replay the primary's WAL up to ${target} within ${timeoutMs} ms: ${lagging}`);
-    }
-    await sleep(50);
-  }
+  await waitFor(
+    `replicas replaying the primary's WAL up to ${target}`,
+    async () => {
+      await Promise.all(
+        [...pending.values()].map(async (replica) => {
+          try {
+            const row = await queryOne<ReplayState>(
+              replica.url,
+              'select coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false) as done, pg_last_wal_replay_lsn()::text as at, pg_is_wal_replay_paused() as paused',
+              [target],
+            );
+            if (row.done) pending.delete(replica.name);
+            else status.set(replica.name, `has replayed up to ${row.at ?? 'nothing'}${row.paused ? ' and its replay is paused (call resumeReplay)' : ''}`);
+          } catch (error) {
+            status.set(replica.name, `could not be asked: ${(error as Error).message}`);
+          }
+        }),
+      );
+      return pending.size === 0;
+    },
+    timeoutMs,
+    50,
+    () => `lagging: ${[...pending.keys()].map((name) => `${name} ${status.get(name) ?? ''}`).join('; ')}`,
+  );
 }
 
 function requireReplica(node: PgNodeInfo, action: string): void {
