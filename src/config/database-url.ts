@@ -7,8 +7,8 @@ export type DatabaseTarget = { readonly dialect: 'sqlite'; readonly file: string
 
 /**
  * Where a build that carries SQLite keeps its data when DATABASE_URL is not set: dev (what `npm start` runs) in
- * flagship.db, every other variant in a file named for it, so two builds started in one folder (dev and
- * dev-enterprise) never migrate each other's file. The server run from sources counts as dev.
+ * flagship.db, every other variant in a file named for it, so two builds started in one folder never migrate
+ * each other's file. The server run from sources counts as dev.
  */
 export const DEFAULT_SQLITE_FILE = variant.name === 'dev' || variant.name === 'source' ? './data/flagship.db' : `./data/flagship-${variant.name}.db`;
 
@@ -35,7 +35,7 @@ const MULTI_HOST = /^(postgres(?:ql)?:\/\/)([^@/?#]*@)?([^/?#]*)(.*)$/is;
 
 /**
  * A libpq-style URL naming several hosts (`postgres://u:p@h1:5432,h2:5432/db`) as one URL per host, in order; a URL
- * with one host comes back alone. The read-write one is the primary (only the scaling module can follow that).
+ * with one host comes back alone. The read-write one is the primary (only a build that routes over several servers can follow that).
  */
 export function splitHosts(url: string): string[] {
   const m = MULTI_HOST.exec(url);

@@ -1,5 +1,5 @@
 // Authorization in the core: one interface that every route goes through, each route declaring the permission it
-// needs. The core's implementation is a fixed table of the built-in roles; the enterprise module replaces it through
+// needs. The core's implementation is a fixed table of the built-in roles; a module may replace it through
 // the same interface (custom roles, inheritance, project scopes). The permission set is open: a module registers the
 // permissions its routes need (src/domain/permissions.ts) and says which built-in roles hold them by default.
 import type { Queryable } from '../db/database.js';
@@ -44,7 +44,7 @@ export function isBuiltInRole(role: string): role is Role {
 export interface Principal {
   readonly memberId: string;
   readonly orgId: string;
-  /** A built-in role, or (enterprise) the name of a custom role of the organization. */
+  /** A built-in role, or the name of a custom role a module's authorizer knows of the organization. */
   readonly role: string;
   readonly tokenId: string;
 }
@@ -113,7 +113,7 @@ export class BuiltInRoleAuthorizer implements Authorizer {
       ['give', change.give],
       ['take away', change.takeAway],
     ] as const) {
-      // A role this build does not know (a custom role, left by an enterprise build) holds nothing here.
+      // A role this build does not know (a custom role, left by a build with custom roles) holds nothing here.
       const missing = role === undefined ? undefined : missingPermission(held, this.roles[role as Role] ?? new Set());
       if (missing !== undefined) {
         throw new ForbiddenError(

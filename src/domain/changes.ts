@@ -1,5 +1,5 @@
 // The seam every mutation goes through. Each domain write reports what it changed, inside the transaction that makes
-// the change, to a ChangeRecorder. The core's recorder keeps nothing; the enterprise module supplies one that appends
+// the change, to a ChangeRecorder. The core's recorder keeps nothing; a module may supply one that appends
 // a hash-chained audit record in that same transaction, so a change and its record commit or roll back together.
 import type { Database, Queryable } from '../db/database.js';
 import type { Principal, RoleCatalog } from './authorizer.js';

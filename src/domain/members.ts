@@ -15,7 +15,7 @@ import type { MemberView, NewMemberInput } from './schemas/members.js';
 import type { IssuedToken } from './schemas/tokens.js';
 import { defaultExpiry, issueToken } from './tokens.js';
 
-/** A built-in role below owner, or a role the build's RoleCatalog knows (enterprise: the organization's custom roles). */
+/** A built-in role below owner, or a role the build's RoleCatalog knows (a module's: the organization's custom roles). */
 export type AssignableRole = string;
 
 /** The build's rule for handing out power; the core's built-in roles when the context names none. */

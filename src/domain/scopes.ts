@@ -1,5 +1,5 @@
 // The project an authorization decision is about. Routes on a project or a task resolve it before authorizing, so
-// a project-scoped role (enterprise) can decide, and so a resource of another organization is a 404 for every
+// a project-scoped role (a module's authorizer) can decide, and so a resource of another organization is a 404 for every
 // caller whatever their role: its existence is never confirmed by a 403.
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '../db/database.js';

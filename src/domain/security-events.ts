@@ -1,5 +1,5 @@
 // Refusals the server makes before any domain write: a bearer token that does not sign in, and a caller denied a
-// permission. The core reports them here and keeps nothing; the enterprise audit trail records each one in a
+// permission. The core reports them here and keeps nothing; an audit trail records each one in a
 // transaction of its own (there is no change for it to join).
 import type { Permission, Principal } from './authorizer.js';
 import type { RequestMeta } from './changes.js';

@@ -48,7 +48,7 @@ export interface Feature {
   /** One line for --version, /healthz and logs. */
   readonly summary: string;
   /**
-   * Opens the database in place of the core's adapter (the scaling router opens a pool per node and finds the primary
+   * Opens the database in place of the core's adapter (a replica router opens a pool per node and finds the primary
    * itself). At most one feature may open it; verify and migrate then apply to what it returns.
    */
   openDatabase?(hooks: OpenHooks): Promise<OpenedDatabase>;
@@ -58,7 +58,7 @@ export interface Feature {
   readonly commands?: readonly FeatureCommand[];
   /**
    * Its own schema for `dialect`, applied after the core's by `serve` and `migrate`. Tags are recorded with the
-   * core's, so each starts with the feature's name and a colon (`enterprise:0000_...`; the loader refuses others);
+   * core's, so each starts with the feature's name and a colon (`<name>:0000_...`; the loader refuses others);
    * a build without the feature ignores them.
    */
   migrations?(dialect: Dialect): Promise<Migration[]>;
@@ -71,7 +71,7 @@ export interface Feature {
   /** Replaces the system clock where the server decides on time (token expiry; at most one feature); a test clock moves. */
   readonly clock?: Clock;
   /**
-   * Called once the database is up, before the server reports ready (the testing module applies --seed here). What it
+   * Called once the database is up, before the server reports ready (a test module may apply a seed here). What it
    * returns goes into the ready file under the feature's name.
    */
   ready?(domain: DomainContext): Promise<Record<string, unknown> | undefined>;

@@ -1,7 +1,7 @@
 // Authentication and authorization for API routes. Every protected route declares the permission it needs (and,
 // for routes on a project or task, which `:id` scopes it); the guard resolves the bearer token, confines the
 // resource to the caller's organization (a 404 before any 403, so another organization's ids are never confirmed),
-// then asks the one Authorizer. The enterprise module swaps the Authorizer, never this flow.
+// then asks the one Authorizer. A module may swap the Authorizer, never this flow.
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
 import type { Database } from '../db/database.js';
 import type { ShownTask } from '../domain/tasks.js';
@@ -91,7 +91,7 @@ export class Guards {
   /**
    * Every guarded route authenticates its caller when the request arrives (onRequest), before its body is read or
    * validated: an anonymous caller learns nothing but 401, whatever it sent. Authorization stays in the route's
-   * preHandler, inside the request scope a module opens once the body is parsed (scaling/plugin.ts).
+   * preHandler, inside the request scope a module opens once the body is parsed (a module's plugin).
    *
    * A route whose guard is scoped reads the scope's id from its `:id` parameter; one without that parameter would be
    * authorized across the whole organization, so it is refused here and the server does not start.

@@ -1,5 +1,5 @@
-// Facts the modules add to the operator's /healthz (`featureHealth.<name>`): the scaling module's nodes, the
-// enterprise module's RBAC cache and checkpoints, the testing module's clock. Read at each request, in the order the
+// Facts the modules add to the operator's /healthz (`featureHealth.<name>`): a router's nodes, an RBAC cache's
+// freshness, a test clock's offset. Read at each request, in the order the
 // modules added them; the filter that keeps them from anyone but the operator is health-routes.ts's.
 export type HealthReport = () => Promise<Record<string, unknown>>;
 

@@ -1,4 +1,4 @@
-// Headers a module reads or sets on every operation (the scaling module's X-Consistency-Token), added to the OpenAPI
+// Headers a module reads or sets on every operation (a consistency token, say), added to the OpenAPI
 // document once it is finished: a reusable parameter and response header in `components`, referred to from each
 // operation under the header's path prefix.
 export interface DocumentedHeader {
