@@ -2,8 +2,11 @@
 // but 401 (or the 404 of a route that is not there, for the operator's), whatever method, body or path spelling it
 // sends; a tenant's owner never reaches the operator's routes; another organization's id is a 404, never a 403; and a
 // server started without --testing serves none of the testing module's routes.
-import type { RouteOptions } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
+import fp from 'fastify-plugin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Feature } from '../../src/features/feature.js';
+import { CORE_PLUGIN } from '../../src/server/decorators.js';
 import { buildTestApp, signUp, type TestApp } from '../support/app.js';
 
 /** Not loopback, which METRICS_ALLOW lets in as the operator by default. */
@@ -130,6 +133,36 @@ describe('module routes tried from outside', () => {
     ] as const) {
       const res = await t.app.inject({ remoteAddress, method, url, headers: { 'x-flagship-testing': '1', 'content-type': 'application/json' }, payload: '{}' });
       expect(res.statusCode, `${method} ${url}`).toBe(404);
+    }
+  });
+});
+
+describe("a module route under /v1/admin without the operator's guard", () => {
+  const feature = (url: string, guarded: boolean): Feature => ({
+    name: 'admin-fixture',
+    summary: 'admin fixture',
+    plugin: fp(async (app: FastifyInstance) => void app.get(url, guarded ? { preHandler: [app.requireOperator] } : {}, async () => ({ secret: 'cluster' })), {
+      name: 'admin-fixture',
+      dependencies: [CORE_PLUGIN],
+    }),
+  });
+
+  it.each(['/v1/admin/things', '/v1/admin/', '/v1/admin', '/v1/admin/:id/nodes'])('%s stops the server from starting, naming the guard', async (url) => {
+    await expect(buildTestApp({}, { features: async () => [feature(url, false)] })).rejects.toThrow(
+      `GET ${url}: routes under /v1/admin/ are the operator's; guard them with app.requireOperator`,
+    );
+  });
+
+  it('guarded, it starts, and a tenant owner gets the 404 of a missing route', async () => {
+    const t = await buildTestApp({}, { features: async () => [feature('/v1/admin/things', true)] });
+    try {
+      const owner = { authorization: `Bearer ${(await signUp(t.app, 'admin-fixture')).token}` };
+      const res = await t.app.inject({ method: 'GET', url: '/v1/admin/things', headers: owner, remoteAddress });
+      expect(res.statusCode).toBe(404);
+      expect(res.body).not.toContain('cluster');
+      expect((await t.app.inject({ method: 'GET', url: '/v1/admin/things', remoteAddress: '127.0.0.1' })).json()).toEqual({ secret: 'cluster' });
+    } finally {
+      await t.close();
     }
   });
 });
