@@ -22,7 +22,8 @@ describe.runIf(DIALECTS.includes('postgres'))('hostile text in an audited reques
     } finally {
       await admin.end();
     }
-    t = await buildTestApp({ DATABASE_URL: url }, { modules: 'enterprise' });
+    // One trusted hop: the client's address is what X-Forwarded-For says, text the caller writes.
+    t = await buildTestApp({ DATABASE_URL: url, TRUST_PROXY: '1' }, { modules: 'enterprise' });
   });
   afterAll(async () => {
     await t?.close();
@@ -34,17 +35,18 @@ describe.runIf(DIALECTS.includes('postgres'))('hostile text in an audited reques
       const res = await t.app.inject({
         method: 'POST',
         url: '/v1/projects',
-        headers: { ...owner, 'user-agent': agent },
+        headers: { ...owner, 'user-agent': agent, 'x-forwarded-for': agent },
         payload: { name: `${agent} \u{1f600} ${i}`, key: `K${String.fromCharCode(65 + i)}X` },
       });
       expect(res.statusCode, res.body).toBe(201);
     }
     const listed = await t.app.inject({ method: 'GET', url: '/v1/audit?limit=100', headers: owner });
     expect(listed.statusCode, listed.body).toBe(200);
-    const creates = (listed.json().items as Array<{ action: string; request: { userAgent: string }; after: { name: string } }>).filter(
+    const creates = (listed.json().items as Array<{ action: string; request: { userAgent: string; ip: string }; after: { name: string } }>).filter(
       (r) => r.action === 'project.create',
     );
     expect(creates.map((r) => r.request.userAgent).sort()).toEqual([...AGENTS].sort());
+    expect(creates.map((r) => r.request.ip).sort()).toEqual([...AGENTS].sort());
     expect(creates.map((r) => r.after.name).sort()).toEqual(AGENTS.map((a, i) => `${a} \u{1f600} ${i}`).sort());
     const verified = await t.app.inject({ method: 'GET', url: '/v1/audit/verify', headers: owner });
     expect(verified.statusCode, verified.body).toBe(200);
