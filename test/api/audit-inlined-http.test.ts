@@ -1,6 +1,7 @@
 // An audited request on PostgreSQL whose record rides the COMMIT with its values inlined (atCommit), on a database
 // whose sessions default to standard_conforming_strings off and backslash_quote on: what the caller controls (its
-// User-Agent, the names it sends) comes back exactly in the record, nothing else runs, and the chain verifies.
+// User-Agent, the address X-Forwarded-For gives through a trusted hop, the names it sends) comes back exactly in the
+// record, nothing else runs, and the chain verifies.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshPostgres } from '../support/api.js';
