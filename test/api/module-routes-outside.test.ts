@@ -7,14 +7,16 @@ import fp from 'fastify-plugin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Feature } from '../../src/features/feature.js';
 import { CORE_PLUGIN } from '../../src/server/decorators.js';
+import { freshPostgres } from '../support/api.js';
 import { buildTestApp, signUp, type TestApp } from '../support/app.js';
+import { DIALECTS } from '../support/dialects.js';
 
 /** Not loopback, which METRICS_ALLOW lets in as the operator by default. */
 const remoteAddress = '198.51.100.7';
 const OTHER_ID = '00000000-0000-4000-8000-000000000000';
 const concrete = (url: string, id: string) => url.replace(/:id\b/g, id);
 
-describe('module routes tried from outside', () => {
+describe.each(DIALECTS)('module routes tried from outside, on %s', (dialect) => {
   let t: TestApp;
   const moduleRoutes: Array<{ method: string; url: string }> = [];
   let owner: Record<string, string>;
@@ -25,7 +27,7 @@ describe('module routes tried from outside', () => {
 
   beforeAll(async () => {
     t = await buildTestApp(
-      {},
+      { DATABASE_URL: dialect === 'postgres' ? await freshPostgres('outside') : 'sqlite::memory:' },
       {
         modules: 'all',
         // Registered after the core's routes and before the modules' plugins: what it sees is what the modules add.
