@@ -4,7 +4,7 @@
 // - requireAccess(access): the preHandler of a route needing a permission (optionally scoped to the `:id` of a task,
 //   project or member): bearer token checked on arrival, organization confinement, then the Authorizer. The same
 //   guard the core's routes use; a scoped route without `:id` is refused when it registers.
-// - requireOperator: the preHandler of an operator-only route (operator.ts); every route under /v1/admin/ needs it.
+// - requireOperator: the preHandler of an operator-only route (operator.ts); every route at or under /v1/admin needs it.
 // - principalOf(request): the caller of a guarded route (`request.principal`, known to be there).
 // - domainOf(request): what a domain query or write needs for this request (the database or a 503, the change
 //   recorder, the clock, who is asking).

@@ -79,7 +79,8 @@ export class OperatorAccess {
     };
     app.decorate('requireOperator', guard);
     app.addHook('onRoute', (route) => {
-      if (!route.url.startsWith(OPERATOR_PREFIX)) return;
+      // `/v1/admin` itself too: a listing there would be as much the operator's as what lies under it.
+      if (!route.url.startsWith(OPERATOR_PREFIX) && route.url !== OPERATOR_PREFIX.slice(0, -1)) return;
       const handlers = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
       if (!handlers.includes(guard)) {
         throw new Error(`${route.method} ${route.url}: routes under ${OPERATOR_PREFIX} are the operator's; guard them with app.requireOperator`);
