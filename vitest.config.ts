@@ -95,6 +95,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'fast',
+          // A plain `vitest run` runs both tiers, this one first (projects with different worker counts need an order).
+          sequence: { groupOrder: 0 },
           // Most of this tier waits on PostgreSQL and the event loop: on two cores two workers beat vitest's one.
           maxWorkers: Math.max(2, availableParallelism() - 1),
           // Unit tests, the dialect conformance suite, the API contract in-process on both dialects, bundle exclusion.
@@ -110,6 +112,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'system',
+          sequence: { groupOrder: 1 },
           // What needs processes and real failures, and the API contract suites once more on the prod bundle through
           // PgBouncer (FLAGSHIP_API_TARGETS, test/support/api.ts).
           include: SYSTEM,

@@ -42,6 +42,48 @@ const lackedTesting: ModuleOptions<undefined> = Object.freeze({
   },
 });
 
+/**
+ * The options of the modules a build may lack, by module, as a build without the module reads them: a flag is refused
+ * naming the module and the build that has it, a variable is ignored with a warning saying so
+ * (test/unit/loader.test.ts keeps these names equal to the modules' own rows).
+ */
+export const LACKED_MODULE_OPTIONS: Readonly<Record<string, ReadonlyArray<{ readonly env: string; readonly flag: string }>>> = Object.freeze({
+  scaling: [
+    { env: 'DATABASE_REPLICAS', flag: 'database-replicas' },
+    { env: 'FLAGSHIP_REGION', flag: 'region' },
+    { env: 'REPLICA_MAX_LAG_BYTES', flag: 'replica-max-lag-bytes' },
+    { env: 'REPLICA_MAX_LAG_S', flag: 'replica-max-lag-s' },
+    { env: 'DB_POOL_QUEUE_MAX', flag: 'db-pool-queue-max' },
+    { env: 'DB_HEALTH_INTERVAL_MS', flag: 'db-health-interval-ms' },
+  ],
+  enterprise: [
+    { env: 'AUDIT_KEY_FILE', flag: 'audit-key-file' },
+    { env: 'AUDIT_CHECKPOINT_FILE', flag: 'audit-checkpoint-file' },
+    { env: 'AUDIT_CHECKPOINT_INTERVAL', flag: 'audit-checkpoint-interval' },
+  ],
+});
+
+/** The modules this build does not carry, of those that have options. */
+function lackedModules(): string[] {
+  return [...(__FLAG_SCALING__ ? [] : ['scaling']), ...(__FLAG_ENTERPRISE__ ? [] : ['enterprise'])];
+}
+
+/** Why `--flag` is unknown here when it belongs to a module this build lacks; undefined for an option nobody has. */
+export function lackedOption(flag: string): string | undefined {
+  const module = lackedModules().find((m) => LACKED_MODULE_OPTIONS[m]!.some((o) => o.flag === flag));
+  if (module === undefined) return undefined;
+  return `--${flag} belongs to the ${module} module, which the "${variant.name}" build does not carry; ${buildHint(module)}`;
+}
+
+/** Warnings for variables of modules this build lacks that are set in `env`: they change nothing here. */
+export function lackedEnvironment(env: NodeJS.ProcessEnv): string[] {
+  return lackedModules().flatMap((module) =>
+    LACKED_MODULE_OPTIONS[module]!.filter((o) => env[o.env] !== undefined && env[o.env] !== '').map(
+      (o) => `${o.env} is set, but it belongs to the ${module} module, which the "${variant.name}" build does not carry: it is ignored; ${buildHint(module)}`,
+    ),
+  );
+}
+
 /** Commands of modules a build may lack, with the module: a build without it says how to get one that has it. */
 const MODULE_COMMANDS: Readonly<Record<string, string>> = Object.freeze({ audit: 'enterprise' });
 

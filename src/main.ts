@@ -5,7 +5,7 @@ import { COMMANDS, parseCli } from './cli/args.js';
 import { helpText } from './cli/help.js';
 import { loadConfiguration, type Config } from './config/config.js';
 import { ConfigError, exitCodeOf } from './errors.js';
-import { lackedCommand, loadFeatures, moduleDeclarations } from './features.js';
+import { lackedCommand, lackedEnvironment, lackedOption, loadFeatures, moduleDeclarations } from './features.js';
 import { describeBuild } from './server/health-routes.js';
 import { bringUpDatabase, serve } from './server/lifecycle.js';
 import { createLogger, type Logger } from './server/logger.js';
@@ -23,6 +23,7 @@ async function main(argv: string[]): Promise<number> {
   const args = parseCli(
     argv,
     declarations.flatMap((d) => d.options),
+    lackedOption,
   );
   if (args.command === 'help') {
     const features = await loadFeatures({ config: undefined, settings: undefined, logger: createLogger('silent') });
@@ -45,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
   const core = (COMMANDS as readonly string[]).includes(args.command);
   // A feature command's stdout is its output; its logs go to stderr.
   const logger = createLogger(config.logLevel, core ? 1 : 2);
+  for (const warning of lackedEnvironment(process.env)) logger.warn(warning);
   const features = await loadFeatures({ config, settings, logger });
 
   if (args.command === 'migrate') {

@@ -32,8 +32,11 @@ function expandBareSwitches(argv: string[], options: readonly OptionSpec[]): str
   return out;
 }
 
-/** `moduleOptions`: the options the modules declare (gathered by the loader, src/features.ts), accepted like the core's. */
-export function parseCli(argv: string[], moduleOptions: readonly OptionSpec[] = []): ParsedArgs {
+/**
+ * `moduleOptions`: the options the modules declare (gathered by the loader, src/features.ts), accepted like the core's.
+ * `unknown` explains an option this build does not take when it knows why (a module the build lacks).
+ */
+export function parseCli(argv: string[], moduleOptions: readonly OptionSpec[] = [], unknown?: (flag: string) => string | undefined): ParsedArgs {
   const all = [...OPTIONS, ...moduleOptions];
   const spec: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, version: { type: 'boolean' } };
   for (const o of all) spec[o.flag] = { type: 'string' };
@@ -41,7 +44,9 @@ export function parseCli(argv: string[], moduleOptions: readonly OptionSpec[] = 
   try {
     parsed = parseArgs({ args: expandBareSwitches(argv, all), options: spec, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new ConfigError(`${(err as Error).message.replace(/\. To specify.*$/s, '')}; see --help for the options`);
+    const flag = /Unknown option '--([^'=\s]+)/.exec((err as Error).message)?.[1];
+    const why = flag === undefined ? undefined : unknown?.(flag);
+    throw new ConfigError(why ?? `${(err as Error).message.replace(/\. To specify.*$/s, '')}; see --help for the options`);
   }
   const { values, positionals } = parsed;
   if (values.help) return { command: 'help', rest: [], options: {} };

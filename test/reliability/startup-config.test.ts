@@ -46,6 +46,33 @@ describe('bad configuration values: a message naming the setting, exit 2, never 
   });
 });
 
+describe('options of a module the build does not carry', () => {
+  it.each([
+    ['--audit-key-file', 'k.pem', /--audit-key-file belongs to the enterprise module, which the "dev" build does not carry; .*node build\.mjs dev-enterprise/],
+    [
+      '--database-replicas',
+      'postgres://r/db',
+      /--database-replicas belongs to the scaling module, which the "dev" build does not carry; .*node build\.mjs prod/,
+    ],
+  ])('the flag %s is refused naming the module and the build that has it, exit 2', async (flag, value, message) => {
+    const { code, stdout, stderr } = await runBundle(dev(), [flag, value], { cwd: scratch() });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stdout).not.toContain('flagship listening');
+  });
+
+  it('its variable is ignored with a warning saying so (shared environment files stay usable)', async () => {
+    const { code, stdout } = await runBundle(dev(), ['migrate'], { cwd: scratch(), env: { AUDIT_KEY_FILE: 'k.pem', LOG_LEVEL: 'info' } });
+    expect(code).toBe(0);
+    const warning = stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: string | number; msg: string })
+      .find((l) => l.msg.startsWith('AUDIT_KEY_FILE is set'));
+    expect(warning?.msg).toMatch(/belongs to the enterprise module, which the "dev" build does not carry: it is ignored/);
+  });
+});
+
 describe('bad variant files: refused with the file, the key and the fix', () => {
   it.each([
     ['constructor', `{"dialects": ["sqlite"], "scaling": false, "enterprise": false, "constructor": true}`],

@@ -5,7 +5,17 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { ModuleConflictError, exitCodeOf } from '../../src/errors.js';
-import { checkOptions, checkSlots, LACKED_TESTING_OPTIONS, lackedCommand, loadFeatures, moduleDeclarations } from '../../src/features.js';
+import {
+  checkOptions,
+  checkSlots,
+  LACKED_MODULE_OPTIONS,
+  LACKED_TESTING_OPTIONS,
+  lackedCommand,
+  loadFeatures,
+  moduleDeclarations,
+} from '../../src/features.js';
+import { ENTERPRISE_OPTIONS } from '../../src/enterprise/options.js';
+import { SCALING_OPTIONS } from '../../src/scaling/options.js';
 import type { Feature } from '../../src/features/feature.js';
 import type { ModuleOptions } from '../../src/config/module-options.js';
 import { bringUpDatabase } from '../../src/server/lifecycle.js';
@@ -104,6 +114,11 @@ describe('a module this build lacks', () => {
   it('has its testing options read only to be refused, with the rows the testing module declares', () => {
     const shape = ({ key, env, flag, type, default: def }: (typeof TESTING_OPTIONS)[number]) => ({ key, env, flag, type, def });
     expect(LACKED_TESTING_OPTIONS.map(shape)).toEqual(TESTING_OPTIONS.map(shape));
+  });
+
+  it("knows the names of each lackable module's options, as the module declares them", () => {
+    const names = (rows: ReadonlyArray<{ env: string; flag: string }>) => rows.map(({ env, flag }) => ({ env, flag }));
+    expect(LACKED_MODULE_OPTIONS).toEqual({ scaling: names(SCALING_OPTIONS), enterprise: names(ENTERPRISE_OPTIONS) });
   });
 
   it('names the module a lacked command belongs to', () => {
