@@ -6,6 +6,7 @@
 // built from the same route objects, then kept as the plugin keeps it.
 import type { SwaggerOptions } from '@fastify/swagger';
 import type { FastifyInstance, RouteOptions } from 'fastify';
+import { DependencyContractError } from '../../errors.js';
 
 type Hook = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -33,7 +34,10 @@ export function openApiOnFirstRequest(app: FastifyInstance, options: () => Promi
     };
     const call = (name: string, ...args: unknown[]) => {
       const hook = hooks.get(name);
-      if (!hook) throw new Error(`@fastify/swagger no longer adds an ${name} hook: update src/server/openapi/on-first-request.ts to how it collects routes`);
+      if (!hook)
+        throw new DependencyContractError(
+          `@fastify/swagger no longer adds an ${name} hook: update src/server/openapi/on-first-request.ts to how it collects routes`,
+        );
       return hook.call(host, ...args);
     };
     const settings = await options();
@@ -43,7 +47,7 @@ export function openApiOnFirstRequest(app: FastifyInstance, options: () => Promi
     for (const route of routes) call('onRoute', route);
     for (const instance of instances) await call('onRegister', instance);
     await new Promise<void>((resolve) => call('onReady', resolve));
-    if (!swagger) throw new Error('@fastify/swagger published no document function: update src/server/openapi/on-first-request.ts');
+    if (!swagger) throw new DependencyContractError('@fastify/swagger published no document function: update src/server/openapi/on-first-request.ts');
     return swagger();
   }
 
