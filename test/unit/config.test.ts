@@ -74,7 +74,9 @@ describe('DB_QUERY_TIMEOUT_MS', () => {
   ])('%j gives %d ms', (env, expected) => {
     expect(loadConfig({ ...pg, ...env }).queryTimeoutMs).toBe(expected);
   });
+});
 
+describe('address lists (METRICS_ALLOW, TRUST_PROXY)', () => {
   // IPv6 entries are parsed as the matcher's BlockList parses them, not with isIP (src/config/addresses.ts): the same
   // answers as isIP, including the zone, which isIP takes only with at least one character after the '%'.
   it.each(['::1', '::', 'fe80::1%eth0', '::ffff:10.0.0.1', '2001:db8::/32', '1:2:3:4:5:6:7:8', '127.0.0.1', '10.0.0.0/8'])(
