@@ -166,3 +166,11 @@ export class RouteDeclarationError extends Error {
     super(`route ${[route.method].flat().join(',')} ${route.url} ${problem}`);
   }
 }
+
+/**
+ * A library no longer behaves as the code that drives it expects (after an upgrade): the message names the library,
+ * what it did not do and the file to update. A bug, answered as any internal error.
+ */
+export class DependencyContractError extends Error {
+  override name = 'DependencyContractError';
+}

@@ -2,7 +2,7 @@
 // module's Fastify plugin (Feature.plugin) on the decorators the core publishes (decorators.ts). It does not listen;
 // lifecycle.ts does.
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './error-handler.js';
 import { coreDecorators } from './decorators.js';
 import { HealthReports } from './health-reports.js';
@@ -22,6 +22,8 @@ import { registerResponseHeaders } from './security-headers.js';
 import { serializersOnFirstUse } from './serialization.js';
 import { validatorCompiler } from './validation.js';
 
+type ValidatorBuilder = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator'];
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface AppOptions {
@@ -39,6 +41,7 @@ function trustProxyOption(trust: TrustProxy): boolean | string[] | ((address: st
 
 export async function buildApp({ runtime, logger, routes }: AppOptions): Promise<FastifyInstance> {
   const { config } = runtime;
+  const validate = validatorCompiler();
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: config.bodyLimitBytes,
@@ -58,11 +61,12 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
     logController: new LogController({ disableRequestLogging: true }),
     // Errors met before routing (a path that does not percent-decode) get our envelope and request id too.
     frameworkErrors: frameworkErrorHandler,
-    schemaController: { compilersFactory: { buildSerializer: serializersOnFirstUse() } },
+    // Both compilers given here: Fastify loads its default ones (and their ajv instances) only for a part left out.
+    // (Fastify types buildValidator for ajv's route definitions; ours is the plain compiler setValidatorCompiler takes.)
+    schemaController: { compilersFactory: { buildValidator: (() => validate) as unknown as ValidatorBuilder, buildSerializer: serializersOnFirstUse() } },
   });
   // JSON is the only body the API speaks; anything else is a 415 rather than a string handed to a handler.
   app.removeContentTypeParser('text/plain');
-  app.setValidatorCompiler(validatorCompiler());
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   registerMethodNotAllowed(app);

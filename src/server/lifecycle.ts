@@ -19,6 +19,7 @@ import { buildApp } from './app.js';
 import { describeBuild } from './health-routes.js';
 import { logsFlushed, type Logger } from './logger.js';
 import { ReadyFile } from './ready-file.js';
+import { collectDefaultMetrics } from './prometheus.js';
 import { Runtime } from './runtime.js';
 
 export function describeTarget(config: Config): string {
@@ -210,6 +211,8 @@ export async function serve(config: Config, features: readonly Feature[], logger
     // A parent holding an IPC channel (dist/dev/testing.mjs) gets the same facts over it: no file to leave behind.
     if (process.connected) process.send?.({ flagship: 'ready', ...readyFacts }, undefined, {}, () => undefined);
     logger.info({ dialect: db.dialect, url: address }, 'ready');
+    // Off the start path: the default metrics observe the event loop and GC from here on (a scrape before would add them).
+    setImmediate(() => void collectDefaultMetrics(app.metrics));
     return exitCode;
   });
   // A signal during start-up exits as soon as shutdown is done; a start-up failure rejects and exits non-zero.

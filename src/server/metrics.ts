@@ -1,17 +1,18 @@
 // Prometheus metrics at GET /metrics (prom-client): process and event-loop basics, HTTP requests by route and
 // status, and the database's health and pool counts, read from the Database at scrape time rather than duplicated.
 import type { FastifyInstance } from 'fastify';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Counter as CounterType, Histogram as HistogramType, Registry as RegistryType } from 'prom-client';
 import { variant } from '../variant.js';
 import { notFoundHandler } from './error-handler.js';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from './prometheus.js';
 import type { OperatorAccess } from './operator.js';
 import { checkReadiness, type Readiness } from './readiness.js';
 import type { Runtime } from './runtime.js';
 
-export function createMetrics(runtime: Runtime): Registry {
+export function createMetrics(runtime: Runtime): RegistryType {
   const registry = new Registry();
   registry.setDefaultLabels({ variant: variant.name });
-  collectDefaultMetrics({ register: registry });
+  // prom-client's default metrics are added once the server is ready, or by the first scrape (prometheus.ts).
 
   // One readiness check per scrape, shared by the gauges below (prom-client collects them concurrently), and the
   // same check /readyz makes, so flagship_ready and /readyz always agree.
@@ -67,7 +68,7 @@ export function createMetrics(runtime: Runtime): Registry {
  * Serves /metrics to the operator (an address of METRICS_ALLOW, or an operator token); everyone else gets the 404 of a
  * route that is not there.
  */
-export function registerMetrics(app: FastifyInstance, registry: Registry, operator: OperatorAccess): void {
+export function registerMetrics(app: FastifyInstance, registry: RegistryType, operator: OperatorAccess): void {
   const requests = new Counter({
     name: 'flagship_http_requests_total',
     help: 'HTTP requests answered',
@@ -83,8 +84,8 @@ export function registerMetrics(app: FastifyInstance, registry: Registry, operat
   });
   // The counter and histogram children of each route, method and status, kept once made: prom-client otherwise
   // hashes the label values on every request.
-  const counters = new Map<string, Counter.Internal>();
-  const timers = new Map<string, Histogram.Internal<string>>();
+  const counters = new Map<string, CounterType.Internal>();
+  const timers = new Map<string, HistogramType.Internal<string>>();
   app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, not the URL: ids in paths would make unbounded label sets.
     const route = request.routeOptions.url ?? 'unmatched';
@@ -104,6 +105,7 @@ export function registerMetrics(app: FastifyInstance, registry: Registry, operat
       notFoundHandler(request, reply);
       return reply;
     }
+    await collectDefaultMetrics(registry);
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });

@@ -1,10 +1,15 @@
 // Rate limits with @fastify/rate-limit, per client address (TRUST_PROXY decides what that is): signups, which anyone
 // may attempt, and failed authentications, so tokens cannot be guessed at speed. Both answer 429 with Retry-After.
 // A route opts into a named limit with `config: { limitedBy: 'signups' }`, never by its URL.
-import rateLimit from '@fastify/rate-limit';
+//
+// The limiters are the plugin's own, but the plugin is loaded when a limiter is first asked (the first signup, the
+// first failed authentication), not at start: it is used only through `createRateLimit` (no route hooks, no global
+// limit), so it is run against a stand-in that keeps the function it publishes. Loading it, with the IPv6 address
+// library it needs, was a measurable part of every start.
+import type {} from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
-import { RouteDeclarationError, TooManyRequestsError } from '../errors.js';
+import { DependencyContractError, RouteDeclarationError, TooManyRequestsError } from '../errors.js';
 
 /** The limits a route may count against. */
 export const ROUTE_LIMITS = ['signups'] as const;
@@ -26,20 +31,46 @@ export interface AuthFailureLimiter {
 }
 
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
+type CreateLimiter = FastifyInstance['createRateLimit'];
 
 const noLimit: AuthFailureLimiter = Object.freeze({ check: async () => undefined, failed: async () => undefined });
 
-function limiter(app: FastifyInstance, name: string, max: number, config: Config): Limiter {
-  // One store serves every limiter the plugin makes; the name keeps their counts apart.
-  return app.createRateLimit({ max, timeWindow: config.rateLimitWindowSeconds * 1000, keyGenerator: (request) => `${name}:${request.ip}` });
+/** The plugin (no global limit), loaded once: its `createRateLimit`. */
+async function loadPlugin(): Promise<CreateLimiter> {
+  const { fastifyRateLimit } = await import('@fastify/rate-limit');
+  let create: CreateLimiter | undefined;
+  const host = {
+    hasDecorator: () => false,
+    decorate: (name: string, fn: unknown) => void (name === 'createRateLimit' && (create = fn as CreateLimiter)),
+    // For its route-level limits, which no route here declares.
+    decorateRequest: () => undefined,
+    addHook: () => undefined,
+  };
+  // An async plugin, though typed as one that takes a callback.
+  const register = fastifyRateLimit as unknown as (instance: FastifyInstance, options: { global: boolean }) => Promise<void>;
+  await register(host as unknown as FastifyInstance, { global: false });
+  if (!create) throw new DependencyContractError('@fastify/rate-limit published no createRateLimit: update src/server/rate-limits.ts to how it makes limiters');
+  return create;
 }
 
-/** Registers the plugin (no global limit) and the signup limit; returns the failed-authentication limiter. */
+/** Makes the limiters; each one built, with the plugin, on its first call. */
+function limiters(config: Config): (name: string, max: number) => Limiter {
+  let plugin: Promise<CreateLimiter> | undefined;
+  return (name, max) => {
+    let made: Promise<Limiter> | undefined;
+    const make = async () =>
+      // One store serves every limiter the plugin makes; the name keeps their counts apart.
+      (await (plugin ??= loadPlugin()))({ max, timeWindow: config.rateLimitWindowSeconds * 1000, keyGenerator: (request) => `${name}:${request.ip}` });
+    return (async (request: FastifyRequest, options?: { increment?: boolean }) => (await (made ??= make()))(request, options)) as Limiter;
+  };
+}
+
+/** Declares the signup limit on the routes that ask for it; returns the failed-authentication limiter. */
 export async function registerRateLimits(app: FastifyInstance, config: Config): Promise<AuthFailureLimiter> {
-  await app.register(rateLimit, { global: false });
+  const limiter = limiters(config);
   let limitSignups: ((request: FastifyRequest) => Promise<void>) | undefined;
   if (config.signupRateLimit > 0) {
-    const signups = limiter(app, 'signup', config.signupRateLimit, config);
+    const signups = limiter('signup', config.signupRateLimit);
     limitSignups = async (request: FastifyRequest): Promise<void> => {
       const state = await signups(request);
       if (!state.isAllowed && state.isExceeded) {
@@ -63,7 +94,7 @@ export async function registerRateLimits(app: FastifyInstance, config: Config): 
     route.onRequest = [limitSignups, ...own];
   });
   if (config.authFailureRateLimit === 0) return noLimit;
-  const failures = limiter(app, 'auth-failure', config.authFailureRateLimit, config);
+  const failures = limiter('auth-failure', config.authFailureRateLimit);
   const windowMs = config.rateLimitWindowSeconds * 1000;
   // The counts live in this process (the plugin's local store), so while no authentication has failed for a whole
   // window no client can be over the limit, and the check need not ask the store: the common case costs nothing.

@@ -7,13 +7,16 @@
 //
 // Each route's validator is compiled when it first validates, not when the route is declared: compiling every
 // schema (and ajv's meta-schema) was most of the time a server took to start, and a test server seldom calls more
-// than a few of its routes.
-import { Ajv, type Options, type ValidateFunction } from 'ajv';
-import formats from 'ajv-formats';
+// than a few of its routes. ajv itself is loaded then too, through a plain `require` (see serialization.ts for why).
+import type { Ajv, Options, ValidateFunction } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
 
 function ajv(options: Options): Ajv {
-  const instance = new Ajv({ allErrors: false, removeAdditional: false, useDefaults: true, ...options });
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded on first compile, inside the bundle (serialization.ts) */
+  const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
+  const formats = require('ajv-formats') as typeof import('ajv-formats');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const instance = new AjvClass({ allErrors: false, removeAdditional: false, useDefaults: true, ...options });
   // A CommonJS module whose default export TypeScript sees one level down.
   const addFormats = ((formats as unknown as { default?: unknown }).default ?? formats) as (ajv: Ajv) => Ajv;
   addFormats(instance);

@@ -75,3 +75,21 @@ describe('DB_QUERY_TIMEOUT_MS', () => {
     expect(loadConfig({ ...pg, ...env }).queryTimeoutMs).toBe(expected);
   });
 });
+
+describe('address lists (METRICS_ALLOW, TRUST_PROXY)', () => {
+  // IPv6 entries are parsed as the matcher's BlockList parses them, not with isIP (src/config/addresses.ts): the same
+  // answers as isIP, including the zone, which isIP takes only with at least one character after the '%'.
+  it.each(['::1', '::', 'fe80::1%eth0', '::ffff:10.0.0.1', '2001:db8::/32', '1:2:3:4:5:6:7:8', '127.0.0.1', '10.0.0.0/8'])(
+    'takes METRICS_ALLOW=%s',
+    (entry) => {
+      expect(loadConfig({ METRICS_ALLOW: entry }).metricsAllow).toEqual([entry]);
+    },
+  );
+  it.each(['fe80::1%', '::%', 'fe80::1%e th0', '1::2::3', ':::', '1:2:3:4:5:6:7:8:9', 'g::1', '[::1]', '::1/129', '01.2.3.4', '::1/'])(
+    'refuses METRICS_ALLOW=%s, naming the entry',
+    (entry) => {
+      expect(() => loadConfig({ METRICS_ALLOW: entry })).toThrow(ConfigError);
+      expect(() => loadConfig({ METRICS_ALLOW: entry })).toThrow(`"${entry}" is not an IP address or CIDR range`);
+    },
+  );
+});
