@@ -1,7 +1,7 @@
 // Queries built once and run many times. drizzle turns a query builder into SQL text on every call, and on SQLite
 // better-sqlite3 then compiles a new statement; for the queries every request makes, that was most of the request's
 // time. A prepared query is built once per query handle, with placeholders, and run with the values of each call.
-import { Column, is, sql, type Placeholder, type SQLWrapper } from 'drizzle-orm';
+import { Column, is, sql, type Placeholder, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { Queryable } from './database.js';
 import type { Tables } from './schema.js';
 
@@ -24,6 +24,14 @@ export interface Prepared<R> {
  * it through the column like any value.
  */
 export const slot = (name: string): Placeholder => sql.placeholder(name);
+
+/**
+ * A text placeholder SQLite's planner does not read. In a join, a bare parameter compared with an indexed column is
+ * one better-sqlite3's SQLite (built with STAT4) looks at when it plans, so binding it expires the statement and
+ * every execution compiles it again: the token lookup (token joined with its member, by hash) took 12 µs against 4
+ * µs with the cast. The cast is the identity for text on both dialects and leaves the index in use.
+ */
+export const textSlot = (name: string): SQL => sql`cast(${sql.placeholder(name)} as text)`;
 
 /**
  * A placeholder whose value goes through `column`'s mapping when the query runs (a Date becomes epoch milliseconds on

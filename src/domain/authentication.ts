@@ -1,7 +1,7 @@
 // Who is calling: a bearer token resolved to its member. Every refusal is a 401 that says what to do next.
 import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
-import { prepared, slot, UNNAMED } from '../db/prepared.js';
+import { prepared, textSlot, UNNAMED } from '../db/prepared.js';
 import { UnauthenticatedError } from '../errors.js';
 import type { Principal } from './authorizer.js';
 import { TOKEN_SHAPE, hashSecret } from './tokens.js';
@@ -35,7 +35,7 @@ const tokenByHash = prepared((q, { tokens, members }) =>
     .from(tokens)
     .innerJoin(members, eq(members.id, tokens.memberId))
     // No LIMIT: the hash is unique, and a LIMIT would cost SQLite a compile per run (see rowLimit).
-    .where(eq(tokens.hash, slot('hash')))
+    .where(eq(tokens.hash, textSlot('hash')))
     .prepare(UNNAMED),
 );
 

@@ -32,6 +32,8 @@ export class LogDestination {
   #pending: string[] = [];
   #pendingChars = 0;
   #writing = false;
+  /** A write of this turn's lines is due (setImmediate). */
+  #scheduled = false;
   #dropped = false;
   #waiting: Array<() => void> = [];
   /** Lines not written: dropped while the reader was too slow, or after the destination failed. */
@@ -68,9 +70,38 @@ export class LogDestination {
     }
     this.#pending.push(line);
     this.#pendingChars += line.length;
-    if (!this.#writing) this.#next();
+    if (!this.#writing && !this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.#flushTurn);
+    }
     return true;
   }
+
+  /**
+   * The lines of one turn of the event loop go out together, in one synchronous write: the descriptor is
+   * non-blocking, so the write takes what the pipe has room for and returns at once. An asynchronous write per batch
+   * (a round trip through libuv's thread pool) cost more than the line itself. A full pipe falls back to the
+   * asynchronous path, which retries after RETRY_MS.
+   */
+  readonly #flushTurn = (): void => {
+    this.#scheduled = false;
+    if (this.#writing || this.#dropped || this.#pending.length === 0) return;
+    let rest = Buffer.from(this.#take());
+    try {
+      rest = rest.subarray(writeSync(this.#fd, rest));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') {
+        this.#drop();
+        return;
+      }
+    }
+    if (rest.length > 0) {
+      this.#writing = true;
+      this.#send(rest);
+    } else {
+      this.#next();
+    }
+  };
 
   /** Calls `done` once every line written so far is out (or dropped). pino's `logger.flush(cb)` calls this. */
   flush(done: () => void = () => undefined): void {

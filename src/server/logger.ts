@@ -3,7 +3,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { pino, type DestinationStream } from 'pino';
 import { variant } from '../variant.js';
-import { REDACTED, serializeRequest } from './log-redaction.js';
+import { serializeRequest } from './log-redaction.js';
 import { LogDestination } from './log-destination.js';
 
 export type Logger = FastifyBaseLogger;
@@ -19,9 +19,10 @@ export function createLogger(level: string, fd: 1 | 2 = 1, destination?: Destina
       base: { variant: variant.name },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      // Tokens travel in these headers (and in query strings: log-redaction.ts); a log line must never carry one.
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: REDACTED },
-      // In place of Fastify's request serializer: the same fields, with credentials in the query string redacted.
+      // In place of Fastify's request serializer: the same fields, with credentials in the query string redacted. It
+      // writes no header, so the Authorization and Cookie headers that carry tokens never reach a line; pino's
+      // path redaction, which guarded them before, walked every line for a field that is never there (about 2 µs of
+      // each request's line).
       serializers: { req: serializeRequest },
     },
     // The server's lines (stdout) are written without blocking the event loop: under load the lines that arrive while

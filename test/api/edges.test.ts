@@ -32,6 +32,19 @@ describe('token-like query parameters never reach the logs', () => {
     expect(JSON.stringify(t.logs)).not.toMatch(/S3cret|k3y|c5&/);
   });
 
+  it('no line carries the Authorization or Cookie header, on an answered request or a refused one', async () => {
+    const secret = `fs_${'H3ader'.repeat(7)}x`;
+    const refused = await t.app.inject({
+      method: 'GET',
+      url: '/v1/me',
+      headers: { 'x-request-id': 'header-token-1', authorization: `Bearer ${secret}`, cookie: `session=C00kie${secret}` },
+    });
+    expect(refused.statusCode).toBe(401);
+    const line = t.logs.find((l) => l.reqId === 'header-token-1' && l.msg === 'request completed');
+    expect(line?.req).toMatchObject({ method: 'GET', url: '/v1/me' });
+    expect(JSON.stringify(t.logs)).not.toMatch(/H3ader|C00kie/);
+  });
+
   it('redactUrl: names are matched however they are written; a URL without a query is kept as is', () => {
     expect(redactUrl('/a')).toBe('/a');
     expect(redactUrl('/a?')).toBe('/a?');
