@@ -61,14 +61,14 @@ async function postgresVersion(url: string): Promise<string | null> {
 }
 
 /**
- * Runs bench/*.bench.ts under vitest. Their own global setup builds the bundles and starts the test harness's
- * PostgreSQL, a primary with two streaming replicas that the scaling bench needs; without PostgreSQL they run on
- * SQLite alone.
+ * Runs bench/*.bench.ts under vitest, in the system project only (each project would run every bench once more).
+ * Its global setup builds the bundles and starts the test harness's PostgreSQL, a primary with two streaming replicas
+ * that the scaling bench needs; without PostgreSQL they run on SQLite alone.
  */
 async function runVitestBenches(quick: boolean, withPostgres: boolean): Promise<BenchGroup[]> {
   const out = path.join(os.tmpdir(), `flagship-bench-${randomUUID()}.json`);
   const env = { ...process.env, ...(quick ? { BENCH_QUICK: '1' } : {}), ...(withPostgres ? {} : { DIALECTS: 'sqlite' }) };
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'bench', '--run', '--outputJson', out], {
+  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'bench', '--run', '--project', 'system', '--outputJson', out], {
     cwd: ROOT,
     env,
     stdio: 'inherit',
