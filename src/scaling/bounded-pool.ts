@@ -3,7 +3,7 @@
 // where connections are sought (connect for transactions, query for reads outside one), so the adapter's transaction
 // machine and its reader need no change.
 import { DatabaseUnavailableError } from '../db/errors.js';
-import type { PgPool } from '../db/postgres/pool.js';
+import { gatedPool, type PgPool } from '../db/postgres/pool.js';
 
 export function boundedPool(pool: PgPool, max: number, maxWaiting: number): PgPool {
   const admit = (): void => {
@@ -13,25 +13,5 @@ export function boundedPool(pool: PgPool, max: number, maxWaiting: number): PgPo
       );
     }
   };
-  return {
-    connect: () => {
-      admit();
-      return pool.connect();
-    },
-    query: ((...args: Parameters<PgPool['query']>) => {
-      admit();
-      return pool.query(...args);
-    }) as PgPool['query'],
-    end: () => pool.end(),
-    on: (event, listener) => pool.on(event, listener),
-    get totalCount() {
-      return pool.totalCount;
-    },
-    get idleCount() {
-      return pool.idleCount;
-    },
-    get waitingCount() {
-      return pool.waitingCount;
-    },
-  };
+  return gatedPool(pool, admit);
 }

@@ -5,6 +5,7 @@ import { statement, type Queryable, type StatementValue } from '../../src/db/dat
 import { DatabaseUnavailableError, PrimaryRequiredError, UniqueViolationError, UnstorableValueError } from '../../src/db/errors.js';
 import { openPostgres, type PostgresOptions } from '../../src/db/postgres/driver.js';
 import { postgresHandle } from '../../src/db/postgres/handle.js';
+import { gatedPool } from '../../src/db/postgres/pool.js';
 import { openSqlite } from '../../src/db/sqlite/driver.js';
 import { createDatabase, replicaUrl, waitForReplay } from '../support/postgres/index.js';
 import { DIALECTS } from '../support/dialects.js';
@@ -78,22 +79,7 @@ describe.runIf(DIALECTS.includes('postgres'))('Postgres adapter', () => {
         // A pool in front of the adapter's own, counting what reaches it.
         pool: (pool) => {
           created = pool;
-          return {
-            ...pool,
-            connect: () => (queries++, pool.connect()),
-            query: ((...args: Parameters<typeof pool.query>) => (queries++, pool.query(...args))) as typeof pool.query,
-            end: () => pool.end(),
-            on: (event, listener) => pool.on(event, listener),
-            get totalCount() {
-              return pool.totalCount;
-            },
-            get idleCount() {
-              return pool.idleCount;
-            },
-            get waitingCount() {
-              return pool.waitingCount;
-            },
-          };
+          return gatedPool(pool, () => queries++);
         },
         connector: (own, pool) => {
           expect(pool).toBe(created);

@@ -20,6 +20,34 @@ export interface PgPool {
   readonly waitingCount: number;
 }
 
+/**
+ * The same pool, with `beforeAcquire` run wherever a connection is sought (connect for a transaction, query for a read
+ * outside one); it may throw to refuse. What wraps the adapter's pool through its connector hook builds on this.
+ */
+export function gatedPool(pool: PgPool, beforeAcquire: () => void): PgPool {
+  return {
+    connect: () => {
+      beforeAcquire();
+      return pool.connect();
+    },
+    query: ((...args: Parameters<PgPool['query']>) => {
+      beforeAcquire();
+      return pool.query(...args);
+    }) as PgPool['query'],
+    end: () => pool.end(),
+    on: (event, listener) => pool.on(event, listener),
+    get totalCount() {
+      return pool.totalCount;
+    },
+    get idleCount() {
+      return pool.idleCount;
+    },
+    get waitingCount() {
+      return pool.waitingCount;
+    },
+  };
+}
+
 export interface PoolOptions {
   readonly url: string;
   readonly max: number;
