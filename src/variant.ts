@@ -20,9 +20,6 @@ export const variant: VariantInfo = Object.freeze({
   testing: __FLAG_TESTING__,
 });
 
-/** The module that carries what the core refuses without it, for "this build cannot" messages outside the loader. */
-export const CARRIED_BY = Object.freeze({ multiHostDatabaseUrl: 'scaling' });
-
 /** The flags as /healthz shows them. */
 export function variantFlags() {
   return { dialects: variant.dialects, scaling: variant.scaling, enterprise: variant.enterprise, testing: variant.testing };

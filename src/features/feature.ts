@@ -58,7 +58,7 @@ export interface Feature {
   readonly commands?: readonly FeatureCommand[];
   /**
    * Its own schema for `dialect`, applied after the core's by `serve` and `migrate`. Tags are recorded with the
-   * core's, so each starts with the feature's name and a colon (`<name>:0000_...`; the loader refuses others);
+   * core's, so each starts with the feature's name and a colon (`<name>:0000_...`; start-up refuses others when it gathers them, server/lifecycle.ts);
    * a build without the feature ignores them.
    */
   migrations?(dialect: Dialect): Promise<Migration[]>;

@@ -12,6 +12,7 @@ import { ForbiddenError, RouteDeclarationError, UnauthenticatedError } from '../
 import type { Access } from './access.js';
 import type { AuthFailureLimiter } from './rate-limits.js';
 import { callerOf } from './request-log.js';
+import { bearerSecret, hookList } from './route-hooks.js';
 import { requestMeta, type Runtime } from './runtime.js';
 
 declare module 'fastify' {
@@ -22,16 +23,14 @@ declare module 'fastify' {
   }
 }
 
-const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
-
 function bearerOf(request: FastifyRequest): string {
   const header = request.headers.authorization;
   if (header === undefined) {
     throw new UnauthenticatedError('this route needs `Authorization: Bearer <token>`; a token comes from POST /v1/signup, POST /v1/members or POST /v1/tokens');
   }
-  const match = BEARER.exec(header);
-  if (!match) throw new UnauthenticatedError('the Authorization header must be `Bearer <token>`');
-  return match[1]!;
+  const secret = bearerSecret(header);
+  if (secret === undefined) throw new UnauthenticatedError('the Authorization header must be `Bearer <token>`');
+  return secret;
 }
 
 /** The names of a route path's parameters, as find-my-way reads them (`/v1/tasks/:id` has `id`; `::` is a colon). */
@@ -99,7 +98,7 @@ export class Guards {
   register(app: FastifyInstance): void {
     const authenticate: onRequestAsyncHookHandler = (request, reply) => this.#authenticate(request, reply);
     app.addHook('onRoute', (route) => {
-      const handlers = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
+      const handlers = hookList(route.preHandler);
       const accesses = handlers.flatMap((h) => this.#authorizers.get(h as preHandlerAsyncHookHandler) ?? []);
       if (accesses.length === 0) return;
       for (const { scope } of accesses) {
@@ -110,7 +109,7 @@ export class Guards {
           );
         }
       }
-      const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+      const own = hookList(route.onRequest);
       route.onRequest = [...own, authenticate];
     });
   }

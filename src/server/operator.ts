@@ -10,6 +10,7 @@ import { addressMatcher } from '../config/addresses.js';
 import { readAdminTokensFile, sha256 } from '../config/admin-tokens.js';
 import { TOKEN_PREFIX } from '../domain/tokens.js';
 import { notFoundHandler } from './error-handler.js';
+import { bearerSecret, hookList } from './route-hooks.js';
 import type { AuthFailureLimiter } from './rate-limits.js';
 
 declare module 'fastify' {
@@ -21,8 +22,6 @@ declare module 'fastify' {
 
 /** Routes under this prefix are the operator's; registering one without `requireOperator` fails at start. */
 export const OPERATOR_PREFIX = '/v1/admin/';
-
-const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
 
 export class OperatorAccess {
   readonly #hashes: readonly Buffer[];
@@ -56,7 +55,7 @@ export class OperatorAccess {
     if (this.#allowed(request.ip)) return true;
     const header = request.headers.authorization;
     if (header === undefined || this.#hashes.length === 0) return false;
-    const secret = BEARER.exec(header)?.[1];
+    const secret = bearerSecret(header);
     if (secret === undefined || secret.startsWith(TOKEN_PREFIX)) return false;
     try {
       await this.failures.check(request);
@@ -81,7 +80,7 @@ export class OperatorAccess {
     app.addHook('onRoute', (route) => {
       // `/v1/admin` itself too: a listing there would be as much the operator's as what lies under it.
       if (!route.url.startsWith(OPERATOR_PREFIX) && route.url !== OPERATOR_PREFIX.slice(0, -1)) return;
-      const handlers = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
+      const handlers = hookList(route.preHandler);
       if (!handlers.includes(guard)) {
         throw new Error(`${route.method} ${route.url}: routes under ${OPERATOR_PREFIX} are the operator's; guard them with app.requireOperator`);
       }

@@ -10,6 +10,7 @@ import type {} from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import { DependencyContractError, RouteDeclarationError, TooManyRequestsError } from '../errors.js';
+import { hookList } from './route-hooks.js';
 
 /** The limits a route may count against. */
 export const ROUTE_LIMITS = ['signups'] as const;
@@ -90,7 +91,7 @@ export async function registerRateLimits(app: FastifyInstance, config: Config): 
       throw new RouteDeclarationError(route, `declares config.limitedBy '${String(limit)}', which is no limit; use one of ${ROUTE_LIMITS.join(', ')}`);
     }
     if (!limitSignups) return;
-    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    const own = hookList(route.onRequest);
     route.onRequest = [limitSignups, ...own];
   });
   if (config.authFailureRateLimit === 0) return noLimit;
