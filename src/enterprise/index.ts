@@ -7,7 +7,8 @@ import type { Feature, FeatureFactory } from '../features/feature.js';
 import type { Logger } from '../server/logger.js';
 import { appenderFor, type AuditStore } from './audit/chain.js';
 import { auditCommand } from './audit/commands.js';
-import { isNewer, loadAuditKey, readCheckpointFile, type AuditKey, type Checkpoint } from './audit/checkpoint.js';
+import { isNewer, loadAuditKey, type AuditKey, type Checkpoint } from './audit/checkpoint.js';
+import { cachedCheckpointFile } from './audit/checkpoint-file-cache.js';
 import { CheckpointSchedule } from './audit/checkpoint-schedule.js';
 import { auditRecorder } from './audit/recorder.js';
 import { CheckpointsUnreadableError } from './audit/errors.js';
@@ -44,11 +45,12 @@ function rbacCacheKind(db: Database): string {
 
 /** The newest checkpoint of an organization's chain: the one this server took last, or a newer one in the file. */
 function newestCheckpoint(key: AuditKey | undefined, file: string | undefined, schedule: CheckpointSchedule | undefined, logger: Logger) {
+  const fileLog = key && file !== undefined && file !== '-' ? cachedCheckpointFile(file, key) : undefined;
   return async (orgId: string): Promise<Checkpoint | undefined> => {
     let newest = schedule?.newest(orgId);
-    if (key && file !== undefined && file !== '-') {
+    if (fileLog) {
       try {
-        const fromFile = (await readCheckpointFile(file, key, { missingIsEmpty: true })).newest.get(orgId);
+        const fromFile = (await fileLog()).newest.get(orgId);
         if (fromFile && isNewer(fromFile, newest)) newest = fromFile;
       } catch (err) {
         // The file's path and problem are the operator's to see, not a tenant's.

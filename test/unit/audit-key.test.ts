@@ -1,10 +1,11 @@
 // AUDIT_KEY_FILE: an Ed25519 private key signs and verifies, a public key only verifies, anything else is refused
 // with the command that makes a right one.
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cachedCheckpointFile } from '../../src/enterprise/audit/checkpoint-file-cache.js';
 import { loadAuditKey, parseCheckpoints, signCheckpoint } from '../../src/enterprise/audit/checkpoint.js';
 import { ConfigError } from '../../src/errors.js';
 
@@ -41,5 +42,28 @@ describe('the audit key', () => {
     expect(parseCheckpoints(`${good}\n\n${good}\n`, 'cp.ndjson')).toHaveLength(2);
     expect(() => parseCheckpoints(`${good}\n{"v":1}\n`, 'cp.ndjson')).toThrow(/cp\.ndjson:2 is not a checkpoint/);
     expect(() => parseCheckpoints('nope', 'cp.ndjson')).toThrow(/cp\.ndjson:1 is not JSON/);
+  });
+});
+
+describe('the checkpoint file as the verify routes read it', () => {
+  const pair = generateKeyPairSync('ed25519');
+  const key = loadAuditKey(file('cache-private.pem', pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string));
+  const line = (seq: number) => `${JSON.stringify(signCheckpoint(key, { orgId: 'o', seq, hash: `h${seq}` }))}\n`;
+
+  it('is read once while it stays as it was, and read again once it grows or goes', async () => {
+    const log = path.join(dir, 'checkpoints.ndjson');
+    const read = cachedCheckpointFile(log, key);
+    expect((await read()).newest.size).toBe(0);
+    writeFileSync(log, line(1));
+    const first = await read();
+    expect(first.newest.get('o')?.seq).toBe(1);
+    // The same file: the same reading, not a second pass over every signature.
+    expect(await read()).toBe(first);
+    appendFileSync(log, line(2));
+    const grown = await read();
+    expect(grown).not.toBe(first);
+    expect(grown.newest.get('o')?.seq).toBe(2);
+    rmSync(log);
+    expect((await read()).newest.size).toBe(0);
   });
 });
