@@ -4,7 +4,7 @@
 import type { ModuleOptions, OptionValues } from '../config/module-options.js';
 import type { OptionSpec } from '../config/options.js';
 
-export const DEFAULT_CHECKPOINT_INTERVAL_S = 600;
+const DEFAULT_CHECKPOINT_INTERVAL_S = 600;
 
 export const ENTERPRISE_OPTIONS: readonly OptionSpec[] = Object.freeze([
   {
@@ -45,7 +45,7 @@ export interface EnterpriseSettings {
   readonly auditCheckpointInterval: number;
 }
 
-export function enterpriseSettings(values: OptionValues): EnterpriseSettings {
+function enterpriseSettings(values: OptionValues): EnterpriseSettings {
   return Object.freeze({
     auditKeyFile: values.string('auditKeyFile'),
     auditCheckpointFile: values.string('auditCheckpointFile'),

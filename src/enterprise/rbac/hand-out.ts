@@ -29,14 +29,10 @@ export function firstUnheld(mine: Effective, book: RoleBook, holdings: readonly 
   return undefined;
 }
 
-/** The actor as they are now, inside `tx`: their role is read here, not taken from the token's request. */
-export function currentActor(tx: Queryable, store: RbacStore, principal: Principal): Promise<Principal> {
-  return actorAsNow(store.db, tx, principal);
-}
-
 /** What the actor holds now, read inside `tx` (after the organization's RBAC lock). */
 export async function actorHoldings(tx: Queryable, store: RbacStore, principal: Principal): Promise<Effective> {
-  const actor = await currentActor(tx, store, principal);
+  // Their role read here, inside `tx`, not taken from the token's request.
+  const actor = await actorAsNow(store.db, tx, principal);
   return loadEffective(tx, store, actor.orgId, actor.memberId, actor.role);
 }
 
