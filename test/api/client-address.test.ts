@@ -3,8 +3,6 @@
 // itself writes into X-Forwarded-For is ignored, so a forged header buys neither more attempts nor the operator's access.
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
-import { createEnterprise } from '../../src/enterprise/index.js';
-import { createLogger } from '../../src/server/logger.js';
 import { buildTestApp, signUp, type TestApp } from '../support/app.js';
 
 const PROXY = '10.9.9.9';
@@ -72,7 +70,7 @@ describe('TRUST_PROXY', () => {
   });
 
   it('the audit trail records the client the trusted proxy saw, never the address the client wrote', async () => {
-    t = await buildTestApp({ TRUST_PROXY: PROXY }, { features: async (config) => [await createEnterprise({ config, logger: createLogger('silent') })] });
+    t = await buildTestApp({ TRUST_PROXY: PROXY }, { modules: 'enterprise' });
     const { token } = await signUp(t.app, 'audited', { 'x-forwarded-for': '192.0.2.50, 203.0.113.50' }, PROXY);
     const auth = { authorization: `Bearer ${token}` };
     const created = await t.app.inject({
@@ -88,6 +86,8 @@ describe('TRUST_PROXY', () => {
       request: { ip: string };
     }>;
     expect(records.find((r) => r.action === 'project.create')?.request.ip).toBe('198.51.100.51');
+    // The signup came through the trusted proxy: the client it names, not the proxy and not the forged first hop.
+    expect(records.find((r) => r.action === 'org.create')?.request.ip).toBe('203.0.113.50');
     expect(records.map((r) => r.request.ip)).not.toContain('192.0.2.51');
     expect(records.map((r) => r.request.ip)).not.toContain('192.0.2.50');
   });
