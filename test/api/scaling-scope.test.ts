@@ -1,6 +1,8 @@
 // The scaling module's request scope, in-process on PostgreSQL with a streaming replica in DATABASE_REPLICAS: a write
 // on a core route answers with the WAL position it made (X-Consistency-Token), which only the module's preValidation
-// hook gives, and a read sent back with that token reads the write; a hostile token is ignored, never an error.
+// hook gives, and a read sent back with that token is served; a hostile token is ignored, never an error. That such a
+// read waits for a lagging replica or goes to the primary is proven with replay paused, in test/scaling/server.test.ts
+// (this tier shares its replica with other files, so it does not pause it).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freshPostgres } from '../support/api.js';
 import { buildTestApp, signUp, type TestApp } from '../support/app.js';
@@ -20,7 +22,7 @@ describe.runIf(DIALECTS.includes('postgres'))('the read-your-writes scope on a s
     await t?.close();
   });
 
-  it('a write on a core route answers with its position; the read sent back with it sees the write', async () => {
+  it('a write on a core route answers with its position, and a read sent back with it is served', async () => {
     const owner = { authorization: `Bearer ${(await signUp(t.app, 'scope')).token}` };
     const created = await t.app.inject({ method: 'POST', url: '/v1/projects', headers: owner, payload: { name: 'P', key: 'SCP' } });
     expect(created.statusCode, created.body).toBe(201);
