@@ -18,3 +18,18 @@ export function readProblem(err: unknown): string {
   if (code === undefined) return 'cannot be read';
   return READ_PROBLEMS[code] ?? `cannot be read (${code})`;
 }
+
+const WRITE_PROBLEMS: Readonly<Record<string, string>> = {
+  ...READ_PROBLEMS,
+  EACCES: 'cannot be written (permission denied)',
+  EPERM: 'cannot be written (operation not permitted)',
+  EROFS: 'cannot be written (read-only file system)',
+  ENOSPC: 'cannot be written (no space left on the device)',
+};
+
+/** The problem writing a file (or the folder it goes in), from its error code alone, worded as readProblem is. */
+export function writeProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === undefined) return 'cannot be written';
+  return WRITE_PROBLEMS[code] ?? `cannot be written (${code})`;
+}

@@ -6,19 +6,12 @@
 import { constants } from 'node:fs';
 import { access, appendFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeProblem } from '../../config/file-problem.js';
 import { ConfigError } from '../../errors.js';
 import type { Logger } from '../../server/logger.js';
 import type { AuditStore } from './chain.js';
 import { isNewer, readCheckpointFile, signCheckpoint, type AuditKey, type Checkpoint } from './checkpoint.js';
 import { chainOrgs, verifyChain, type ChainReport } from './verify.js';
-
-/** Why a file or folder cannot be written, from its error code alone. */
-function writeProblem(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'does not exist';
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return 'cannot be written (permission denied or read-only)';
-  return `cannot be written (${code ?? 'unknown error'})`;
-}
 
 export interface CheckpointScheduleOptions {
   readonly store: () => AuditStore;
