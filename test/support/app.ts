@@ -144,11 +144,7 @@ export async function sourceServer(variant: SourceVariant, { listen = false } = 
         if (variant === 'dev') return [];
         const logger = createLogger('silent');
         const { createScaling } = await import('../../src/scaling/index.js');
-        const [{ createEnterprise }, { enterpriseOptions }] = await Promise.all([
-          import('../../src/enterprise/index.js'),
-          import('../../src/enterprise/options.js'),
-        ]);
-        return [await createScaling({ config: undefined, logger }), await createEnterprise({ config, settings: settings.of(enterpriseOptions), logger })];
+        return [await createScaling({ config: undefined, logger }), ...(await featuresFor('enterprise', config, settings, logger))];
       },
     },
   );

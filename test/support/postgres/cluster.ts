@@ -9,11 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { copyInstallation, type PgBinaries } from './find-binaries.js';
 import { logFileFor, pgCtlStart, pgCtlStop, type NodeTarget } from './node-control.js';
 import { killAndWait, processesMentioning } from './procs.js';
-import { waitForReplay } from './replication.js';
+import { waitForReplay, waitForStreaming } from './replication.js';
 import { chownTree, run, usableBy, type RunAs } from './run-as.js';
-import { logTail, queryOne, waitForConnect, withClient } from './sql.js';
+import { logTail, waitForConnect, withClient } from './sql.js';
 import type { PgNodeInfo, PgTopologyInfo, StartedTopology } from './types.js';
-import { waitFor } from '../wait.js';
 
 export const TEST_DATABASE = 'flagship_test';
 
@@ -207,7 +206,9 @@ export async function startCluster(options: ClusterOptions): Promise<StartedTopo
       }),
     );
     await Promise.all(nodes.map((n) => waitForConnect(n.info.url, { what: `PostgreSQL node ${n.info.name}`, logFile: n.target.logFile })));
-    await waitForStreaming(primary, replicaNodes);
+    await waitForStreaming(primary.info.url, replicaNodes.length, 30_000, async () =>
+      (await Promise.all(replicaNodes.map((r) => logTail(r.target.logFile, 15)))).join(''),
+    );
 
     const info: PgTopologyInfo = {
       source: options.binaries.kind,
@@ -279,19 +280,4 @@ async function createTestDatabase(primary: Node): Promise<void> {
   const url = nodeUrl(primary.info.port, 'postgres');
   await waitForConnect(url, { what: 'the new primary', logFile: primary.target.logFile });
   await withClient(url, (c) => c.query(`create database ${TEST_DATABASE}`));
-}
-
-async function waitForStreaming(primary: Node, replicas: Node[], timeoutMs = 30_000): Promise<void> {
-  if (replicas.length === 0) return;
-  let n = 0;
-  await waitFor(
-    `${replicas.length} replicas streaming from the primary`,
-    async () => {
-      ({ n } = await queryOne<{ n: number }>(primary.info.url, "select count(*)::int as n from pg_stat_replication where state = 'streaming'"));
-      return n >= replicas.length;
-    },
-    timeoutMs,
-    50,
-    async () => `only ${n} were${(await Promise.all(replicas.map((r) => logTail(r.target.logFile, 15)))).join('')}`,
-  );
 }

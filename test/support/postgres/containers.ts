@@ -6,9 +6,8 @@
 import type { StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 import type { StartedNetwork } from 'testcontainers';
 import { TEST_DATABASE } from './cluster.js';
-import { queryOne } from './sql.js';
 import type { PgNodeInfo, StartedTopology } from './types.js';
-import { waitFor } from '../wait.js';
+import { waitForStreaming } from './replication.js';
 
 export const DEFAULT_IMAGE = 'postgres:17-alpine';
 const USER = 'postgres';
@@ -38,20 +37,6 @@ const REPLICA_SCRIPT = [
 function nodeInfo(container: StartedPostgreSqlContainer, name: string, role: PgNodeInfo['role']): PgNodeInfo {
   const port = container.getPort();
   return { name, role, port, url: `postgres://${USER}:${PASSWORD}@${container.getHost()}:${port}/${TEST_DATABASE}` };
-}
-
-async function waitForStreaming(primaryUrl: string, replicas: number, timeoutMs = 60_000): Promise<void> {
-  let n = 0;
-  await waitFor(
-    `${replicas} replica containers streaming from the primary`,
-    async () => {
-      ({ n } = await queryOne<{ n: number }>(primaryUrl, "select count(*)::int as n from pg_stat_replication where state = 'streaming'"));
-      return n >= replicas;
-    },
-    timeoutMs,
-    100,
-    () => `only ${n} were`,
-  );
 }
 
 /** Starts a primary and `replicas` standbys from `image`; close() stops them and removes their network. */
@@ -91,7 +76,7 @@ export async function startContainers(replicas: number, image = DEFAULT_IMAGE): 
       replicas: started.slice(1).map((c, i) => nodeInfo(c, replicaNames[i]!, 'replica')),
       controllable: false,
     };
-    await waitForStreaming(info.primary.url, replicas);
+    await waitForStreaming(info.primary.url, replicas, 60_000);
     return { info, close };
   } catch (error) {
     await close().catch(() => undefined);

@@ -34,6 +34,22 @@ interface ReplayState {
   paused: boolean;
 }
 
+/** Resolves once `count` standbys stream from the primary; `explain` adds what the caller knows (their logs) on failure. */
+export async function waitForStreaming(primaryUrl: string, count: number, timeoutMs: number, explain?: () => Promise<string>): Promise<void> {
+  if (count === 0) return;
+  let n = 0;
+  await waitFor(
+    `${count} replicas streaming from the primary`,
+    async () => {
+      ({ n } = await queryOne<{ n: number }>(primaryUrl, "select count(*)::int as n from pg_stat_replication where state = 'streaming'"));
+      return n >= count;
+    },
+    timeoutMs,
+    50,
+    async () => `only ${n} were${explain ? await explain() : ''}`,
+  );
+}
+
 /** Resolves once every replica has replayed everything the primary committed before the call. */
 export async function waitForReplay(info: PgTopologyInfo, timeoutMs = 30_000): Promise<void> {
   if (info.replicas.length === 0) return;
