@@ -2,100 +2,32 @@
 // run on different server connections: nothing may live in a server session, named prepared statements included.
 // The hot queries are built once and run as the protocol's unnamed statement (src/db/prepared.ts); this proves the
 // whole request path, and that a revoked token is still refused on the very next request.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Client, newOrg } from '../support/api.js';
 import { DIALECTS } from '../support/dialects.js';
+import { PGBOUNCER_MISSING, pgBouncerBinary, startPgBouncer, type RunningPgBouncer } from '../support/pgbouncer.js';
 import { createDatabase } from '../support/postgres/index.js';
-import { resolveRunAs } from '../support/postgres/run-as.js';
 import { runBundle, startServer, type RunningServer } from '../support/server-process.js';
-import { waitFor } from '../support/wait.js';
 
-function findPgbouncer(): string | undefined {
-  for (const candidate of ['pgbouncer', '/usr/sbin/pgbouncer', '/usr/bin/pgbouncer']) {
-    try {
-      execFileSync(candidate, ['--version'], { stdio: 'ignore' });
-      return candidate;
-    } catch {
-      // not this one
-    }
-  }
-  return undefined;
-}
-
-const pgbouncer = findPgbouncer();
-const why = !DIALECTS.includes('postgres') ? 'DIALECTS leaves PostgreSQL out' : !pgbouncer ? 'no pgbouncer binary (apt-get install pgbouncer)' : undefined;
+const why = !DIALECTS.includes('postgres') ? 'DIALECTS leaves PostgreSQL out' : !pgBouncerBinary() ? PGBOUNCER_MISSING : undefined;
 if (why) console.warn(`skipped: the prod bundle behind PgBouncer in transaction mode: ${why}`);
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
-
 describe.runIf(!why)('prod bundle behind PgBouncer in transaction mode', () => {
-  let bouncer: ChildProcess;
-  let bouncerLog = '';
+  let bouncer: RunningPgBouncer | undefined;
   let server: RunningServer;
   let api: Client;
 
   beforeAll(async () => {
     const direct = new URL(await createDatabase(inject('pg'), `bouncer_${Date.now()}`));
-    const port = await freePort();
-    const dir = await mkdtemp(path.join(tmpdir(), 'flagship-pgbouncer-'));
-    // PgBouncer refuses to run as root; it runs as the harness's server user then, who must read its config.
-    await chmod(dir, 0o755);
-    const config = path.join(dir, 'pgbouncer.ini');
-    await writeFile(
-      config,
-      [
-        '[databases]',
-        `flagship = host=${direct.hostname} port=${direct.port} dbname=${direct.pathname.slice(1)} user=${direct.username}`,
-        '[pgbouncer]',
-        'listen_addr = 127.0.0.1',
-        `listen_port = ${port}`,
-        'unix_socket_dir =',
-        'auth_type = any',
-        'pool_mode = transaction',
-        // Two server connections for the bundle's pool of eight: its connections take turns on them, so anything
-        // left in one server session would be missing from the next transaction's.
-        'default_pool_size = 2',
-        'max_client_conn = 100',
-        // pg sends statement_timeout as a startup parameter (the pool's, and the readiness probe's own), which
-        // PgBouncer refuses unless told to ignore it; behind PgBouncer it then does not apply.
-        'ignore_startup_parameters = extra_float_digits,statement_timeout',
-      ].join('\n') + '\n',
-      { mode: 0o644 },
-    );
-    const runAs = await resolveRunAs();
-    bouncer = spawn(pgbouncer!, [config], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}) });
-    for (const stream of [bouncer.stdout!, bouncer.stderr!]) stream.on('data', (c: Buffer) => (bouncerLog = (bouncerLog + c.toString()).slice(-4000)));
-    const url = `postgres://${direct.username}@127.0.0.1:${port}/flagship`;
-    await waitFor(
-      'pgbouncer answering a query',
-      async () => {
-        if (bouncer!.exitCode !== null) throw new Error(`pgbouncer exited with ${bouncer!.exitCode}`);
-        const client = new pg.Client({ connectionString: url });
-        try {
-          await client.connect();
-          await client.query('select 1');
-          return true;
-        } finally {
-          await client.end().catch(() => undefined);
-        }
-      },
-      20_000,
-      100,
-      () => bouncerLog,
-    );
+    bouncer = await startPgBouncer(direct.toString(), {
+      // Two server connections for the bundle's pool of eight: its connections take turns on them, so anything left in
+      // one server session would be missing from the next transaction's.
+      poolSize: 2,
+      // pg sends statement_timeout as a startup parameter (the pool's, and the readiness probe's own), which PgBouncer
+      // refuses unless told to ignore it; behind PgBouncer it then does not apply.
+      ignoreStartupParameters: ['extra_float_digits', 'statement_timeout'],
+    });
+    const url = bouncer.url;
     // Migrations take a session-level advisory lock, which needs a direct connection (docs: DESIGN, PgBouncer).
     const migrated = await runBundle(inject('bundles').prod!, ['migrate'], { env: { DATABASE_URL: direct.toString() } });
     expect(migrated.code, migrated.stdout + migrated.stderr).toBe(0);
@@ -105,10 +37,7 @@ describe.runIf(!why)('prod bundle behind PgBouncer in transaction mode', () => {
   });
   afterAll(async () => {
     await server?.stop();
-    if (bouncer && bouncer.exitCode === null) {
-      bouncer.kill('SIGINT');
-      await once(bouncer, 'exit');
-    }
+    await bouncer?.stop();
   });
 
   it('serves the hot routes from many connections at once, every answer a 2xx, numbers gap-free', async () => {

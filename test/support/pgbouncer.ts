@@ -39,8 +39,15 @@ export interface RunningPgBouncer {
   stop(): Promise<void>;
 }
 
+export interface PgBouncerOptions {
+  /** Server connections per database and user (default 20); few make clients take turns on them. */
+  readonly poolSize?: number;
+  /** Startup parameters PgBouncer accepts and drops rather than refusing the client (pg sends statement_timeout). */
+  readonly ignoreStartupParameters?: readonly string[];
+}
+
 /** Starts PgBouncer (transaction pooling) in front of the server of `upstreamUrl`; resolves once it answers. */
-export async function startPgBouncer(upstreamUrl: string): Promise<RunningPgBouncer> {
+export async function startPgBouncer(upstreamUrl: string, options: PgBouncerOptions = {}): Promise<RunningPgBouncer> {
   const bin = pgBouncerBinary();
   if (!bin) throw new Error(PGBOUNCER_MISSING);
   const upstream = new URL(upstreamUrl);
@@ -63,8 +70,9 @@ unix_socket_dir =
 auth_type = any
 pool_mode = transaction
 max_client_conn = 2000
-default_pool_size = 20
+default_pool_size = ${options.poolSize ?? 20}
 query_timeout = 60
+${options.ignoreStartupParameters ? `ignore_startup_parameters = ${options.ignoreStartupParameters.join(',')}` : ''}
 logfile = ${path.join(dir, `pgbouncer-${port}.log`)}
 pidfile = ${path.join(dir, `pgbouncer-${port}.pid`)}
 `,
