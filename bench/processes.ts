@@ -5,6 +5,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
+/**
+ * The fields of /proc/<pid>/stat after the command name (state first), which may itself hold spaces and parentheses:
+ * the fixed fields start after its last closing parenthesis. Throws when the process is gone.
+ */
+export function statFields(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 export interface Survivor {
   readonly pid: number;
   readonly command: string;
@@ -45,9 +54,8 @@ function groupMembers(): Survivor[] {
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // After the command name's closing parenthesis: state, ppid, pgrp, ...
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // After the command name: state, ppid, pgrp, ...
+      const [state, , pgrp] = statFields(Number(entry));
       if (state !== 'Z' && groups.has(Number(pgrp))) found.push({ pid: Number(entry), command: commandOf(Number(entry)) });
     } catch {
       // Gone between the listing and the read.

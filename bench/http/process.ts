@@ -2,9 +2,8 @@
 // reads none of flagship's log lines while it generates load) and its stderr kept for the reason of a failed start.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { trackChild } from '../processes.js';
+import { statFields, trackChild } from '../processes.js';
 
 export interface BenchServer {
   readonly name: string;
@@ -18,9 +17,7 @@ export interface BenchServer {
 function cpuMsOf(pid: number | undefined): number | null {
   if (pid === undefined) return null;
   try {
-    // The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = statFields(pid);
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return null;
