@@ -10,37 +10,16 @@ import { eq } from 'drizzle-orm';
 import { drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { bench, describe } from 'vitest';
+import { describe } from 'vitest';
 import * as pgSchema from '../src/db/postgres/schema.js';
 import * as sqliteSchema from '../src/db/sqlite/schema.js';
 import { DIALECTS, openFresh } from '../test/support/dialects.js';
+import { interleaved } from './interleaved.js';
 
 // BENCH_QUICK (npm run bench -- --quick): a tenth of the iterations, for a run that only checks the wiring.
 const scale = process.env.BENCH_QUICK ? 0.1 : 1;
 const options = { iterations: 2000 * scale, warmupIterations: 200 * scale, time: 0 };
 const pgOptions = { iterations: 500 * scale, warmupIterations: 50 * scale, time: 0 };
-
-/**
- * tinybench runs a group's entries one after the other, so load that comes and goes on a shared machine favours
- * whichever ran in a quiet moment (ratios moved by 0.2 between runs). Each group's entries therefore run in ROUNDS
- * interleaved rounds, a fifth of the iterations each, named `<name> · round <n>`; bench/run.ts reports the median of
- * an entry's rounds.
- */
-const ROUNDS = 5;
-function interleaved(
-  entries: Array<[name: string, fn: () => void | Promise<void>, options: { iterations: number; warmupIterations: number; time: number }]>,
-): void {
-  for (let round = 1; round <= ROUNDS; round++) {
-    for (const [name, fn, o] of entries) {
-      // Warmed up in the first round only; the later ones follow straight on.
-      bench(`${name} · round ${round}`, fn, {
-        ...o,
-        iterations: Math.max(1, Math.round(o.iterations / ROUNDS)),
-        warmupIterations: round === 1 ? o.warmupIterations : 0,
-      });
-    }
-  }
-}
 
 /** A bare drizzle on its own file, migrated through our layer so both sides have the same schema and indexes. */
 async function bareSqlite(readonly: boolean) {

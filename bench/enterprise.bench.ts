@@ -1,5 +1,6 @@
 // What the enterprise module costs, side by side in one run (`npm run bench`; figures in docs/benchmarks.md):
-// - creating tasks over HTTP with the module on and off: the same dialect, a build with and without it;
+// - creating tasks over HTTP with the module on and off: the same dialect, the bundle and the same flags without the
+//   module (on PostgreSQL the prod bundle's flags less enterprise, so scaling is on both sides), in interleaved rounds;
 // - an authorization decision from the RBAC cache against the core's built-in role table;
 // - exporting an audit trail of 10,000 and of 100,000 records: records per second, and the server's peak RSS, which
 //   should not grow with the count (printed after the run).
@@ -23,6 +24,7 @@ import { createLogger } from '../src/server/logger.js';
 import { Client, newOrg } from '../test/support/api.js';
 import { DIALECTS, openFresh } from '../test/support/dialects.js';
 import { deployEnterprise } from '../test/support/enterprise.js';
+import { interleaved } from './interleaved.js';
 import { startServer, type RunningServer } from '../test/support/server-process.js';
 
 // BENCH_QUICK (npm run bench -- --quick): fewer iterations, to check the wiring.
@@ -30,12 +32,15 @@ const scale = process.env.BENCH_QUICK ? 0.1 : 1;
 const CONCURRENT = 8;
 const httpOptions = { iterations: 150 * scale, warmupIterations: 15 * scale, time: 0 };
 
-/** A build of `dialect` without the enterprise module, made for this run. */
+/**
+ * The bundle of `dialect` less the enterprise module: dev on SQLite (dev-enterprise is dev with it); on PostgreSQL the
+ * prod flags without it, built for this run, so the two sides differ by the module alone (scaling on both).
+ */
 async function withoutModule(dialect: 'sqlite' | 'postgres'): Promise<string> {
   if (dialect === 'sqlite') return inject('bundles').dev!;
   const outDir = mkdtempSync(path.join(tmpdir(), 'flagship-bench-core-'));
   await buildVariant(
-    { name: 'pg-core', file: 'pg-core (bench)', flags: { dialects: ['postgres'], scaling: false, enterprise: false } },
+    { name: 'prod-less-enterprise', file: 'prod less enterprise (bench)', flags: { dialects: ['postgres'], scaling: true, enterprise: false } },
     { outDir, logLevel: 'silent' },
   );
   return path.join(outDir, 'server.mjs');
@@ -61,16 +66,15 @@ for (const dialect of DIALECTS) {
   await Promise.all([on.ready(), off.ready()]);
   const fixtures = { on: await projectOf(on), off: await projectOf(off) };
   describe(`${dialect}: POST /v1/projects/:id/tasks, ${CONCURRENT} at once (audited with the module on)`, () => {
-    for (const side of ['on', 'off'] as const) {
-      const { owner, project } = fixtures[side];
-      bench(
-        `enterprise ${side}`,
-        async () => {
+    interleaved(
+      (['on', 'off'] as const).map((side) => {
+        const { owner, project } = fixtures[side];
+        const create = async () => {
           await Promise.all(Array.from({ length: CONCURRENT }, () => owner.post(`/v1/projects/${project}/tasks`, { title: 'bench' })));
-        },
-        httpOptions,
-      );
-    }
+        };
+        return [`enterprise ${side}`, create, httpOptions];
+      }),
+    );
   });
 }
 

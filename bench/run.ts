@@ -99,7 +99,7 @@ const middle = (values: number[]): number => {
 };
 
 /**
- * Entries a bench file ran in interleaved rounds (`<name> · round <n>`, see database.bench.ts) become one: the median
+ * Entries a bench file ran in interleaved rounds (`<name> · round <n>`, see interleaved.ts) become one: the median
  * of the rounds' medians, and their mean rate. Entries without rounds pass through.
  */
 function mergeRounds(entries: Array<{ name: string; hz: number; medianMs: number }>): Array<{ name: string; hz: number; medianMs: number }> {

@@ -102,8 +102,8 @@ export function renderLayer(results: BenchResults): string {
   if (!v || v.groups.length === 0) return [...lines, `Not measured in the last run${v?.skipped ? `: ${v.skipped}` : '.'}`].join('\n');
   lines.push(
     `\`bench/*.bench.ts\` (vitest bench), same run: \`database.bench.ts\` puts our layer beside drizzle and the bare driver,`,
-    '`api.bench.ts` the dev bundle beside the prod bundle (one client, so latencies). In `database.bench.ts` the entries of a group',
-    "ran in 5 interleaved rounds (A, B, C, A, B, C, ...) on the same database, and the median is of the rounds' medians, so",
+    '`api.bench.ts` the dev bundle beside the prod bundle (one client, so latencies). In `database.bench.ts` and in the audited',
+    "creates of `enterprise.bench.ts` the entries of a group ran in 5 interleaved rounds (A, B, C, A, B, C, ...), and the median is of the rounds' medians, so",
     'load that comes and goes on the machine falls on every entry alike; `api.bench.ts` runs its two entries one after the',
     'other. The median time per operation is the steadier figure on a shared machine (the mean, as ops/s, takes every',
     'pause of the machine in). "vs first" compares medians with the group\'s first entry.',
