@@ -2,6 +2,7 @@
 // table, so each dialect's schema.ts hands `defineTables` its table function and drizzle's constraint builders (the
 // same names on every dialect), and gets back its own fully typed tables. test/db/migrations-alike.test.ts checks
 // that the migrations both dialects generate from them carry the same tables, columns, indexes and foreign keys.
+import type { SQL } from 'drizzle-orm';
 import {
   commentColumns,
   memberColumns,
@@ -31,7 +32,7 @@ export type ColumnsOf<C> = { readonly [K in keyof C]: unknown };
 type Columns = [unknown, ...unknown[]];
 
 interface IndexStart {
-  on(...columns: Columns): unknown;
+  on(...columns: Columns): { where(condition: SQL): unknown };
 }
 
 /**
