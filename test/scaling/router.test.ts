@@ -6,7 +6,7 @@ import { scalingMigrations } from '../../src/scaling/migrations.js';
 import { postgresHandle } from '../../src/db/postgres/handle.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DatabaseUnavailableError } from '../../src/db/errors.js';
-import type { Database } from '../../src/db/database.js';
+import type { Database, Queryable } from '../../src/db/database.js';
 import type { ReplicaRouter } from '../../src/scaling/router.js';
 import { DIALECTS } from '../support/dialects.js';
 import { pauseReplay, resumeReplay, startNode, startPostgres, stopNode, type PgTopologyInfo } from '../support/postgres/index.js';
@@ -367,6 +367,41 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
     await queryOne(url, "select pg_terminate_backend(pid) from pg_stat_activity where application_name like '%listener flagship_security'");
     await waitFor('no security position while the listener is down', () => router.securityFloor === undefined, 10_000);
     await waitFor('a security position again once it reconnected', () => router.securityFloor !== undefined, 20_000);
+  });
+
+  it("serves a read elsewhere when its replica's pool is full, once: the next node's answer, or the refusal when it is full too", async () => {
+    const { url, replicaUrls } = await freshDatabase(cluster.info, 'fullpool');
+    const router = open({
+      DATABASE_URL: url,
+      DATABASE_REPLICAS: replicaSetting(replicaUrls),
+      FLAGSHIP_REGION: 'eu',
+      DB_POOL_MAX: '1',
+      DB_POOL_QUEUE_MAX: '0',
+      DB_HEALTH_INTERVAL_MS: '1000',
+    });
+    await router.admin.verify();
+    await waitFor('both replicas serving', () => router.report().filter((n) => n.role === 'replica' && n.serving).length === 2, 10_000);
+    const [eu, us] = replicaUrls.map(hostOf) as [string, string];
+    // Which server answered, named as the report names nodes (host:port; the harness's servers share one host).
+    const port = (q: Queryable) =>
+      postgresHandle(q)
+        .execute<{ port: number }>(sql`select inet_server_port() as port`)
+        .then((r) => `${new URL(url).hostname}:${r.rows[0]!.port}`);
+    // What a caller holding a node's only connection does: a read that takes its time there.
+    const hold = async (node: string): Promise<{ done: Promise<unknown> }> => {
+      const done = router.read((q) => postgresHandle(q).execute(sql`select pg_sleep(1.5)`));
+      await waitFor(`${node}'s only connection in use`, () => nodeOf(router, node).inUse === 1, 5_000);
+      return { done };
+    };
+    const euHeld = await hold(eu);
+    // The eu replica is the local one, so chosen first; its pool is full, and the read goes to the us replica.
+    expect(await router.read(port)).toBe(us);
+    // With both replicas full, the one retry meets a full pool too: the caller gets the pool's refusal, a 503.
+    const usHeld = await hold(us);
+    await expect(router.read(port)).rejects.toThrow(/all 1 database connections are busy and 0 callers already wait for one/);
+    await Promise.all([euHeld.done, usHeld.done]);
+    expect(await router.read(port)).toBe(eu);
+    await router.close();
   });
 
   it('bounds the queue: 1,000 concurrent transactions on a pool of 10 with room for 200 waiting; the rest are refused at once, none hangs, nothing leaks', async () => {
