@@ -81,7 +81,7 @@ export interface StartOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** How long the server may take to be ready; default 30 000 ms. */
   readonly timeoutMs?: number;
-  /** The server bundle to start; default the server.mjs beside this file. */
+  /** The server bundle to start; default the server.mjs beside this file, through the start.mjs beside it (V8's code cache). */
   readonly server?: string;
 }
 
@@ -136,12 +136,12 @@ async function seedFrom(seed: Seed | string): Promise<Seed> {
 }
 
 /**
- * Node's compile cache for the server: most of what a start costs before any of our code runs is V8 compiling the
- * 1 MB bundle, and a suite starts the same bundle again and again. Node's own default place (`node-compile-cache` in
- * the temp folder), one entry per bundle and Node version, checked against the source before use; writes go through
- * a temporary file and a rename, so servers starting at once do not corrupt it, and a folder that cannot be written
- * only means no cache. NODE_COMPILE_CACHE or NODE_DISABLE_COMPILE_CACHE in this process's environment (or in `env`)
- * choose otherwise.
+ * The code cache for the server: a suite starts the same bundle again and again, and much of a start is V8 compiling
+ * it. start.mjs keeps V8's code of the bundle once the server is ready (src/start/code-cache.ts), and Node's own
+ * compile cache serves a `server` given as server.mjs; both live in Node's default place (`node-compile-cache` in the
+ * temp folder), checked against the bundle before use, written through a temporary file and a rename, so servers
+ * starting at once do not corrupt it; a folder that cannot be written only means no cache. NODE_COMPILE_CACHE or
+ * NODE_DISABLE_COMPILE_CACHE in this process's environment (or in `env`) choose otherwise.
  */
 function compileCache(): Record<string, string> {
   const { NODE_COMPILE_CACHE, NODE_DISABLE_COMPILE_CACHE } = process.env;
@@ -151,7 +151,7 @@ function compileCache(): Record<string, string> {
 
 export async function startFlagship(options: StartOptions = {}): Promise<RunningFlagship> {
   const seed = options.seed === undefined ? undefined : await seedFrom(options.seed);
-  const server = options.server ?? fileURLToPath(new URL('./server.mjs', import.meta.url));
+  const server = options.server ?? fileURLToPath(new URL('./start.mjs', import.meta.url));
   const timeoutMs = options.timeoutMs ?? 30_000;
   const args = [
     server,
