@@ -149,6 +149,13 @@ function compileCache(): Record<string, string> {
   return { NODE_COMPILE_CACHE: NODE_COMPILE_CACHE ?? path.join(tmpdir(), 'node-compile-cache') };
 }
 
+/**
+ * A young generation large enough for the whole start: V8 starts it at 1 MB and grows it only after collecting it,
+ * which a start did three times (about 6 ms). 8 MB takes the start to ready without one and adds nothing measurable
+ * to the server's memory, since V8 commits the space as it is used.
+ */
+const NODE_FLAGS = ['--min-semi-space-size=8'];
+
 export async function startFlagship(options: StartOptions = {}): Promise<RunningFlagship> {
   const seed = options.seed === undefined ? undefined : await seedFrom(options.seed);
   const server = options.server ?? fileURLToPath(new URL('./start.mjs', import.meta.url));
@@ -169,7 +176,7 @@ export async function startFlagship(options: StartOptions = {}): Promise<Running
   ];
   // The IPC channel carries the ready message and is the leash: if this process dies, even killed, the server sees it
   // close and stops.
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...args], {
     env: { PATH: process.env.PATH ?? '', ...compileCache(), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
