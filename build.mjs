@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { builtinsAsRequire } from './build/builtins-as-require.mjs';
 import { locateSqliteAddon, placeSqliteAddon } from './build/native-addon.mjs';
 import { packVariant } from './build/pack.mjs';
+import { sqlModules } from './build/sql-module.mjs';
 import { buildStartEntry } from './build/start-entry.mjs';
 import { buildTestingClient } from './build/testing-client.mjs';
 
@@ -283,9 +284,8 @@ export async function buildVariant(
     sourcemap: true,
     metafile: true,
     legalComments: 'none',
-    // Migrations are embedded as text so the bundle needs no source tree beside it.
-    loader: { '.sql': 'text' },
-    plugins: [builtinsAsRequire],
+    // Migrations are embedded, as text with their hash, so the bundle needs no source tree beside it.
+    plugins: [builtinsAsRequire, sqlModules],
     logLevel,
     define: { ...definesFor(variant, pkg.version), __SQLITE_ADDON__: JSON.stringify(sqliteAddon?.target ?? null), 'import.meta.url': '__flagshipUrl' },
     // better-sqlite3's JavaScript is bundled where SQLite is on (its addon is placed beside the bundle, see
