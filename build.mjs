@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { builtinsAsRequire } from './build/builtins-as-require.mjs';
 import { locateSqliteAddon, placeSqliteAddon } from './build/native-addon.mjs';
 import { packVariant } from './build/pack.mjs';
+import { sqlModules } from './build/sql-module.mjs';
+import { buildStartEntry } from './build/start-entry.mjs';
 import { buildTestingClient } from './build/testing-client.mjs';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -282,11 +284,10 @@ export async function buildVariant(
     sourcemap: true,
     metafile: true,
     legalComments: 'none',
-    // Migrations are embedded as text so the bundle needs no source tree beside it.
-    loader: { '.sql': 'text' },
-    plugins: [builtinsAsRequire],
+    // Migrations are embedded, as text with their hash, so the bundle needs no source tree beside it.
+    plugins: [builtinsAsRequire, sqlModules],
     logLevel,
-    define: { ...definesFor(variant, pkg.version), __SQLITE_ADDON__: JSON.stringify(sqliteAddon?.target ?? null) },
+    define: { ...definesFor(variant, pkg.version), __SQLITE_ADDON__: JSON.stringify(sqliteAddon?.target ?? null), 'import.meta.url': '__flagshipUrl' },
     // better-sqlite3's JavaScript is bundled where SQLite is on (its addon is placed beside the bundle, see
     // build/native-addon.mjs), pg where Postgres is on; each is kept external elsewhere, so that a leak shows up as
     // an import the proof sees. pg-native is an optional peer of pg that we never use. pg-cloudflare is pg's optional
@@ -299,7 +300,9 @@ export async function buildVariant(
       ...(variant.flags.dialects.includes('postgres') ? [] : ['pg', 'pg-pool', 'pg-cursor', 'pg-query-stream']),
     ],
     // CommonJS dependencies call require() for Node built-ins; an ESM bundle has no require unless we define one.
-    banner: { js: "import { createRequire as __flagshipCreateRequire } from 'node:module'; const require = __flagshipCreateRequire(import.meta.url);" },
+    // The banner is the bundle's only ES module syntax (import.meta.url is read there once): start.mjs replaces that
+    // line to run the rest as a script with V8's code cache (src/start/start.ts).
+    banner: { js: BANNER },
   });
   const metafile = result.metafile;
   await writeFile(path.join(outDir, 'metafile.json'), JSON.stringify(metafile));
@@ -313,10 +316,15 @@ export async function buildVariant(
   const outKey = path.relative(root, outfile).split(path.sep).join('/');
   const report = buildReport(variant, metafile, outKey, sqliteAddon);
   if (sqliteAddon) await placeSqliteAddon(sqliteAddon, outDir);
+  await buildStartEntry({ root, outDir, banner: BANNER, logLevel });
   if (variant.flags.testing) await buildTestingClient({ root, outDir, logLevel });
   await writeFile(path.join(outDir, 'build-report.json'), JSON.stringify(report, null, 2) + '\n');
   return report;
 }
+
+/** The bundle's first line, and its only ES module syntax; start.mjs replaces it (src/start/start.ts). */
+export const BANNER =
+  "import { createRequire as __flagshipCreateRequire } from 'node:module'; const __flagshipUrl = import.meta.url, require = __flagshipCreateRequire(__flagshipUrl);";
 
 export class LeakError extends Error {
   name = 'LeakError';

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { sqlModule } from './build/sql-module.mjs';
 import { PGBOUNCER_MISSING, pgBouncerBinary } from './test/support/pgbouncer.js';
 
 /** The API contract suites: in-process on both dialects in the fast tier, through PgBouncer in the system tier. */
@@ -74,10 +75,10 @@ export default defineConfig({
   },
   plugins: [
     {
-      // Migration SQL is imported as text, as esbuild's text loader does in build.mjs.
-      name: 'sql-as-text',
+      // Migration SQL is imported as text with its hash, as build.mjs's plugin does.
+      name: 'sql-modules',
       transform(code, id) {
-        if (id.endsWith('.sql')) return { code: `export default ${JSON.stringify(code)};`, map: null };
+        if (id.endsWith('.sql')) return { code: sqlModule(code), map: null };
         return undefined;
       },
     },

@@ -60,7 +60,8 @@ export async function packVariant({ root, variant, report, outDir = path.join(ro
   const stage = await mkdtemp(path.join(tmpdir(), `flagship-pack-${variant.name}-`));
   try {
     for (const f of built) await copyFile(path.join(dir, f), path.join(stage, f));
-    await writeFile(path.join(stage, BIN), "#!/usr/bin/env node\nimport './server.mjs';\n", { mode: 0o755 });
+    // Through start.mjs, which keeps V8's code of the bundle between starts (src/start/start.ts).
+    await writeFile(path.join(stage, BIN), "#!/usr/bin/env node\nimport './start.mjs';\n", { mode: 0o755 });
     await writeFile(path.join(stage, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
     const file = path.join(outDir, tarballName(variant.name, version, report.nativeAddon));
     await tar.create({ gzip: true, file, cwd: stage, prefix: `flagship-${variant.name}`, portable: true }, (await readdir(stage)).sort());

@@ -22,3 +22,9 @@ declare const __SQLITE_ADDON__: {
   readonly node: string;
   readonly betterSqlite3: string;
 } | null;
+/**
+ * The hooks dist/<variant>/start.mjs passes the bundle it runs with V8's code cache (src/start/start.ts). Not a
+ * compile-time flag: a parameter of the function start.mjs wraps the bundle in, and undefined under `node server.mjs`
+ * (the bundle's first line says so). Read it through startHooks() (src/start/hooks.ts).
+ */
+declare const __flagshipStart: import('./start/hooks.js').StartHooks | undefined;

@@ -2,8 +2,6 @@
 // they are embedded in the bundle (dist/prod runs with no source tree beside it), each one runs in its own
 // transaction and is recorded by tag and hash, and a changed, already-applied migration is refused instead of being
 // silently skipped.
-import { createHash } from 'node:crypto';
-
 export interface Journal {
   entries: Array<{ idx: number; tag: string }>;
 }
@@ -37,17 +35,23 @@ export class MigrationError extends Error {
   override name = 'MigrationError';
 }
 
-/** Turns the journal and the SQL text of each entry into migrations, in journal order. */
-export async function loadMigrations(journal: Journal, load: (tag: string) => Promise<string>): Promise<Migration[]> {
+/** A migration's `.sql` file as imported: its text, and the SHA-256 of that text, worked out at build time (src/sql.d.ts). */
+export interface SqlFile {
+  readonly default: string;
+  readonly sha256: string;
+}
+
+/** Turns the journal and the SQL file of each entry into migrations, in journal order. */
+export async function loadMigrations(journal: Journal, load: (tag: string) => Promise<SqlFile>): Promise<Migration[]> {
   const entries = [...journal.entries].sort((a, b) => a.idx - b.idx);
   const out: Migration[] = [];
   for (const { tag } of entries) {
-    const sql = await load(tag);
+    const { default: sql, sha256 } = await load(tag);
     const statements = sql
       .split('--> statement-breakpoint')
       .map((s) => s.trim())
       .filter((s) => s.length > 0);
-    out.push({ tag, hash: createHash('sha256').update(sql).digest('hex'), statements });
+    out.push({ tag, hash: sha256, statements });
   }
   return out;
 }

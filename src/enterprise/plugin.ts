@@ -41,7 +41,6 @@ export function enterprisePlugin(http: EnterpriseHttp) {
     },
     {
       name: 'flagship-enterprise',
-      fastify: '5.x',
       dependencies: [CORE_PLUGIN],
       decorators: { fastify: ['requireAccess', 'principalOf', 'domainOf', 'permissions', 'healthReports'] },
     },

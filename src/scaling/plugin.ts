@@ -106,7 +106,6 @@ export function scalingPlugin({ consistency, scoped, router, region }: ScalingHt
     },
     {
       name: 'flagship-scaling',
-      fastify: '5.x',
       dependencies: [CORE_PLUGIN],
       decorators: { fastify: ['requireOperator', 'metrics', 'apiDocument', 'healthReports'] },
     },

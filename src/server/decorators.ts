@@ -67,4 +67,6 @@ async function decorate(app: FastifyInstance, core: CoreDecorations): Promise<vo
   app.decorate('apiDocument', core.apiDocument);
 }
 
-export const coreDecorators = fp(decorate, { name: CORE_PLUGIN, fastify: '5.x' });
+// No `fastify` version range here nor on the modules' plugins: a bundle carries the Fastify it was built with (which
+// package.json pins), and Fastify checks a range with semver on each registration, some 2 ms of every start.
+export const coreDecorators = fp(decorate, { name: CORE_PLUGIN });

@@ -21,6 +21,7 @@ import { logsFlushed, type Logger } from './logger.js';
 import { ReadyFile } from './ready-file.js';
 import { collectDefaultMetrics } from './prometheus.js';
 import { Runtime } from './runtime.js';
+import { startHooks } from '../start/hooks.js';
 
 export function describeTarget(config: Config): string {
   const t = config.database;
@@ -213,6 +214,9 @@ export async function serve(config: Config, features: readonly Feature[], logger
     logger.info({ dialect: db.dialect, url: address }, 'ready');
     // Off the start path: the default metrics observe the event loop and GC from here on (a scrape before would add them).
     setImmediate(() => void collectDefaultMetrics(app.metrics));
+    // Started by start.mjs: the code compiled by now is what the next start can take from V8's code cache.
+    const start = startHooks();
+    if (start) void start.ready().then((saved) => logger.debug({ codeCache: { ...start.codeCache, ...(saved ? { saved } : {}) } }, 'code cache'));
     return exitCode;
   });
   // A signal during start-up exits as soon as shutdown is done; a start-up failure rejects and exits non-zero.

@@ -78,6 +78,6 @@ export function testingPlugin(clock: MovableClock) {
       // A moved clock explains many a surprising 401; /healthz shows it.
       app.healthReports.add('testing', async () => ({ clockOffsetMs: clock.offsetMs, now: clock.now().toISOString() }));
     },
-    { name: 'flagship-testing', fastify: '5.x', dependencies: [CORE_PLUGIN], decorators: { fastify: ['domainOf', 'healthReports'] } },
+    { name: 'flagship-testing', dependencies: [CORE_PLUGIN], decorators: { fastify: ['domainOf', 'healthReports'] } },
   );
 }

@@ -137,6 +137,7 @@ describe.runIf(systemTar)('node build.mjs dev --pack', () => {
       'package.json',
       'server.mjs',
       'server.mjs.map',
+      'start.mjs',
       'testing.d.mts',
       'testing.mjs',
     ]);

@@ -1,5 +1,5 @@
 import { MIGRATIONS_TABLE } from '../schema/column-kit.js';
-import { loadMigrations, type Migration, type MigrationTarget } from '../migrator.js';
+import { loadMigrations, type Migration, type SqlFile, type MigrationTarget } from '../migrator.js';
 import type { PgClient, PgPool } from './pool.js';
 import journal from './migrations/meta/_journal.json' with { type: 'json' };
 
@@ -9,7 +9,7 @@ const MIGRATION_LOCK = 7_265_312_004_451n;
 
 /** The migrations generated into ./migrations, embedded in the bundle as text. */
 export function postgresMigrations(): Promise<Migration[]> {
-  return loadMigrations(journal, async (tag) => (await import(`./migrations/${tag}.sql`)).default as string);
+  return loadMigrations(journal, (tag) => import(`./migrations/${tag}.sql`) as Promise<SqlFile>);
 }
 
 async function inTransaction<T>(pool: PgPool, fn: (client: PgClient) => Promise<T>): Promise<T> {

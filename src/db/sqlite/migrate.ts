@@ -1,11 +1,11 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { MIGRATIONS_TABLE } from '../schema/column-kit.js';
-import { loadMigrations, type Migration, type MigrationTarget } from '../migrator.js';
+import { loadMigrations, type Migration, type SqlFile, type MigrationTarget } from '../migrator.js';
 import journal from './migrations/meta/_journal.json' with { type: 'json' };
 
 /** The migrations generated into ./migrations, embedded in the bundle as text. */
 export function sqliteMigrations(): Promise<Migration[]> {
-  return loadMigrations(journal, async (tag) => (await import(`./migrations/${tag}.sql`)).default as string);
+  return loadMigrations(journal, (tag) => import(`./migrations/${tag}.sql`) as Promise<SqlFile>);
 }
 
 /** Runs on the writer connection, which the caller holds (the adapter's mutex), so no one else is writing. */

@@ -1,0 +1,98 @@
+// dist/<variant>/start.mjs and V8's code cache (src/start/): the first start saves the code it compiled once ready,
+// the next takes it; a cache V8 refuses is replaced; code is never taken from a folder or file others may write; a
+// folder that cannot be written, or NODE_DISABLE_COMPILE_CACHE, only means no cache. Each start serves the API.
+import { chmod, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { CodeCacheState } from '../../src/start/code-cache.js';
+import { startServer } from '../support/server-process.js';
+import { waitFor } from '../support/wait.js';
+
+const start = () => path.join(path.dirname(inject('bundles').dev!), 'start.mjs');
+const scratch = await mkdtemp(path.join(tmpdir(), 'flagship-code-cache-'));
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+type Logged = CodeCacheState & { readonly saved?: string };
+
+/** Starts dev through start.mjs with `env`, checks that it serves, and returns what it logged of the code cache. */
+async function startOnce(env: Record<string, string>): Promise<Logged> {
+  const server = await startServer(start(), { env: { LOG_LEVEL: 'debug', ...env }, args: ['--database-url', 'sqlite::memory:'] });
+  try {
+    await server.ready();
+    const signup = await fetch(`${server.url}/v1/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ org: { name: 'Acme', slug: 'acme' }, user: { email: 'ann@acme.example', name: 'Ann' } }),
+    });
+    expect(signup.status, await signup.clone().text()).toBe(201);
+    const line = await waitFor(
+      'the code cache logged',
+      () => server.output.find((l) => l.includes('"msg":"code cache"')),
+      10_000,
+      50,
+      () => server.output.slice(-20).join('\n'),
+    );
+    return (JSON.parse(line) as { codeCache: Logged }).codeCache;
+  } finally {
+    expect(await server.stop()).toBe(0);
+  }
+}
+
+describe('start.mjs and the code cache', () => {
+  it('saves the code of the first start once ready, in a folder and file of its own, and the next start takes it', async () => {
+    const cache = path.join(scratch, 'first');
+    const first = await startOnce({ NODE_COMPILE_CACHE: cache });
+    expect(first).toMatchObject({ state: 'missing', saved: 'saved' });
+    const folder = path.join(cache, 'flagship');
+    expect(path.dirname(first.file!)).toBe(folder);
+    expect((await stat(folder)).mode & 0o777).toBe(0o700);
+    expect((await stat(first.file!)).mode & 0o777).toBe(0o600);
+    expect(await readdir(folder)).toEqual([path.basename(first.file!)]);
+    expect(await startOnce({ NODE_COMPILE_CACHE: cache })).toEqual({ state: 'used', file: first.file });
+  });
+
+  it('replaces a cache V8 refuses', async () => {
+    const cache = path.join(scratch, 'refused');
+    const { file } = await startOnce({ NODE_COMPILE_CACHE: cache });
+    await writeFile(file!, Buffer.alloc(4096, 7), { mode: 0o600 });
+    expect(await startOnce({ NODE_COMPILE_CACHE: cache })).toMatchObject({ state: 'rejected', saved: 'saved' });
+    expect((await startOnce({ NODE_COMPILE_CACHE: cache })).state).toBe('used');
+  });
+
+  it('takes no code from a folder or a file others may write, and writes none there', async () => {
+    const cache = path.join(scratch, 'shared');
+    const { file } = await startOnce({ NODE_COMPILE_CACHE: cache });
+    const folder = path.dirname(file!);
+
+    await chmod(file!, 0o666);
+    const fromFile = await startOnce({ NODE_COMPILE_CACHE: cache });
+    expect(fromFile).toMatchObject({ state: 'unusable', file });
+    expect(fromFile.reason).toMatch(/may be written by others \(mode 666\)/);
+    expect(fromFile.saved).toBeUndefined();
+
+    await chmod(file!, 0o600);
+    await chmod(folder, 0o777);
+    const fromFolder = await startOnce({ NODE_COMPILE_CACHE: cache });
+    expect(fromFolder).toMatchObject({ state: 'unusable', file });
+    expect(fromFolder.reason).toMatch(/the folder .* may be written by others \(mode 777\)/);
+    expect(fromFolder.saved).toBeUndefined();
+  });
+
+  it('starts without a cache where the folder cannot be made', async () => {
+    const blocker = path.join(scratch, 'a-file');
+    await writeFile(blocker, 'not a folder');
+    const logged = await startOnce({ NODE_COMPILE_CACHE: path.join(blocker, 'cache') });
+    expect(logged.state).toBe('missing');
+    expect(logged.saved).toMatch(/cannot be written .*; the server starts without a code cache/);
+  });
+
+  it('keeps no cache with NODE_DISABLE_COMPILE_CACHE', async () => {
+    const cache = path.join(scratch, 'off');
+    expect(await startOnce({ NODE_COMPILE_CACHE: cache, NODE_DISABLE_COMPILE_CACHE: '1' })).toEqual({
+      state: 'off',
+      reason: 'NODE_DISABLE_COMPILE_CACHE is set',
+    });
+    await expect(readdir(cache)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
