@@ -3,6 +3,12 @@
 // operator is recognised by an operator credential that is never a tenant token (ADMIN_TOKEN, or one of the hashed
 // tokens of ADMIN_TOKENS_FILE), or by calling from an address of METRICS_ALLOW. A tenant's role, even an owner's,
 // grants nothing here: anyone can sign up and become an owner.
+//
+// An address stands for the operator only when it is the client's own. A proxy on the same host that the server was
+// not told about (TRUST_PROXY) relays every client from 127.0.0.1, the default METRICS_ALLOW. So a request that says
+// it was relayed (Forwarded, X-Forwarded-For, X-Real-IP) and whose address is still the socket's (no trusted proxy
+// named its client) is not the operator's by that address, whoever sent it. Through a trusted proxy, the address is
+// the client's as that proxy names it.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Config } from '../config/config.js';
@@ -26,6 +32,7 @@ export const OPERATOR_PREFIX = '/v1/admin/';
 export class OperatorAccess {
   readonly #hashes: readonly Buffer[];
   readonly #allowed: (ip: string) => boolean;
+  #warnedOfRelay = false;
 
   constructor(
     config: Pick<Config, 'adminToken' | 'adminTokensFile' | 'metricsAllow'>,
@@ -52,7 +59,7 @@ export class OperatorAccess {
    * over that limit is not the operator by credential.
    */
   async isOperator(request: FastifyRequest): Promise<boolean> {
-    if (this.#allowed(request.ip)) return true;
+    if (this.#allowed(request.ip) && !this.#relayedUnawares(request)) return true;
     const header = request.headers.authorization;
     if (header === undefined || this.#hashes.length === 0) return false;
     const secret = bearerSecret(header);
@@ -65,6 +72,23 @@ export class OperatorAccess {
     if (this.#knows(secret)) return true;
     await this.failures.failed(request);
     return false;
+  }
+
+  /** Whether `request` says a proxy relayed it, and no trusted proxy named its client (said once in the log, at warn). */
+  #relayedUnawares(request: FastifyRequest): boolean {
+    const h = request.headers;
+    if (h.forwarded === undefined && h['x-forwarded-for'] === undefined && h['x-real-ip'] === undefined) return false;
+    if (request.ip !== request.socket.remoteAddress) return false;
+    if (!this.#warnedOfRelay) {
+      this.#warnedOfRelay = true;
+      request.log.warn(
+        { ip: request.ip },
+        `a request from ${request.ip} carries a forwarding header, but no proxy it passed is trusted (TRUST_PROXY): relayed requests are ` +
+          "not taken for the operator's by that address, and rate limits and the audit trail see the proxy's address for every client; " +
+          'have the proxy send X-Forwarded-For and set TRUST_PROXY to its address (e.g. loopback) or to the number of proxies in front of the server',
+      );
+    }
+    return true;
   }
 
   /** Makes `requireOperator` available and refuses, at start, an operator route that does not use it. */

@@ -95,6 +95,41 @@ describe('cluster state is the operator’s', () => {
   });
 });
 
+describe('an address is the operator’s only when it is the client’s own', () => {
+  const LOCAL = '127.0.0.1';
+  const RELAYED: Array<Record<string, string>> = [{ 'x-forwarded-for': '203.0.113.5' }, { forwarded: 'for=203.0.113.5' }, { 'x-real-ip': '203.0.113.5' }];
+
+  it('behind a proxy on the same host that TRUST_PROXY does not name, a relayed request is nobody’s operator by address (the default METRICS_ALLOW is loopback)', async () => {
+    const t = await buildTestApp({ ADMIN_TOKEN }, { features: (config) => withScaling(config) });
+    try {
+      const get = (url: string, headers: Record<string, string>) => t.app.inject({ method: 'GET', url, headers, remoteAddress: LOCAL });
+      // A scraper on the host itself is the operator, as METRICS_ALLOW says.
+      expect((await get('/metrics', {})).statusCode).toBe(200);
+      expect((await get('/v1/admin/pools', {})).statusCode).toBe(503);
+      for (const relayed of RELAYED) {
+        expect((await get('/metrics', relayed)).statusCode).toBe(404);
+        expect((await get('/v1/admin/pools', relayed)).statusCode).toBe(404);
+        expect((await get('/healthz', relayed)).json()).toEqual({ status: 'ok' });
+        // The operator's own credential still works through the proxy.
+        expect((await get('/metrics', { ...relayed, authorization: `Bearer ${ADMIN_TOKEN}` })).statusCode).toBe(200);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('through a proxy TRUST_PROXY names, the address is the client’s as the proxy names it', async () => {
+    const t = await buildTestApp({ TRUST_PROXY: 'loopback', METRICS_ALLOW: '10.0.0.0/8' }, { features: (config) => withScaling(config) });
+    try {
+      const via = (client: string) => t.app.inject({ method: 'GET', url: '/metrics', headers: { 'x-forwarded-for': client }, remoteAddress: LOCAL });
+      expect((await via('10.1.2.3')).statusCode).toBe(200);
+      expect((await via('203.0.113.5')).statusCode).toBe(404);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('operator credentials are checked at start', () => {
   const load = (env: Record<string, string>) => () => loadConfig({ DATABASE_URL: 'sqlite::memory:', ...env });
 
