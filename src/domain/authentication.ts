@@ -1,7 +1,7 @@
 // Who is calling: a bearer token resolved to its member. Every refusal is a 401 that says what to do next.
 import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
-import { prepared, textSlot, UNNAMED } from '../db/prepared.js';
+import { prepared, readPrepared, textSlot, UNNAMED } from '../db/prepared.js';
 import { UnauthenticatedError } from '../errors.js';
 import type { Principal } from './authorizer.js';
 import { TOKEN_SHAPE, hashSecret } from './tokens.js';
@@ -50,7 +50,7 @@ export async function authenticate(db: Database, secret: string, now = new Date(
   // No cache in front of it: a revoked token, or a removed member's, must be refused on the next request on every
   // instance, and the row is the one place that says so. Never from a replica that may lack a change to tokens or
   // members either: a revoked token must fail, and a new one work, on the very next request.
-  const [row] = await db.read((q) => tokenByHash(q, db.tables).execute({ hash: hashSecret(secret) }), { fresh: 'credentials' });
+  const [row] = await readPrepared(db, tokenByHash, { hash: hashSecret(secret) }, { fresh: 'credentials' });
   if (!row || row.memberOrg !== row.orgId) throw new UnauthenticatedError(`the bearer token is not known; check that it was copied whole, or ${NEW_TOKEN}`);
   const subject = { orgId: row.orgId, memberId: row.memberId, tokenId: row.tokenId };
   if (!row.active) throw new RefusedTokenError('the member this token belongs to was removed from the organization; ask an admin to add you again', subject);

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { Database, Queryable } from '../db/database.js';
-import { prepared, preparedByShape, slot, UNNAMED } from '../db/prepared.js';
+import { prepared, preparedByShape, readPrepared, slot, UNNAMED } from '../db/prepared.js';
 import type { Tables, Task } from '../db/schema.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
 import type { Principal } from './authorizer.js';
@@ -181,7 +181,7 @@ const taskInOrg = prepared((q, { tasks: t }) =>
 
 /** The caller's task `id` as stored; a 404 when it is not in the caller's organization. */
 export async function findTask(db: Database, principal: Principal, id: string): Promise<ShownTask> {
-  const [row] = await db.read((q) => taskInOrg(q, db.tables).execute({ id, orgId: principal.orgId }));
+  const [row] = await readPrepared(db, taskInOrg, { id, orgId: principal.orgId });
   if (!row) throw taskNotFound(id);
   return row;
 }
