@@ -107,7 +107,7 @@ function decodeRowsDirectly<Q>(query: Q): Q {
 
 /**
  * Runs a prepared read: at once where the Database answers reads synchronously (`readNow`, SQLite), through `read`
- * otherwise (with `options`). A value or a promise of one: await it.
+ * otherwise (with `options`). A value or a promise of one: await it. A read answered at once throws its error at once.
  */
 export function readPrepared<R>(db: Database, query: PreparedQuery<R>, values: Record<string, unknown>, options?: ReadOptions): R | Promise<R> {
   const now = db.readNow?.(query, values);

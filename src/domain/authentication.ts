@@ -57,17 +57,21 @@ interface TokenRow {
  * Resolves a token secret to the principal it speaks for. Reads the token and its member together, so a revoked
  * token, an expired one, or one whose member was removed is refused on the very next request. Where the database
  * answers the read at once (SQLite), so does this, with no promise: the caller awaits only what is pending. A refusal
- * is thrown either way (synchronously, or as the rejection).
+ * is a rejected promise either way, as from an async function.
  */
 export function authenticate(db: Database, secret: string, now = new Date()): Caller | Promise<Caller> {
-  if (!TOKEN_SHAPE.test(secret)) {
-    throw new UnauthenticatedError('the bearer token is malformed: flagship tokens start with `fs_`; check that it was copied whole');
+  try {
+    if (!TOKEN_SHAPE.test(secret)) {
+      throw new UnauthenticatedError('the bearer token is malformed: flagship tokens start with `fs_`; check that it was copied whole');
+    }
+    // No cache in front of it: a revoked token, or a removed member's, must be refused on the next request on every
+    // instance, and the row is the one place that says so. Never from a replica that may lack a change to tokens or
+    // members either: a revoked token must fail, and a new one work, on the very next request.
+    const rows = readPrepared(db, tokenByHash, { hash: hashSecret(secret) }, { fresh: 'credentials' });
+    return rows instanceof Promise ? rows.then((read) => judge(read[0], now)) : judge(rows[0], now);
+  } catch (err) {
+    return Promise.reject(err as Error);
   }
-  // No cache in front of it: a revoked token, or a removed member's, must be refused on the next request on every
-  // instance, and the row is the one place that says so. Never from a replica that may lack a change to tokens or
-  // members either: a revoked token must fail, and a new one work, on the very next request.
-  const rows = readPrepared(db, tokenByHash, { hash: hashSecret(secret) }, { fresh: 'credentials' });
-  return rows instanceof Promise ? rows.then((read) => judge(read[0], now)) : judge(rows[0], now);
 }
 
 /** The caller `row` speaks for at `now`, or the 401 that says why it does not. */

@@ -181,15 +181,21 @@ const taskInOrg = prepared((q, { tasks: t }) =>
 
 /**
  * The caller's task `id` as stored; a 404 when it is not in the caller's organization. At once, with no promise, where
- * the database answers the read at once (SQLite); the 404 is thrown either way (synchronously, or as the rejection).
+ * the database answers the read at once (SQLite); the 404 (or a failed read) is a rejected promise either way, as
+ * from an async function.
  */
 export function findTask(db: Database, principal: Principal, id: string): ShownTask | Promise<ShownTask> {
-  const found = (rows: ShownTask[]): ShownTask => {
-    if (!rows[0]) throw taskNotFound(id);
-    return rows[0];
-  };
-  const rows = readPrepared(db, taskInOrg, { id, orgId: principal.orgId });
-  return rows instanceof Promise ? rows.then(found) : found(rows);
+  try {
+    const rows = readPrepared(db, taskInOrg, { id, orgId: principal.orgId });
+    return rows instanceof Promise ? rows.then((read) => found(read, id)) : found(rows, id);
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+}
+
+function found(rows: ShownTask[], id: string): ShownTask {
+  if (!rows[0]) throw taskNotFound(id);
+  return rows[0];
 }
 
 function stale(id: string, version: number): PreconditionFailedError {
