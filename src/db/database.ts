@@ -83,12 +83,24 @@ export interface Database {
    */
   readonly dataVersion?: () => number;
   /**
+   * (SQLite) A prepared read answered before the call returns, on the connection `read` would use (the transaction's
+   * inside one, else the read connection): no promise and no transaction bookkeeping between the caller and the
+   * compiled statement, for the reads every request makes (the token, the task a route acts on), where those cost more
+   * than the read. `undefined` when it cannot answer at once (an in-memory database's one connection is in another
+   * caller's transaction, or the database is closing): read through `read` then. `readPrepared`
+   * (src/db/prepared.ts) does both.
+   */
+  readonly readNow?: <R>(query: PreparedQuery<R>, values: Readonly<Record<string, unknown>>) => R | undefined;
+  /**
    * (PostgreSQL) Statements sent with a transaction's COMMIT, in the same message, so they add no round trip and
    * whatever row they lock stays locked only for as long as the server takes to run them and commit. A statement
    * that fails stops the rest and the COMMIT: the transaction rolls back and throws its error.
    */
   readonly atCommit?: AtCommit;
 }
+
+/** A query built once per query handle and run with the values of its placeholders (src/db/prepared.ts `prepared`). */
+export type PreparedQuery<R> = (q: Queryable, t: Tables) => { execute(values?: Record<string, unknown>): Promise<R> };
 
 /** A value a Statement carries: inlined as a quoted literal (NULL for null) by the dialect that sends it. */
 export type StatementValue = string | number | boolean | null;

@@ -2,7 +2,7 @@
 // better-sqlite3 then compiles a new statement; for the queries every request makes, that was most of the request's
 // time. A prepared query is built once per query handle, with placeholders, and run with the values of each call.
 import { Column, is, sql, type Placeholder, type SQL, type SQLWrapper } from 'drizzle-orm';
-import type { Queryable } from './database.js';
+import type { Database, PreparedQuery, Queryable, ReadOptions } from './database.js';
 import type { Tables } from './schema.js';
 
 /**
@@ -103,6 +103,15 @@ function decodeRowsDirectly<Q>(query: Q): Q {
   };
   selection.customResultMapper = (rows) => rows.map(decode);
   return query;
+}
+
+/**
+ * Runs a prepared read: at once where the Database answers reads synchronously (`readNow`, SQLite), through `read`
+ * otherwise (with `options`). A value or a promise of one: await it. A read answered at once throws its error at once.
+ */
+export function readPrepared<R>(db: Database, query: PreparedQuery<R>, values: Record<string, unknown>, options?: ReadOptions): R | Promise<R> {
+  const now = db.readNow?.(query, values);
+  return now !== undefined ? now : db.read((q) => query(q, db.tables).execute(values), options);
 }
 
 /**

@@ -145,6 +145,38 @@ export class TransactionMachine<C> {
     }
   }
 
+  /**
+   * Database.readNow, for a driver that answers synchronously (SQLite): `fn` runs at once on the handle `read` would
+   * give it, and nothing else can run on that connection before it returns. Without a reader, the connection is the
+   * writer's: taken only when nobody holds it (a read then cannot see another transaction's uncommitted rows between
+   * its awaits), else `undefined`, as once closing: the caller reads through `read`.
+   */
+  readNow<T>(fn: (q: Queryable) => T): T | undefined {
+    try {
+      const scope = this.#scope.getStore();
+      if (scope) return fn(scope.handle);
+      if (this.#closed) return undefined;
+      const reader = this.#connector.reader;
+      if (reader) return fn(reader);
+      const unlock = this.#writer?.tryAcquire();
+      if (this.#writer && !unlock) return undefined;
+      try {
+        const conn = this.#connector.acquire();
+        if (conn instanceof Promise)
+          throw new TypeError('readNow() needs a connection at hand; this dialect acquires one asynchronously, so read through read()');
+        try {
+          return fn(this.#connector.handle(conn));
+        } finally {
+          this.#connector.release(conn, undefined);
+        }
+      } finally {
+        unlock?.();
+      }
+    } catch (err) {
+      throw this.#connector.mapError(err);
+    }
+  }
+
   /** A read where the dialect has no reader (it holds a connection as a transaction does), or once closing. */
   async #readHolding<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
     this.guard();

@@ -1,7 +1,7 @@
 // Who is calling: a bearer token resolved to its member. Every refusal is a 401 that says what to do next.
 import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
-import { prepared, textSlot, UNNAMED } from '../db/prepared.js';
+import { prepared, readPrepared, textSlot, UNNAMED } from '../db/prepared.js';
 import { UnauthenticatedError } from '../errors.js';
 import type { Principal } from './authorizer.js';
 import { TOKEN_SHAPE, hashSecret } from './tokens.js';
@@ -39,18 +39,43 @@ const tokenByHash = prepared((q, { tokens, members }) =>
     .prepare(UNNAMED),
 );
 
+type Caller = Principal & { lastUsedAt: Date | null };
+
+interface TokenRow {
+  readonly tokenId: string;
+  readonly orgId: string;
+  readonly memberId: string;
+  readonly expiresAt: Date | null;
+  readonly revokedAt: Date | null;
+  readonly lastUsedAt: Date | null;
+  readonly role: string;
+  readonly active: boolean;
+  readonly memberOrg: string;
+}
+
 /**
  * Resolves a token secret to the principal it speaks for. Reads the token and its member together, so a revoked
- * token, an expired one, or one whose member was removed is refused on the very next request.
+ * token, an expired one, or one whose member was removed is refused on the very next request. Where the database
+ * answers the read at once (SQLite), so does this, with no promise: the caller awaits only what is pending. A refusal
+ * is a rejected promise either way, as from an async function.
  */
-export async function authenticate(db: Database, secret: string, now = new Date()): Promise<Principal & { lastUsedAt: Date | null }> {
-  if (!TOKEN_SHAPE.test(secret)) {
-    throw new UnauthenticatedError('the bearer token is malformed: flagship tokens start with `fs_`; check that it was copied whole');
+export function authenticate(db: Database, secret: string, now = new Date()): Caller | Promise<Caller> {
+  try {
+    if (!TOKEN_SHAPE.test(secret)) {
+      throw new UnauthenticatedError('the bearer token is malformed: flagship tokens start with `fs_`; check that it was copied whole');
+    }
+    // No cache in front of it: a revoked token, or a removed member's, must be refused on the next request on every
+    // instance, and the row is the one place that says so. Never from a replica that may lack a change to tokens or
+    // members either: a revoked token must fail, and a new one work, on the very next request.
+    const rows = readPrepared(db, tokenByHash, { hash: hashSecret(secret) }, { fresh: 'credentials' });
+    return rows instanceof Promise ? rows.then((read) => judge(read[0], now)) : judge(rows[0], now);
+  } catch (err) {
+    return Promise.reject(err as Error);
   }
-  // No cache in front of it: a revoked token, or a removed member's, must be refused on the next request on every
-  // instance, and the row is the one place that says so. Never from a replica that may lack a change to tokens or
-  // members either: a revoked token must fail, and a new one work, on the very next request.
-  const [row] = await db.read((q) => tokenByHash(q, db.tables).execute({ hash: hashSecret(secret) }), { fresh: 'credentials' });
+}
+
+/** The caller `row` speaks for at `now`, or the 401 that says why it does not. */
+function judge(row: TokenRow | undefined, now: Date): Caller {
   if (!row || row.memberOrg !== row.orgId) throw new UnauthenticatedError(`the bearer token is not known; check that it was copied whole, or ${NEW_TOKEN}`);
   const subject = { orgId: row.orgId, memberId: row.memberId, tokenId: row.tokenId };
   if (!row.active) throw new RefusedTokenError('the member this token belongs to was removed from the organization; ask an admin to add you again', subject);

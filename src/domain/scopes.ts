@@ -42,6 +42,6 @@ export async function confirmProject(db: Database, principal: Principal, id: str
  * The caller's task `id`, whole; a 404 when it is not in the caller's organization. Authorization needs its project,
  * and a route that shows the task answers with this same row, so one query serves both.
  */
-export function scopedTask(db: Database, principal: Principal, id: string): Promise<ShownTask> {
+export function scopedTask(db: Database, principal: Principal, id: string): ShownTask | Promise<ShownTask> {
   return findTask(db, principal, id);
 }

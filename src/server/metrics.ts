@@ -1,10 +1,11 @@
 // Prometheus metrics at GET /metrics (prom-client): process and event-loop basics, HTTP requests by route and
 // status, and the database's health and pool counts, read from the Database at scrape time rather than duplicated.
 import type { FastifyInstance } from 'fastify';
-import type { Counter as CounterType, Histogram as HistogramType, Registry as RegistryType } from 'prom-client';
+import type { Registry as RegistryType } from 'prom-client';
 import { variant } from '../variant.js';
 import { notFoundHandler } from './error-handler.js';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from './prometheus.js';
+import { Gauge, Registry, collectDefaultMetrics } from './prometheus.js';
+import { RequestMetrics, type RouteTally } from './request-metrics.js';
 import type { OperatorAccess } from './operator.js';
 import { checkReadiness, type Readiness } from './readiness.js';
 import type { Runtime } from './runtime.js';
@@ -69,35 +70,24 @@ export function createMetrics(runtime: Runtime): RegistryType {
  * route that is not there.
  */
 export function registerMetrics(app: FastifyInstance, registry: RegistryType, operator: OperatorAccess): void {
-  const requests = new Counter({
-    name: 'flagship_http_requests_total',
-    help: 'HTTP requests answered',
-    labelNames: ['method', 'route', 'status'],
-    registers: [registry],
+  const metrics = new RequestMetrics(registry, {
+    counter: { name: 'flagship_http_requests_total', help: 'HTTP requests answered' },
+    histogram: {
+      name: 'flagship_http_request_duration_seconds',
+      help: 'time from request to response',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    },
   });
-  const duration = new Histogram({
-    name: 'flagship_http_request_duration_seconds',
-    help: 'time from request to response',
-    labelNames: ['method', 'route'],
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  });
-  // The counter and histogram children of each route, method and status, kept once made: prom-client otherwise
-  // hashes the label values on every request.
-  const counters = new Map<string, CounterType.Internal>();
-  const timers = new Map<string, HistogramType.Internal<string>>();
+  // Each route's tally, found once per route and method: a request then costs two numbers added and a bucket found.
+  const tallies = new Map<string, Map<string, RouteTally>>();
   app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, not the URL: ids in paths would make unbounded label sets.
     const route = request.routeOptions.url ?? 'unmatched';
-    const status = String(reply.statusCode);
-    const timerKey = `${request.method} ${route}`;
-    const counterKey = `${timerKey} ${status}`;
-    let counter = counters.get(counterKey);
-    if (!counter) counters.set(counterKey, (counter = requests.labels({ method: request.method, route, status })));
-    let timer = timers.get(timerKey);
-    if (!timer) timers.set(timerKey, (timer = duration.labels({ method: request.method, route })));
-    counter.inc();
-    timer.observe(reply.elapsedTime / 1000);
+    let byMethod = tallies.get(route);
+    if (!byMethod) tallies.set(route, (byMethod = new Map()));
+    let tally = byMethod.get(request.method);
+    if (!tally) byMethod.set(request.method, (tally = metrics.tally(request.method, route)));
+    metrics.record(tally, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
   app.get('/metrics', { config: { storable: true } }, async (request, reply) => {

@@ -25,8 +25,11 @@ declare module 'fastify' {
 
 /** Counts failed authentications and refuses a client that had too many, before its next attempt is even checked. */
 export interface AuthFailureLimiter {
-  /** Throws a 429 when `request`'s client is over the limit. */
-  check(request: FastifyRequest): Promise<void>;
+  /**
+   * Rejects with a 429 when `request`'s client is over the limit. Undefined, with no promise to wait for, while no
+   * client can be (no authentication failed within the window): the common case of every request.
+   */
+  check(request: FastifyRequest): Promise<void> | undefined;
   /** Counts one failed authentication of `request`'s client. */
   failed(request: FastifyRequest): Promise<void>;
 }
@@ -34,7 +37,7 @@ export interface AuthFailureLimiter {
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 type CreateLimiter = FastifyInstance['createRateLimit'];
 
-const noLimit: AuthFailureLimiter = Object.freeze({ check: async () => undefined, failed: async () => undefined });
+const noLimit: AuthFailureLimiter = Object.freeze({ check: () => undefined, failed: async () => undefined });
 
 /** The plugin (no global limit), loaded once: its `createRateLimit`. */
 async function loadPlugin(): Promise<CreateLimiter> {
@@ -101,20 +104,24 @@ export async function registerRateLimits(app: FastifyInstance, config: Config): 
   // window no client can be over the limit, and the check need not ask the store: the common case costs nothing.
   let lastFailureAt = Number.NEGATIVE_INFINITY;
   return {
-    async check(request) {
-      if (Date.now() - lastFailureAt > windowMs) return;
-      const state = await failures(request, { increment: false });
-      // `read` does not count, so the limit is reached once the count is at max, not past it.
-      if (!state.isAllowed && state.remaining === 0 && state.ttl > 0) {
-        throw new TooManyRequestsError(
-          `too many failed authentications from your address (${state.max} in ${config.rateLimitWindowSeconds} s); retry after ${state.ttlInSeconds} s with a valid token`,
-          state.ttlInSeconds,
-        );
-      }
+    check(request) {
+      if (Date.now() - lastFailureAt > windowMs) return undefined;
+      return refuseOverLimit(request);
     },
     async failed(request) {
       lastFailureAt = Date.now();
       await failures(request);
     },
   };
+
+  async function refuseOverLimit(request: FastifyRequest): Promise<void> {
+    const state = await failures(request, { increment: false });
+    // `read` does not count, so the limit is reached once the count is at max, not past it.
+    if (!state.isAllowed && state.remaining === 0 && state.ttl > 0) {
+      throw new TooManyRequestsError(
+        `too many failed authentications from your address (${state.max} in ${config.rateLimitWindowSeconds} s); retry after ${state.ttlInSeconds} s with a valid token`,
+        state.ttlInSeconds,
+      );
+    }
+  }
 }

@@ -7,6 +7,7 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { DatabaseUnavailableError } from '../../src/db/errors.js';
 import { Mutex } from '../../src/db/mutex.js';
+import { prepared, readPrepared, slot, UNNAMED } from '../../src/db/prepared.js';
 import { openSqlite } from '../../src/db/sqlite/driver.js';
 import { openFresh } from '../support/dialects.js';
 
@@ -74,6 +75,82 @@ describe('SQLite adapter', () => {
     const attempt = () => openSqlite({ file: path.join(blocker, 'sub', 'x.db'), busyTimeoutMs: 100 });
     expect(attempt).toThrow(DatabaseUnavailableError);
     expect(attempt).toThrow(/cannot open the SQLite database at .*a-file\/sub\/x\.db: .*set DATABASE_URL to another file/);
+  });
+});
+
+describe('SQLite readNow: a prepared read answered before the call returns', () => {
+  const orgBySlug = prepared((q, { orgs }) =>
+    q
+      .select({ name: orgs.name })
+      .from(orgs)
+      .where(eq(orgs.slug, slot('slug')))
+      .prepare(UNNAMED),
+  );
+
+  /** A write transaction that has changed `slug`'s name and waits, uncommitted, until `finish` is called. */
+  async function pausedWrite(db: ReturnType<typeof openSqlite>, slug: string, name: string) {
+    let finish!: (commit: boolean) => void;
+    const decided = new Promise<boolean>((r) => (finish = r));
+    let changed!: () => void;
+    const changedYet = new Promise<void>((r) => (changed = r));
+    const writing = db.write(async (tx) => {
+      await tx.update(db.tables.orgs).set({ name }).where(eq(db.tables.orgs.slug, slug));
+      changed();
+      if (!(await decided)) throw new Error('rolled back');
+    });
+    await changedYet;
+    return { finish, writing };
+  }
+
+  it('reads the committed state on the read connection, never an open transaction of another caller', async () => {
+    const { db } = await openFresh('sqlite');
+    const sqlite = db as ReturnType<typeof openSqlite>;
+    await db.write((tx) => tx.insert(db.tables.orgs).values({ slug: 'now', name: 'Before' }));
+    const { finish, writing } = await pausedWrite(sqlite, 'now', 'During');
+    expect(sqlite.readNow(orgBySlug, { slug: 'now' })).toEqual([{ name: 'Before' }]);
+    finish(true);
+    await writing;
+    expect(sqlite.readNow(orgBySlug, { slug: 'now' })).toEqual([{ name: 'During' }]);
+    expect(sqlite.readNow(orgBySlug, { slug: 'missing' })).toEqual([]);
+    await db.close();
+  });
+
+  it("inside a transaction reads that transaction's own uncommitted rows, as read() does", async () => {
+    const { db } = await openFresh('sqlite');
+    const sqlite = db as ReturnType<typeof openSqlite>;
+    const seen = await db.write(async (tx) => {
+      await tx.insert(db.tables.orgs).values({ slug: 'mine', name: 'Mine' });
+      return { now: sqlite.readNow(orgBySlug, { slug: 'mine' }), helper: await readPrepared(db, orgBySlug, { slug: 'mine' }) };
+    });
+    expect(seen).toEqual({ now: [{ name: 'Mine' }], helper: [{ name: 'Mine' }] });
+    await db.close();
+  });
+
+  it("on :memory: (one connection) answers nothing while another caller's transaction holds it, and readPrepared waits for the commit", async () => {
+    const db = openSqlite({ file: ':memory:', busyTimeoutMs: 1000 });
+    await db.admin.migrate();
+    await db.write((tx) => tx.insert(db.tables.orgs).values({ slug: 'mem', name: 'Before' }));
+    expect(db.readNow(orgBySlug, { slug: 'mem' })).toEqual([{ name: 'Before' }]);
+    const { finish, writing } = await pausedWrite(db, 'mem', 'Uncommitted');
+    expect(db.readNow(orgBySlug, { slug: 'mem' })).toBeUndefined();
+    const waiting = readPrepared(db, orgBySlug, { slug: 'mem' });
+    expect(waiting).toBeInstanceOf(Promise);
+    finish(false);
+    await expect(writing).rejects.toThrow('rolled back');
+    expect(await waiting).toEqual([{ name: 'Before' }]);
+    // Free again: answered at once, and the writer's connection is handed back (a write still goes through).
+    expect(db.readNow(orgBySlug, { slug: 'mem' })).toEqual([{ name: 'Before' }]);
+    await db.write((tx) => tx.update(db.tables.orgs).set({ name: 'After' }).where(eq(db.tables.orgs.slug, 'mem')));
+    expect(db.readNow(orgBySlug, { slug: 'mem' })).toEqual([{ name: 'After' }]);
+    await db.close();
+  });
+
+  it('answers nothing once closing, and readPrepared then gets the 503 every read gets', async () => {
+    const { db } = await openFresh('sqlite');
+    const sqlite = db as ReturnType<typeof openSqlite>;
+    await db.close();
+    expect(sqlite.readNow(orgBySlug, { slug: 'x' })).toBeUndefined();
+    await expect(readPrepared(db, orgBySlug, { slug: 'x' })).rejects.toThrow(DatabaseUnavailableError);
   });
 });
 

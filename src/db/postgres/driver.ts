@@ -45,6 +45,7 @@ export interface PostgresAdapter extends OpenedDatabase {
   readonly notifications: Notifications;
   readonly atCommit: AtCommit;
   readonly dataVersion?: never;
+  readonly readNow?: never;
 }
 
 export const postgresCapabilities: Capabilities = Object.freeze({ concurrentWriters: true, rowLocks: true });

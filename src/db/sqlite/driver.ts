@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
-import type { Capabilities, DatabaseHealth, OpenedDatabase, Queryable } from '../database.js';
+import type { Capabilities, DatabaseHealth, OpenedDatabase, PreparedQuery, Queryable } from '../database.js';
 import { runMigrations } from '../migrator.js';
 import type { Tables } from '../schema.js';
 import { TransactionMachine } from '../transactions.js';
@@ -31,9 +31,19 @@ export interface SqliteOptions {
  */
 export interface SqliteAdapter extends OpenedDatabase {
   readonly dataVersion: () => number;
+  readonly readNow: NonNullable<OpenedDatabase['readNow']>;
   readonly locks?: never;
   readonly notifications?: never;
   readonly atCommit?: never;
+}
+
+/**
+ * drizzle's prepared query on better-sqlite3 (a query of `prepared`, src/db/prepared.ts, on this adapter's handles):
+ * better-sqlite3 answers synchronously, and `execute(...).sync()` hands back the rows at once, decoded as `execute`
+ * would resolve them, without the promise.
+ */
+interface SyncPrepared<R> {
+  execute(values?: Record<string, unknown>): { sync(): R };
 }
 
 const capabilities: Capabilities = Object.freeze({ concurrentWriters: false, rowLocks: false });
@@ -129,6 +139,8 @@ export function openSqlite(options: SqliteOptions): SqliteAdapter {
         machine.exclusive(async (conn) => runMigrations([...(await sqliteMigrations()), ...extra], sqliteMigrationTarget(conn), options.onMigration)),
     },
     dataVersion: () => dataVersion.get() as number,
+    readNow: <R>(query: PreparedQuery<R>, values: Readonly<Record<string, unknown>>) =>
+      machine.readNow((q) => (query(q, tables as unknown as Tables) as unknown as SyncPrepared<R>).execute(values).sync()),
     async health(): Promise<DatabaseHealth> {
       const started = performance.now();
       try {
