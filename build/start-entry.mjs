@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { builtinsAsRequire } from './builtins-as-require.mjs';
+import { buildBuiltinsOnlyEntry } from './builtins-only-entry.mjs';
 
 const SOURCE = 'src/start/start.ts';
 
@@ -20,27 +21,17 @@ export async function buildStartEntry({ root, outDir, banner, logLevel = 'warnin
       `${path.join(outDir, 'server.mjs')} does not start with the banner line start.mjs replaces; keep the banner on a line of its own (build.mjs)`,
     );
   }
-  const esbuild = await import('esbuild');
-  const result = await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: [path.join(root, SOURCE)],
+  await buildBuiltinsOnlyEntry({
+    root,
+    source: SOURCE,
     outfile: path.join(outDir, 'start.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    minify: false,
-    legalComments: 'none',
     logLevel,
-    metafile: true,
-    // Built-ins through `require`, as in the bundle: an ESM import of node:fs builds its facade, which reads every
-    // export once (fs.promises, the stream classes) and costs a few milliseconds of each start.
-    plugins: [builtinsAsRequire],
-    banner: { js: "import { createRequire as __flagshipCreateRequire } from 'node:module'; const require = __flagshipCreateRequire(import.meta.url);" },
-    define: { __BUNDLE__: JSON.stringify({ banner, hash: createHash('sha256').update(bundle).digest('hex').slice(0, 16) }) },
+    options: {
+      // Built-ins through `require`, as in the bundle: an ESM import of node:fs builds its facade, which reads every
+      // export once (fs.promises, the stream classes) and costs a few milliseconds of each start.
+      plugins: [builtinsAsRequire],
+      banner: { js: "import { createRequire as __flagshipCreateRequire } from 'node:module'; const require = __flagshipCreateRequire(import.meta.url);" },
+      define: { __BUNDLE__: JSON.stringify({ banner, hash: createHash('sha256').update(bundle).digest('hex').slice(0, 16) }) },
+    },
   });
-  const foreign = Object.values(result.metafile.outputs)
-    .flatMap((o) => o.imports.map((i) => i.path))
-    .filter((i) => !i.startsWith('node:'));
-  if (foreign.length > 0) throw new StartEntryError(`${SOURCE} must import only node: built-ins, but imports ${foreign.join(', ')}`);
 }

@@ -1,32 +1,14 @@
 // dist/<variant>/testing.mjs for variants with the testing flag: the Node helper that starts the server.mjs beside it
-// for a test suite (src/testing/start-flagship.ts), with its type declarations in testing.d.mts. It is a file of its
-// own, importing only Node built-ins, so the server bundle and its exclusion proof are untouched by it.
+// for a test suite (src/testing/start-flagship.ts), with its type declarations in testing.d.mts; built as
+// builtins-only-entry.mjs builds such a file.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { buildBuiltinsOnlyEntry } from './builtins-only-entry.mjs';
 
 const SOURCE = 'src/testing/start-flagship.ts';
 
 export async function buildTestingClient({ root, outDir, logLevel = 'warning' }) {
-  const esbuild = await import('esbuild');
-  const result = await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: [path.join(root, SOURCE)],
-    outfile: path.join(outDir, 'testing.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    // Read by the people whose tests use it: kept legible.
-    minify: false,
-    legalComments: 'none',
-    packages: 'external',
-    logLevel,
-    metafile: true,
-  });
-  // Only Node built-ins: a project that unpacks dist/dev/ has nothing else to resolve.
-  const imports = Object.values(result.metafile.outputs).flatMap((o) => o.imports.map((i) => i.path));
-  const foreign = imports.filter((i) => !i.startsWith('node:'));
-  if (foreign.length > 0) throw new Error(`${SOURCE} must import only node: built-ins, but imports ${foreign.join(', ')}`);
+  await buildBuiltinsOnlyEntry({ root, source: SOURCE, outfile: path.join(outDir, 'testing.mjs'), logLevel, options: { packages: 'external' } });
   await writeFile(path.join(outDir, 'testing.d.mts'), await declarations(root));
 }
 
