@@ -1,6 +1,7 @@
 // The replica router on real streaming replication (a topology of its own: these tests stop nodes and pause replay):
 // reads by region, counted by PostgreSQL itself; a replica lost under load; lag bounds; the bounded pool queue.
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { eq, sql } from 'drizzle-orm';
 import { scalingMigrations } from '../../src/scaling/migrations.js';
 import { postgresHandle } from '../../src/db/postgres/handle.js';
@@ -8,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DatabaseUnavailableError } from '../../src/db/errors.js';
 import type { Database, Queryable } from '../../src/db/database.js';
 import type { ReplicaRouter } from '../../src/scaling/router.js';
+import { createLogger, type Logger } from '../../src/server/logger.js';
 import { DIALECTS } from '../support/dialects.js';
 import { pauseReplay, resumeReplay, startNode, startPostgres, stopNode, type PgTopologyInfo } from '../support/postgres/index.js';
 import { databaseOf, queryOne, sleep } from '../support/postgres/sql.js';
@@ -25,8 +27,8 @@ if (DIALECTS.includes('postgres') && !stoppable)
 describe.runIf(stoppable)('replica router on a primary and two streaming replicas', () => {
   let cluster: { info: PgTopologyInfo; close(): Promise<void> };
   const routers: ReplicaRouter[] = [];
-  const open = (env: Record<string, string>) => {
-    const r = routerFor(env);
+  const open = (env: Record<string, string>, logger?: Logger) => {
+    const r = routerFor(env, logger);
     routers.push(r);
     return r;
   };
@@ -367,6 +369,45 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
     await queryOne(url, "select pg_terminate_backend(pid) from pg_stat_activity where application_name like '%listener flagship_security'");
     await waitFor('no security position while the listener is down', () => router.securityFloor === undefined, 10_000);
     await waitFor('a security position again once it reconnected', () => router.securityFloor !== undefined, 20_000);
+  });
+
+  it('answers a security change once a bounded wait runs out when a listener never acknowledges it, and says so', async () => {
+    const { url, replicaUrls } = await freshDatabase(cluster.info, 'secack');
+    const lines: string[] = [];
+    const router = open(
+      { DATABASE_URL: url, DATABASE_REPLICAS: replicaSetting(replicaUrls), DB_HEALTH_INTERVAL_MS: '100' },
+      createLogger('warn', 1, { write: (line: string) => void lines.push(line) }),
+    );
+    await router.admin.verify();
+    await router.admin.migrate(scalingMigrations());
+    const { orgs, members, tokens } = router.tables;
+    const [org] = await router.write((tx) => tx.insert(orgs).values({ slug: 'ack', name: 'ack' }).returning());
+    const [member] = await router.write((tx) =>
+      tx.insert(members).values({ orgId: org!.id, email: 'a@example.com', name: 'a', role: 'owner', active: true }).returning(),
+    );
+    await waitFor('a security position', () => router.securityFloor !== undefined, 10_000);
+    const unacknowledged = () => lines.filter((l) => l.includes('not every instance acknowledged a security change in time; answering anyway'));
+
+    // Another instance that listens and never answers (frozen, say): counted as a listener, it never acknowledges.
+    const { name } = await queryOne<{ name: string }>(
+      url,
+      "select application_name as name from pg_stat_activity where application_name like '%listener flagship_security' limit 1",
+    );
+    const frozen = new pg.Client({ connectionString: url, application_name: name });
+    await frozen.connect();
+    try {
+      await frozen.query('LISTEN flagship_security');
+      await router.write((tx) => tx.insert(tokens).values({ orgId: org!.id, memberId: member!.id, name: 't', hash: 'late' }));
+      expect(unacknowledged().map((l) => JSON.parse(l) as { acknowledged: number; listeners: number })).toEqual([
+        expect.objectContaining({ acknowledged: 1, listeners: 2 }),
+      ]);
+    } finally {
+      await frozen.end();
+    }
+    // Every listener answers again: the next change is acknowledged in full, with nothing to say.
+    await router.write((tx) => tx.insert(tokens).values({ orgId: org!.id, memberId: member!.id, name: 't', hash: 'prompt' }));
+    expect(unacknowledged()).toHaveLength(1);
+    await router.close();
   });
 
   it("serves a read elsewhere when its replica's pool is full, once: the next node's answer, or the refusal when it is full too", async () => {

@@ -21,10 +21,10 @@ export function replicaSetting(replicaUrls: string[]): string {
   return replicaUrls.map((u, i) => `${i === 0 ? 'eu' : 'us'}=${u}`).join(',');
 }
 
-/** A router as the server would open it from this environment. */
-export function routerFor(env: Record<string, string>): ReplicaRouter {
+/** A router as the server would open it from this environment; its log goes to `logger` (none by default). */
+export function routerFor(env: Record<string, string>, logger = createLogger('silent')): ReplicaRouter {
   const { config, settings } = loadConfiguration({ DB_CONNECT_TIMEOUT_MS: '3000', ...env }, {}, [scalingOptions]);
-  return openRouter(config, settings.of(scalingOptions)!, createLogger('silent'));
+  return openRouter(config, settings.of(scalingOptions)!, logger);
 }
 
 /** Committed transactions on the database at `url`, as that server counts them (pg_stat_database). */
