@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../schema/new-id.js';
 import { boolean, customType, integer, jsonb, text } from 'drizzle-orm/pg-core';
 import type { ColumnKit, KitTypes } from '../schema/column-kit.js';
 import { parseTimestamptz } from './instants.js';
@@ -17,10 +17,7 @@ const insertedAt = () =>
     .$defaultFn(() => new Date());
 
 export const postgresKit = {
-  id: () =>
-    text()
-      .primaryKey()
-      .$defaultFn(() => randomUUID()),
+  id: () => text().primaryKey().$defaultFn(newId),
   text: () => text().notNull(),
   optionalText: () => text(),
   int: () => integer().notNull().default(0),

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../schema/new-id.js';
 import { integer, text } from 'drizzle-orm/sqlite-core';
 import type { ColumnKit, KitTypes } from '../schema/column-kit.js';
 
@@ -10,10 +10,7 @@ const insertedAt = () =>
     .$defaultFn(() => new Date());
 
 export const sqliteKit = {
-  id: () =>
-    text()
-      .primaryKey()
-      .$defaultFn(() => randomUUID()),
+  id: () => text().primaryKey().$defaultFn(newId),
   text: () => text().notNull(),
   optionalText: () => text(),
   int: () => integer().notNull().default(0),
