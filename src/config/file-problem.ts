@@ -12,11 +12,16 @@ const READ_PROBLEMS: Readonly<Record<string, string>> = {
   ENAMETOOLONG: 'has a name that is too long',
 };
 
+/** The wording of an error's code from `problems`, or "cannot be <done>" with the code when it has none. */
+function problemOf(err: unknown, problems: Readonly<Record<string, string>>, done: 'read' | 'written'): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === undefined) return `cannot be ${done}`;
+  return problems[code] ?? `cannot be ${done} (${code})`;
+}
+
 /** The problem reading a file, from its error code alone: "does not exist", "is a directory"... */
 export function readProblem(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === undefined) return 'cannot be read';
-  return READ_PROBLEMS[code] ?? `cannot be read (${code})`;
+  return problemOf(err, READ_PROBLEMS, 'read');
 }
 
 const WRITE_PROBLEMS: Readonly<Record<string, string>> = {
@@ -29,7 +34,5 @@ const WRITE_PROBLEMS: Readonly<Record<string, string>> = {
 
 /** The problem writing a file (or the folder it goes in), from its error code alone, worded as readProblem is. */
 export function writeProblem(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === undefined) return 'cannot be written';
-  return WRITE_PROBLEMS[code] ?? `cannot be written (${code})`;
+  return problemOf(err, WRITE_PROBLEMS, 'written');
 }
