@@ -1,7 +1,7 @@
 // Tasks: numbered per project without gaps, versioned for optimistic concurrency, labelled through task_labels.
-import { randomUUID } from 'node:crypto';
 import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { Database, Queryable } from '../db/database.js';
+import { newId } from '../db/schema/new-id.js';
 import { prepared, preparedByShape, readPrepared, slot, UNNAMED } from '../db/prepared.js';
 import type { Tables, Task } from '../db/schema.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
@@ -150,7 +150,7 @@ export async function createTask(ctx: DomainContext, principal: Principal, proje
     if (project.archived) throw new ConflictError(`project ${projectId} is archived; unarchive it (PATCH /v1/projects/:id {"archived": false}) to add tasks`);
     await checkAssignee(tx, db, principal.orgId, input.assigneeId);
     const [row] = await insertTask(tx, db.tables, dueAt !== null).execute({
-      id: randomUUID(),
+      id: newId(),
       orgId: principal.orgId,
       projectId,
       number: project.taskSeq,

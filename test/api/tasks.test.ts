@@ -294,11 +294,16 @@ describe.each(API_TARGETS)('projects, tasks and comments on $name', (target) => 
     it('adds comments and pages them oldest first', async () => {
       const project = await newProject();
       const task = (await owner.post(`/v1/projects/${project}/tasks`, { title: 'Discussed' })).body;
+      // Listings page by (createdAt, id) and createdAt is in milliseconds: ids are UUIDv7, which sort as they were made
+      // within a millisecond too (test/unit/new-id.test.ts), tasks' and comments' alike.
+      const TIME_ORDERED = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+      expect(task.id).toMatch(TIME_ORDERED);
       const me = (await owner.get('/v1/me')).body.user.id;
       for (let i = 0; i < 5; i++) {
         const res = await owner.post(`/v1/tasks/${task.id}/comments`, { body: `comment ${i} ✓` });
         expect(res.status).toBe(201);
         expect(res.body).toMatchObject({ taskId: task.id, authorId: me, body: `comment ${i} ✓` });
+        expect(res.body.id).toMatch(TIME_ORDERED);
       }
       expect((await allPages(`/v1/tasks/${task.id}/comments?limit=2`)).map((c) => c.body)).toEqual([0, 1, 2, 3, 4].map((i) => `comment ${i} ✓`));
       const empty = await owner.post(`/v1/tasks/${task.id}/comments`, { body: '' });
