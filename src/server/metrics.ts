@@ -5,7 +5,7 @@ import type { Registry as RegistryType } from 'prom-client';
 import { variant } from '../variant.js';
 import { notFoundHandler } from './error-handler.js';
 import { Gauge, Registry, collectDefaultMetrics } from './prometheus.js';
-import { RequestMetrics, type RouteTally } from './request-metrics.js';
+import { RequestMetrics } from './request-metrics.js';
 import type { OperatorAccess } from './operator.js';
 import { checkReadiness, type Readiness } from './readiness.js';
 import type { Runtime } from './runtime.js';
@@ -78,15 +78,9 @@ export function registerMetrics(app: FastifyInstance, registry: RegistryType, op
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     },
   });
-  // Each route's tally, found once per route and method: a request then costs two numbers added and a bucket found.
-  const tallies = new Map<string, Map<string, RouteTally>>();
   app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, not the URL: ids in paths would make unbounded label sets.
-    const route = request.routeOptions.url ?? 'unmatched';
-    let byMethod = tallies.get(route);
-    if (!byMethod) tallies.set(route, (byMethod = new Map()));
-    let tally = byMethod.get(request.method);
-    if (!tally) byMethod.set(request.method, (tally = metrics.tally(request.method, route)));
+    const tally = metrics.tally(request.method, request.routeOptions.url ?? 'unmatched');
     metrics.record(tally, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });

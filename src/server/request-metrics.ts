@@ -50,7 +50,8 @@ export interface RequestMetricsOptions {
 }
 
 export class RequestMetrics {
-  readonly #routes = new Map<string, RouteTally>();
+  /** Each route's tally, by route pattern and then method: a request finds its own with two lookups, no string built. */
+  readonly #routes = new Map<string, Map<string, RouteTally>>();
   readonly #bounds: readonly number[];
 
   constructor(registry: Registry, { counter, histogram }: RequestMetricsOptions) {
@@ -81,13 +82,18 @@ export class RequestMetrics {
     registry.registerMetric(durations as unknown as Parameters<Registry['registerMetric']>[0]);
   }
 
+  *#tallies(): Generator<RouteTally> {
+    for (const byMethod of this.#routes.values()) yield* byMethod.values();
+  }
+
   /** The tally of `method` on `route` (the route pattern, never the URL: ids would make unbounded label sets). */
   tally(method: string, route: string): RouteTally {
-    const key = `${method} ${route}`;
-    let tally = this.#routes.get(key);
+    let byMethod = this.#routes.get(route);
+    if (!byMethod) this.#routes.set(route, (byMethod = new Map()));
+    let tally = byMethod.get(method);
     if (!tally) {
       tally = { labels: { method, route }, statuses: new Map(), buckets: new Array<number>(this.#bounds.length + 1).fill(0), sum: 0, count: 0 };
-      this.#routes.set(key, tally);
+      byMethod.set(method, tally);
     }
     return tally;
   }
@@ -106,7 +112,7 @@ export class RequestMetrics {
 
   #counts(): Labelled[] {
     const values: Labelled[] = [];
-    for (const { labels, statuses } of this.#routes.values()) {
+    for (const { labels, statuses } of this.#tallies()) {
       for (const [status, value] of statuses) values.push({ labels: { ...labels, status: String(status) }, value });
     }
     return values;
@@ -115,7 +121,7 @@ export class RequestMetrics {
   /** As prom-client's Histogram lays it out: cumulative buckets, +Inf, sum and count, the route's labels shared. */
   #histogram(name: string): Labelled[] {
     const values: Labelled[] = [];
-    for (const { labels, buckets, sum, count } of this.#routes.values()) {
+    for (const { labels, buckets, sum, count } of this.#tallies()) {
       if (count === 0) continue;
       let cumulative = 0;
       this.#bounds.forEach((le, i) => {
