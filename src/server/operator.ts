@@ -4,14 +4,15 @@
 // tokens of ADMIN_TOKENS_FILE), or by calling from an address of METRICS_ALLOW. A tenant's role, even an owner's,
 // grants nothing here: anyone can sign up and become an owner.
 //
-// An address stands for the operator only when it is the client's own. A proxy on the same host that the server was
-// not told about (TRUST_PROXY) relays every client from 127.0.0.1, the default METRICS_ALLOW. So a request that says
-// it was relayed (Forwarded, X-Forwarded-For, X-Real-IP) and whose address is still the socket's (no trusted proxy
-// named its client) is not the operator's by that address, whoever sent it. Through a trusted proxy, the address is
-// the client's as that proxy names it.
+// An address stands for the operator only when it is the client's own: the socket's, on a request that claims no
+// relay, or the one a proxy that TRUST_PROXY lists by address wrote into X-Forwarded-For. A proxy on the same host
+// that the server was not told about relays every client from 127.0.0.1, the default METRICS_ALLOW; and with a hop
+// count, whoever connects is taken for the proxy, so a client reaching the port directly writes its own address. A
+// request that claims a relay (Forwarded, X-Forwarded-For, X-Real-IP) otherwise is not the operator's by address.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Config } from '../config/config.js';
+import { compile as compileTrust } from '@fastify/proxy-addr';
 import { addressMatcher } from '../config/addresses.js';
 import { readAdminTokensFile, sha256 } from '../config/admin-tokens.js';
 import { TOKEN_PREFIX } from '../domain/tokens.js';
@@ -32,10 +33,12 @@ export const OPERATOR_PREFIX = '/v1/admin/';
 export class OperatorAccess {
   readonly #hashes: readonly Buffer[];
   readonly #allowed: (ip: string) => boolean;
+  /** Whether the socket's peer is a proxy TRUST_PROXY lists by address (a hop count or `false` lists none). */
+  readonly #listedProxy: (address: string, hop: number) => boolean;
   #warnedOfRelay = false;
 
   constructor(
-    config: Pick<Config, 'adminToken' | 'adminTokensFile' | 'metricsAllow'>,
+    config: Pick<Config, 'adminToken' | 'adminTokensFile' | 'metricsAllow' | 'trustProxy'>,
     private readonly failures: AuthFailureLimiter,
   ) {
     this.#hashes = Object.freeze([
@@ -43,6 +46,7 @@ export class OperatorAccess {
       ...(config.adminTokensFile === undefined ? [] : readAdminTokensFile(config.adminTokensFile)),
     ]);
     this.#allowed = addressMatcher(config.metricsAllow);
+    this.#listedProxy = Array.isArray(config.trustProxy) && config.trustProxy.length > 0 ? compileTrust([...config.trustProxy]) : () => false;
   }
 
   /** Whether `secret` is an operator token: every digest is compared, in constant time, whatever matched first. */
@@ -59,7 +63,7 @@ export class OperatorAccess {
    * over that limit is not the operator by credential.
    */
   async isOperator(request: FastifyRequest): Promise<boolean> {
-    if (this.#allowed(request.ip) && !this.#relayedUnawares(request)) return true;
+    if (this.#allowed(request.ip) && this.#addressIsClients(request)) return true;
     const header = request.headers.authorization;
     if (header === undefined || this.#hashes.length === 0) return false;
     const secret = bearerSecret(header);
@@ -74,21 +78,24 @@ export class OperatorAccess {
     return false;
   }
 
-  /** Whether `request` says a proxy relayed it, and no trusted proxy named its client (said once in the log, at warn). */
-  #relayedUnawares(request: FastifyRequest): boolean {
+  /** Whether `request.ip` is the client's own address (see the top of this file); a relay that is not is logged once. */
+  #addressIsClients(request: FastifyRequest): boolean {
     const h = request.headers;
-    if (h.forwarded === undefined && h['x-forwarded-for'] === undefined && h['x-real-ip'] === undefined) return false;
-    if (request.ip !== request.socket.remoteAddress) return false;
+    if (h.forwarded === undefined && h['x-forwarded-for'] === undefined && h['x-real-ip'] === undefined) return true;
+    const peer = request.socket.remoteAddress ?? '';
+    // Only X-Forwarded-For is read for the client's address, and only from a listed proxy.
+    if (h['x-forwarded-for'] !== undefined && this.#listedProxy(peer, 0)) return true;
     if (!this.#warnedOfRelay) {
       this.#warnedOfRelay = true;
       request.log.warn(
-        { ip: request.ip },
-        `a request from ${request.ip} carries a forwarding header, but no proxy it passed is trusted (TRUST_PROXY): relayed requests are ` +
-          "not taken for the operator's by that address, and rate limits and the audit trail see the proxy's address for every client; " +
-          'have the proxy send X-Forwarded-For and set TRUST_PROXY to its address (e.g. loopback) or to the number of proxies in front of the server',
+        { ip: request.ip, peer },
+        `a request from ${peer} carries a forwarding header, but TRUST_PROXY lists no proxy at that address (a hop count cannot tell ` +
+          "a proxy's header from a client's): relayed requests are not taken for the operator's by address, and without TRUST_PROXY rate " +
+          "limits and the audit trail see the proxy's address for every client; list the proxies' addresses in TRUST_PROXY (e.g. loopback) " +
+          'and have them send X-Forwarded-For, or use an operator token',
       );
     }
-    return true;
+    return false;
   }
 
   /** Makes `requireOperator` available and refuses, at start, an operator route that does not use it. */

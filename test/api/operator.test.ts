@@ -118,12 +118,32 @@ describe('an address is the operator’s only when it is the client’s own', ()
     }
   });
 
-  it('through a proxy TRUST_PROXY names, the address is the client’s as the proxy names it', async () => {
-    const t = await buildTestApp({ TRUST_PROXY: 'loopback', METRICS_ALLOW: '10.0.0.0/8' }, { features: (config) => withScaling(config) });
+  it('through a proxy TRUST_PROXY lists, the address is the client’s as the proxy names it, the host’s own included', async () => {
+    const t = await buildTestApp({ TRUST_PROXY: 'loopback' }, { features: (config) => withScaling(config) });
     try {
-      const via = (client: string) => t.app.inject({ method: 'GET', url: '/metrics', headers: { 'x-forwarded-for': client }, remoteAddress: LOCAL });
-      expect((await via('10.1.2.3')).statusCode).toBe(200);
+      const via = (client: string, headers: Record<string, string> = {}) =>
+        t.app.inject({ method: 'GET', url: '/metrics', headers: { 'x-forwarded-for': client, ...headers }, remoteAddress: LOCAL });
+      // The operator's curl through the proxy on the host: named 127.0.0.1 by it, which METRICS_ALLOW allows.
+      expect((await via('127.0.0.1')).statusCode).toBe(200);
       expect((await via('203.0.113.5')).statusCode).toBe(404);
+      // Relayed with X-Real-IP alone, the address is the proxy's, not the client's: nobody's operator by it.
+      expect((await t.app.inject({ method: 'GET', url: '/metrics', headers: { 'x-real-ip': '203.0.113.5' }, remoteAddress: LOCAL })).statusCode).toBe(404);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('with a hop count, which takes whoever connects for the proxy, a relayed request is nobody’s operator by address', async () => {
+    const t = await buildTestApp({ TRUST_PROXY: '1' }, { features: (config) => withScaling(config) });
+    try {
+      // A client reaching the port directly, writing the loopback address into the header.
+      const forged = await t.app.inject({ method: 'GET', url: '/metrics', headers: { 'x-forwarded-for': '127.0.0.1' }, remoteAddress: '198.51.100.9' });
+      expect(forged.statusCode).toBe(404);
+      expect(
+        (await t.app.inject({ method: 'GET', url: '/v1/admin/pools', headers: { 'x-forwarded-for': '127.0.0.1' }, remoteAddress: '198.51.100.9' })).statusCode,
+      ).toBe(404);
+      // A scraper on the host, claiming no relay, still is.
+      expect((await t.app.inject({ method: 'GET', url: '/metrics', remoteAddress: LOCAL })).statusCode).toBe(200);
     } finally {
       await t.close();
     }
