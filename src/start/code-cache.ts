@@ -83,6 +83,9 @@ export function writeCache(folder: string, name: string, data: Buffer): string |
   const file = path.join(folder, name);
   const temporary = `${file}.${process.pid}.tmp`;
   try {
+    // The parent may be Node's own compile-cache folder, which other users share: it is made as Node makes it (the
+    // umask's mode), and only this folder is this user's alone.
+    mkdirSync(path.dirname(folder), { recursive: true });
     mkdirSync(folder, { recursive: true, mode: 0o700 });
     const problem = untrusted(lstatSync(folder), `the folder ${folder}`);
     if (problem) return `${problem}; remove it, or choose another folder with NODE_COMPILE_CACHE`;
