@@ -1,7 +1,7 @@
 // dist/<variant>/start.mjs and V8's code cache (src/start/): the first start saves the code it compiled once ready,
 // the next takes it; a cache V8 refuses is replaced; code is never taken from a folder or file others may write; a
 // folder that cannot be written, or NODE_DISABLE_COMPILE_CACHE, only means no cache. Each start serves the API.
-import { chmod, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -77,6 +77,27 @@ describe('start.mjs and the code cache', () => {
     expect(fromFolder).toMatchObject({ state: 'unusable', file });
     expect(fromFolder.reason).toMatch(/the folder .* may be written by others \(mode 777\)/);
     expect(fromFolder.saved).toBeUndefined();
+  });
+
+  it("takes no code from another user's file, however safe its mode, nor through a symbolic link", async () => {
+    const cache = path.join(scratch, 'planted');
+    const { file } = await startOnce({ NODE_COMPILE_CACHE: cache });
+    const me = process.getuid!();
+    const other = me === 0 ? 65534 : me + 1;
+    // Only root may give a file away; elsewhere the owner check is left to the unit test of `untrusted`.
+    if (me === 0) {
+      await chown(file!, other, other);
+      const planted = await startOnce({ NODE_COMPILE_CACHE: cache });
+      expect(planted).toMatchObject({ state: 'unusable', file });
+      expect(planted.reason).toMatch(new RegExp(`belongs to user ${other}, not to this one \\(${me}\\)`));
+      await chown(file!, me, me);
+    }
+    const real = `${file!}.real`;
+    await rename(file!, real);
+    await symlink(real, file!);
+    const linked = await startOnce({ NODE_COMPILE_CACHE: cache });
+    expect(linked).toMatchObject({ state: 'unusable', file });
+    expect(linked.reason).toMatch(/cannot be read/);
   });
 
   it('starts without a cache where the folder cannot be made', async () => {
