@@ -7,6 +7,9 @@ import type { Dialect } from '../variant.js';
 import type { Migration, MigrationReport } from './migrator.js';
 import type { Queryable, Tables } from './schema.js';
 
+/** What Database.readNow answers when it cannot answer at once (a read's own result may be undefined). */
+export const NOT_NOW: unique symbol = Symbol('not answered at once');
+
 export type { MigrationReport, Queryable };
 
 /**
@@ -86,11 +89,11 @@ export interface Database {
    * (SQLite) A prepared read answered before the call returns, on the connection `read` would use (the transaction's
    * inside one, else the read connection): no promise and no transaction bookkeeping between the caller and the
    * compiled statement, for the reads every request makes (the token, the task a route acts on), where those cost more
-   * than the read. `undefined` when it cannot answer at once (an in-memory database's one connection is in another
+   * than the read. NOT_NOW when it cannot answer at once (an in-memory database's one connection is in another
    * caller's transaction, or the database is closing): read through `read` then. `readPrepared`
    * (src/db/prepared.ts) does both.
    */
-  readonly readNow?: <R>(query: PreparedQuery<R>, values: Readonly<Record<string, unknown>>) => R | undefined;
+  readonly readNow?: <R>(query: PreparedQuery<R>, values: Readonly<Record<string, unknown>>) => R | typeof NOT_NOW;
   /**
    * (PostgreSQL) Statements sent with a transaction's COMMIT, in the same message, so they add no round trip and
    * whatever row they lock stays locked only for as long as the server takes to run them and commit. A statement

@@ -2,7 +2,7 @@
 // better-sqlite3 then compiles a new statement; for the queries every request makes, that was most of the request's
 // time. A prepared query is built once per query handle, with placeholders, and run with the values of each call.
 import { Column, is, sql, type Placeholder, type SQL, type SQLWrapper } from 'drizzle-orm';
-import type { Database, PreparedQuery, Queryable, ReadOptions } from './database.js';
+import { NOT_NOW, type Database, type PreparedQuery, type Queryable, type ReadOptions } from './database.js';
 import type { Tables } from './schema.js';
 
 /**
@@ -110,8 +110,8 @@ function decodeRowsDirectly<Q>(query: Q): Q {
  * otherwise (with `options`). A value or a promise of one: await it. A read answered at once throws its error at once.
  */
 export function readPrepared<R>(db: Database, query: PreparedQuery<R>, values: Record<string, unknown>, options?: ReadOptions): R | Promise<R> {
-  const now = db.readNow?.(query, values);
-  return now !== undefined ? now : db.read((q) => query(q, db.tables).execute(values), options);
+  const now = db.readNow ? db.readNow(query, values) : NOT_NOW;
+  return now !== NOT_NOW ? now : db.read((q) => query(q, db.tables).execute(values), options);
 }
 
 /**

@@ -6,7 +6,7 @@
 // between statements never interleaves two transactions on its one connection.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { AppError } from '../errors.js';
-import type { Capabilities, Queryable, Statement } from './database.js';
+import { NOT_NOW, type Capabilities, type Queryable, type Statement } from './database.js';
 import { DatabaseRefusedError, DatabaseUnavailableError } from './errors.js';
 import { Mutex } from './mutex.js';
 
@@ -149,17 +149,17 @@ export class TransactionMachine<C> {
    * Database.readNow, for a driver that answers synchronously (SQLite): `fn` runs at once on the handle `read` would
    * give it, and nothing else can run on that connection before it returns. Without a reader, the connection is the
    * writer's: taken only when nobody holds it (a read then cannot see another transaction's uncommitted rows between
-   * its awaits), else `undefined`, as once closing: the caller reads through `read`.
+   * its awaits), else NOT_NOW, as once closing: the caller reads through `read`.
    */
-  readNow<T>(fn: (q: Queryable) => T): T | undefined {
+  readNow<T>(fn: (q: Queryable) => T): T | typeof NOT_NOW {
     try {
       const scope = this.#scope.getStore();
       if (scope) return fn(scope.handle);
-      if (this.#closed) return undefined;
+      if (this.#closed) return NOT_NOW;
       const reader = this.#connector.reader;
       if (reader) return fn(reader);
       const unlock = this.#writer?.tryAcquire();
-      if (this.#writer && !unlock) return undefined;
+      if (this.#writer && !unlock) return NOT_NOW;
       try {
         const conn = this.#connector.acquire();
         if (conn instanceof Promise)

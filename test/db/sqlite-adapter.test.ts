@@ -5,6 +5,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { NOT_NOW } from '../../src/db/database.js';
 import { DatabaseUnavailableError } from '../../src/db/errors.js';
 import { Mutex } from '../../src/db/mutex.js';
 import { prepared, readPrepared, slot, UNNAMED } from '../../src/db/prepared.js';
@@ -132,7 +133,7 @@ describe('SQLite readNow: a prepared read answered before the call returns', () 
     await db.write((tx) => tx.insert(db.tables.orgs).values({ slug: 'mem', name: 'Before' }));
     expect(db.readNow(orgBySlug, { slug: 'mem' })).toEqual([{ name: 'Before' }]);
     const { finish, writing } = await pausedWrite(db, 'mem', 'Uncommitted');
-    expect(db.readNow(orgBySlug, { slug: 'mem' })).toBeUndefined();
+    expect(db.readNow(orgBySlug, { slug: 'mem' })).toBe(NOT_NOW);
     const waiting = readPrepared(db, orgBySlug, { slug: 'mem' });
     expect(waiting).toBeInstanceOf(Promise);
     finish(false);
@@ -149,7 +150,7 @@ describe('SQLite readNow: a prepared read answered before the call returns', () 
     const { db } = await openFresh('sqlite');
     const sqlite = db as ReturnType<typeof openSqlite>;
     await db.close();
-    expect(sqlite.readNow(orgBySlug, { slug: 'x' })).toBeUndefined();
+    expect(sqlite.readNow(orgBySlug, { slug: 'x' })).toBe(NOT_NOW);
     await expect(readPrepared(db, orgBySlug, { slug: 'x' })).rejects.toThrow(DatabaseUnavailableError);
   });
 });
