@@ -1,17 +1,20 @@
-// The dialects' appends (audit/<dialect>/append.ts; on PostgreSQL the audit_append function of migration 0003, which
-// chains the hash in the database) must store exactly the hash the application's encoding gives, whatever the
-// fields hold, so `audit verify` checks every record alike; a caller that sends an encoding which does not match the
-// fields it stores only makes a record that verify names.
+// The dialects' appends (audit/<dialect>/append.ts; on PostgreSQL the audit_append_record procedure of migration 0006,
+// which encodes the record and chains its hash in the database) must store exactly the hash the application's
+// encoding gives, whatever the fields hold, so `audit verify` checks every record alike. The previous release's
+// function (audit_append, 0003, kept for rolling upgrades) took the encoding from its caller: one that sends an
+// encoding which does not match the fields it stores only makes a record that verify names.
 import { randomUUID } from 'node:crypto';
 import { asc, eq, sql, type SQL } from 'drizzle-orm';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenedDatabase, Queryable } from '../../src/db/database.js';
 import { postgresHandle } from '../../src/db/postgres/handle.js';
 import { append, appenderFor, type AuditStore } from '../../src/enterprise/audit/chain.js';
-import { GENESIS, encodeAround, hashRecord } from '../../src/enterprise/audit/record.js';
+import { GENESIS, hashRecord } from '../../src/enterprise/audit/record.js';
 import { auditRecorder } from '../../src/enterprise/audit/recorder.js';
 import { verifyChain } from '../../src/enterprise/audit/verify.js';
 import { enterpriseSchema } from '../../src/enterprise/tables.js';
+import { encodeAround } from '../support/audit-encoding-in-pieces.js';
 import { DIALECTS, openFresh } from '../support/dialects.js';
 
 /** Text a hand-written encoder gets wrong: quotes, backslashes, control characters, separators, astral code points. */
@@ -68,6 +71,52 @@ describe.each(DIALECTS)('audit append on %s', (dialect) => {
       }
       expect(await verifyChain(store, orgId)).toMatchObject({ ok: true, records: HOSTILE.length, head: { seq: HOSTILE.length, hash: prev } });
     }
+  });
+
+  it('stores the hash of the application encoding for any text a field may hold', async () => {
+    // Any code point, NUL aside (neither database stores it in text); on PostgreSQL a lone surrogate is stored as the
+    // driver encodes it, and the stored text is what the hash must cover.
+    const text = fc.string({ unit: 'binary', maxLength: 24 }).filter((s) => !s.includes('\0'));
+    const optional = fc.option(text, { nil: undefined });
+    const orgId = randomUUID();
+    let appended = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          actorId: optional,
+          tokenId: optional,
+          action: text,
+          type: text,
+          id: text,
+          value: fc.jsonValue(),
+          requestId: optional,
+          ip: optional,
+          userAgent: optional,
+        }),
+        async (f) => {
+          await db.write((tx) =>
+            append(tx, store, {
+              orgId,
+              actorId: f.actorId,
+              tokenId: f.tokenId,
+              action: f.action,
+              resource: { type: f.type, id: f.id },
+              after: f.value,
+              detail: f.actorId === undefined ? undefined : { note: f.action },
+              requestId: f.requestId,
+              ip: f.ip,
+              userAgent: f.userAgent,
+            }),
+          );
+          appended++;
+          const last = (await rows(orgId)).at(-1)!;
+          expect(last.seq).toBe(appended);
+          expect(last.hash).toBe(hashRecord(last));
+        },
+      ),
+      { numRuns: 150 },
+    );
+    expect(await verifyChain(store, orgId)).toMatchObject({ ok: true, records: appended });
   });
 
   describe('an audited mutation and its record commit together or not at all', () => {
@@ -177,7 +226,7 @@ describe.each(DIALECTS)('audit append on %s', (dialect) => {
     });
 
   if (dialect === 'postgres')
-    it('(PostgreSQL only: the function is its) a call of audit_append whose encoding does not match its fields makes a record verify names', async () => {
+    it("(PostgreSQL only: the function is its) a call of the previous release's audit_append whose encoding does not match its fields makes a record verify names", async () => {
       const orgId = randomUUID();
       await db.write((tx) => append(tx, store, { orgId, action: 'task.create' }));
       const stored = { id: randomUUID(), orgId, actorId: null, tokenId: null, action: 'task.delete', resourceType: null, resourceId: null };

@@ -1,7 +1,8 @@
 // The audit record's hash: canonical (key order and JSON spacing do not matter), and covering every field.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GENESIS, canonicalJson, encodeAround, encodeRecord, hashRecord, type AuditRow } from '../../src/enterprise/audit/record.js';
+import { GENESIS, canonicalJson, encodeRecord, hashRecord, type AuditRow } from '../../src/enterprise/audit/record.js';
+import { encodeAround } from '../support/audit-encoding-in-pieces.js';
 
 const base: Omit<AuditRow, 'hash'> = {
   id: '7d0c1a9e-0000-4000-8000-000000000001',
@@ -54,8 +55,9 @@ describe('audit record hash', () => {
   });
 
   it('splits into the pieces the database chains around seq, time and previous hash, whatever the fields hold', () => {
-    // The PostgreSQL append (migration 0003) joins the pieces with the seq as digits, the time and the previous hash
-    // as JSON strings; the result must be the application's encoding byte for byte, or verify would fail.
+    // The previous release's PostgreSQL append (migration 0003's audit_append, which stays for rolling upgrades) joins
+    // the pieces with the seq as digits, the time and the previous hash as JSON strings; the result must be the
+    // application's encoding byte for byte, or verify would fail.
     const text = fc.string({ unit: 'binary', maxLength: 40 }).filter((s) => !s.includes('\0'));
     const optional = fc.option(text, { nil: null });
     fc.assert(

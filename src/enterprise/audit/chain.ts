@@ -6,8 +6,8 @@
 // Each dialect appends in its own way, for speed (audit/<dialect>/append.ts): PostgreSQL in one call of a database
 // function sent with the COMMIT (so the record is written, and the head locked, only as the transaction commits),
 // SQLite with statements compiled once and run without an await.
-import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../../db/database.js';
+import { newId } from '../../db/schema/new-id.js';
 import { VariantLacksError } from '../../errors.js';
 import { buildHint, variant, type Dialect } from '../../variant.js';
 import type { EnterpriseTables } from '../tables.js';
@@ -45,7 +45,9 @@ export async function appenderFor(dialect: Dialect): Promise<Appender> {
 export function append(tx: Queryable, store: AuditStore, entry: AuditEntry): Promise<void> {
   if (!store.appendRecord) throw new TypeError("this audit store only reads the trail; give it the dialect's appender (appenderFor) to append");
   return store.appendRecord(store.db, tx, {
-    id: randomUUID(),
+    // Time-ordered, as the core's rows are: a new record's id lands at the end of the id index, on the page the last
+    // record's went to, where a random one wrote a page of its own somewhere in the index on every append.
+    id: newId(),
     orgId: entry.orgId,
     actorId: entry.actorId ?? null,
     tokenId: entry.tokenId ?? null,

@@ -61,20 +61,6 @@ export function encodeRecord(row: Omit<AuditRow, 'hash'>): string {
 /** A record's fields but those the chain's locked head decides: its place, its time and the previous hash. */
 export type UnchainedRecord = Omit<AuditRow, 'seq' | 'at' | 'prevHash' | 'hash'>;
 
-/**
- * `encodeRecord`'s text in the three pieces around what only the locked head knows, for an append that chains the
- * hash in the database: `head + seq + middle + JSON(at ISO text) + tail + JSON(prevHash) + ']'` is exactly
- * `encodeRecord` of the full record (test/unit/audit-record.test.ts holds them equal).
- */
-export function encodeAround(row: UnchainedRecord): { head: string; middle: string; tail: string } {
-  const inner = (values: unknown[]) => canonicalize(values)!.slice(1, -1);
-  return {
-    head: `[${inner([ENCODING_VERSION, row.orgId])},`,
-    middle: `,${inner([row.id])},`,
-    tail: `,${inner([row.actorId, row.tokenId, row.action, row.resourceType, row.resourceId, row.before, row.after, row.detail, row.requestId, row.ip, row.userAgent])},`,
-  };
-}
-
 export function hashRecord(row: Omit<AuditRow, 'hash'>): string {
   return sha256Hex(encodeRecord(row));
 }

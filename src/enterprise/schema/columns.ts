@@ -38,7 +38,7 @@ export function auditRecordColumns<T extends KitTypes>(k: ColumnKit<T>) {
     orgId: k.text(),
     /** 1, 2, 3... within the organization's chain. */
     seq: k.int(),
-    /** When it was appended, stamped under the chain's lock (on PostgreSQL by `audit_append`, with the database's clock). */
+    /** When it was appended, stamped under the chain's lock (on PostgreSQL by `audit_append_record`, with the database's clock). */
     at: k.createdAt(),
     actorId: k.optionalText(),
     tokenId: k.optionalText(),
