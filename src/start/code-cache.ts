@@ -9,7 +9,20 @@
 // this user's that no one else may write, from a file of this user's that no one else may write, and written through
 // a temporary file and a rename, so servers starting at once never read half a file. Anything wrong only means no
 // cache: the server starts as it would without one.
-import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, constants, type Stats } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  constants,
+  type Stats,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -99,5 +112,49 @@ export function writeCache(folder: string, name: string, data: Buffer): string |
       // Left behind in a folder that refuses even that; the next write uses another name.
     }
     return `${file} cannot be written (${(err as Error).message}); the server starts without a code cache`;
+  }
+}
+
+/** How many cache files a folder keeps: each build of a bundle, on each Node, makes one of about 1.3 MB. */
+export const CACHE_FILES_KEPT = 16;
+/** A temporary file older than this was left by a writer that died before its rename. */
+const ABANDONED_AFTER_MS = 60 * 60 * 1000;
+const CACHE_FILE = /^server-[0-9a-f]+-\d+-\d+-v[\d.]+-[a-z0-9]+\.v8$/;
+const TEMPORARY_FILE = /^server-[0-9a-f]+-\d+-\d+-v[\d.]+-[a-z0-9]+\.v8\.\d+\.tmp$/;
+
+/**
+ * Removes the caches of old builds once `kept` is written: every build makes a cache of its own (its hash, size and
+ * time are in the name) and nothing else ever removes one, so a developer who rebuilds all day would fill the temp
+ * folder. The newest CACHE_FILES_KEPT stay, `kept` always among them; a file of another build that was just removed
+ * only means one start without a cache. Touches nothing but this module's own names, and nothing in a folder it would
+ * not write to. Returns how many files it removed. Never throws.
+ */
+export function pruneCache(folder: string, kept: string, now = Date.now()): number {
+  let removed = 0;
+  try {
+    if (untrusted(lstatSync(folder), `the folder ${folder}`)) return 0;
+    const caches: Array<{ name: string; mtimeMs: number }> = [];
+    for (const name of readdirSync(folder)) {
+      const temporary = TEMPORARY_FILE.test(name);
+      if (name === kept || (!temporary && !CACHE_FILE.test(name))) continue;
+      const stats = lstatSync(path.join(folder, name), { throwIfNoEntry: false });
+      if (!stats?.isFile()) continue;
+      if (!temporary) caches.push({ name, mtimeMs: stats.mtimeMs });
+      else if (now - stats.mtimeMs > ABANDONED_AFTER_MS) removed += remove(path.join(folder, name));
+    }
+    caches.sort((a, b) => b.mtimeMs - a.mtimeMs);
+    for (const { name } of caches.slice(CACHE_FILES_KEPT - 1)) removed += remove(path.join(folder, name));
+  } catch {
+    // A folder that cannot be listed keeps what it has.
+  }
+  return removed;
+}
+
+function remove(file: string): number {
+  try {
+    rmSync(file);
+    return 1;
+  } catch {
+    return 0;
   }
 }

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script, constants } from 'node:vm';
-import { cacheFileName, cacheFolder, readCache, writeCache, type CodeCacheState } from './code-cache.js';
+import { cacheFileName, cacheFolder, pruneCache, readCache, writeCache, type CodeCacheState } from './code-cache.js';
 import type { StartHooks } from './hooks.js';
 
 /** Set by the build (build/start-entry.mjs): the banner the bundle starts with, and its content hash. */
@@ -54,7 +54,14 @@ if (!source.startsWith(`${__BUNDLE__.banner}\n`)) {
     ready() {
       if (folder === undefined || (codeCache.state !== 'missing' && codeCache.state !== 'rejected')) return Promise.resolve(undefined);
       // After what the ready message set off (the default metrics), and once only.
-      saved ??= new Promise((resolve) => setImmediate(() => resolve(writeCache(folder, name, script.createCachedData()) ?? 'saved')));
+      saved ??= new Promise((resolve) =>
+        setImmediate(() => {
+          const problem = writeCache(folder, name, script.createCachedData());
+          if (problem) return resolve(problem);
+          const removed = pruneCache(folder, name);
+          resolve(removed === 0 ? 'saved' : `saved; removed ${removed} cache file(s) of other builds`);
+        }),
+      );
       return saved;
     },
   };

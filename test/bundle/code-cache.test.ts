@@ -1,11 +1,12 @@
 // dist/<variant>/start.mjs and V8's code cache (src/start/): the first start saves the code it compiled once ready,
 // the next takes it; a cache V8 refuses is replaced; code is never taken from a folder or file others may write; a
-// folder that cannot be written, or NODE_DISABLE_COMPILE_CACHE, only means no cache. Each start serves the API.
-import { chmod, chown, mkdtemp, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+// folder that cannot be written, or NODE_DISABLE_COMPILE_CACHE, only means no cache; the caches of older builds do not
+// pile up. Each start serves the API.
+import { chmod, chown, mkdir, mkdtemp, readdir, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import type { CodeCacheState } from '../../src/start/code-cache.js';
+import { CACHE_FILES_KEPT, cacheFileName, type CodeCacheState } from '../../src/start/code-cache.js';
 import { startServer } from '../support/server-process.js';
 import { waitFor } from '../support/wait.js';
 
@@ -50,6 +51,23 @@ describe('start.mjs and the code cache', () => {
     expect((await stat(first.file!)).mode & 0o777).toBe(0o600);
     expect(await readdir(folder)).toEqual([path.basename(first.file!)]);
     expect(await startOnce({ NODE_COMPILE_CACHE: cache })).toEqual({ state: 'used', file: first.file });
+  });
+
+  it('once it has saved its own, removes the caches of older builds beyond the newest few', async () => {
+    const cache = path.join(scratch, 'pruned');
+    const folder = path.join(cache, 'flagship');
+    await mkdir(folder, { recursive: true, mode: 0o700 });
+    const now = Date.now();
+    const old = Array.from({ length: CACHE_FILES_KEPT + 3 }, (_, i) =>
+      cacheFileName({ hash: (0xabc000 + i).toString(16), size: 100 + i, mtimeMs: now - (i + 1) * 60_000 }),
+    );
+    for (const [i, name] of old.entries()) {
+      await writeFile(path.join(folder, name), 'old', { mode: 0o600 });
+      await utimes(path.join(folder, name), (now - (i + 1) * 60_000) / 1000, (now - (i + 1) * 60_000) / 1000);
+    }
+    const first = await startOnce({ NODE_COMPILE_CACHE: cache });
+    expect(first).toMatchObject({ state: 'missing', saved: 'saved; removed 4 cache file(s) of other builds' });
+    expect((await readdir(folder)).sort()).toEqual([path.basename(first.file!), ...old.slice(0, CACHE_FILES_KEPT - 1)].sort());
   });
 
   it('replaces a cache V8 refuses', async () => {
