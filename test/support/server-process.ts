@@ -34,8 +34,13 @@ export async function startServer(bundle: string, options: StartOptions = {}): P
     cwd: options.cwd,
     ...(options.uid !== undefined && options.gid !== undefined ? { uid: options.uid, gid: options.gid } : {}),
     env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...UNLIMITED, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // The IPC channel is the server's leash (src/server/lifecycle.ts): when this process ends, however it ends, the
+    // channel closes and the server stops. A vitest bench file cannot stop its servers itself (bench mode runs no
+    // teardown hooks), and a test process that dies would otherwise leave its servers running.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
+  // The leash holds the server, not this process: it may end with servers still running, which then stop.
+  proc.channel?.unref();
   const output: string[] = [];
   let url: string | undefined;
   let onUrl: ((u: string) => void) | undefined;
@@ -50,8 +55,8 @@ export async function startServer(bundle: string, options: StartOptions = {}): P
       }
     }
   };
-  proc.stdout.on('data', collect);
-  proc.stderr.on('data', collect);
+  proc.stdout!.on('data', collect);
+  proc.stderr!.on('data', collect);
   const exited = once(proc, 'exit').then(([code]) => code as number | null);
   url = await Promise.race([
     new Promise<string>((resolve) => (onUrl = resolve)),

@@ -1,0 +1,53 @@
+// The harness's own servers (test/support/server-process.ts, which the system tests and the benches start bundles
+// with) stop with the process that started them, however it ends: a vitest bench file has no teardown to stop them,
+// and a test process that is killed has none either.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describe, expect, inject, it } from 'vitest';
+import { waitFor } from '../support/wait.js';
+
+const harness = pathToFileURL(fileURLToPath(new URL('../support/server-process.ts', import.meta.url))).href;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('servers started by the test harness', () => {
+  it.each([
+    ['ends by itself, its servers still running', 'process.exit(0)'],
+    ['is killed (kill -9)', 'setInterval(() => {}, 1000)'],
+  ])('stop when the process that started them %s', async (_, then) => {
+    const bundle = inject('bundles').dev!;
+    const script = [
+      `const { startServer } = await import(${JSON.stringify(harness)});`,
+      `const s = await startServer(${JSON.stringify(bundle)}, { args: ['--database-url', 'sqlite::memory:'] });`,
+      `await s.ready();`,
+      `console.log(JSON.stringify({ url: s.url, pid: s.proc.pid }));`,
+      then,
+    ].join('\n');
+    const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: path.dirname(fileURLToPath(import.meta.url)),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const { url, pid } = await new Promise<{ url: string; pid: number }>((resolve, reject) => {
+      parent.stdout.on('data', (c: Buffer) => resolve(JSON.parse(c.toString()) as { url: string; pid: number }));
+      parent.on('exit', (code) => reject(new Error(`the parent exited (${code}) before its server was ready`)));
+    }).catch((err: unknown) => {
+      parent.kill('SIGKILL');
+      throw err;
+    });
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    if (then.startsWith('setInterval')) parent.kill('SIGKILL');
+    // A deadline, not a timing: the server goes once it sees its parent's channel close.
+    await waitFor(`server ${pid} gone after the process that started it ended`, () => !alive(pid)).catch((err: unknown) => {
+      process.kill(pid, 'SIGKILL');
+      throw err;
+    });
+  });
+});
