@@ -5,18 +5,10 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
+import { isAlive } from '../support/postgres/procs.js';
 import { waitFor } from '../support/wait.js';
 
 const harness = pathToFileURL(fileURLToPath(new URL('../support/server-process.ts', import.meta.url))).href;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('servers started by the test harness', () => {
   it.each([
@@ -45,7 +37,7 @@ describe('servers started by the test harness', () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     if (then.startsWith('setInterval')) parent.kill('SIGKILL');
     // A deadline, not a timing: the server goes once it sees its parent's channel close.
-    await waitFor(`server ${pid} gone after the process that started it ended`, () => !alive(pid)).catch((err: unknown) => {
+    await waitFor(`server ${pid} gone after the process that started it ended`, () => !isAlive(pid)).catch((err: unknown) => {
       process.kill(pid, 'SIGKILL');
       throw err;
     });

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, inject, it } from 'vitest';
+import { isAlive } from '../support/postgres/procs.js';
 import { waitFor } from '../support/wait.js';
 
 type Client = typeof import('../../src/testing/start-flagship.js');
@@ -102,7 +103,7 @@ describe('startFlagship', () => {
       process.kill(pid);
       throw err;
     });
-    await waitFor(`server ${pid} exited`, () => !alive(pid));
+    await waitFor(`server ${pid} exited`, () => !isAlive(pid));
     // Nothing but Node's compile cache, which every start of the bundle shares (one entry per bundle and Node version).
     expect(await readdir(temp)).toEqual(['node-compile-cache']);
   });
@@ -136,15 +137,6 @@ describe('startFlagship', () => {
     }
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('testing.d.mts', () => {
   it('types a TypeScript consumer: right use compiles, a wrong seed does not', async () => {
