@@ -226,6 +226,27 @@ describe.each(DIALECTS)('audit append on %s', (dialect) => {
     });
 
   if (dialect === 'postgres')
+    it("(PostgreSQL only: a rolling upgrade is its) the previous release's audit_append and this one's procedure chain onto each other", async () => {
+      const orgId = randomUUID();
+      const old = { id: randomUUID(), orgId, actorId: 'm1', tokenId: null, action: 'task.update', resourceType: 'task', resourceId: 't1' };
+      const rest = { before: '{"title":"a"}', after: '{"title":"b"}', detail: null, requestId: 'r1', ip: '127.0.0.1', userAgent: 'old release' };
+      const sent = encodeAround({ ...old, ...rest });
+      await db.write((tx) => append(tx, store, { orgId, action: 'task.create', after: { title: 'a' } }));
+      await db.write(async (tx) => {
+        await postgresHandle(tx).execute(
+          sql`SELECT * FROM audit_append(${orgId}, ${old.id}, ${old.actorId}, NULL, ${old.action}, ${old.resourceType}, ${old.resourceId}, ${rest.before}, ${rest.after}, NULL, ${rest.requestId}, ${rest.ip}, ${rest.userAgent}, ${sent.head}, ${sent.middle}, ${sent.tail})`,
+        );
+      });
+      await db.write((tx) => append(tx, store, { orgId, action: 'task.delete' }));
+      expect((await rows(orgId)).map((r) => [r.seq, r.action])).toEqual([
+        [1, 'task.create'],
+        [2, 'task.update'],
+        [3, 'task.delete'],
+      ]);
+      expect(await verifyChain(store, orgId)).toMatchObject({ ok: true, records: 3 });
+    });
+
+  if (dialect === 'postgres')
     it("(PostgreSQL only: the function is its) a call of the previous release's audit_append whose encoding does not match its fields makes a record verify names", async () => {
       const orgId = randomUUID();
       await db.write((tx) => append(tx, store, { orgId, action: 'task.create' }));
