@@ -20,6 +20,8 @@ export class HealthMonitor {
   #primaryLsn: bigint | undefined;
   /** When the primary reached each position: what replicas' lag in seconds is measured against. */
   readonly #clock = new LagClock();
+  /** When a check last found a primary answering read-write; the process's start until one does. */
+  #primarySeenAt = Date.now();
   #timer: NodeJS.Timeout | undefined;
   #round: Promise<void> | undefined;
   #again = false;
@@ -39,6 +41,12 @@ export class HealthMonitor {
 
   get primaryLsn(): bigint | undefined {
     return this.#primaryLsn;
+  }
+
+  /** How long no primary has answered, as the last checks found: 0 while one does. */
+  primaryAbsentMs(now = Date.now()): number {
+    const current = this.#primary;
+    return current?.healthy && current.role === 'primary' ? 0 : Math.max(0, now - this.#primarySeenAt);
   }
 
   /** Checks every interval until stop(); the first round is the caller's (verify runs it). */
@@ -128,6 +136,7 @@ export class HealthMonitor {
   #elect(): void {
     const current = this.#primary;
     if (current?.healthy && current.role === 'primary') {
+      this.#primarySeenAt = Date.now();
       if (current.lsn !== undefined && (this.#primaryLsn === undefined || current.lsn > this.#primaryLsn)) this.#primaryLsn = current.lsn;
       if (current.lsn !== undefined) this.#clock.saw(current.lsn);
       return;
@@ -135,6 +144,7 @@ export class HealthMonitor {
     // The current primary is unreachable or in recovery: take the first node answering read-write, if any.
     const next = this.nodes.find((n) => n.healthy && n.role === 'primary');
     if (!next) return;
+    this.#primarySeenAt = Date.now();
     this.#primary = next;
     // A promoted replica continues from its own position on a new timeline; the old primary's is meaningless now.
     this.#primaryLsn = next.lsn;

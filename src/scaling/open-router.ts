@@ -92,7 +92,12 @@ export function openRouter(config: Config, settings: ScalingSettings, logger: Lo
     nodes,
     monitor,
     consistency,
-    { region: settings.region, maxLagBytes: settings.maxLagBytes, maxLagSeconds: settings.maxLagSeconds },
+    {
+      region: settings.region,
+      maxLagBytes: settings.maxLagBytes,
+      maxLagSeconds: settings.maxLagSeconds,
+      freshWithoutPrimaryMs: settings.credentialsWithoutPrimaryMs,
+    },
     logger,
   );
 }

@@ -46,6 +46,17 @@ export const SCALING_OPTIONS: readonly OptionSpec[] = Object.freeze([
     help: 'a replica whose replay is this many seconds behind gets no reads until it catches up',
   },
   {
+    key: 'credentialsWithoutPrimaryMs',
+    env: 'CREDENTIALS_WITHOUT_PRIMARY_MS',
+    flag: 'credentials-without-primary-ms',
+    type: 'int',
+    min: 0,
+    max: 86_400_000,
+    default: '60000',
+    only: 'scaling',
+    help: 'while no primary answers, tokens and permissions are checked on the most caught-up replica for this long at most, then requests get 503 until one answers (a replica cut off too may miss a revocation); 0: never',
+  },
+  {
     key: 'queueMax',
     env: 'DB_POOL_QUEUE_MAX',
     flag: 'db-pool-queue-max',
@@ -74,6 +85,7 @@ export interface ScalingSettings {
   readonly region: string | undefined;
   readonly maxLagBytes: number;
   readonly maxLagSeconds: number;
+  readonly credentialsWithoutPrimaryMs: number;
   readonly queueMax: number;
   readonly healthIntervalMs: number;
 }
@@ -85,6 +97,7 @@ export function scalingSettings(values: OptionValues): ScalingSettings {
     region: values.string('region'),
     maxLagBytes: values.int('maxLagBytes'),
     maxLagSeconds: values.int('maxLagSeconds'),
+    credentialsWithoutPrimaryMs: values.int('credentialsWithoutPrimaryMs'),
     queueMax: values.int('queueMax'),
     healthIntervalMs: values.int('healthIntervalMs'),
   });

@@ -22,7 +22,7 @@ export interface NodeView {
 export interface ReadNeed {
   /**
    * Must see every committed write (security decisions): the primary, or while no primary answers, the most
-   * caught-up healthy replica (nothing can commit anywhere then, so nothing fresher exists).
+   * caught-up healthy replica, for as long as the policy's `freshWithoutPrimaryMs` allows (see there).
    */
   readonly fresh?: boolean | undefined;
   /**
@@ -40,6 +40,20 @@ export interface RoutingPolicy {
   readonly region: string | undefined;
   readonly maxLagBytes: number;
   readonly maxLagSeconds: number;
+  /**
+   * How long after a primary last answered a fresh read may still go to the most caught-up replica (0: never). Seen
+   * from here, a primary that went away and one this instance is cut off from look alike: in the first case nothing
+   * commits anywhere and the replica is as fresh as anything, in the second other instances may still commit there
+   * (a revoked token, a removed member) while the replica, cut off too, stops replaying. A failover ends the first
+   * case within this bound; past it a fresh read goes nowhere rather than to a replica that may have missed a
+   * revocation.
+   */
+  readonly freshWithoutPrimaryMs: number;
+}
+
+/** Whether a fresh read may go to a replica when no primary has answered for `primaryAbsentMs`. */
+export function freshWithoutPrimary(policy: RoutingPolicy, primaryAbsentMs: number): boolean {
+  return policy.freshWithoutPrimaryMs > 0 && primaryAbsentMs <= policy.freshWithoutPrimaryMs;
 }
 
 /** Why a replica cannot serve a read right now, or undefined when it can. */
@@ -77,16 +91,17 @@ export function mostCaughtUp<N extends NodeView>(nodes: readonly N[], need: Read
  * The replica that serves a read, or 'primary'. Fresh reads go to the primary, or to a replica that replayed
  * `freshFrom` when one is given. Otherwise: a fit replica in the
  * server's region, then one in another region, then the primary; among equals the one with the fewest reads in
- * flight, ties broken by `turn` so equal nodes share the load. While no primary answers, a fresh read, and any read
- * no fit replica can serve, goes to the most caught-up healthy replica instead.
+ * flight, ties broken by `turn` so equal nodes share the load. While no primary answers, any read no fit replica can
+ * serve goes to the most caught-up healthy replica instead, and so does a fresh read while `primaryAbsentMs` (how
+ * long no primary has answered) is within the policy's `freshWithoutPrimaryMs`; past it, 'primary' (which refuses).
  */
-export function chooseReadTarget<N extends NodeView>(nodes: readonly N[], need: ReadNeed, policy: RoutingPolicy, turn = 0): N | 'primary' {
+export function chooseReadTarget<N extends NodeView>(nodes: readonly N[], need: ReadNeed, policy: RoutingPolicy, turn = 0, primaryAbsentMs = 0): N | 'primary' {
   const primaryUp = primaryReachable(nodes);
   if (need.fresh && need.freshFrom !== undefined && primaryUp) {
     const minLsn = need.minLsn === undefined || need.freshFrom > need.minLsn ? need.freshFrom : need.minLsn;
     return chooseReadTarget(nodes, { minLsn, exclude: need.exclude }, policy, turn);
   }
-  if (need.fresh) return primaryUp ? 'primary' : (mostCaughtUp(nodes, need) ?? 'primary');
+  if (need.fresh) return primaryUp || !freshWithoutPrimary(policy, primaryAbsentMs) ? 'primary' : (mostCaughtUp(nodes, need) ?? 'primary');
   const fit = nodes.filter((n) => unfitBecause(n, need, policy) === undefined);
   if (fit.length === 0) return primaryUp ? 'primary' : (mostCaughtUp(nodes, need) ?? 'primary');
   const local = policy.region === undefined ? [] : fit.filter((n) => n.region === policy.region);

@@ -32,7 +32,7 @@ import type { NodeReport } from './node-report.js';
 import { SECURITY_NOTICE, SecurityPosition } from './security-position.js';
 import { SECURITY_TRIGGERS } from './migrations.js';
 import type { Logger } from '../server/logger.js';
-import { chooseReadTarget, mostCaughtUp, unfitBecause, type RoutingPolicy } from './read-target.js';
+import { chooseReadTarget, freshWithoutPrimary, mostCaughtUp, primaryReachable, unfitBecause, type ReadNeed, type RoutingPolicy } from './read-target.js';
 
 export type { NodeReport } from './node-report.js';
 
@@ -95,7 +95,8 @@ export class ReplicaRouter implements OpenedDatabase {
   credentialsFrom(): 'replicas' | 'primary' {
     const floor = this.#security?.floor;
     if (floor === undefined) return 'primary';
-    return chooseReadTarget(this.nodes, { fresh: true, freshFrom: floor, minLsn: this.#floor }, this.policy) === 'primary' ? 'primary' : 'replicas';
+    const need = { fresh: true, freshFrom: floor, minLsn: this.#floor };
+    return chooseReadTarget(this.nodes, need, this.policy, 0, this.monitor.primaryAbsentMs()) === 'primary' ? 'primary' : 'replicas';
   }
 
   /** The newest security change every credentials read must see, or undefined while only the primary can tell. */
@@ -165,15 +166,26 @@ export class ReplicaRouter implements OpenedDatabase {
       const isPrimary = first === this.monitor.primary;
       if (!connectionLost(err) && (isPrimary || !(err instanceof UnavailableError))) throw err;
       const exclude = new Set([first.name]);
-      const choice = chooseReadTarget(this.nodes, { ...need, exclude }, this.policy, this.#turn++);
+      const choice = chooseReadTarget(this.nodes, { ...need, exclude }, this.policy, this.#turn++, this.monitor.primaryAbsentMs());
       if (choice === 'primary' && isPrimary) throw err;
-      return this.#readOn(choice === 'primary' ? this.#primary() : choice, fn);
+      return this.#readOn(choice === 'primary' ? this.#primaryFor(need) : choice, fn);
     }
   }
 
-  #target(need: Parameters<typeof chooseReadTarget>[1]): DbNode {
-    const choice = chooseReadTarget(this.nodes, need, this.policy, this.#turn++);
-    return choice === 'primary' ? this.#primary() : choice;
+  #target(need: ReadNeed): DbNode {
+    const choice = chooseReadTarget(this.nodes, need, this.policy, this.#turn++, this.monitor.primaryAbsentMs());
+    return choice === 'primary' ? this.#primaryFor(need) : choice;
+  }
+
+  /** The primary for a read sent there; a fresh read refused a replica for the time without one is told why. */
+  #primaryFor(need: ReadNeed): DbNode {
+    const absentMs = this.monitor.primaryAbsentMs();
+    if (need.fresh && !primaryReachable(this.nodes) && !freshWithoutPrimary(this.policy, absentMs) && mostCaughtUp(this.nodes, need)) {
+      throw new DatabaseUnavailableError(
+        `no primary has answered for ${(absentMs / 1000).toFixed(1)} s, longer than CREDENTIALS_WITHOUT_PRIMARY_MS (${this.policy.freshWithoutPrimaryMs} ms) lets a replica check tokens and permissions: one cut off from a primary that still commits may have missed a revocation; retry once a primary answers, or raise CREDENTIALS_WITHOUT_PRIMARY_MS`,
+      );
+    }
+    return this.#primary();
   }
 
   async #readOn<T>(node: DbNode, fn: (q: Queryable) => Promise<T>): Promise<T> {
@@ -316,7 +328,10 @@ export class ReplicaRouter implements OpenedDatabase {
   serves(): { reads: boolean; writes: boolean } {
     const primary = this.monitor.primary;
     const writes = primary?.healthy === true && primary.role === 'primary' && !this.#closed;
-    return { writes, reads: writes || (!this.#closed && mostCaughtUp(this.nodes, {}) !== undefined) };
+    // Every request but the public ones checks a token, a fresh read: past the time a replica may answer those, the
+    // instance serves no reads worth routing to it.
+    const reads = writes || (!this.#closed && freshWithoutPrimary(this.policy, this.monitor.primaryAbsentMs()) && mostCaughtUp(this.nodes, {}) !== undefined);
+    return { writes, reads };
   }
 
   async health(): Promise<DatabaseHealth> {

@@ -1,7 +1,8 @@
 // The prod bundle while its primary is stopped (a topology of its own), as a client and an operator see it: one node
 // per server however the servers are listed, authenticated reads (token lookup, /v1/me, RBAC decisions) answering
 // 200 from the most caught-up replica, writes 503 with Retry-After, readiness saying read-only in /readyz and
-// /metrics, and the stopped primary described as unreachable, never still the primary.
+// /metrics, and the stopped primary described as unreachable, never still the primary. With
+// CREDENTIALS_WITHOUT_PRIMARY_MS=0 the same deployment checks no token on a replica: 503 until the primary is back.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Client, newMember, newOrg } from '../support/api.js';
 import { DIALECTS } from '../support/dialects.js';
@@ -19,6 +20,8 @@ const hostOf = (url: string) => `${new URL(url).hostname}:${new URL(url).port}`;
 describe.runIf(stoppable)('prod bundle while the primary is stopped', () => {
   let cluster: { info: PgTopologyInfo; close(): Promise<void> };
   let server: RunningServer;
+  /** The same deployment with CREDENTIALS_WITHOUT_PRIMARY_MS=0: no token is checked on a replica, however briefly. */
+  let strict: RunningServer;
   let url: string;
   let replicaUrls: string[];
 
@@ -29,19 +32,20 @@ describe.runIf(stoppable)('prod bundle while the primary is stopped', () => {
     // their regions. Replica 1 is listed twice.
     const primary = new URL(url);
     const both = `postgres://${primary.username}@${primary.host},${new URL(replicaUrls[0]!).host}${primary.pathname}`;
-    server = await startServer(inject('bundles').prod!, {
-      env: {
-        DATABASE_URL: both,
-        DATABASE_REPLICAS: `eu=${replicaUrls[0]!},us=${replicaUrls[1]!}`,
-        FLAGSHIP_REGION: 'eu',
-        DB_HEALTH_INTERVAL_MS: '200',
-        DB_CONNECT_TIMEOUT_MS: '3000',
-      },
-    });
-    await server.ready();
+    const env = {
+      DATABASE_URL: both,
+      DATABASE_REPLICAS: `eu=${replicaUrls[0]!},us=${replicaUrls[1]!}`,
+      FLAGSHIP_REGION: 'eu',
+      DB_HEALTH_INTERVAL_MS: '200',
+      DB_CONNECT_TIMEOUT_MS: '3000',
+    };
+    server = await startServer(inject('bundles').prod!, { env });
+    strict = await startServer(inject('bundles').prod!, { env: { ...env, CREDENTIALS_WITHOUT_PRIMARY_MS: '0' } });
+    await Promise.all([server.ready(), strict.ready()]);
   });
   afterAll(async () => {
     await server?.stop();
+    await strict?.stop();
     await cluster?.close();
   });
 
@@ -112,6 +116,21 @@ describe.runIf(stoppable)('prod bundle while the primary is stopped', () => {
       expect(metrics).toMatch(/^flagship_serving\{operation="read"[^}]*\} 1$/m);
       expect(metrics).toMatch(/^flagship_serving\{operation="write"[^}]*\} 0$/m);
       expect(metrics).toMatch(/^flagship_ready\{[^}]*\} 1$/m);
+
+      // The instance that checks no token on a replica: every authenticated request is refused while the primary is
+      // away, saying why and what to do, and it tells its balancer it serves nothing.
+      await waitFor(
+        'the primary seen unreachable by the strict instance',
+        async () => ((await (await fetch(`${strict.url}/healthz`)).json()) as any).featureHealth.scaling.unreachable === 1,
+        10_000,
+      );
+      const refused = await new Client(strict.url, owner.token).get('/v1/me');
+      expect(refused.status, JSON.stringify(refused.body)).toBe(503);
+      expect(refused.headers.get('retry-after')).toBeTruthy();
+      expect(JSON.stringify(refused.body)).toMatch(/CREDENTIALS_WITHOUT_PRIMARY_MS \(0 ms\).*may have missed a revocation/);
+      const strictReady = await fetch(`${strict.url}/readyz`);
+      expect(strictReady.status).toBe(503);
+      expect(await strictReady.json()).toMatchObject({ serves: { reads: false, writes: false } });
     } finally {
       await startNode(cluster.info, 'primary');
     }
@@ -119,5 +138,6 @@ describe.runIf(stoppable)('prod bundle while the primary is stopped', () => {
     const ready = await fetch(`${server.url}/readyz`);
     expect(await ready.json()).toMatchObject({ status: 'ready', serves: { reads: true, writes: true } });
     expect((await fetch(`${server.url}/readyz?need=writes`)).status).toBe(200);
+    await waitFor('the strict instance checking tokens again', async () => (await new Client(strict.url, owner.token).get('/v1/me')).status === 200, 20_000);
   });
 });

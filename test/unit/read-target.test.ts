@@ -1,9 +1,9 @@
 // Which node serves a read, as a table: the pure decision the router acts on.
 import { describe, expect, it } from 'vitest';
-import { chooseReadTarget, type NodeView, type ReadNeed, type RoutingPolicy } from '../../src/scaling/read-target.js';
+import { chooseReadTarget, freshWithoutPrimary, type NodeView, type ReadNeed, type RoutingPolicy } from '../../src/scaling/read-target.js';
 import { LagClock } from '../../src/scaling/lag-clock.js';
 
-const policy: RoutingPolicy = { region: 'eu', maxLagBytes: 1000, maxLagSeconds: 5 };
+const policy: RoutingPolicy = { region: 'eu', maxLagBytes: 1000, maxLagSeconds: 5, freshWithoutPrimaryMs: 60_000 };
 const replica = (name: string, region: string | undefined, over: Partial<NodeView> = {}): NodeView => ({
   name,
   region,
@@ -91,6 +91,26 @@ describe('chooseReadTarget', () => {
     ],
   ])('%s', (_what, nodes, need, expected) => {
     expect(pick(nodes, need)).toBe(expected);
+  });
+
+  it('sends a fresh read to a replica while no primary answers only within the time the policy allows', () => {
+    const nodes = [unreachablePrimary, replica('eu1', 'eu', { replayLsn: 90n }), replica('us1', 'us', { replayLsn: 150n })];
+    const at = (absentMs: number, over: Partial<RoutingPolicy> = {}, need: ReadNeed = { fresh: true }) => {
+      const t = chooseReadTarget(nodes, need, { ...policy, ...over }, 0, absentMs);
+      return t === 'primary' ? 'primary' : t.name;
+    };
+    expect(at(0)).toBe('us1');
+    expect(at(60_000)).toBe('us1');
+    // Past it: the primary, which refuses, rather than a replica that may have missed a revocation.
+    expect(at(60_001)).toBe('primary');
+    expect(at(60_001, {}, { fresh: true, freshFrom: 100n })).toBe('primary');
+    // 0: never, not even at once.
+    expect(at(0, { freshWithoutPrimaryMs: 0 })).toBe('primary');
+    // Reads that need not be fresh still go to a fit replica, the local one first.
+    expect(at(3_600_000, {}, {})).toBe('eu1');
+    expect(freshWithoutPrimary({ ...policy, freshWithoutPrimaryMs: 0 }, 0)).toBe(false);
+    // A primary that answers serves a fresh read however long it was away before.
+    expect(chooseReadTarget([primary, ...nodes.slice(1)], { fresh: true }, { ...policy, freshWithoutPrimaryMs: 0 }, 0, 0)).toBe('primary');
   });
 
   it('takes the least busy among equals, and shares ties by turn', () => {
