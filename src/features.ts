@@ -53,6 +53,7 @@ export const LACKED_MODULE_OPTIONS: Readonly<Record<string, ReadonlyArray<{ read
     { env: 'FLAGSHIP_REGION', flag: 'region' },
     { env: 'REPLICA_MAX_LAG_BYTES', flag: 'replica-max-lag-bytes' },
     { env: 'REPLICA_MAX_LAG_S', flag: 'replica-max-lag-s' },
+    { env: 'CREDENTIALS_WITHOUT_PRIMARY_MS', flag: 'credentials-without-primary-ms' },
     { env: 'DB_POOL_QUEUE_MAX', flag: 'db-pool-queue-max' },
     { env: 'DB_HEALTH_INTERVAL_MS', flag: 'db-health-interval-ms' },
   ],
