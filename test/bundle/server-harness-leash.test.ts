@@ -12,8 +12,9 @@ const harness = pathToFileURL(fileURLToPath(new URL('../support/server-process.t
 
 describe('servers started by the test harness', () => {
   it.each([
-    ['ends by itself, its servers still running', 'process.exit(0)'],
-    ['is killed (kill -9)', 'setInterval(() => {}, 1000)'],
+    // It ends when told to, once its server has been seen answering.
+    ['ends by itself, its servers still running', "process.stdin.once('data', () => process.exit(0));"],
+    ['is killed (kill -9)', 'setInterval(() => {}, 1000);'],
   ])('stop when the process that started them %s', async (_, then) => {
     const bundle = inject('bundles').dev!;
     const script = [
@@ -25,7 +26,7 @@ describe('servers started by the test harness', () => {
     ].join('\n');
     const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       cwd: path.dirname(fileURLToPath(import.meta.url)),
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['pipe', 'pipe', 'inherit'],
     });
     const { url, pid } = await new Promise<{ url: string; pid: number }>((resolve, reject) => {
       parent.stdout.on('data', (c: Buffer) => resolve(JSON.parse(c.toString()) as { url: string; pid: number }));
@@ -36,6 +37,7 @@ describe('servers started by the test harness', () => {
     });
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     if (then.startsWith('setInterval')) parent.kill('SIGKILL');
+    else parent.stdin.end('end\n');
     // A deadline, not a timing: the server goes once it sees its parent's channel close.
     await waitFor(`server ${pid} gone after the process that started it ended`, () => !isAlive(pid)).catch((err: unknown) => {
       process.kill(pid, 'SIGKILL');
