@@ -179,13 +179,18 @@ export class ReplicaRouter implements OpenedDatabase {
 
   /** The primary for a read sent there; a fresh read refused a replica for the time without one is told why. */
   #primaryFor(need: ReadNeed): DbNode {
-    const absentMs = this.monitor.primaryAbsentMs();
-    if (need.fresh && !primaryReachable(this.nodes) && !freshWithoutPrimary(this.policy, absentMs) && mostCaughtUp(this.nodes, need)) {
-      throw new DatabaseUnavailableError(
-        `no primary has answered for ${(absentMs / 1000).toFixed(1)} s, longer than CREDENTIALS_WITHOUT_PRIMARY_MS (${this.policy.freshWithoutPrimaryMs} ms) lets a replica check tokens and permissions: one cut off from a primary that still commits may have missed a revocation; retry once a primary answers, or raise CREDENTIALS_WITHOUT_PRIMARY_MS`,
-      );
+    if (need.fresh && mostCaughtUp(this.nodes, need)) {
+      const refused = this.#credentialsRefused();
+      if (refused) throw new DatabaseUnavailableError(`${refused}; retry once a primary answers, or raise CREDENTIALS_WITHOUT_PRIMARY_MS`);
     }
     return this.#primary();
+  }
+
+  /** Why no replica checks tokens and permissions now, or undefined while a primary answers or one still may. */
+  #credentialsRefused(): string | undefined {
+    const absentMs = this.monitor.primaryAbsentMs();
+    if (primaryReachable(this.nodes) || freshWithoutPrimary(this.policy, absentMs)) return undefined;
+    return `no primary has answered for ${(absentMs / 1000).toFixed(1)} s, longer than CREDENTIALS_WITHOUT_PRIMARY_MS (${this.policy.freshWithoutPrimaryMs} ms) lets a replica check tokens and permissions: one cut off from a primary that still commits may have missed a revocation`;
   }
 
   async #readOn<T>(node: DbNode, fn: (q: Queryable) => Promise<T>): Promise<T> {
@@ -342,6 +347,8 @@ export class ReplicaRouter implements OpenedDatabase {
     const primary = this.monitor.primary;
     const { reads, writes } = this.serves();
     const replicasUp = this.nodes.filter((n) => n.role === 'replica' && n.healthy).length;
+    // Replicas answer but may not check tokens: the reason is that, not a database gone.
+    const refused = !reads && mostCaughtUp(this.nodes, {}) ? this.#credentialsRefused() : undefined;
     const pool = primary ? { total: primary.pool.totalCount, idle: primary.pool.idleCount, waiting: primary.pool.waitingCount } : undefined;
     return {
       ok: reads,
@@ -356,7 +363,9 @@ export class ReplicaRouter implements OpenedDatabase {
         : {
             detail: reads
               ? 'read-only: no primary answers, reads go to the most caught-up replica and writes answer 503 until the primary is back or a replica is promoted'
-              : 'no database node answers',
+              : refused
+                ? `${refused}; every authenticated request answers 503 until a primary answers`
+                : 'no database node answers',
           }),
     };
   }

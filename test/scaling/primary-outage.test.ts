@@ -130,7 +130,10 @@ describe.runIf(stoppable)('prod bundle while the primary is stopped', () => {
       expect(JSON.stringify(refused.body)).toMatch(/CREDENTIALS_WITHOUT_PRIMARY_MS \(0 ms\).*may have missed a revocation/);
       const strictReady = await fetch(`${strict.url}/readyz`);
       expect(strictReady.status).toBe(503);
-      expect(await strictReady.json()).toMatchObject({ serves: { reads: false, writes: false } });
+      expect(await strictReady.json()).toMatchObject({
+        serves: { reads: false, writes: false },
+        reason: expect.stringMatching(/CREDENTIALS_WITHOUT_PRIMARY_MS \(0 ms\).*every authenticated request answers 503/),
+      });
     } finally {
       await startNode(cluster.info, 'primary');
     }
