@@ -23,6 +23,8 @@ export async function buildBuiltinsOnlyEntry({ root, source, outfile, logLevel =
     legalComments: 'none',
     logLevel,
     metafile: true,
+    // A package stays an import in the output, where the check below finds it, rather than being bundled in silently.
+    packages: 'external',
     ...options,
   });
   const foreign = Object.values(result.metafile.outputs)

@@ -8,7 +8,7 @@ import { buildBuiltinsOnlyEntry } from './builtins-only-entry.mjs';
 const SOURCE = 'src/testing/start-flagship.ts';
 
 export async function buildTestingClient({ root, outDir, logLevel = 'warning' }) {
-  await buildBuiltinsOnlyEntry({ root, source: SOURCE, outfile: path.join(outDir, 'testing.mjs'), logLevel, options: { packages: 'external' } });
+  await buildBuiltinsOnlyEntry({ root, source: SOURCE, outfile: path.join(outDir, 'testing.mjs'), logLevel });
   await writeFile(path.join(outDir, 'testing.d.mts'), await declarations(root));
 }
 
