@@ -20,7 +20,7 @@ export class HealthMonitor {
   #primaryLsn: bigint | undefined;
   /** When the primary reached each position: what replicas' lag in seconds is measured against. */
   readonly #clock = new LagClock();
-  /** When a check last found a primary answering read-write; the process's start until one does. */
+  /** When a check last found a node answering read-write (the primary's own answer); the process's start until one does. */
   #primarySeenAt = Date.now();
   #timer: NodeJS.Timeout | undefined;
   #round: Promise<void> | undefined;
@@ -43,10 +43,10 @@ export class HealthMonitor {
     return this.#primaryLsn;
   }
 
-  /** How long no primary has answered, as the last checks found: 0 while one does. */
-  primaryAbsentMs(now = Date.now()): number {
+  /** How long since a check last found a node answering read-write: 0 while the primary does. */
+  primaryAbsentMs(): number {
     const current = this.#primary;
-    return current?.healthy && current.role === 'primary' ? 0 : Math.max(0, now - this.#primarySeenAt);
+    return current?.healthy && current.role === 'primary' ? 0 : Math.max(0, Date.now() - this.#primarySeenAt);
   }
 
   /** Checks every interval until stop(); the first round is the caller's (verify runs it). */
@@ -112,6 +112,7 @@ export class HealthMonitor {
         node.answeredRole = role;
         node.lsn = parseLsn(status.lsn);
         node.lastCheckAt = Date.now();
+        if (role === 'primary') this.#primarySeenAt = node.lastCheckAt;
         node.lastFailure = undefined;
         if (!node.healthy) {
           node.healthy = true;
@@ -136,7 +137,6 @@ export class HealthMonitor {
   #elect(): void {
     const current = this.#primary;
     if (current?.healthy && current.role === 'primary') {
-      this.#primarySeenAt = Date.now();
       if (current.lsn !== undefined && (this.#primaryLsn === undefined || current.lsn > this.#primaryLsn)) this.#primaryLsn = current.lsn;
       if (current.lsn !== undefined) this.#clock.saw(current.lsn);
       return;
@@ -144,7 +144,6 @@ export class HealthMonitor {
     // The current primary is unreachable or in recovery: take the first node answering read-write, if any.
     const next = this.nodes.find((n) => n.healthy && n.role === 'primary');
     if (!next) return;
-    this.#primarySeenAt = Date.now();
     this.#primary = next;
     // A promoted replica continues from its own position on a new timeline; the old primary's is meaningless now.
     this.#primaryLsn = next.lsn;

@@ -93,13 +93,20 @@ export function mostCaughtUp<N extends NodeView>(nodes: readonly N[], need: Read
  * server's region, then one in another region, then the primary; among equals the one with the fewest reads in
  * flight, ties broken by `turn` so equal nodes share the load. While no primary answers, any read no fit replica can
  * serve goes to the most caught-up healthy replica instead, and so does a fresh read while `primaryAbsentMs` (how
- * long no primary has answered) is within the policy's `freshWithoutPrimaryMs`; past it, 'primary' (which refuses).
+ * long no primary has answered; required, so no caller can leave the bound out) is within the policy's
+ * `freshWithoutPrimaryMs`; past it, 'primary' (which refuses).
  */
-export function chooseReadTarget<N extends NodeView>(nodes: readonly N[], need: ReadNeed, policy: RoutingPolicy, turn = 0, primaryAbsentMs = 0): N | 'primary' {
+export function chooseReadTarget<N extends NodeView>(
+  nodes: readonly N[],
+  need: ReadNeed,
+  policy: RoutingPolicy,
+  turn: number,
+  primaryAbsentMs: number,
+): N | 'primary' {
   const primaryUp = primaryReachable(nodes);
   if (need.fresh && need.freshFrom !== undefined && primaryUp) {
     const minLsn = need.minLsn === undefined || need.freshFrom > need.minLsn ? need.freshFrom : need.minLsn;
-    return chooseReadTarget(nodes, { minLsn, exclude: need.exclude }, policy, turn);
+    return chooseReadTarget(nodes, { minLsn, exclude: need.exclude }, policy, turn, primaryAbsentMs);
   }
   if (need.fresh) return primaryUp || !freshWithoutPrimary(policy, primaryAbsentMs) ? 'primary' : (mostCaughtUp(nodes, need) ?? 'primary');
   const fit = nodes.filter((n) => unfitBecause(n, need, policy) === undefined);

@@ -179,7 +179,8 @@ export class ReplicaRouter implements OpenedDatabase {
 
   /** The primary for a read sent there; a fresh read refused a replica for the time without one is told why. */
   #primaryFor(need: ReadNeed): DbNode {
-    if (need.fresh && mostCaughtUp(this.nodes, need)) {
+    // Only while no primary answers: a fresh read sent to a primary that answers is the normal case, and costs nothing here.
+    if (need.fresh && !primaryReachable(this.nodes) && mostCaughtUp(this.nodes, need)) {
       const refused = this.#credentialsRefused();
       if (refused) throw new DatabaseUnavailableError(`${refused}; retry once a primary answers, or raise CREDENTIALS_WITHOUT_PRIMARY_MS`);
     }

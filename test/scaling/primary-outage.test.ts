@@ -2,7 +2,8 @@
 // per server however the servers are listed, authenticated reads (token lookup, /v1/me, RBAC decisions) answering
 // 200 from the most caught-up replica, writes 503 with Retry-After, readiness saying read-only in /readyz and
 // /metrics, and the stopped primary described as unreachable, never still the primary. With
-// CREDENTIALS_WITHOUT_PRIMARY_MS=0 the same deployment checks no token on a replica: 503 until the primary is back.
+// CREDENTIALS_WITHOUT_PRIMARY_MS=0 the same deployment checks no token on a replica, and with 3000 it stops after
+// 3 s without a primary: 503 until the primary is back.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Client, newMember, newOrg } from '../support/api.js';
 import { DIALECTS } from '../support/dialects.js';
@@ -22,6 +23,8 @@ describe.runIf(stoppable)('prod bundle while the primary is stopped', () => {
   let server: RunningServer;
   /** The same deployment with CREDENTIALS_WITHOUT_PRIMARY_MS=0: no token is checked on a replica, however briefly. */
   let strict: RunningServer;
+  /** With CREDENTIALS_WITHOUT_PRIMARY_MS=3000: replicas check tokens for 3 s without a primary, then none does. */
+  let bounded: RunningServer;
   let url: string;
   let replicaUrls: string[];
 
@@ -41,11 +44,13 @@ describe.runIf(stoppable)('prod bundle while the primary is stopped', () => {
     };
     server = await startServer(inject('bundles').prod!, { env });
     strict = await startServer(inject('bundles').prod!, { env: { ...env, CREDENTIALS_WITHOUT_PRIMARY_MS: '0' } });
-    await Promise.all([server.ready(), strict.ready()]);
+    bounded = await startServer(inject('bundles').prod!, { env: { ...env, CREDENTIALS_WITHOUT_PRIMARY_MS: '3000' } });
+    await Promise.all([server.ready(), strict.ready(), bounded.ready()]);
   });
   afterAll(async () => {
     await server?.stop();
     await strict?.stop();
+    await bounded?.stop();
     await cluster?.close();
   });
 
@@ -134,6 +139,23 @@ describe.runIf(stoppable)('prod bundle while the primary is stopped', () => {
         serves: { reads: false, writes: false },
         reason: expect.stringMatching(/CREDENTIALS_WITHOUT_PRIMARY_MS \(0 ms\).*every authenticated request answers 503/),
       });
+
+      // A bound of 3 s is a clock that runs: the instance that had it stops checking tokens on a replica once the
+      // primary has been away that long (a deadline, not a timing: it must happen, and after 3 s at the earliest).
+      const boundedOwner = new Client(bounded.url, owner.token);
+      const late = await waitFor(
+        'the bounded instance refusing tokens once 3 s have passed without a primary',
+        async () => {
+          const res = await boundedOwner.get('/v1/me');
+          return res.status === 503 ? res : false;
+        },
+        30_000,
+        200,
+      );
+      expect(JSON.stringify(late.body)).toMatch(/no primary has answered for (\d+\.\d) s, longer than CREDENTIALS_WITHOUT_PRIMARY_MS \(3000 ms\)/);
+      expect(Number(/answered for (\d+\.\d) s/.exec(JSON.stringify(late.body))![1])).toBeGreaterThan(3);
+      expect(late.headers.get('retry-after')).toBeTruthy();
+      expect((await fetch(`${bounded.url}/readyz`)).status).toBe(503);
     } finally {
       await startNode(cluster.info, 'primary');
     }
@@ -142,5 +164,6 @@ describe.runIf(stoppable)('prod bundle while the primary is stopped', () => {
     expect(await ready.json()).toMatchObject({ status: 'ready', serves: { reads: true, writes: true } });
     expect((await fetch(`${server.url}/readyz?need=writes`)).status).toBe(200);
     await waitFor('the strict instance checking tokens again', async () => (await new Client(strict.url, owner.token).get('/v1/me')).status === 200, 20_000);
+    await waitFor('the bounded instance checking tokens again', async () => (await new Client(bounded.url, owner.token).get('/v1/me')).status === 200, 20_000);
   });
 });

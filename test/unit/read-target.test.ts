@@ -19,7 +19,8 @@ const primary: NodeView = { ...replica('p', undefined), role: 'primary', replayL
 /** With a primary that answers, unless the nodes given already say what the primary is. */
 const pick = (nodes: NodeView[], need: ReadNeed = {}, turn = 0) => {
   const all = nodes.some((n) => n.role === 'primary' || n.role === 'unreachable') ? nodes : [primary, ...nodes];
-  const t = chooseReadTarget(all, need, policy, turn);
+  // A primary that answers, or one gone for no time yet: within any bound.
+  const t = chooseReadTarget(all, need, policy, turn, 0);
   return t === 'primary' ? 'primary' : t.name;
 };
 
