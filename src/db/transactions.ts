@@ -162,8 +162,11 @@ export class TransactionMachine<C> {
       if (this.#writer && !unlock) return NOT_NOW;
       try {
         const conn = this.#connector.acquire();
-        if (conn instanceof Promise)
+        if (conn instanceof Promise) {
+          // Handed back once it comes, or it would be lost to the pool.
+          void conn.then((c) => this.#connector.release(c, undefined));
           throw new TypeError('readNow() needs a connection at hand; this dialect acquires one asynchronously, so read through read()');
+        }
         try {
           return fn(this.#connector.handle(conn));
         } finally {
