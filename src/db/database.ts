@@ -93,7 +93,7 @@ export interface Database {
    * caller's transaction, or the database is closing): read through `read` then. `readPrepared`
    * (src/db/prepared.ts) does both.
    */
-  readonly readNow?: <R>(query: PreparedQuery<R>, values: Readonly<Record<string, unknown>>) => R | typeof NOT_NOW;
+  readonly readNow?: <R>(query: PreparedQuery<R>, values: Record<string, unknown>) => R | typeof NOT_NOW;
   /**
    * (PostgreSQL) Statements sent with a transaction's COMMIT, in the same message, so they add no round trip and
    * whatever row they lock stays locked only for as long as the server takes to run them and commit. A statement
@@ -102,8 +102,13 @@ export interface Database {
   readonly atCommit?: AtCommit;
 }
 
+/** What a built query offers: one execution per call, with the values of its placeholders. */
+export interface Prepared<R> {
+  execute(values?: Record<string, unknown>): Promise<R>;
+}
+
 /** A query built once per query handle and run with the values of its placeholders (src/db/prepared.ts `prepared`). */
-export type PreparedQuery<R> = (q: Queryable, t: Tables) => { execute(values?: Record<string, unknown>): Promise<R> };
+export type PreparedQuery<R> = (q: Queryable, t: Tables) => Prepared<R>;
 
 /** A value a Statement carries: inlined as a quoted literal (NULL for null) by the dialect that sends it. */
 export type StatementValue = string | number | boolean | null;

@@ -2,7 +2,9 @@
 // better-sqlite3 then compiles a new statement; for the queries every request makes, that was most of the request's
 // time. A prepared query is built once per query handle, with placeholders, and run with the values of each call.
 import { Column, is, sql, type Placeholder, type SQL, type SQLWrapper } from 'drizzle-orm';
-import { NOT_NOW, type Database, type PreparedQuery, type Queryable, type ReadOptions } from './database.js';
+import { NOT_NOW, type Database, type Prepared, type PreparedQuery, type Queryable, type ReadOptions } from './database.js';
+
+export type { Prepared } from './database.js';
 import type { Tables } from './schema.js';
 
 /**
@@ -13,11 +15,6 @@ import type { Tables } from './schema.js';
  * outlives the call. SQLite ignores the name and keeps the compiled statement on its connection.
  */
 export const UNNAMED = '';
-
-/** What a built query offers: one execution per call, with the values of its placeholders. */
-export interface Prepared<R> {
-  execute(values?: Record<string, unknown>): Promise<R>;
-}
 
 /**
  * A placeholder, filled with a value the driver takes as it is (text, integers). In an insert's values drizzle maps
@@ -56,7 +53,7 @@ export function rowLimit(value: number | Placeholder): Placeholder {
  * Builds the query once per query handle (each handle is one connection or pool, and on SQLite a statement belongs
  * to its connection), on first use.
  */
-export function prepared<R>(build: (q: Queryable, t: Tables) => Prepared<R>): (q: Queryable, t: Tables) => Prepared<R> {
+export function prepared<R>(build: PreparedQuery<R>): PreparedQuery<R> {
   const byHandle = new WeakMap<Queryable, Prepared<R>>();
   return (q, t) => {
     let query = byHandle.get(q);
@@ -106,12 +103,23 @@ function decodeRowsDirectly<Q>(query: Q): Q {
 }
 
 /**
- * Runs a prepared read: at once where the Database answers reads synchronously (`readNow`, SQLite), through `read`
- * otherwise (with `options`). A value or a promise of one: await it. A read answered at once throws its error at once.
+ * Runs a prepared read and `then` on its rows: at once where the Database answers reads synchronously (`readNow`,
+ * SQLite), through `read` otherwise (with `options`). A value or a promise of one: await it. A failure, of the read or
+ * of `then`, is a rejected promise either way, as from an async function.
  */
-export function readPrepared<R>(db: Database, query: PreparedQuery<R>, values: Record<string, unknown>, options?: ReadOptions): R | Promise<R> {
-  const now = db.readNow ? db.readNow(query, values) : NOT_NOW;
-  return now !== NOT_NOW ? now : db.read((q) => query(q, db.tables).execute(values), options);
+export function readPrepared<R, T>(
+  db: Database,
+  query: PreparedQuery<R>,
+  values: Record<string, unknown>,
+  then: (rows: R) => T,
+  options?: ReadOptions,
+): T | Promise<T> {
+  try {
+    const now = db.readNow ? db.readNow(query, values) : NOT_NOW;
+    return now !== NOT_NOW ? then(now) : db.read((q) => query(q, db.tables).execute(values), options).then(then);
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
 }
 
 /**

@@ -41,17 +41,8 @@ const tokenByHash = prepared((q, { tokens, members }) =>
 
 type Caller = Principal & { lastUsedAt: Date | null };
 
-interface TokenRow {
-  readonly tokenId: string;
-  readonly orgId: string;
-  readonly memberId: string;
-  readonly expiresAt: Date | null;
-  readonly revokedAt: Date | null;
-  readonly lastUsedAt: Date | null;
-  readonly role: string;
-  readonly active: boolean;
-  readonly memberOrg: string;
-}
+/** A row of the token lookup, as its selection types it. */
+type TokenRow = Awaited<ReturnType<ReturnType<typeof tokenByHash>['execute']>>[number];
 
 /**
  * Resolves a token secret to the principal it speaks for. Reads the token and its member together, so a revoked
@@ -60,18 +51,13 @@ interface TokenRow {
  * is a rejected promise either way, as from an async function.
  */
 export function authenticate(db: Database, secret: string, now = new Date()): Caller | Promise<Caller> {
-  try {
-    if (!TOKEN_SHAPE.test(secret)) {
-      throw new UnauthenticatedError('the bearer token is malformed: flagship tokens start with `fs_`; check that it was copied whole');
-    }
-    // No cache in front of it: a revoked token, or a removed member's, must be refused on the next request on every
-    // instance, and the row is the one place that says so. Never from a replica that may lack a change to tokens or
-    // members either: a revoked token must fail, and a new one work, on the very next request.
-    const rows = readPrepared(db, tokenByHash, { hash: hashSecret(secret) }, { fresh: 'credentials' });
-    return rows instanceof Promise ? rows.then((read) => judge(read[0], now)) : judge(rows[0], now);
-  } catch (err) {
-    return Promise.reject(err as Error);
+  if (!TOKEN_SHAPE.test(secret)) {
+    return Promise.reject(new UnauthenticatedError('the bearer token is malformed: flagship tokens start with `fs_`; check that it was copied whole'));
   }
+  // No cache in front of it: a revoked token, or a removed member's, must be refused on the next request on every
+  // instance, and the row is the one place that says so. Never from a replica that may lack a change to tokens or
+  // members either: a revoked token must fail, and a new one work, on the very next request.
+  return readPrepared(db, tokenByHash, { hash: hashSecret(secret) }, (rows) => judge(rows[0], now), { fresh: 'credentials' });
 }
 
 /** The caller `row` speaks for at `now`, or the 401 that says why it does not. */

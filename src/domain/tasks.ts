@@ -185,12 +185,7 @@ const taskInOrg = prepared((q, { tasks: t }) =>
  * from an async function.
  */
 export function findTask(db: Database, principal: Principal, id: string): ShownTask | Promise<ShownTask> {
-  try {
-    const rows = readPrepared(db, taskInOrg, { id, orgId: principal.orgId });
-    return rows instanceof Promise ? rows.then((read) => found(read, id)) : found(rows, id);
-  } catch (err) {
-    return Promise.reject(err as Error);
-  }
+  return readPrepared(db, taskInOrg, { id, orgId: principal.orgId }, (rows) => found(rows, id));
 }
 
 function found(rows: ShownTask[], id: string): ShownTask {

@@ -109,6 +109,8 @@ describe('SQLite readNow: a prepared read answered before the call returns', () 
     await db.write((tx) => tx.insert(db.tables.orgs).values({ slug: 'now', name: 'Before' }));
     const { finish, writing } = await pausedWrite(sqlite, 'now', 'During');
     expect(sqlite.readNow(orgBySlug, { slug: 'now' })).toEqual([{ name: 'Before' }]);
+    // readPrepared, what the token lookup and a route's task go through, answers with the value itself: no promise.
+    expect(readPrepared(db, orgBySlug, { slug: 'now' }, (rows) => rows.map((r) => r.name))).toEqual(['Before']);
     finish(true);
     await writing;
     expect(sqlite.readNow(orgBySlug, { slug: 'now' })).toEqual([{ name: 'During' }]);
@@ -121,7 +123,7 @@ describe('SQLite readNow: a prepared read answered before the call returns', () 
     const sqlite = db as ReturnType<typeof openSqlite>;
     const seen = await db.write(async (tx) => {
       await tx.insert(db.tables.orgs).values({ slug: 'mine', name: 'Mine' });
-      return { now: sqlite.readNow(orgBySlug, { slug: 'mine' }), helper: await readPrepared(db, orgBySlug, { slug: 'mine' }) };
+      return { now: sqlite.readNow(orgBySlug, { slug: 'mine' }), helper: await readPrepared(db, orgBySlug, { slug: 'mine' }, (rows) => rows) };
     });
     expect(seen).toEqual({ now: [{ name: 'Mine' }], helper: [{ name: 'Mine' }] });
     await db.close();
@@ -134,7 +136,7 @@ describe('SQLite readNow: a prepared read answered before the call returns', () 
     expect(db.readNow(orgBySlug, { slug: 'mem' })).toEqual([{ name: 'Before' }]);
     const { finish, writing } = await pausedWrite(db, 'mem', 'Uncommitted');
     expect(db.readNow(orgBySlug, { slug: 'mem' })).toBe(NOT_NOW);
-    const waiting = readPrepared(db, orgBySlug, { slug: 'mem' });
+    const waiting = readPrepared(db, orgBySlug, { slug: 'mem' }, (rows) => rows);
     expect(waiting).toBeInstanceOf(Promise);
     finish(false);
     await expect(writing).rejects.toThrow('rolled back');
@@ -151,7 +153,7 @@ describe('SQLite readNow: a prepared read answered before the call returns', () 
     const sqlite = db as ReturnType<typeof openSqlite>;
     await db.close();
     expect(sqlite.readNow(orgBySlug, { slug: 'x' })).toBe(NOT_NOW);
-    await expect(readPrepared(db, orgBySlug, { slug: 'x' })).rejects.toThrow(DatabaseUnavailableError);
+    await expect(readPrepared(db, orgBySlug, { slug: 'x' }, (rows) => rows)).rejects.toThrow(DatabaseUnavailableError);
   });
 });
 
