@@ -1,6 +1,8 @@
 // An audit record and its hash. The hash covers a canonical encoding (RFC 8785 JSON, through `canonicalize`) of
 // every field of the record and the previous record's hash, so changing any field, or the order of the chain,
-// changes the hash; the encoding is computed in the application, the same on both dialects.
+// changes the hash. The application computes it on SQLite and for `audit verify`; on PostgreSQL the append procedure
+// (migration 0006, audit_append_record) builds the same text in SQL, with this version and this field order written
+// into it: a change to either needs a new procedure (test/enterprise/audit-append.test.ts holds the two equal).
 import canonicalize from 'canonicalize';
 import { sha256Hex } from '../../domain/sha256.js';
 import type { EnterpriseTables } from '../tables.js';
@@ -9,7 +11,7 @@ export type AuditRow = EnterpriseTables['auditRecords']['$inferSelect'];
 
 /** The previous hash of each organization's first record. */
 export const GENESIS = '0'.repeat(64);
-/** Bumped if the encoding below ever changes, so old records keep verifying under the version they were made with. */
+/** Bumped if the encoding below ever changes, so old records keep verifying under the version they were made with (and the PostgreSQL procedure with it). */
 const ENCODING_VERSION = 1;
 
 /** What a caller states; the chain adds id, seq, time and hashes. */

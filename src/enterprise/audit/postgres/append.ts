@@ -3,7 +3,9 @@
 // trips as an unaudited one and the organization's head stays locked only while the server runs the call and
 // commits. The procedure locks the head, stamps the time, makes the record's canonical encoding (record.ts's
 // encodeRecord) from the fields it is given and chains its hash, inserts the record and moves the head; it returns
-// nothing. If the call fails, PostgreSQL skips the COMMIT after it and the transaction machine rolls the whole
+// nothing. (The previous release's `audit_append`, migration 0003, which took the encoding from its caller, stays
+// callable for instances of that release during a rolling upgrade; a record it stored with an encoding other than its
+// fields is named by `audit verify`.) If the call fails, PostgreSQL skips the COMMIT after it and the transaction machine rolls the whole
 // transaction back: no change is ever kept without its record.
 import { statement, type Database, type Queryable } from '../../../db/database.js';
 import type { UnchainedRecord } from '../record.js';
