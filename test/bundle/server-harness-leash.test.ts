@@ -12,10 +12,10 @@ const harness = pathToFileURL(fileURLToPath(new URL('../support/server-process.t
 
 describe('servers started by the test harness', () => {
   it.each([
-    // It ends when told to, once its server has been seen answering.
-    ['ends by itself, its servers still running', "process.stdin.once('data', () => process.exit(0));"],
-    ['is killed (kill -9)', 'setInterval(() => {}, 1000);'],
-  ])('stop when the process that started them %s', async (_, then) => {
+    // It ends when told to, once its server has been seen answering, as a vitest worker ends: with process.exit.
+    { how: 'ends by itself, its servers still running', kill: false, then: "process.stdin.once('data', () => process.exit(0));" },
+    { how: 'is killed (kill -9)', kill: true, then: 'setInterval(() => {}, 1000);' },
+  ])('stop when the process that started them $how', async ({ kill, then }) => {
     const bundle = inject('bundles').dev!;
     const script = [
       `const { startServer } = await import(${JSON.stringify(harness)});`,
@@ -36,7 +36,7 @@ describe('servers started by the test harness', () => {
       throw err;
     });
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
-    if (then.startsWith('setInterval')) parent.kill('SIGKILL');
+    if (kill) parent.kill('SIGKILL');
     else parent.stdin.end('end\n');
     // A deadline, not a timing: the server goes once it sees its parent's channel close.
     await waitFor(`server ${pid} gone after the process that started it ended`, () => !isAlive(pid)).catch((err: unknown) => {

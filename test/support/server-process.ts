@@ -39,8 +39,6 @@ export async function startServer(bundle: string, options: StartOptions = {}): P
     // teardown hooks), and a test process that dies would otherwise leave its servers running.
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  // The leash holds the server, not this process: it may end with servers still running, which then stop.
-  proc.channel?.unref();
   const output: string[] = [];
   let url: string | undefined;
   let onUrl: ((u: string) => void) | undefined;
