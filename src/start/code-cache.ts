@@ -7,7 +7,9 @@
 //
 // A code cache is code: whoever can write the file chooses what the server runs. So it is read only from a folder of
 // this user's that no one else may write, from a file of this user's that no one else may write, and written through
-// a temporary file and a rename, so servers starting at once never read half a file. Anything wrong only means no
+// a temporary file and a rename, so servers starting at once never read half a file. What holds that is the check of
+// the file through the descriptor it is read from (fstat, opened without following a link); the folder's check by
+// path is a first filter, since its parent (Node's compile-cache folder) may be shared. Anything wrong only means no
 // cache: the server starts as it would without one.
 import {
   closeSync,
@@ -119,8 +121,9 @@ export function writeCache(folder: string, name: string, data: Buffer): string |
 export const CACHE_FILES_KEPT = 16;
 /** A temporary file older than this was left by a writer that died before its rename. */
 const ABANDONED_AFTER_MS = 60 * 60 * 1000;
-const CACHE_FILE = /^server-[0-9a-f]+-\d+-\d+-v[\d.]+-[a-z0-9]+\.v8$/;
-const TEMPORARY_FILE = /^server-[0-9a-f]+-\d+-\d+-v[\d.]+-[a-z0-9]+\.v8\.\d+\.tmp$/;
+/** A name cacheFileName makes (any Node version, prereleases included), and writeCache's temporary name for one. */
+const CACHE_FILE = /^server-[0-9a-f]+-\d+-\d+-v[^/]+\.v8$/;
+const TEMPORARY = /\.\d+\.tmp$/;
 
 /**
  * Removes the caches of old builds once `kept` is written: every build makes a cache of its own (its hash, size and
@@ -135,8 +138,8 @@ export function pruneCache(folder: string, kept: string, now = Date.now()): numb
     if (untrusted(lstatSync(folder), `the folder ${folder}`)) return 0;
     const caches: Array<{ name: string; mtimeMs: number }> = [];
     for (const name of readdirSync(folder)) {
-      const temporary = TEMPORARY_FILE.test(name);
-      if (name === kept || (!temporary && !CACHE_FILE.test(name))) continue;
+      const temporary = TEMPORARY.test(name);
+      if (name === kept || !CACHE_FILE.test(name.replace(TEMPORARY, ''))) continue;
       const stats = lstatSync(path.join(folder, name), { throwIfNoEntry: false });
       if (!stats?.isFile()) continue;
       if (!temporary) caches.push({ name, mtimeMs: stats.mtimeMs });

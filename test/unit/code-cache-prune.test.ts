@@ -41,14 +41,18 @@ describe('pruning the code caches of old builds', () => {
     const writing = `${builds[1]}.4343.tmp`;
     write(dir, abandoned, 2 * 3600_000, now);
     write(dir, writing, 1000, now);
+    // A prerelease Node's cache is a build's cache too: its version has more than digits and dots.
+    const nightly = `server-${'e'.repeat(16)}-9-9-v25.0.0-nightly20261201abc-${process.arch}.v8`;
+    write(dir, nightly, 40 * 60_000, now);
     const others = ['notes.txt', 'server-abc.v8.bak'];
     for (const name of others) write(dir, name, 30 * 24 * 3600_000, now);
 
-    expect(pruneCache(dir, current, now)).toBe(builds.length - (CACHE_FILES_KEPT - 1) + 1);
+    expect(pruneCache(dir, current, now)).toBe(builds.length - (CACHE_FILES_KEPT - 1) + 2);
     const left = new Set(readdirSync(dir));
     expect(left.has(current)).toBe(true);
     expect(builds.filter((b) => left.has(b))).toEqual(builds.slice(0, CACHE_FILES_KEPT - 1));
     expect(left.has(abandoned)).toBe(false);
+    expect(left.has(nightly)).toBe(false);
     expect(left.has(writing)).toBe(true);
     for (const name of others) expect(left.has(name)).toBe(true);
   });

@@ -1,10 +1,10 @@
 // The code cache's rules on their own (src/start/code-cache.ts): where it lives, what its file is named after, and
 // which folders and files it trusts with code. test/bundle/code-cache.test.ts runs them in the built start.mjs.
-import type { Stats } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cacheFileName, cacheFolder, untrusted } from '../../src/start/code-cache.js';
+import { cacheFileName, cacheFolder, untrusted, writeCache } from '../../src/start/code-cache.js';
 
 const uid = process.getuid!();
 const stats = (over: Partial<Stats>) => ({ uid, mode: 0o40700, ...over }) as Stats;
@@ -31,5 +31,16 @@ describe('the code cache', () => {
     expect(untrusted(stats({ uid: uid + 1 }), 'it')).toBe(`it belongs to user ${uid + 1}, not to this one (${uid})`);
     expect(untrusted(stats({ mode: 0o40770 }), 'it')).toBe('it may be written by others (mode 770)');
     expect(untrusted(stats({ mode: 0o100602 }), 'it')).toBe('it may be written by others (mode 602)');
+  });
+
+  it('writes nothing into a folder others may write, even one that became so after the start read it', () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'flagship-cache-write-'));
+    try {
+      chmodSync(folder, 0o777);
+      expect(writeCache(folder, 'server-x.v8', Buffer.from('code'))).toMatch(/may be written by others \(mode 777\); remove it, or choose another folder/);
+      expect(readdirSync(folder)).toEqual([]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
