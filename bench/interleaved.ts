@@ -4,9 +4,9 @@
 // an entry's rounds.
 import { bench } from 'vitest';
 
-export const ROUNDS = 5;
+const ROUNDS = 5;
 
-export type BenchOptions = { iterations: number; warmupIterations: number; time: number };
+type BenchOptions = { iterations: number; warmupIterations: number; time: number };
 
 export function interleaved(entries: Array<[name: string, fn: () => void | Promise<void>, options: BenchOptions]>): void {
   for (let round = 1; round <= ROUNDS; round++) {

@@ -78,10 +78,9 @@ describe('client addresses', () => {
     try {
       await server.ready();
       await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'proxied-1', 'x-forwarded-for': '203.0.113.7' } });
-      const requestLine = () => server.output.find((l) => l.includes('"reqId":"proxied-1"') && l.includes('"req":'));
-      await expect.poll(requestLine).toBeDefined();
+      const line = await waitFor('the request line', () => server.output.find((l) => l.includes('"reqId":"proxied-1"') && l.includes('"req":')));
       return {
-        address: JSON.parse(requestLine()!).req.remoteAddress,
+        address: JSON.parse(line).req.remoteAddress,
         warned: server.output.some((l) => l.includes('carries a forwarding header, but TRUST_PROXY lists no proxy at that address')),
       };
     } finally {
