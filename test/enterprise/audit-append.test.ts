@@ -231,6 +231,26 @@ describe.each(DIALECTS)('audit append on %s', (dialect) => {
     });
 
   if (dialect === 'postgres')
+    it("(PostgreSQL only: its triggers') an append calls the head's record check, and not the forward-only function, whose WHEN conditions pass it", async () => {
+      const orgId = randomUUID();
+      await db.write((tx) => append(tx, store, { orgId, action: 'task.create' }));
+      const calls = await db.write(async (tx) => {
+        const q = postgresHandle(tx);
+        // This transaction's own counts, which need no flush to the shared statistics.
+        await q.execute(sql`SET LOCAL track_functions = 'pl'`);
+        await q.execute(sql`CALL audit_append_record(${orgId}, ${randomUUID()}, NULL, NULL, 'task.update', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`);
+        const { rows } = await q.execute<{ forward: string | null; named: string | null }>(
+          sql`SELECT pg_stat_get_xact_function_calls('audit_heads_forward_only'::regproc) AS forward, pg_stat_get_xact_function_calls('audit_heads_name_a_record'::regproc) AS named`,
+        );
+        return rows[0]!;
+      });
+      // The record check counted shows the counting works; the forward-only function was never entered.
+      expect(Number(calls.named)).toBe(1);
+      expect(Number(calls.forward ?? 0)).toBe(0);
+      expect(await verifyChain(store, orgId)).toMatchObject({ ok: true, records: 2 });
+    });
+
+  if (dialect === 'postgres')
     it("(PostgreSQL only: a rolling upgrade is its) the previous release's audit_append and this one's procedure chain onto each other", async () => {
       const orgId = randomUUID();
       const old = { id: randomUUID(), orgId, actorId: 'm1', tokenId: null, action: 'task.update', resourceType: 'task', resourceId: 't1' };
