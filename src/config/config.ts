@@ -11,6 +11,8 @@ import { adminTokenProblem } from './admin-tokens.js';
 export interface Config {
   readonly port: number;
   readonly host: string;
+  /** A listening socket the process inherited (LISTEN_FD): served instead of binding host:port. */
+  readonly listenFd: number | undefined;
   readonly database: DatabaseTarget;
   readonly logLevel: string;
   readonly migrateOnStart: boolean;
@@ -121,6 +123,16 @@ export function loadConfiguration(env: NodeJS.ProcessEnv, cli: Record<string, st
     if (!(err instanceof ConfigError)) throw err;
     databaseError = err;
     problems.push(err.message);
+  }
+  if (values.listenFd !== undefined) {
+    // The server has one socket: PORT or HOST beside it would be ignored, which is never what was meant.
+    const set = ['port', 'host'].flatMap((key) => {
+      const spec = OPTIONS.find((o) => o.key === key)!;
+      return cli[spec.flag] !== undefined ? [`--${spec.flag}`] : env[spec.env] ? [spec.env] : [];
+    });
+    if (set.length > 0) {
+      problems.push(`LISTEN_FD is set, and so is ${set.join(' and ')}: the server listens on the inherited socket alone; unset ${set.join(' and ')}, or LISTEN_FD to bind HOST:PORT`);
+    }
   }
   const adminToken = adminTokenProblem(values.adminToken as string | undefined);
   if (adminToken) problems.push(adminToken);

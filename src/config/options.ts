@@ -34,6 +34,16 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
   { key: 'port', env: 'PORT', flag: 'port', type: 'port', default: '3000', help: 'TCP port to listen on (0 picks a free one)' },
   { key: 'host', env: 'HOST', flag: 'host', type: 'string', default: '127.0.0.1', help: 'address to listen on; 0.0.0.0 for every interface (containers)' },
   {
+    key: 'listenFd',
+    env: 'LISTEN_FD',
+    flag: 'listen-fd',
+    type: 'int',
+    min: 3,
+    max: 65_535,
+    help:
+      'listen on a TCP socket this process inherited already bound, as file descriptor N (handed over by a supervisor or a test harness), instead of binding HOST:PORT; set it without PORT and HOST',
+  },
+  {
     key: 'databaseUrl',
     env: 'DATABASE_URL',
     flag: 'database-url',

@@ -17,6 +17,7 @@ import { variant } from '../variant.js';
 import { registerApi } from './api.js';
 import { buildApp } from './app.js';
 import { describeBuild } from './health-routes.js';
+import { listen } from './listen.js';
 import { logsFlushed, type Logger } from './logger.js';
 import { ReadyFile } from './ready-file.js';
 import { collectDefaultMetrics } from './prometheus.js';
@@ -185,7 +186,7 @@ export async function serve(config: Config, features: readonly Feature[], logger
       process.on('disconnect', () => stop('disconnect'));
     }
   });
-  const address = await app.listen({ port: config.port, host: config.host });
+  const address = await listen(app, config);
   // Every line already carries `variant` (the logger's base): the build's description adds the rest, not it twice.
   const { variant: _named, ...build } = describeBuild(runtime.features);
   logger.info({ address, ...build, database: describeTarget(config) }, `flagship listening on ${address}`);

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readProblem } from '../config/file-problem.js';
+import { listeningSocket } from './listening-socket.js';
 
 export type SeedRole = 'owner' | 'admin' | 'member' | 'viewer';
 
@@ -160,14 +161,15 @@ export async function startFlagship(options: StartOptions = {}): Promise<Running
   const seed = options.seed === undefined ? undefined : await seedFrom(options.seed);
   const server = options.server ?? fileURLToPath(new URL('./start.mjs', import.meta.url));
   const timeoutMs = options.timeoutMs ?? 30_000;
+  // A socket bound here for the server to listen on, unless the caller chose where it listens.
+  const placed = (options.args ?? []).some((arg) => /^--(port|host|listen-fd)(=|$)/.test(arg)) || ['PORT', 'HOST', 'LISTEN_FD'].some((key) => options.env?.[key]);
+  const socket = placed ? undefined : await listeningSocket();
   const args = [
     server,
     'serve',
     '--testing',
-    '--port',
-    '0',
-    '--host',
-    '127.0.0.1',
+    // The socket is the child's descriptor 4: after stdin, stdout, stderr and the IPC channel.
+    ...(socket ? ['--listen-fd', '4'] : ['--port', '0', '--host', '127.0.0.1']),
     '--database-url',
     options.databaseUrl ?? 'sqlite::memory:',
     '--log-level',
@@ -176,10 +178,15 @@ export async function startFlagship(options: StartOptions = {}): Promise<Running
   ];
   // The IPC channel carries the ready message and is the leash: if this process dies, even killed, the server sees it
   // close and stops.
-  const child = spawn(process.execPath, [...NODE_FLAGS, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...compileCache(), ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, [...NODE_FLAGS, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...compileCache(), ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc', ...(socket ? [socket.fd] : [])],
+    });
+  } finally {
+    socket?.close();
+  }
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(line);

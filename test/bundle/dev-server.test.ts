@@ -1,7 +1,10 @@
 // The dev bundle as a user runs it: no configuration, SQLite under ./data, health, logs, errors, bad config.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runBundle, startServer, type RunningServer } from '../support/server-process.js';
@@ -136,6 +139,44 @@ describe('dev bundle refusals', () => {
     const { code, stdout } = await runBundle(dev(), ['--version']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/variant: dev\ndialects: sqlite\nscaling: off\nenterprise: off/);
+  });
+});
+
+describe('an inherited socket (LISTEN_FD)', () => {
+  const dev = () => inject('bundles').dev!;
+
+  it('serves on a listening socket handed over as a descriptor, and reports its address', async () => {
+    const socket = net.createServer();
+    await new Promise<void>((resolve) => socket.listen({ port: 0, host: '127.0.0.1' }, resolve));
+    const { port } = socket.address() as net.AddressInfo;
+    const fd = (socket as unknown as { _handle: { fd: number } })._handle.fd;
+    const child = spawn(process.execPath, [dev(), '--listen-fd', '3', '--database-url', 'sqlite::memory:'], {
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe', fd],
+    });
+    // The child has its own copy; this one never accepts.
+    socket.close();
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    try {
+      await waitFor('the ready line', () => out.includes('"msg":"ready"'));
+      expect(out).toContain(`flagship listening on http://127.0.0.1:${port}`);
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ variant: 'dev', state: 'ready' });
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
+
+  it('refuses a descriptor that is no listening socket, and PORT or HOST beside it, saying what to do', async () => {
+    const closed = await runBundle(dev(), ['--listen-fd', '9', '--database-url', 'sqlite::memory:'], { env: { PORT: '' } });
+    expect(closed.code).toBe(2);
+    expect(closed.stderr).toMatch(/LISTEN_FD=9: the server cannot listen on that descriptor \(E[A-Z]+\); start it with a bound TCP socket as descriptor 9, or unset LISTEN_FD to bind HOST:PORT/);
+    const both = await runBundle(dev(), ['--listen-fd', '3', '--host', '0.0.0.0'], { env: { PORT: '4000' } });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/LISTEN_FD is set, and so is PORT and --host: .*unset PORT and --host, or LISTEN_FD to bind HOST:PORT/);
   });
 });
 
