@@ -131,7 +131,9 @@ export function loadConfiguration(env: NodeJS.ProcessEnv, cli: Record<string, st
       return cli[spec.flag] !== undefined ? [`--${spec.flag}`] : env[spec.env] ? [spec.env] : [];
     });
     if (set.length > 0) {
-      problems.push(`LISTEN_FD is set, and so is ${set.join(' and ')}: the server listens on the inherited socket alone; unset ${set.join(' and ')}, or LISTEN_FD to bind HOST:PORT`);
+      problems.push(
+        `LISTEN_FD is set, and so is ${set.join(' and ')}: the server listens on the inherited socket alone; unset ${set.join(' and ')}, or LISTEN_FD to bind HOST:PORT`,
+      );
     }
   }
   const adminToken = adminTokenProblem(values.adminToken as string | undefined);

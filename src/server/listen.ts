@@ -19,11 +19,15 @@ export async function listen(app: FastifyInstance, config: Pick<Config, 'port' |
     address = await app.listen({ fd, host: '127.0.0.1' } as FastifyListenOptions);
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new ConfigError(`LISTEN_FD=${fd}: the server cannot listen on that descriptor (${why}); start it with a bound TCP socket as descriptor ${fd}, ${unset}`);
+    throw new ConfigError(
+      `LISTEN_FD=${fd}: the server cannot listen on that descriptor (${why}); start it with a bound TCP socket as descriptor ${fd}, ${unset}`,
+    );
   }
   const bound = app.server.address();
   if (bound === null || typeof bound === 'string') {
-    throw new ConfigError(`LISTEN_FD=${fd} is not a TCP socket (${bound === null ? 'it has no address' : `a local socket at ${bound}`}); hand the server a bound TCP socket, ${unset}`);
+    throw new ConfigError(
+      `LISTEN_FD=${fd} is not a TCP socket (${bound === null ? 'it has no address' : `a local socket at ${bound}`}); hand the server a bound TCP socket, ${unset}`,
+    );
   }
   return address;
 }

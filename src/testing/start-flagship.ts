@@ -162,7 +162,8 @@ export async function startFlagship(options: StartOptions = {}): Promise<Running
   const server = options.server ?? fileURLToPath(new URL('./start.mjs', import.meta.url));
   const timeoutMs = options.timeoutMs ?? 30_000;
   // A socket bound here for the server to listen on, unless the caller chose where it listens.
-  const placed = (options.args ?? []).some((arg) => /^--(port|host|listen-fd)(=|$)/.test(arg)) || ['PORT', 'HOST', 'LISTEN_FD'].some((key) => options.env?.[key]);
+  const placed =
+    (options.args ?? []).some((arg) => /^--(port|host|listen-fd)(=|$)/.test(arg)) || ['PORT', 'HOST', 'LISTEN_FD'].some((key) => options.env?.[key]);
   const socket = placed ? undefined : await listeningSocket();
   const args = [
     server,

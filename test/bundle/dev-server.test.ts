@@ -173,7 +173,9 @@ describe('an inherited socket (LISTEN_FD)', () => {
   it('refuses a descriptor that is no listening socket, and PORT or HOST beside it, saying what to do', async () => {
     const closed = await runBundle(dev(), ['--listen-fd', '9', '--database-url', 'sqlite::memory:'], { env: { PORT: '' } });
     expect(closed.code).toBe(2);
-    expect(closed.stderr).toMatch(/LISTEN_FD=9: the server cannot listen on that descriptor \(E[A-Z]+\); start it with a bound TCP socket as descriptor 9, or unset LISTEN_FD to bind HOST:PORT/);
+    expect(closed.stderr).toMatch(
+      /LISTEN_FD=9: the server cannot listen on that descriptor \(E[A-Z]+\); start it with a bound TCP socket as descriptor 9, or unset LISTEN_FD to bind HOST:PORT/,
+    );
     const both = await runBundle(dev(), ['--listen-fd', '3', '--host', '0.0.0.0'], { env: { PORT: '4000' } });
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/LISTEN_FD is set, and so is PORT and --host: .*unset PORT and --host, or LISTEN_FD to bind HOST:PORT/);
