@@ -4,6 +4,7 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtinsAsRequire } from './build/builtins-as-require.mjs';
+import { dependencyPatches } from './build/dependency-patches.mjs';
 import { locateSqliteAddon, placeSqliteAddon } from './build/native-addon.mjs';
 import { packVariant } from './build/pack.mjs';
 import { sqlModules } from './build/sql-module.mjs';
@@ -285,7 +286,7 @@ export async function buildVariant(
     metafile: true,
     legalComments: 'none',
     // Migrations are embedded, as text with their hash, so the bundle needs no source tree beside it.
-    plugins: [builtinsAsRequire, sqlModules],
+    plugins: [dependencyPatches, builtinsAsRequire, sqlModules],
     logLevel,
     define: { ...definesFor(variant, pkg.version), __SQLITE_ADDON__: JSON.stringify(sqliteAddon?.target ?? null), 'import.meta.url': '__flagshipUrl' },
     // better-sqlite3's JavaScript is bundled where SQLite is on (its addon is placed beside the bundle, see

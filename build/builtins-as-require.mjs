@@ -9,7 +9,7 @@
 // anything of it is read, and hands on everything from then on.
 import { createRequire } from 'node:module';
 
-const LAZY = /^(node:)?(https|http2)$/;
+const LAZY = /^(node:)?(https|http2|assert|perf_hooks)$/;
 
 // Two more are imported by our own modules for functions the start does not call: node:crypto (hashes, random ids and
 // tokens, for requests; about 4 ms to load) and node:fs/promises (the ready file). An import of either gets a module
@@ -17,6 +17,25 @@ const LAZY = /^(node:)?(https|http2)$/;
 // offered: importing anything else from them (a class, a constant) fails the build, rather than getting a stand-in.
 const LAZY_FUNCTIONS = new Set(['node:crypto', 'node:fs/promises']);
 const require = createRequire(import.meta.url);
+
+/**
+ * An ES module over the `require` of built-in `name`: its default export is the module object, and each of its exports
+ * a named export, read once as the bundle starts, and only if the bundle imports it (the others are dropped at build:
+ * each read is marked pure). As a CommonJS module it was wrapped in a copy of the whole module made at start, a getter
+ * for each of its exports (node:fs has a hundred). Node's lazy exports (a getter such as net.BlockList) are read then
+ * too, so one the start does not need is better imported where it is used.
+ */
+function requiredAsModule(name) {
+  const real = require(name);
+  const names = Object.keys(real).filter((key) => /^[A-Za-z_][\w$]*$/.test(key) && key !== 'default');
+  return [
+    // Names of this module's own can be export names too (fs has `read`): these two start with a character no export has.
+    `const $$real = require(${JSON.stringify(name)});`,
+    'const $$read = (key) => $$real[key];',
+    'export default $$real;',
+    ...names.map((key) => `export const ${key} = /* @__PURE__ */ $$read(${JSON.stringify(key)});`),
+  ].join('\n');
+}
 
 function lazyFunctions(name) {
   const real = require(name);
@@ -34,12 +53,11 @@ export const builtinsAsRequire = {
     build.onResolve({ filter: /^node:/ }, (args) =>
       args.kind === 'import-statement' && LAZY_FUNCTIONS.has(args.path) ? { path: args.path, namespace: 'builtin-on-first-call' } : undefined,
     );
-    build.onResolve({ filter: /^node:/ }, (args) => (args.kind === 'import-statement' ? { path: args.path, namespace: 'builtin-require' } : undefined));
+    build.onResolve({ filter: /^node:/ }, (args) =>
+      args.kind === 'import-statement' ? { path: args.path, namespace: 'builtin-require', sideEffects: false } : undefined,
+    );
     build.onLoad({ filter: /.*/, namespace: 'builtin-on-first-call' }, (args) => ({ contents: lazyFunctions(args.path), loader: 'js' }));
-    build.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
-      loader: 'js',
-    }));
+    build.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (args) => ({ contents: requiredAsModule(args.path), loader: 'js' }));
     build.onResolve({ filter: LAZY }, (args) =>
       args.kind === 'require-call' && args.namespace !== 'builtin-on-first-use' ? { path: args.path, namespace: 'builtin-on-first-use' } : undefined,
     );
@@ -47,17 +65,40 @@ export const builtinsAsRequire = {
       contents: [
         'let real;',
         `const load = () => (real ??= require(${JSON.stringify(args.path.startsWith('node:') ? args.path : `node:${args.path}`)}));`,
-        'module.exports = new Proxy({}, {',
-        '  get: (_, key) => load()[key],',
+        ...standInFor(args.path.replace(/^node:/, '')),
+        'module.exports = new Proxy(target, {',
+        '  get: (_, key) => shortcut(key) ?? load()[key],',
         '  has: (_, key) => key in load(),',
         '  ownKeys: () => Reflect.ownKeys(load()),',
         '  getOwnPropertyDescriptor: (_, key) => {',
         '    const found = Object.getOwnPropertyDescriptor(load(), key);',
         '    return found && { ...found, configurable: true };',
         '  },',
+        '  apply: (_, self, args) => call(self, args),',
         '});',
       ].join('\n'),
       loader: 'js',
     }));
   },
 };
+
+/**
+ * What the stand-in of a built-in is besides a door to the real module. node:assert is called as a function by the
+ * dependencies that require it at start (Fastify, find-my-way, sonic-boom check their arguments): a check that holds
+ * needs nothing, and one that fails is handed to the real assert, which throws as it would have. node:perf_hooks is
+ * required at start for its `performance`, which is the global one: handed over without loading the module.
+ */
+function standInFor(name) {
+  if (name === 'assert') {
+    return [
+      'const target = () => {};',
+      'const shortcut = () => undefined;',
+      'const call = (self, args) => (args[0] ? undefined : Reflect.apply(load(), self, args));',
+    ];
+  }
+  return [
+    'const target = {};',
+    `const shortcut = (key) => (${JSON.stringify(name)} === 'perf_hooks' && key === 'performance' ? globalThis.performance : undefined);`,
+    'const call = () => { throw new TypeError("not a function"); };',
+  ];
+}

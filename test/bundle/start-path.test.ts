@@ -14,7 +14,7 @@ const scratch = await mkdtemp(path.join(tmpdir(), 'flagship-start-path-'));
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
 describe('the dev bundle at ready', () => {
-  it('has loaded neither node:https, node:http2, node:tls nor node:crypto, and serves the OpenAPI document and a signup', async () => {
+  it('has loaded neither node:https, node:http2, node:tls, node:crypto nor node:assert, and serves the OpenAPI document and a signup', async () => {
     const { startFlagship } = (await import(pathToFileURL(path.join(path.dirname(inject('bundles').dev!), 'testing.mjs')).href)) as Client;
     const file = path.join(scratch, 'modules.txt');
     const server = await startFlagship({ env: { NODE_OPTIONS: `--import ${PRELOAD}`, MODULES_AT_READY_FILE: file } });
@@ -27,6 +27,9 @@ describe('the dev bundle at ready', () => {
       // node:crypto is loaded by the first call that needs it (the signup below), not by the start: a migration's hash
       // is worked out when the bundle is built (build/sql-module.mjs).
       expect(loaded).not.toContain('NativeModule crypto');
+      // node:assert, which Fastify, find-my-way and sonic-boom require to check their arguments, is loaded only by a
+      // check that fails (build/builtins-as-require.mjs).
+      expect(loaded).not.toContain('NativeModule assert');
       // Left for later, not left out: the document's plugin, a validator and a rate limiter load on these requests.
       const doc = await fetch(`${server.url}/v1/openapi.json`);
       expect(doc.status).toBe(200);

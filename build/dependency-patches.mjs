@@ -1,0 +1,80 @@
+// An esbuild plugin: two changes to dependencies as they go into the bundle, each taking off the server's start work
+// that the start never needed, with what the code does unchanged.
+//
+// - A package required for later: Fastify's plugin-utils requires semver when it loads, to check the `fastify`
+//   version range a plugin may declare. Evaluating semver (its patterns, its range classes) cost about 1.5 ms of every
+//   start; the server's own plugins declare no range, so the first check comes with the first plugin that does (the
+//   OpenAPI document's). The require gets an object that loads semver the first time anything of it is read.
+// - A patch of text: find-my-way makes each route's static prefix matcher with `new Function` (code V8 compiles at
+//   every start, out of the code cache's reach: about 2 ms of a test server's start). The patch makes it a closure over
+//   the prefix that answers the same: whether the path holds the prefix at that position.
+//
+// A patch names the file and the exact text it replaces; a dependency whose file holds that text other than once (an
+// upgrade changed it) fails the build, naming the patch, so no patch is ever applied to code it was not written for,
+// and none is dropped unseen.
+
+/** Packages a dependency requires at load but uses later: by the requiring file (a path ending) and the package name. */
+export const LATER_PACKAGES = [{ importer: 'fastify/lib/plugin-utils.js', request: 'semver' }];
+
+export const TEXT_PATCHES = [
+  {
+    file: 'find-my-way/lib/node.js',
+    find: "  return new Function('path', 'i', `'use strict'\\nreturn ${lines.join(' && ')}`) // eslint-disable-line",
+    replace: '  return function matchPrefix (path, i) { return path.startsWith(prefix, i) }',
+  },
+];
+
+export class DependencyPatchError extends Error {
+  name = 'DependencyPatchError';
+}
+
+const endsWithPath = (file, ending) => file.replaceAll('\\', '/').endsWith(`/node_modules/${ending}`);
+
+/** `text` with the patch applied; throws unless the patch's text is there exactly once. */
+export function applyTextPatch(patch, text) {
+  const at = text.indexOf(patch.find);
+  if (at === -1 || text.indexOf(patch.find, at + 1) !== -1) {
+    throw new DependencyPatchError(
+      `build/dependency-patches.mjs: ${patch.file} no longer holds the text its patch replaces exactly once (${at === -1 ? 'not found' : 'found more than once'}); the dependency changed: check what the patch was for against its new code, then update or drop the patch`,
+    );
+  }
+  return text.slice(0, at) + patch.replace + text.slice(at + patch.find.length);
+}
+
+export const dependencyPatches = {
+  name: 'dependency-patches',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.kind !== 'require-call' || args.namespace === 'required-later') return undefined;
+      const later = LATER_PACKAGES.find((p) => p.request === args.path && endsWithPath(args.importer, p.importer));
+      return later ? { path: args.path, namespace: 'required-later', pluginData: { resolveDir: args.resolveDir } } : undefined;
+    });
+    build.onLoad({ filter: /.*/, namespace: 'required-later' }, (args) => ({
+      contents: [
+        'let real;',
+        `const load = () => (real ??= require(${JSON.stringify(args.path)}));`,
+        'module.exports = new Proxy({}, {',
+        '  get: (_, key) => load()[key],',
+        '  has: (_, key) => key in load(),',
+        '  ownKeys: () => Reflect.ownKeys(load()),',
+        '  getOwnPropertyDescriptor: (_, key) => {',
+        '    const found = Object.getOwnPropertyDescriptor(load(), key);',
+        '    return found && { ...found, configurable: true };',
+        '  },',
+        '});',
+      ].join('\n'),
+      // The require above resolves from where the dependency's did, to the real package.
+      resolveDir: args.pluginData.resolveDir,
+      loader: 'js',
+    }));
+    const files = new RegExp(
+      `[\\\\/]node_modules[\\\\/](${TEXT_PATCHES.map((p) => p.file.replace(/[.*+?^${}()|[\]\\/]/g, (c) => (c === '/' ? '[\\\\/]' : `\\${c}`))).join('|')})$`,
+    );
+    build.onLoad({ filter: files }, async (args) => {
+      const { readFile } = await import('node:fs/promises');
+      let text = await readFile(args.path, 'utf8');
+      for (const patch of TEXT_PATCHES) if (endsWithPath(args.path, patch.file)) text = applyTextPatch(patch, text);
+      return { contents: text, loader: 'js' };
+    });
+  },
+};

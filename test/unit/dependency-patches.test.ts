@@ -1,0 +1,115 @@
+// The bundle's changes to dependencies (build/dependency-patches.mjs) and its stand-ins for built-ins required at load
+// but used later (build/builtins-as-require.mjs): each patch still finds its text in the dependency installed, a patch
+// that does not fails loudly, and a stand-in does what the module it stands for does.
+import { AssertionError } from 'node:assert';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+import { builtinsAsRequire } from '../../build/builtins-as-require.mjs';
+import { DependencyPatchError, TEXT_PATCHES, applyTextPatch, dependencyPatches } from '../../build/dependency-patches.mjs';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const scratch = await mkdtemp(path.join(tmpdir(), 'flagship-dependency-patches-'));
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+/** Bundles `source` as the server bundle is (same plugins, a `require` of its own) and runs it; resolves with its export. */
+async function bundled(name: string, source: string): Promise<Record<string, unknown>> {
+  const entry = path.join(scratch, `${name}-entry.mjs`);
+  await writeFile(entry, source);
+  const outfile = path.join(scratch, `${name}.mjs`);
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    logLevel: 'silent',
+    nodePaths: [path.join(ROOT, 'node_modules')],
+    plugins: [dependencyPatches, builtinsAsRequire],
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  });
+  return (await import(pathToFileURL(outfile).href)) as Record<string, unknown>;
+}
+
+describe('dependency patches', () => {
+  it.each(TEXT_PATCHES)('$file: the installed dependency holds the text its patch replaces, once', async (patch) => {
+    const text = await readFile(path.join(ROOT, 'node_modules', patch.file), 'utf8');
+    expect(applyTextPatch(patch, text)).toContain(patch.replace);
+  });
+
+  it('fails, naming the file and what to do, when the text is not there once', () => {
+    const patch = { file: 'some-dep/lib/x.js', find: 'old()', replace: 'new()' };
+    expect(() => applyTextPatch(patch, 'nothing here')).toThrow(DependencyPatchError);
+    expect(() => applyTextPatch(patch, 'old(); old()')).toThrow(
+      /some-dep\/lib\/x\.js no longer holds the text its patch replaces exactly once \(found more than once\); the dependency changed/,
+    );
+  });
+
+  it("find-my-way's patched prefix matcher routes as before: static prefixes, parameters, near misses", async () => {
+    const { lookup } = await bundled(
+      'router',
+      [
+        "import Router from 'find-my-way';",
+        'const router = Router();',
+        "for (const p of ['/v1/projects', '/v1/projects/:id/tasks', '/v1/tasks/:id', '/v1/task-labels', '/healthz']) router.on('GET', p, () => p);",
+        'export const lookup = (url) => router.find("GET", url)?.handler() ?? null;',
+      ].join('\n'),
+    );
+    const find = lookup as (url: string) => string | null;
+    expect(find('/v1/projects')).toBe('/v1/projects');
+    expect(find('/v1/projects/abc/tasks')).toBe('/v1/projects/:id/tasks');
+    expect(find('/v1/tasks/abc')).toBe('/v1/tasks/:id');
+    expect(find('/v1/task-labels')).toBe('/v1/task-labels');
+    expect(find('/healthz')).toBe('/healthz');
+    for (const miss of ['/v1/project', '/v1/projectz', '/v1/tasks', '/v1/task-label', '/healthy', '/v2/projects']) expect(find(miss), miss).toBeNull();
+  });
+
+  it('the stand-in for node:assert passes a check that holds without loading it, and throws the real AssertionError for one that fails', async () => {
+    const { check, strict } = await bundled(
+      'assert',
+      [
+        "const assert = require('node:assert');",
+        'export const check = (v, m) => assert(v, m);',
+        'export const strict = (a, b) => assert.strictEqual(a, b);',
+      ].join('\n'),
+    );
+    expect((check as (v: unknown, m: string) => unknown)(1, 'fine')).toBeUndefined();
+    expect(() => (check as (v: unknown, m: string) => unknown)(0, 'The path could not be empty')).toThrow(AssertionError);
+    expect(() => (check as (v: unknown, m: string) => unknown)(false, 'The path could not be empty')).toThrow('The path could not be empty');
+    expect(() => (strict as (a: unknown, b: unknown) => unknown)(1, 2)).toThrow(AssertionError);
+  });
+
+  it('the stand-in for node:perf_hooks hands over the global performance, and the rest of the module', async () => {
+    const { performance, monitor } = await bundled(
+      'perf-hooks',
+      [
+        "const { performance, monitorEventLoopDelay } = require('node:perf_hooks');",
+        'export { performance };',
+        'export const monitor = monitorEventLoopDelay;',
+      ].join('\n'),
+    );
+    expect(performance).toBe(globalThis.performance);
+    expect(typeof monitor).toBe('function');
+  });
+
+  it("Fastify's semver, required for later, still checks the version range a plugin declares", async () => {
+    const { register } = await bundled(
+      'fastify-range',
+      [
+        "import Fastify from 'fastify';",
+        "import fp from 'fastify-plugin';",
+        'export async function register(range) {',
+        '  const app = Fastify();',
+        "  app.register(fp(async () => {}, { fastify: range, name: 'ranged' }));",
+        "  try { await app.ready(); return 'ok'; } catch (err) { return err.code; } finally { await app.close(); }",
+        '}',
+      ].join('\n'),
+    );
+    const withRange = register as (range: string) => Promise<string>;
+    expect(await withRange('5.x')).toBe('ok');
+    expect(await withRange('4.x')).toBe('FST_ERR_PLUGIN_VERSION_MISMATCH');
+  });
+});
