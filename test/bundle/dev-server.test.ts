@@ -157,7 +157,7 @@ describe('an inherited socket (LISTEN_FD)', () => {
     // The child has its own copy; this one never accepts.
     socket.close();
     let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     try {
       await waitFor('the ready line', () => out.includes('"msg":"ready"'));
       expect(out).toContain(`flagship listening on http://127.0.0.1:${port}`);
