@@ -152,8 +152,8 @@ describe.runIf(stoppable)('prod bundle while the primary is stopped', () => {
         30_000,
         200,
       );
-      expect(JSON.stringify(late.body)).toMatch(/no primary has answered for (\d+\.\d) s, longer than CREDENTIALS_WITHOUT_PRIMARY_MS \(3000 ms\)/);
-      expect(Number(/answered for (\d+\.\d) s/.exec(JSON.stringify(late.body))![1])).toBeGreaterThan(3);
+      expect(JSON.stringify(late.body)).toMatch(/no primary has answered for (\d+) ms, longer than CREDENTIALS_WITHOUT_PRIMARY_MS \(3000 ms\)/);
+      expect(Number(/answered for (\d+) ms/.exec(JSON.stringify(late.body))![1])).toBeGreaterThan(3000);
       expect(late.headers.get('retry-after')).toBeTruthy();
       expect((await fetch(`${bounded.url}/readyz`)).status).toBe(503);
     } finally {
