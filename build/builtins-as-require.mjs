@@ -8,6 +8,7 @@
 // of every start. A `require` of either in the bundle gets an object that loads the real module the first time
 // anything of it is read, and hands on everything from then on.
 import { createRequire } from 'node:module';
+import { standInSource } from './stand-in.mjs';
 
 const LAZY = /^(node:)?(https|http2|assert|perf_hooks)$/;
 
@@ -61,24 +62,10 @@ export const builtinsAsRequire = {
     build.onResolve({ filter: LAZY }, (args) =>
       args.kind === 'require-call' && args.namespace !== 'builtin-on-first-use' ? { path: args.path, namespace: 'builtin-on-first-use' } : undefined,
     );
-    build.onLoad({ filter: /.*/, namespace: 'builtin-on-first-use' }, (args) => ({
-      contents: [
-        'let real;',
-        `const load = () => (real ??= require(${JSON.stringify(args.path.startsWith('node:') ? args.path : `node:${args.path}`)}));`,
-        ...standInFor(args.path.replace(/^node:/, '')),
-        'module.exports = new Proxy(target, {',
-        '  get: (_, key) => shortcut(key) ?? load()[key],',
-        '  has: (_, key) => key in load(),',
-        '  ownKeys: () => Reflect.ownKeys(load()),',
-        '  getOwnPropertyDescriptor: (_, key) => {',
-        '    const found = Object.getOwnPropertyDescriptor(load(), key);',
-        '    return found && { ...found, configurable: true };',
-        '  },',
-        '  apply: (_, self, args) => call(self, args),',
-        '});',
-      ].join('\n'),
-      loader: 'js',
-    }));
+    build.onLoad({ filter: /.*/, namespace: 'builtin-on-first-use' }, (args) => {
+      const name = args.path.replace(/^node:/, '');
+      return { contents: standInSource(`node:${name}`, STAND_INS[name]), loader: 'js' };
+    });
   },
 };
 
@@ -88,17 +75,7 @@ export const builtinsAsRequire = {
  * needs nothing, and one that fails is handed to the real assert, which throws as it would have. node:perf_hooks is
  * required at start for its `performance`, which is the global one: handed over without loading the module.
  */
-function standInFor(name) {
-  if (name === 'assert') {
-    return [
-      'const target = () => {};',
-      'const shortcut = () => undefined;',
-      'const call = (self, args) => (args[0] ? undefined : Reflect.apply(load(), self, args));',
-    ];
-  }
-  return [
-    'const target = {};',
-    `const shortcut = (key) => (${JSON.stringify(name)} === 'perf_hooks' && key === 'performance' ? globalThis.performance : undefined);`,
-    'const call = () => { throw new TypeError("not a function"); };',
-  ];
-}
+const STAND_INS = {
+  assert: { target: '() => {}', call: '(self, args) => (args[0] ? undefined : Reflect.apply(load(), self, args))' },
+  perf_hooks: { shortcut: "(key) => (key === 'performance' ? globalThis.performance : null)" },
+};

@@ -12,6 +12,7 @@
 // A patch names the file and the exact text it replaces; a dependency whose file holds that text other than once (an
 // upgrade changed it) fails the build, naming the patch, so no patch is ever applied to code it was not written for,
 // and none is dropped unseen.
+import { standInSource } from './stand-in.mjs';
 
 /** Packages a dependency requires at load but uses later: by the requiring file (a path ending) and the package name. */
 export const LATER_PACKAGES = [{ importer: 'fastify/lib/plugin-utils.js', request: 'semver' }];
@@ -50,20 +51,8 @@ export const dependencyPatches = {
       return later ? { path: args.path, namespace: 'required-later', pluginData: { resolveDir: args.resolveDir } } : undefined;
     });
     build.onLoad({ filter: /.*/, namespace: 'required-later' }, (args) => ({
-      contents: [
-        'let real;',
-        `const load = () => (real ??= require(${JSON.stringify(args.path)}));`,
-        'module.exports = new Proxy({}, {',
-        '  get: (_, key) => load()[key],',
-        '  has: (_, key) => key in load(),',
-        '  ownKeys: () => Reflect.ownKeys(load()),',
-        '  getOwnPropertyDescriptor: (_, key) => {',
-        '    const found = Object.getOwnPropertyDescriptor(load(), key);',
-        '    return found && { ...found, configurable: true };',
-        '  },',
-        '});',
-      ].join('\n'),
-      // The require above resolves from where the dependency's did, to the real package.
+      contents: standInSource(args.path),
+      // The require in it resolves from where the dependency's did, to the real package.
       resolveDir: args.pluginData.resolveDir,
       loader: 'js',
     }));
