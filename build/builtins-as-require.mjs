@@ -24,11 +24,13 @@ const require = createRequire(import.meta.url);
  * a named export, read once as the bundle starts, and only if the bundle imports it (the others are dropped at build:
  * each read is marked pure). As a CommonJS module it was wrapped in a copy of the whole module made at start, a getter
  * for each of its exports (node:fs has a hundred). Node's lazy exports (a getter such as net.BlockList) are read then
- * too, so one the start does not need is better imported where it is used.
+ * too, so one the start does not need is better imported where it is used; and a change made to a built-in's exports
+ * after the bundle started is not seen through these (the module object, the default export, still shows it).
  */
 function requiredAsModule(name) {
   const real = require(name);
-  const names = Object.keys(real).filter((key) => /^[A-Za-z_][\w$]*$/.test(key) && key !== 'default');
+  // Own names, enumerable or not (fs.F_OK is not).
+  const names = Object.getOwnPropertyNames(real).filter((key) => /^[A-Za-z_][\w$]*$/.test(key) && key !== 'default');
   return [
     // Names of this module's own can be export names too (fs has `read`): these two start with a character no export has.
     `const $$real = require(${JSON.stringify(name)});`,
@@ -76,6 +78,10 @@ export const builtinsAsRequire = {
  * required at start for its `performance`, which is the global one: handed over without loading the module.
  */
 const STAND_INS = {
-  assert: { target: '() => {}', call: '(self, args) => (args[0] ? undefined : Reflect.apply(load(), self, args))' },
+  // Without a message of its own, the real assert would quote the line that called it, which is this stand-in's.
+  assert: {
+    target: '() => {}',
+    call: "(self, args) => (args[0] ? undefined : Reflect.apply(load(), self, args.length > 1 ? args : [args[0], 'a check in a dependency failed (node:assert, with no message; the stack shows where)']))",
+  },
   perf_hooks: { shortcut: "(key) => (key === 'performance' ? globalThis.performance : null)" },
 };

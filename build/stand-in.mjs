@@ -1,5 +1,5 @@
-// The source of a CommonJS module that stands in for another until something of it is used: reading a property,
-// asking for its keys or calling it loads the real module (`require(request)`) and answers from it. Used for modules
+// The source of a CommonJS module that stands in for another until something of it is used: reading, writing or
+// listing its properties, or calling it, loads the real module (`require(request)`) and does it there. Used for modules
 // required when the bundle loads but needed later, if at all (build/builtins-as-require.mjs for built-ins,
 // build/dependency-patches.mjs for packages).
 //
@@ -19,6 +19,9 @@ export function standInSource(request, { target = '{}', shortcut = '() => null',
     '    const found = Object.getOwnPropertyDescriptor(load(), key);',
     '    return found && { ...found, configurable: true };',
     '  },',
+    '  set: (_, key, value) => Reflect.set(load(), key, value),',
+    '  defineProperty: (_, key, descriptor) => Reflect.defineProperty(load(), key, descriptor),',
+    '  deleteProperty: (_, key) => Reflect.deleteProperty(load(), key),',
     '  apply: (_, self, args) => call(self, args),',
     '});',
   ].join('\n');

@@ -191,7 +191,8 @@ export class ReplicaRouter implements OpenedDatabase {
   #credentialsRefused(): string | undefined {
     const absentMs = this.monitor.primaryAbsentMs();
     if (primaryReachable(this.nodes) || freshWithoutPrimary(this.policy, absentMs)) return undefined;
-    // Rounded up: the time is past the bound, and so is the figure (3000.4 ms reads as 3001, never as the bound).
+    // In whole milliseconds (rounded up, should the clock give fractions): a time past the bound reads as past it, where
+    // seconds to one decimal read 3040 ms as 3.0 s beside a bound of 3000 ms.
     return `no primary has answered for ${Math.ceil(absentMs)} ms, longer than CREDENTIALS_WITHOUT_PRIMARY_MS (${this.policy.freshWithoutPrimaryMs} ms) lets a replica check tokens and permissions: one cut off from a primary that still commits may have missed a revocation`;
   }
 

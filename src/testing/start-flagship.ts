@@ -161,16 +161,18 @@ export async function startFlagship(options: StartOptions = {}): Promise<Running
   const seed = options.seed === undefined ? undefined : await seedFrom(options.seed);
   const server = options.server ?? fileURLToPath(new URL('./start.mjs', import.meta.url));
   const timeoutMs = options.timeoutMs ?? 30_000;
-  // A socket bound here for the server to listen on, unless the caller chose where it listens.
-  const placed =
-    (options.args ?? []).some((arg) => /^--(port|host|listen-fd)(=|$)/.test(arg)) || ['PORT', 'HOST', 'LISTEN_FD'].some((key) => options.env?.[key]);
-  const socket = placed ? undefined : await listeningSocket();
+  // A socket bound here for the server to listen on, unless the caller chose where it listens with `args` (which come
+  // after these, so they win). A --listen-fd or LISTEN_FD of the caller's own gets no --port or --host beside it,
+  // which the server would refuse.
+  const given = (flag: string) => (options.args ?? []).some((arg) => arg === `--${flag}` || arg.startsWith(`--${flag}=`));
+  const ownSocket = given('listen-fd') || Boolean(options.env?.LISTEN_FD);
+  const socket = ownSocket || given('port') || given('host') ? undefined : await listeningSocket();
   const args = [
     server,
     'serve',
     '--testing',
     // The socket is the child's descriptor 4: after stdin, stdout, stderr and the IPC channel.
-    ...(socket ? ['--listen-fd', '4'] : ['--port', '0', '--host', '127.0.0.1']),
+    ...(socket ? ['--listen-fd', '4'] : ownSocket ? [] : ['--port', '0', '--host', '127.0.0.1']),
     '--database-url',
     options.databaseUrl ?? 'sqlite::memory:',
     '--log-level',

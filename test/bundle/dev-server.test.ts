@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
@@ -170,12 +170,39 @@ describe('an inherited socket (LISTEN_FD)', () => {
     }
   });
 
-  it('refuses a descriptor that is no listening socket, and PORT or HOST beside it, saying what to do', async () => {
-    const closed = await runBundle(dev(), ['--listen-fd', '9', '--database-url', 'sqlite::memory:'], { env: { PORT: '' } });
+  it('refuses a Unix socket and a file handed over as the descriptor, saying what each is', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'flagship-listen-fd-'));
+    const unix = net.createServer();
+    await new Promise<void>((resolve) => unix.listen(path.join(folder, 'sock'), resolve));
+    const file = await open(path.join(folder, 'file.txt'), 'w');
+    try {
+      for (const [fd, said] of [
+        [(unix as unknown as { _handle: { fd: number } })._handle.fd, /it is a Unix socket/],
+        [file.fd, /it is the file .*file\.txt, not a socket/],
+      ] as const) {
+        const child = spawn(process.execPath, [dev(), '--listen-fd', '3', '--database-url', 'sqlite::memory:'], {
+          env: { PATH: process.env.PATH ?? '' },
+          stdio: ['ignore', 'pipe', 'pipe', fd],
+        });
+        let stderr = '';
+        child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+        const [code] = await once(child, 'exit');
+        expect(code).toBe(2);
+        expect(stderr).toMatch(/LISTEN_FD=3 is no TCP socket: /);
+        expect(stderr).toMatch(said);
+        expect(stderr).toContain('or unset LISTEN_FD to bind HOST:PORT');
+      }
+    } finally {
+      unix.close();
+      await file.close();
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a descriptor this process does not have, and PORT or HOST beside it, saying what to do', async () => {
+    const closed = await runBundle(dev(), ['--listen-fd', '250', '--database-url', 'sqlite::memory:'], { env: { PORT: '' } });
     expect(closed.code).toBe(2);
-    expect(closed.stderr).toMatch(
-      /LISTEN_FD=9: the server cannot listen on that descriptor \(E[A-Z]+\); start it with a bound TCP socket as descriptor 9, or unset LISTEN_FD to bind HOST:PORT/,
-    );
+    expect(closed.stderr).toMatch(/LISTEN_FD=250 is no TCP socket: this process has no such descriptor; .*or unset LISTEN_FD to bind HOST:PORT/);
     const both = await runBundle(dev(), ['--listen-fd', '3', '--host', '0.0.0.0'], { env: { PORT: '4000' } });
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/LISTEN_FD is set, and so is PORT and --host: .*unset PORT and --host, or LISTEN_FD to bind HOST:PORT/);

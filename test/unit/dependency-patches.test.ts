@@ -82,6 +82,37 @@ describe('dependency patches', () => {
     expect(() => (strict as (a: unknown, b: unknown) => unknown)(1, 2)).toThrow(AssertionError);
   });
 
+  it('the stand-in for node:assert names a failed check without a message as one, not by its own line', async () => {
+    const { bare } = await bundled('assert-bare', ["const assert = require('node:assert');", 'export const bare = (v) => assert(v);'].join('\n'));
+    const err = (() => {
+      try {
+        (bare as (v: unknown) => unknown)(0);
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err).toBeInstanceOf(AssertionError);
+    expect(err!.message).toMatch(/a check in a dependency failed/);
+    expect(err!.message).not.toMatch(/Reflect\.apply/);
+  });
+
+  it('a stand-in passes writes on to the real module, and an ES import of a built-in offers its non-enumerable exports', async () => {
+    const { written, seenThere, fOk } = await bundled(
+      'writes',
+      [
+        "import { F_OK } from 'node:fs';",
+        "const hooks = require('node:perf_hooks');",
+        'hooks.flagshipProbe = 42;',
+        'export const written = hooks.flagshipProbe;',
+        "export const seenThere = require('module').createRequire(import.meta.url)('node:perf_hooks').flagshipProbe;",
+        'export const fOk = F_OK;',
+      ].join('\n'),
+    );
+    expect(written).toBe(42);
+    expect(seenThere).toBe(42);
+    expect(fOk).toBe(0);
+  });
+
   it('the stand-in for node:perf_hooks hands over the global performance, and the rest of the module', async () => {
     const { performance, monitor } = await bundled(
       'perf-hooks',
