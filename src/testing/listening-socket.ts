@@ -11,13 +11,17 @@ export interface HandedSocket {
   close(): void;
 }
 
-/** A TCP socket listening on 127.0.0.1 at a free port; undefined where Node does not expose its descriptor. */
+/**
+ * A TCP socket listening on 127.0.0.1 at a free port; undefined where this process cannot bind one or Node does not
+ * expose its descriptor, and the server binds its own (and says in its own words what is wrong, if anything is).
+ */
 export async function listeningSocket(): Promise<HandedSocket | undefined> {
   const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1' }, resolve);
+  const bound = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen({ port: 0, host: '127.0.0.1' }, () => resolve(true));
   });
+  if (!bound) return undefined;
   // Node keeps the descriptor on the server's handle; a platform or a version without one starts the server the other
   // way (it binds a port itself).
   const fd = (server as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
