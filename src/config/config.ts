@@ -37,6 +37,8 @@ export interface Config {
   readonly startRetryMs: number;
   readonly busyTimeoutMs: number;
   readonly poolMax: number;
+  /** How prepared queries are sent to PostgreSQL (db/prepared.ts): as named statements, or unnamed. */
+  readonly preparedStatements: 'named' | 'unnamed';
   readonly connectTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly statementTimeoutMs: number;

@@ -21,6 +21,7 @@ export function postgresPoolSettings(config: Config) {
     queryTimeoutMs: config.queryTimeoutMs,
     maxLifetimeSeconds: config.maxLifetimeSeconds,
     applicationName: `flagship/${variant.name}`,
+    preparedStatements: config.preparedStatements,
   };
 }
 

@@ -17,6 +17,44 @@ import type { Tables } from './schema.js';
 export const UNNAMED = '';
 
 /**
+ * With DB_PREPARED_STATEMENTS=named (set for the process by the PostgreSQL adapter as it opens), each prepared query
+ * is given a name of its own, one per SQL text: pg prepares it once per connection and PostgreSQL plans it once
+ * there, instead of parsing and planning it on every run (about a quarter of the database's time for a request's
+ * reads). A pooler that moves a client between server connections within its session (PgBouncer before 1.21 in
+ * transaction mode) loses them: there, the setting stays `unnamed`. One process serves one configuration, so this is
+ * the process's.
+ */
+let namedStatements = false;
+const statementNames = new Map<string, string>();
+
+export function usePreparedStatementNames(on: boolean): void {
+  namedStatements = on;
+}
+
+/** The name to prepare SQL `text` under: unnamed, or one per text when named statements are on. */
+export function statementNameOf(text: string): string {
+  if (!namedStatements) return UNNAMED;
+  let name = statementNames.get(text);
+  if (!name) statementNames.set(text, (name = `flagship_${statementNames.size + 1}`));
+  return name;
+}
+
+/** What drizzle's prepared PostgreSQL query keeps of its statement: its name and text, as pg is given them. */
+interface StatementConfig {
+  queryConfig?: { name?: string; text?: unknown };
+  rawQueryConfig?: { name?: string };
+}
+
+/** Gives a prepared PostgreSQL query its statement name (see usePreparedStatementNames); SQLite's are left as they are. */
+function nameStatement<Q>(query: Q): Q {
+  const config = query as StatementConfig;
+  const text = config.queryConfig?.text;
+  if (!namedStatements || typeof text !== 'string' || !config.rawQueryConfig) return query;
+  config.queryConfig!.name = config.rawQueryConfig.name = statementNameOf(text);
+  return query;
+}
+
+/**
  * A placeholder, filled with a value the driver takes as it is (text, integers). In an insert's values drizzle maps
  * it through the column like any value.
  */
@@ -57,7 +95,7 @@ export function prepared<R>(build: PreparedQuery<R>): PreparedQuery<R> {
   const byHandle = new WeakMap<Queryable, Prepared<R>>();
   return (q, t) => {
     let query = byHandle.get(q);
-    if (!query) byHandle.set(q, (query = decodeRowsDirectly(build(q, t))));
+    if (!query) byHandle.set(q, (query = nameStatement(decodeRowsDirectly(build(q, t)))));
     return query;
   };
 }
@@ -137,7 +175,7 @@ export function preparedByShape<S, R>(
     if (!shapes) byHandle.set(q, (shapes = new Map()));
     const key = keyOf(shape);
     let query = shapes.get(key);
-    if (!query) shapes.set(key, (query = decodeRowsDirectly(build(q, t, shape))));
+    if (!query) shapes.set(key, (query = nameStatement(decodeRowsDirectly(build(q, t, shape)))));
     return query;
   };
 }

@@ -17,6 +17,7 @@ import { listen } from './listener.js';
 import { postgresMigrationTarget, postgresMigrations } from './migrate.js';
 import { createPool, createProbePool, type PgClient, type PgPool, type PoolOptions } from './pool.js';
 import { tables } from './schema.js';
+import { usePreparedStatementNames } from '../prepared.js';
 
 /**
  * How a caller that opens one adapter per server (a router over several) runs this one's connections. Each step
@@ -34,6 +35,8 @@ export interface ConnectorHook {
 }
 
 export interface PostgresOptions extends PoolOptions {
+  /** DB_PREPARED_STATEMENTS: 'named' prepares the hot queries once per connection (db/prepared.ts). */
+  readonly preparedStatements?: 'named' | 'unnamed';
   readonly onMigration?: (tag: string, ms: number) => void;
   readonly onPoolError?: (err: Error) => void;
   readonly connector?: ConnectorHook;
@@ -104,6 +107,7 @@ function postgresConnector(pool: PgPool, options: Pick<PoolOptions, 'max' | 'con
 }
 
 export function openPostgres(options: PostgresOptions): PostgresAdapter {
+  if (options.preparedStatements === 'named') usePreparedStatementNames(true);
   const onPoolError = options.onPoolError ?? (() => undefined);
   const created = createPool(options, onPoolError);
   const pool = options.connector?.pool?.(created) ?? created;

@@ -1,0 +1,63 @@
+// DB_PREPARED_STATEMENTS=named (db/prepared.ts): the hot queries are prepared once per connection under a name of
+// their own, one per SQL text, so PostgreSQL parses and plans them once there; unnamed (the default) keeps nothing in
+// the session. A pooler that loses the session's statements is named in the error, with the setting that fixes it.
+import { sql } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DatabaseMisconfiguredError } from '../../src/db/errors.js';
+import { postgresHandle } from '../../src/db/postgres/handle.js';
+import { mapPostgresError } from '../../src/db/postgres/errors.js';
+import { statementNameOf, usePreparedStatementNames } from '../../src/db/prepared.js';
+import { authenticate } from '../../src/domain/authentication.js';
+import { DIALECTS, openFresh } from '../support/dialects.js';
+
+afterEach(() => usePreparedStatementNames(false));
+
+describe('statement names', () => {
+  it('are one per SQL text when on, and none when off', () => {
+    expect(statementNameOf('SELECT 1')).toBe('');
+    usePreparedStatementNames(true);
+    const one = statementNameOf('SELECT 1');
+    expect(one).toMatch(/^flagship_\d+$/);
+    expect(statementNameOf('SELECT 1')).toBe(one);
+    expect(statementNameOf('SELECT 2')).not.toBe(one);
+  });
+
+  it('a statement a pooler lost is refused with the setting that fixes it', () => {
+    for (const [code, message] of [
+      ['26000', 'prepared statement "flagship_3" does not exist'],
+      ['42P05', 'prepared statement "flagship_3" already exists'],
+    ]) {
+      const mapped = mapPostgresError(Object.assign(new Error(message), { code, severity: 'ERROR' }));
+      expect(mapped).toBeInstanceOf(DatabaseMisconfiguredError);
+      expect((mapped as Error).message).toMatch(/set DB_PREPARED_STATEMENTS=unnamed, or PgBouncer's max_prepared_statements/);
+    }
+  });
+});
+
+describe.runIf(DIALECTS.includes('postgres'))('prepared statements on PostgreSQL', () => {
+  /** The statements this database's one connection keeps, after a token lookup made twice. */
+  async function keptAfterTwoLookups(): Promise<Array<{ name: string; statement: string }>> {
+    const { db } = await openFresh('postgres', { poolMax: 1 });
+    try {
+      for (let i = 0; i < 2; i++) await Promise.resolve(authenticate(db, `fs_${'A'.repeat(43)}`)).catch(() => undefined);
+      const { rows } = await db.read((q) =>
+        postgresHandle(q).execute<{ name: string; statement: string }>(sql`SELECT name, statement FROM pg_prepared_statements`),
+      );
+      return rows;
+    } finally {
+      await db.close();
+    }
+  }
+
+  it('named: the token lookup is prepared once on the connection, under its name', async () => {
+    usePreparedStatementNames(true);
+    const kept = await keptAfterTwoLookups();
+    const lookup = kept.filter((s) => /from "tokens"/.test(s.statement));
+    expect(lookup).toHaveLength(1);
+    expect(lookup[0]!.name).toMatch(/^flagship_\d+$/);
+  });
+
+  it('unnamed (the default): the session keeps no statement', async () => {
+    expect(await keptAfterTwoLookups()).toEqual([]);
+  });
+});
