@@ -223,12 +223,12 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     env: 'DB_PREPARED_STATEMENTS',
     flag: 'db-prepared-statements',
     type: 'enum',
-    values: ['unnamed', 'named'],
-    default: 'unnamed',
+    values: ['named', 'unnamed'],
+    default: 'named',
     only: 'postgres',
     help:
-      'named: each connection prepares the hot queries once and PostgreSQL plans them once (reads take about a quarter less of its time); ' +
-      'unnamed: parsed and planned on every run, which PgBouncer before 1.21 in transaction mode needs (or with max_prepared_statements = 0)',
+      'named: each connection prepares the hot queries once and PostgreSQL plans them once (a read takes about a quarter less of its time); ' +
+      'unnamed: parsed and planned on every run, which a pooler in transaction mode needs unless it keeps prepared statements (PgBouncer before 1.21, or with max_prepared_statements = 0)',
   },
   {
     key: 'connectTimeoutMs',

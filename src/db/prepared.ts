@@ -17,12 +17,13 @@ import type { Tables } from './schema.js';
 export const UNNAMED = '';
 
 /**
- * With DB_PREPARED_STATEMENTS=named (set for the process by the PostgreSQL adapter as it opens), each prepared query
- * is given a name of its own, one per SQL text: pg prepares it once per connection and PostgreSQL plans it once
- * there, instead of parsing and planning it on every run (about a quarter of the database's time for a request's
- * reads). A pooler that moves a client between server connections within its session (PgBouncer before 1.21 in
- * transaction mode) loses them: there, the setting stays `unnamed`. One process serves one configuration, so this is
- * the process's.
+ * With DB_PREPARED_STATEMENTS=named (the default; set for the process by the PostgreSQL adapter as it opens), each
+ * prepared query is given a name of its own, one per SQL text: pg prepares it once per connection and PostgreSQL
+ * plans it once there, instead of parsing and planning it on every run (about a quarter of the database's time for a
+ * request's reads). A pooler that moves a client between server connections within its session (PgBouncer before
+ * 1.21 in transaction mode) loses them: there the setting is `unnamed`, and every prepared query runs as the
+ * protocol's unnamed statement. One process serves one configuration, so this is the process's. Off until an adapter
+ * turns it on, so SQLite and databases opened directly (tests) keep unnamed statements.
  */
 let namedStatements = false;
 const statementNames = new Map<string, string>();

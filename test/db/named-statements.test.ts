@@ -1,6 +1,6 @@
-// DB_PREPARED_STATEMENTS=named (db/prepared.ts): the hot queries are prepared once per connection under a name of
-// their own, one per SQL text, so PostgreSQL parses and plans them once there; unnamed (the default) keeps nothing in
-// the session. A pooler that loses the session's statements is named in the error, with the setting that fixes it.
+// DB_PREPARED_STATEMENTS=named, the default (db/prepared.ts): the hot queries are prepared once per connection under a
+// name of their own, one per SQL text, so PostgreSQL parses and plans them once there; unnamed keeps nothing in the
+// session. A pooler that loses the session's statements is named in the error, with the setting that fixes it.
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DatabaseMisconfiguredError } from '../../src/db/errors.js';
@@ -57,7 +57,7 @@ describe.runIf(DIALECTS.includes('postgres'))('prepared statements on PostgreSQL
     expect(lookup[0]!.name).toMatch(/^flagship_\d+$/);
   });
 
-  it('unnamed (the default): the session keeps no statement', async () => {
+  it('unnamed: the session keeps no statement', async () => {
     expect(await keptAfterTwoLookups()).toEqual([]);
   });
 });

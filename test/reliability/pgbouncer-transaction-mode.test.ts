@@ -1,7 +1,8 @@
 // The prod bundle behind PgBouncer 1.18 in transaction mode, where consecutive transactions of one client connection
 // run on different server connections: nothing may live in a server session, named prepared statements included.
-// The hot queries are built once and run as the protocol's unnamed statement (src/db/prepared.ts); this proves the
-// whole request path, and that a revoked token is still refused on the very next request.
+// With DB_PREPARED_STATEMENTS=unnamed, the setting for such a pooler, the hot queries are built once and run as the
+// protocol's unnamed statement (src/db/prepared.ts); this proves the whole request path, and that a revoked token is
+// still refused on the very next request.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Client, newOrg } from '../support/api.js';
 import { DIALECTS } from '../support/dialects.js';
@@ -31,7 +32,9 @@ describe.runIf(!why)('prod bundle behind PgBouncer in transaction mode', () => {
     // Migrations take a session-level advisory lock, which needs a direct connection (docs: DESIGN, PgBouncer).
     const migrated = await runBundle(inject('bundles').prod!, ['migrate'], { env: { DATABASE_URL: direct.toString() } });
     expect(migrated.code, migrated.stdout + migrated.stderr).toBe(0);
-    server = await startServer(inject('bundles').prod!, { env: { DATABASE_URL: url, MIGRATE_ON_START: 'false', DB_POOL_MAX: '8' } });
+    server = await startServer(inject('bundles').prod!, {
+      env: { DATABASE_URL: url, MIGRATE_ON_START: 'false', DB_POOL_MAX: '8', DB_PREPARED_STATEMENTS: 'unnamed' },
+    });
     await server.ready();
     api = new Client(server.url);
   });

@@ -21,7 +21,9 @@ describe.runIf(runnable)('prod bundle behind a PgBouncer that refuses statement_
 
   // The deadline is far below DB_START_RETRY_MS (120 s), which a retried start would run out.
   it('stops at once (exit 2) naming ignore_startup_parameters and DB_STATEMENT_TIMEOUT_MS=0', { timeout: 60_000 }, async () => {
-    const { code, stderr, stdout } = await runBundle(inject('bundles').prod!, [], { env: { DATABASE_URL: bouncer.url, DB_START_RETRY_MS: '120000' } });
+    const { code, stderr, stdout } = await runBundle(inject('bundles').prod!, [], {
+      env: { DATABASE_URL: bouncer.url, DB_START_RETRY_MS: '120000', DB_PREPARED_STATEMENTS: 'unnamed' },
+    });
     const said = `${stdout}\n${stderr}`;
     expect(code, said).toBe(2);
     expect(said).toMatch(/refuses the startup parameter statement_timeout/);
@@ -32,7 +34,7 @@ describe.runIf(runnable)('prod bundle behind a PgBouncer that refuses statement_
 
   it('starts through it with DB_STATEMENT_TIMEOUT_MS=0', { timeout: 60_000 }, async () => {
     const { code, stderr, stdout } = await runBundle(inject('bundles').prod!, ['migrate'], {
-      env: { DATABASE_URL: bouncer.url, DB_STATEMENT_TIMEOUT_MS: '0' },
+      env: { DATABASE_URL: bouncer.url, DB_STATEMENT_TIMEOUT_MS: '0', DB_PREPARED_STATEMENTS: 'unnamed' },
     });
     expect(code, `${stdout}\n${stderr}`).toBe(0);
   });

@@ -76,8 +76,12 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
     );
     const routed = router.report().map((n, i) => ({ node: n.node, reads: n.readsServed - readsBefore[i]! }));
     const onLocalRouted = routed.find((r) => r.node === local)!.reads;
-    // Backends flush their statistics when they exit: close the pools before counting.
+    // Backends flush their statistics when they exit: close the pools before counting. They exit after the pool's end
+    // resolves, so the eu replica's count may take a moment to come in; wait for it (the assertion below says if not).
     await router.close();
+    await waitFor('the eu replica counting the reads routed there', async () => (await commits(nodes[1]!)) - before[1]! >= onLocalRouted, 10_000).catch(
+      () => undefined,
+    );
     const after = await Promise.all(nodes.map(commits));
     const [onPrimary, onLocal, onRemote] = after.map((n, i) => n - before[i]!) as [number, number, number];
     const shown = `reads routed ${JSON.stringify(routed)}; ${whileLocalServing} issued while eu was serving; transactions per node: primary ${onPrimary} (${WRITES} writes), eu ${onLocal}, us ${onRemote}`;

@@ -117,12 +117,12 @@ export async function startTarget(target: ApiTarget, env: Record<string, string>
   const url = await freshPostgres('api');
   const bouncer = await startPgBouncer(url);
   // PgBouncer 1.18 refuses a statement_timeout startup parameter; its own query_timeout bounds queries instead.
-  const server = await startServer(inject('bundles').prod!, { env: { DATABASE_URL: bouncer.url, DB_STATEMENT_TIMEOUT_MS: '0', ...env } }).catch(
-    async (err: unknown) => {
-      await bouncer.stop();
-      throw err;
-    },
-  );
+  const server = await startServer(inject('bundles').prod!, {
+    env: { DATABASE_URL: bouncer.url, DB_STATEMENT_TIMEOUT_MS: '0', DB_PREPARED_STATEMENTS: 'unnamed', ...env },
+  }).catch(async (err: unknown) => {
+    await bouncer.stop();
+    throw err;
+  });
   try {
     await server.ready();
   } catch (err) {

@@ -35,7 +35,7 @@ export interface ConnectorHook {
 }
 
 export interface PostgresOptions extends PoolOptions {
-  /** DB_PREPARED_STATEMENTS: 'named' prepares the hot queries once per connection (db/prepared.ts). */
+  /** DB_PREPARED_STATEMENTS: 'named' prepares the hot queries once per connection (db/prepared.ts); absent is unnamed. */
   readonly preparedStatements?: 'named' | 'unnamed';
   readonly onMigration?: (tag: string, ms: number) => void;
   readonly onPoolError?: (err: Error) => void;
