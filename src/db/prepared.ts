@@ -1,6 +1,7 @@
 // Queries built once and run many times. drizzle turns a query builder into SQL text on every call, and on SQLite
 // better-sqlite3 then compiles a new statement; for the queries every request makes, that was most of the request's
 // time. A prepared query is built once per query handle, with placeholders, and run with the values of each call.
+import { hash } from 'node:crypto';
 import { Column, is, sql, type Placeholder, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { NOT_NOW, type Database, type Prepared, type PreparedQuery, type Queryable, type ReadOptions } from './database.js';
 
@@ -17,13 +18,13 @@ import type { Tables } from './schema.js';
 export const UNNAMED = '';
 
 /**
- * With DB_PREPARED_STATEMENTS=named (the default; set for the process by the PostgreSQL adapter as it opens), each
- * prepared query is given a name of its own, one per SQL text: pg prepares it once per connection and PostgreSQL
- * plans it once there, instead of parsing and planning it on every run (about a quarter of the database's time for a
- * request's reads). A pooler that moves a client between server connections within its session (PgBouncer before
- * 1.21 in transaction mode) loses them: there the setting is `unnamed`, and every prepared query runs as the
- * protocol's unnamed statement. One process serves one configuration, so this is the process's. Off until an adapter
- * turns it on, so SQLite and databases opened directly (tests) keep unnamed statements.
+ * With DB_PREPARED_STATEMENTS=named (set for the process by the PostgreSQL adapter as it opens), each prepared query
+ * is given a name of its own, one per SQL text: pg prepares it once per connection, and PostgreSQL parses it once there
+ * and may keep a generic plan, instead of parsing and planning it on every run (about a quarter of the backends' time
+ * under the create bench). A pooler that moves a client between server connections (PgBouncer before 1.21 in
+ * transaction mode) loses them; the default, `unnamed`, runs every prepared query as the protocol's unnamed statement
+ * and keeps nothing in a server session. One process serves one configuration, so this is the process's. Off until an
+ * adapter turns it on, so SQLite and databases opened directly (tests) keep unnamed statements.
  */
 let namedStatements = false;
 const statementNames = new Map<string, string>();
@@ -36,7 +37,9 @@ export function usePreparedStatementNames(on: boolean): void {
 export function statementNameOf(text: string): string {
   if (!namedStatements) return UNNAMED;
   let name = statementNames.get(text);
-  if (!name) statementNames.set(text, (name = `flagship_${statementNames.size + 1}`));
+  // From the text alone, so a name means one text in every process: behind a pooler that hands one process's server
+  // session to another, a name never binds to a statement of other text (the worst it meets is 26000 or 42P05).
+  if (!name) statementNames.set(text, (name = `flagship_${hash('sha256', text, 'hex').slice(0, 32)}`));
   return name;
 }
 

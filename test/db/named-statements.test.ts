@@ -1,6 +1,6 @@
-// DB_PREPARED_STATEMENTS=named, the default (db/prepared.ts): the hot queries are prepared once per connection under a
-// name of their own, one per SQL text, so PostgreSQL parses and plans them once there; unnamed keeps nothing in the
-// session. A pooler that loses the session's statements is named in the error, with the setting that fixes it.
+// DB_PREPARED_STATEMENTS=named (db/prepared.ts): the hot queries are prepared once per connection under a name made
+// from their SQL text, so PostgreSQL parses them once there; unnamed, the default, keeps nothing in the session. A
+// pooler that loses the session's statements is named in the error, with the setting that fixes it. A pooler that loses the session's statements is named in the error, with the setting that fixes it.
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DatabaseMisconfiguredError } from '../../src/db/errors.js';
@@ -13,24 +13,27 @@ import { DIALECTS, openFresh } from '../support/dialects.js';
 afterEach(() => usePreparedStatementNames(false));
 
 describe('statement names', () => {
-  it('are one per SQL text when on, and none when off', () => {
+  it('are made from the SQL text when on, one per text, and none when off', () => {
     expect(statementNameOf('SELECT 1')).toBe('');
     usePreparedStatementNames(true);
     const one = statementNameOf('SELECT 1');
-    expect(one).toMatch(/^flagship_\d+$/);
+    expect(one).toMatch(/^flagship_[0-9a-f]{32}$/);
     expect(statementNameOf('SELECT 1')).toBe(one);
     expect(statementNameOf('SELECT 2')).not.toBe(one);
   });
 
   it('a statement a pooler lost is refused with the setting that fixes it', () => {
     for (const [code, message] of [
-      ['26000', 'prepared statement "flagship_3" does not exist'],
-      ['42P05', 'prepared statement "flagship_3" already exists'],
+      ['26000', 'prepared statement "flagship_0123456789abcdef0123456789abcdef" does not exist'],
+      ['42P05', 'prepared statement "flagship_0123456789abcdef0123456789abcdef" already exists'],
     ]) {
       const mapped = mapPostgresError(Object.assign(new Error(message), { code, severity: 'ERROR' }));
       expect(mapped).toBeInstanceOf(DatabaseMisconfiguredError);
       expect((mapped as Error).message).toMatch(/set DB_PREPARED_STATEMENTS=unnamed, or PgBouncer's max_prepared_statements/);
     }
+    // A statement of someone else's (a PREPARE in SQL) is not ours to explain.
+    const other = Object.assign(new Error('prepared statement "mine" does not exist'), { code: '26000', severity: 'ERROR' });
+    expect(mapPostgresError(other)).not.toBeInstanceOf(DatabaseMisconfiguredError);
   });
 });
 
@@ -54,10 +57,10 @@ describe.runIf(DIALECTS.includes('postgres'))('prepared statements on PostgreSQL
     const kept = await keptAfterTwoLookups();
     const lookup = kept.filter((s) => /from "tokens"/.test(s.statement));
     expect(lookup).toHaveLength(1);
-    expect(lookup[0]!.name).toMatch(/^flagship_\d+$/);
+    expect(lookup[0]!.name).toMatch(/^flagship_[0-9a-f]{32}$/);
   });
 
-  it('unnamed: the session keeps no statement', async () => {
+  it('unnamed (the default): the session keeps no statement', async () => {
     expect(await keptAfterTwoLookups()).toEqual([]);
   });
 });

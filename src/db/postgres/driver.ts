@@ -35,7 +35,7 @@ export interface ConnectorHook {
 }
 
 export interface PostgresOptions extends PoolOptions {
-  /** DB_PREPARED_STATEMENTS: 'named' prepares the hot queries once per connection (db/prepared.ts); absent is unnamed. */
+  /** DB_PREPARED_STATEMENTS: 'named' prepares the hot queries once per connection (db/prepared.ts); absent leaves it as it is. */
   readonly preparedStatements?: 'named' | 'unnamed';
   readonly onMigration?: (tag: string, ms: number) => void;
   readonly onPoolError?: (err: Error) => void;
@@ -107,7 +107,7 @@ function postgresConnector(pool: PgPool, options: Pick<PoolOptions, 'max' | 'con
 }
 
 export function openPostgres(options: PostgresOptions): PostgresAdapter {
-  if (options.preparedStatements === 'named') usePreparedStatementNames(true);
+  if (options.preparedStatements) usePreparedStatementNames(options.preparedStatements === 'named');
   const onPoolError = options.onPoolError ?? (() => undefined);
   const created = createPool(options, onPoolError);
   const pool = options.connector?.pool?.(created) ?? created;
