@@ -15,10 +15,10 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const scratch = await mkdtemp(path.join(tmpdir(), 'flagship-dependency-patches-'));
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
-/** Bundles `source` as the server bundle is (same plugins, a `require` of its own) and runs it; resolves with its export. */
-async function bundled(name: string, source: string): Promise<Record<string, unknown>> {
+/** Bundles the module of `lines` as the server bundle is (same plugins, a `require` of its own) and runs it; resolves with its export. */
+async function bundled(name: string, lines: readonly string[]): Promise<Record<string, unknown>> {
   const entry = path.join(scratch, `${name}-entry.mjs`);
-  await writeFile(entry, source);
+  await writeFile(entry, lines.join('\n'));
   const outfile = path.join(scratch, `${name}.mjs`);
   await build({
     entryPoints: [entry],
@@ -49,15 +49,12 @@ describe('dependency patches', () => {
   });
 
   it("find-my-way's patched prefix matcher routes as before: static prefixes, parameters, near misses", async () => {
-    const { lookup } = await bundled(
-      'router',
-      [
-        "import Router from 'find-my-way';",
-        'const router = Router();',
-        "for (const p of ['/v1/projects', '/v1/projects/:id/tasks', '/v1/tasks/:id', '/v1/task-labels', '/healthz']) router.on('GET', p, () => p);",
-        'export const lookup = (url) => router.find("GET", url)?.handler() ?? null;',
-      ].join('\n'),
-    );
+    const { lookup } = await bundled('router', [
+      "import Router from 'find-my-way';",
+      'const router = Router();',
+      "for (const p of ['/v1/projects', '/v1/projects/:id/tasks', '/v1/tasks/:id', '/v1/task-labels', '/healthz']) router.on('GET', p, () => p);",
+      'export const lookup = (url) => router.find("GET", url)?.handler() ?? null;',
+    ]);
     const find = lookup as (url: string) => string | null;
     expect(find('/v1/projects')).toBe('/v1/projects');
     expect(find('/v1/projects/abc/tasks')).toBe('/v1/projects/:id/tasks');
@@ -68,14 +65,11 @@ describe('dependency patches', () => {
   });
 
   it('the stand-in for node:assert passes a check that holds without loading it, and throws the real AssertionError for one that fails', async () => {
-    const { check, strict } = await bundled(
-      'assert',
-      [
-        "const assert = require('node:assert');",
-        'export const check = (v, m) => assert(v, m);',
-        'export const strict = (a, b) => assert.strictEqual(a, b);',
-      ].join('\n'),
-    );
+    const { check, strict } = await bundled('assert', [
+      "const assert = require('node:assert');",
+      'export const check = (v, m) => assert(v, m);',
+      'export const strict = (a, b) => assert.strictEqual(a, b);',
+    ]);
     expect((check as (v: unknown, m: string) => unknown)(1, 'fine')).toBeUndefined();
     expect(() => (check as (v: unknown, m: string) => unknown)(0, 'The path could not be empty')).toThrow(AssertionError);
     expect(() => (check as (v: unknown, m: string) => unknown)(false, 'The path could not be empty')).toThrow('The path could not be empty');
@@ -83,7 +77,7 @@ describe('dependency patches', () => {
   });
 
   it('the stand-in for node:assert names a failed check without a message as one, not by its own line', async () => {
-    const { bare } = await bundled('assert-bare', ["const assert = require('node:assert');", 'export const bare = (v) => assert(v);'].join('\n'));
+    const { bare } = await bundled('assert-bare', ["const assert = require('node:assert');", 'export const bare = (v) => assert(v);']);
     const err = (() => {
       try {
         (bare as (v: unknown) => unknown)(0);
@@ -97,48 +91,39 @@ describe('dependency patches', () => {
   });
 
   it('a stand-in passes writes on to the real module, and an ES import of a built-in offers its non-enumerable exports', async () => {
-    const { written, seenThere, fOk } = await bundled(
-      'writes',
-      [
-        "import { F_OK } from 'node:fs';",
-        "const hooks = require('node:perf_hooks');",
-        'hooks.flagshipProbe = 42;',
-        'export const written = hooks.flagshipProbe;',
-        "export const seenThere = require('module').createRequire(import.meta.url)('node:perf_hooks').flagshipProbe;",
-        'export const fOk = F_OK;',
-      ].join('\n'),
-    );
+    const { written, seenThere, fOk } = await bundled('writes', [
+      "import { F_OK } from 'node:fs';",
+      "const hooks = require('node:perf_hooks');",
+      'hooks.flagshipProbe = 42;',
+      'export const written = hooks.flagshipProbe;',
+      "export const seenThere = require('module').createRequire(import.meta.url)('node:perf_hooks').flagshipProbe;",
+      'export const fOk = F_OK;',
+    ]);
     expect(written).toBe(42);
     expect(seenThere).toBe(42);
     expect(fOk).toBe(0);
   });
 
   it('the stand-in for node:perf_hooks hands over the global performance, and the rest of the module', async () => {
-    const { performance, monitor } = await bundled(
-      'perf-hooks',
-      [
-        "const { performance, monitorEventLoopDelay } = require('node:perf_hooks');",
-        'export { performance };',
-        'export const monitor = monitorEventLoopDelay;',
-      ].join('\n'),
-    );
+    const { performance, monitor } = await bundled('perf-hooks', [
+      "const { performance, monitorEventLoopDelay } = require('node:perf_hooks');",
+      'export { performance };',
+      'export const monitor = monitorEventLoopDelay;',
+    ]);
     expect(performance).toBe(globalThis.performance);
     expect(typeof monitor).toBe('function');
   });
 
   it("Fastify's semver, required for later, still checks the version range a plugin declares", async () => {
-    const { register } = await bundled(
-      'fastify-range',
-      [
-        "import Fastify from 'fastify';",
-        "import fp from 'fastify-plugin';",
-        'export async function register(range) {',
-        '  const app = Fastify();',
-        "  app.register(fp(async () => {}, { fastify: range, name: 'ranged' }));",
-        "  try { await app.ready(); return 'ok'; } catch (err) { return err.code; } finally { await app.close(); }",
-        '}',
-      ].join('\n'),
-    );
+    const { register } = await bundled('fastify-range', [
+      "import Fastify from 'fastify';",
+      "import fp from 'fastify-plugin';",
+      'export async function register(range) {',
+      '  const app = Fastify();',
+      "  app.register(fp(async () => {}, { fastify: range, name: 'ranged' }));",
+      "  try { await app.ready(); return 'ok'; } catch (err) { return err.code; } finally { await app.close(); }",
+      '}',
+    ]);
     const withRange = register as (range: string) => Promise<string>;
     expect(await withRange('5.x')).toBe('ok');
     expect(await withRange('4.x')).toBe('FST_ERR_PLUGIN_VERSION_MISMATCH');
