@@ -16,7 +16,7 @@ const unset = 'or unset LISTEN_FD to bind HOST:PORT';
  * itself refuses the other kinds it cannot listen on (a file, a UDP socket). The TCP tables are not read: the kernel
  * walks every bucket of them, about 5 ms. A TCP socket not listening yet is made to, at the address it was bound to.
  */
-export function notTcpSocket(fd: number): string | undefined {
+function notTcpSocket(fd: number): string | undefined {
   let target: string;
   try {
     target = readlinkSync(`/proc/self/fd/${fd}`);
