@@ -164,7 +164,8 @@ export class TransactionMachine<C> {
         const conn = this.#connector.acquire();
         if (conn instanceof Promise) {
           // Handed back once it comes, or it would be lost to the pool.
-          void conn.then((c) => this.#connector.release(c, undefined));
+          // A failed acquire has nothing to hand back, and must not surface as an unhandled rejection.
+          conn.then((c) => this.#connector.release(c, undefined)).catch(() => undefined);
           throw new TypeError('readNow() needs a connection at hand; this dialect acquires one asynchronously, so read through read()');
         }
         try {

@@ -20,8 +20,12 @@ export class HealthMonitor {
   #primaryLsn: bigint | undefined;
   /** When the primary reached each position: what replicas' lag in seconds is measured against. */
   readonly #clock = new LagClock();
-  /** When a check last found a node answering read-write (the primary's own answer); the process's start until one does. */
-  #primarySeenAt = Date.now();
+  /**
+   * When a check last found a node answering read-write (the primary's own answer). Never, until one does: a process
+   * started while no primary answers has seen none, and must not let a replica check tokens for a bound's worth of
+   * time on each start (a restart loop during a partition would otherwise renew it again and again).
+   */
+  #primarySeenAt = Number.NEGATIVE_INFINITY;
   #timer: NodeJS.Timeout | undefined;
   #round: Promise<void> | undefined;
   #again = false;
@@ -43,7 +47,7 @@ export class HealthMonitor {
     return this.#primaryLsn;
   }
 
-  /** How long since a check last found a node answering read-write: 0 while the primary does. */
+  /** How long since a check last found a node answering read-write: 0 while the primary does, Infinity if none ever did. */
   primaryAbsentMs(): number {
     const current = this.#primary;
     return current?.healthy && current.role === 'primary' ? 0 : Math.max(0, Date.now() - this.#primarySeenAt);

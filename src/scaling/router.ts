@@ -193,7 +193,8 @@ export class ReplicaRouter implements OpenedDatabase {
     if (primaryReachable(this.nodes) || freshWithoutPrimary(this.policy, absentMs)) return undefined;
     // In whole milliseconds (rounded up, should the clock give fractions): a time past the bound reads as past it, where
     // seconds to one decimal read 3040 ms as 3.0 s beside a bound of 3000 ms.
-    return `no primary has answered for ${Math.ceil(absentMs)} ms, longer than CREDENTIALS_WITHOUT_PRIMARY_MS (${this.policy.freshWithoutPrimaryMs} ms) lets a replica check tokens and permissions: one cut off from a primary that still commits may have missed a revocation`;
+    const since = Number.isFinite(absentMs) ? `for ${Math.ceil(absentMs)} ms` : 'since this instance started';
+    return `no primary has answered ${since}, longer than CREDENTIALS_WITHOUT_PRIMARY_MS (${this.policy.freshWithoutPrimaryMs} ms) lets a replica check tokens and permissions: one cut off from a primary that still commits may have missed a revocation`;
   }
 
   async #readOn<T>(node: DbNode, fn: (q: Queryable) => Promise<T>): Promise<T> {

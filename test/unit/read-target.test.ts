@@ -105,6 +105,8 @@ describe('chooseReadTarget', () => {
     // Past it: the primary, which refuses, rather than a replica that may have missed a revocation.
     expect(at(60_001)).toBe('primary');
     expect(at(60_001, {}, { fresh: true, freshFrom: 100n })).toBe('primary');
+    // A process that has never seen a primary (the health monitor's Infinity) gives no replica a bound's worth of trust.
+    expect(at(Number.POSITIVE_INFINITY)).toBe('primary');
     // 0: never, not even at once.
     expect(at(0, { freshWithoutPrimaryMs: 0 })).toBe('primary');
     // Reads that need not be fresh still go to a fit replica, the local one first.
