@@ -1,6 +1,6 @@
 // DB_PREPARED_STATEMENTS=named (db/prepared.ts): the hot queries are prepared once per connection under a name made
 // from their SQL text, so PostgreSQL parses them once there; unnamed, the default, keeps nothing in the session. A
-// pooler that loses the session's statements is named in the error, with the setting that fixes it. A pooler that loses the session's statements is named in the error, with the setting that fixes it.
+// pooler that loses the session's statements is named in the error, with the setting that fixes it.
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DatabaseMisconfiguredError } from '../../src/db/errors.js';

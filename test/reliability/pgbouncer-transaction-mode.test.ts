@@ -1,8 +1,8 @@
 // The prod bundle behind PgBouncer 1.18 in transaction mode, where consecutive transactions of one client connection
 // run on different server connections: nothing may live in a server session, named prepared statements included.
-// With DB_PREPARED_STATEMENTS=unnamed, the setting for such a pooler, the hot queries are built once and run as the
-// protocol's unnamed statement (src/db/prepared.ts); this proves the whole request path, and that a revoked token is
-// still refused on the very next request.
+// With the default DB_PREPARED_STATEMENTS=unnamed (left unset here, so this holds the default to it), the hot queries
+// are built once and run as the protocol's unnamed statement (src/db/prepared.ts); this proves the whole request path,
+// and that a revoked token is still refused on the very next request.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Client, newOrg } from '../support/api.js';
 import { DIALECTS } from '../support/dialects.js';
@@ -33,7 +33,7 @@ describe.runIf(!why)('prod bundle behind PgBouncer in transaction mode', () => {
     const migrated = await runBundle(inject('bundles').prod!, ['migrate'], { env: { DATABASE_URL: direct.toString() } });
     expect(migrated.code, migrated.stdout + migrated.stderr).toBe(0);
     server = await startServer(inject('bundles').prod!, {
-      env: { DATABASE_URL: url, MIGRATE_ON_START: 'false', DB_POOL_MAX: '8', DB_PREPARED_STATEMENTS: 'unnamed' },
+      env: { DATABASE_URL: url, MIGRATE_ON_START: 'false', DB_POOL_MAX: '8' },
     });
     await server.ready();
     api = new Client(server.url);

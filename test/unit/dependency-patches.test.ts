@@ -78,28 +78,20 @@ describe('dependency patches', () => {
 
   it('the stand-in for node:assert names a failed check without a message as one, not by its own line', async () => {
     const { bare } = await bundled('assert-bare', ["const assert = require('node:assert');", 'export const bare = (v) => assert(v);']);
-    const err = (() => {
-      try {
-        (bare as (v: unknown) => unknown)(0);
-      } catch (e) {
-        return e as Error;
-      }
-    })();
-    expect(err).toBeInstanceOf(AssertionError);
-    expect(err!.message).toMatch(/a check in a dependency failed/);
-    expect(err!.message).not.toMatch(/Reflect\.apply/);
+    const fail = () => (bare as (v: unknown) => unknown)(0);
+    expect(fail).toThrow(AssertionError);
+    expect(fail).toThrow(/a check in a dependency failed/);
+    expect(fail).not.toThrow(/Reflect\.apply/);
   });
 
   it('a stand-in passes writes on to the real module, and an ES import of a built-in offers its non-enumerable exports', async () => {
-    const { written, seenThere, fOk } = await bundled('writes', [
+    const { seenThere, fOk } = await bundled('writes', [
       "import { F_OK } from 'node:fs';",
       "const hooks = require('node:perf_hooks');",
       'hooks.flagshipProbe = 42;',
-      'export const written = hooks.flagshipProbe;',
       "export const seenThere = require('module').createRequire(import.meta.url)('node:perf_hooks').flagshipProbe;",
       'export const fOk = F_OK;',
     ]);
-    expect(written).toBe(42);
     expect(seenThere).toBe(42);
     expect(fOk).toBe(0);
   });
@@ -111,7 +103,7 @@ describe('dependency patches', () => {
       'export const monitor = monitorEventLoopDelay;',
     ]);
     expect(performance).toBe(globalThis.performance);
-    expect(typeof monitor).toBe('function');
+    expect(monitor).toBe((await import('node:perf_hooks')).monitorEventLoopDelay);
   });
 
   it("Fastify's semver, required for later, still checks the version range a plugin declares", async () => {
