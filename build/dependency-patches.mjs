@@ -8,6 +8,11 @@
 // - A patch of text: find-my-way makes each route's static prefix matcher with `new Function` (code V8 compiles at
 //   every start, out of the code cache's reach: about 2 ms of a test server's start). The patch makes it a closure over
 //   the prefix that answers the same: whether the path holds the prefix at that position.
+// - Two patches of text in pino: its tools require node:worker_threads when pino loads, for `isMainThread`, read only
+//   when pino builds a SonicBoom destination of its own, and its transports require thread-stream (which requires
+//   node:worker_threads too) for `pino.transport()`. flagship writes through a destination of its own and starts no
+//   transport, and loading node:worker_threads cost about 1 ms of every start. Each is now required where it is read,
+//   which gives the same value when it is.
 //
 // A patch names the file and the exact text it replaces; a dependency whose file holds that text other than once (an
 // upgrade changed it) fails the build, naming the patch, so no patch is ever applied to code it was not written for,
@@ -23,6 +28,10 @@ export const TEXT_PATCHES = [
     find: "  return new Function('path', 'i', `'use strict'\\nreturn ${lines.join(' && ')}`) // eslint-disable-line",
     replace: '  return function matchPrefix (path, i) { return path.startsWith(prefix, i) }',
   },
+  { file: 'pino/lib/tools.js', find: "const { isMainThread } = require('worker_threads')\n", replace: '' },
+  { file: 'pino/lib/tools.js', find: '  if (!opts.sync && isMainThread) {', replace: "  if (!opts.sync && require('worker_threads').isMainThread) {" },
+  { file: 'pino/lib/transport.js', find: "const ThreadStream = require('thread-stream')\n", replace: '' },
+  { file: 'pino/lib/transport.js', find: '  const stream = new ThreadStream({', replace: "  const stream = new (require('thread-stream'))({" },
 ];
 
 export class DependencyPatchError extends Error {

@@ -2,10 +2,12 @@
 // but used later (build/builtins-as-require.mjs): each patch still finds its text in the dependency installed, a patch
 // that does not fails loudly, and a stand-in does what the module it stands for does.
 import { AssertionError } from 'node:assert';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { builtinsAsRequire } from '../../build/builtins-as-require.mjs';
@@ -15,8 +17,8 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const scratch = await mkdtemp(path.join(tmpdir(), 'flagship-dependency-patches-'));
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
-/** Bundles the module of `lines` as the server bundle is (same plugins, a `require` of its own) and runs it; resolves with its export. */
-async function bundled(name: string, lines: readonly string[]): Promise<Record<string, unknown>> {
+/** Bundles the module of `lines` as the server bundle is (same plugins, a `require` of its own); resolves with its file. */
+async function bundle(name: string, lines: readonly string[]): Promise<string> {
   const entry = path.join(scratch, `${name}-entry.mjs`);
   await writeFile(entry, lines.join('\n'));
   const outfile = path.join(scratch, `${name}.mjs`);
@@ -31,7 +33,12 @@ async function bundled(name: string, lines: readonly string[]): Promise<Record<s
     plugins: [dependencyPatches, builtinsAsRequire],
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   });
-  return (await import(pathToFileURL(outfile).href)) as Record<string, unknown>;
+  return outfile;
+}
+
+/** The module of `lines`, bundled as the server bundle is, run in this process; resolves with its exports. */
+async function bundled(name: string, lines: readonly string[]): Promise<Record<string, unknown>> {
+  return (await import(pathToFileURL(await bundle(name, lines)).href)) as Record<string, unknown>;
 }
 
 describe('dependency patches', () => {
@@ -104,6 +111,26 @@ describe('dependency patches', () => {
     ]);
     expect(performance).toBe(globalThis.performance);
     expect(monitor).toBe((await import('node:perf_hooks')).monitorEventLoopDelay);
+  });
+
+  it('pino loads without node:worker_threads, and its own asynchronous destination is still flushed at exit', async () => {
+    // In a process of its own: this one (vitest's) has node:worker_threads loaded already.
+    const log = path.join(scratch, 'pino.log');
+    const file = await bundle('pino', [
+      "import { openSync } from 'node:fs';",
+      "import pino from 'pino';",
+      "const loadedAtLoad = process.moduleLoadList.includes('NativeModule worker_threads');",
+      // A descriptor, not a path: a destination opening a path asynchronously is not ready to flush at once. It holds
+      // lines until 4 KiB have gathered, so the line is written only by the flush of pino's exit hook.
+      `const logger = pino(pino.destination({ dest: openSync(${JSON.stringify(log)}, 'w'), sync: false, minLength: 4096 }));`,
+      "logger.info('written before exit');",
+      'console.log(JSON.stringify({ loadedAtLoad }));',
+      // Exit at once: only pino's exit hook for a main thread's asynchronous destination writes the line now.
+      'process.exit(0);',
+    ]);
+    const { stdout } = await promisify(execFile)(process.execPath, [file]);
+    expect(JSON.parse(stdout)).toEqual({ loadedAtLoad: false });
+    expect(await readFile(log, 'utf8')).toContain('"msg":"written before exit"');
   });
 
   it("Fastify's semver, required for later, still checks the version range a plugin declares", async () => {
