@@ -94,6 +94,11 @@ async function main(): Promise<void> {
   // A signal handler cannot be awaited; stop() ends the process itself.
   process.once('SIGTERM', () => void stop());
   process.once('SIGINT', () => void stop());
+  // Started with an IPC channel (bench/http/process.ts), it stops when the process that started it goes away.
+  if (process.channel) {
+    process.channel.unref();
+    process.once('disconnect', () => void stop());
+  }
   const address = await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
   process.stdout.write(`baseline listening on ${address}\n`);
 }

@@ -8,6 +8,7 @@ import { statFields, trackChild } from '../processes.js';
 export interface BenchServer {
   readonly name: string;
   readonly url: string;
+  readonly pid: number | undefined;
   /** CPU time the process has used so far (user + system), in ms; null where /proc is not there to say. */
   cpuMs(): number | null;
   stop(): Promise<void>;
@@ -62,7 +63,9 @@ export async function launch({ name, args, env, cwd, readyPath }: Launch): Promi
   const proc = spawn(process.execPath, args, {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    // The IPC channel is the server's leash (src/server/lifecycle.ts, and the baseline's own): when the bench ends,
+    // however it ends, even killed, the channel closes and the server stops instead of running on, orphaned.
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   trackChild(proc);
   let errors = '';
@@ -80,6 +83,7 @@ export async function launch({ name, args, env, cwd, readyPath }: Launch): Promi
   return {
     name,
     url,
+    pid: proc.pid,
     cpuMs: () => cpuMsOf(proc.pid),
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');

@@ -60,7 +60,8 @@ it(`serves a mixed load for ${DURATION_S} s with zero errors, flat memory and fl
         SIGNUP_RATE_LIMIT: '0',
         AUTH_FAILURE_RATE_LIMIT: '0',
       },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      // The IPC channel is the server's leash: it stops when this process ends, however it ends.
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     server.stderr!.on('data', (c: Buffer) => stderr.push(c.toString()));
     for (const deadline = Date.now() + 60_000; ;) {
