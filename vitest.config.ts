@@ -122,7 +122,7 @@ export default defineConfig({
             'test/reliability/slow-clients.test.ts',
             ...(CONTRACT_VIA_PGBOUNCER ? [] : API_CONTRACT.filter((f) => f.startsWith('test/reliability/'))),
           ],
-          globalSetup: ['test/support/build-bundles.ts', 'test/support/postgres/global-setup.ts'],
+          globalSetup: ['test/support/bench-leash.ts', 'test/support/build-bundles.ts', 'test/support/postgres/global-setup.ts'],
           env: { FLAGSHIP_API_TARGETS: 'pgbouncer', FLAGSHIP_PG_REPLICAS: '2' },
         },
       },

@@ -67,11 +67,18 @@ async function postgresVersion(url: string): Promise<string | null> {
  */
 async function runVitestBenches(quick: boolean, withPostgres: boolean): Promise<BenchGroup[]> {
   const out = path.join(os.tmpdir(), `flagship-bench-${randomUUID()}.json`);
-  const env = { ...process.env, ...(quick ? { BENCH_QUICK: '1' } : {}), ...(withPostgres ? {} : { DIALECTS: 'sqlite' }) };
+  const env = {
+    ...process.env,
+    FLAGSHIP_BENCH_LEASH: '1',
+    ...(quick ? { BENCH_QUICK: '1' } : {}),
+    ...(withPostgres ? {} : { DIALECTS: 'sqlite' }),
+  };
   const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'bench', '--run', '--project', 'system', '--outputJson', out], {
     cwd: ROOT,
     env,
-    stdio: 'inherit',
+    // The IPC channel is vitest's leash (test/support/bench-leash.ts): if this process goes away, even killed, the
+    // channel closes and vitest ends its group.
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     // A process group of its own, which whatever the benches start stays in: stopped and checked at the end.
     detached: true,
   });

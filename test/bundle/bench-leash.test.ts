@@ -1,6 +1,7 @@
-// The servers `npm run bench` puts under load (bench/http/process.ts: each bundle and the hand-written baseline) stop
-// with the bench process, however it ends: a bench killed with kill -9 runs no handler, and its servers used to run on,
-// orphaned, after it.
+// What `npm run bench` starts stops with it, however it ends (a bench killed with kill -9 runs no handler): the servers
+// it puts under load (bench/http/process.ts: each bundle and the hand-written baseline), which used to run on,
+// orphaned, after it; and the vitest run of the other benches, with everything in its process group
+// (test/support/bench-leash.ts).
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { waitFor } from '../support/wait.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const launcher = pathToFileURL(path.join(ROOT, 'bench/http/process.ts')).href;
+const vitestLeash = pathToFileURL(path.join(ROOT, 'test/support/bench-leash.ts')).href;
 
 it('stops the bundle and the baseline it started when the bench process is killed', async () => {
   const databaseUrl = `sqlite:${path.join(mkdtempSync(path.join(tmpdir(), 'flagship-bench-leash-')), 'b.db')}`;
@@ -40,5 +42,37 @@ it('stops the bundle and the baseline it started when the bench process is kille
     for (const { pid } of servers) await waitFor(`server ${pid} gone after the bench was killed`, () => !isAlive(pid));
   } finally {
     for (const { pid } of servers) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  }
+});
+
+it("ends vitest's process group, a process it started too, when the channel to the bench closes", async () => {
+  // Stands in for vitest as bench/run.ts starts it: a group leader with an IPC channel and FLAGSHIP_BENCH_LEASH, whose
+  // global setup is the leash; it starts a process of its own, in its group, as a bench worker would.
+  const script = [
+    `const { default: setup } = await import(${JSON.stringify(vitestLeash)});`,
+    'setup();',
+    "const worker = (await import('node:child_process')).spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });",
+    'process.send({ worker: worker.pid });',
+    'setInterval(() => {}, 1000);',
+  ].join('\n');
+  const vitest = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', FLAGSHIP_BENCH_LEASH: '1' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    detached: true,
+  });
+  const pids = [vitest.pid!];
+  try {
+    const worker = await new Promise<number>((resolve, reject) => {
+      vitest.once('message', (m: { worker: number }) => resolve(m.worker));
+      vitest.once('exit', (code) => reject(new Error(`the stand-in for vitest exited (${code}) before it started its worker`)));
+    });
+    pids.push(worker);
+    expect(isAlive(worker)).toBe(true);
+    // The channel closes, as it does when the bench dies.
+    vitest.disconnect();
+    for (const pid of pids) await waitFor(`process ${pid} of the group gone once the channel closed`, () => !isAlive(pid));
+  } finally {
+    for (const pid of pids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   }
 });
