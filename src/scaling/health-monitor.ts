@@ -23,7 +23,9 @@ export class HealthMonitor {
   /**
    * When a check last found a node answering read-write (the primary's own answer). Never, until one does: a process
    * started while no primary answers has seen none, and must not let a replica check tokens for a bound's worth of
-   * time on each start (a restart loop during a partition would otherwise renew it again and again).
+   * time on each start (a restart loop during a partition would otherwise renew it again and again). On the monotonic
+   * clock (performance.now()), as the bound it is measured against: the wall clock can be stepped back (NTP, an
+   * operator), which would make the primary look seen a moment ago and trust replicas for the step's length.
    */
   #primarySeenAt = Number.NEGATIVE_INFINITY;
   #timer: NodeJS.Timeout | undefined;
@@ -50,7 +52,7 @@ export class HealthMonitor {
   /** How long since a check last found a node answering read-write: 0 while the primary does, Infinity if none ever did. */
   primaryAbsentMs(): number {
     const current = this.#primary;
-    return current?.healthy && current.role === 'primary' ? 0 : Math.max(0, Date.now() - this.#primarySeenAt);
+    return current?.healthy && current.role === 'primary' ? 0 : performance.now() - this.#primarySeenAt;
   }
 
   /** Checks every interval until stop(); the first round is the caller's (verify runs it). */
@@ -116,7 +118,7 @@ export class HealthMonitor {
         node.answeredRole = role;
         node.lsn = parseLsn(status.lsn);
         node.lastCheckAt = Date.now();
-        if (role === 'primary') this.#primarySeenAt = node.lastCheckAt;
+        if (role === 'primary') this.#primarySeenAt = performance.now();
         node.lastFailure = undefined;
         if (!node.healthy) {
           node.healthy = true;

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { eq, sql } from 'drizzle-orm';
 import { scalingMigrations } from '../../src/scaling/migrations.js';
 import { postgresHandle } from '../../src/db/postgres/handle.js';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { DatabaseUnavailableError } from '../../src/db/errors.js';
 import type { Database, Queryable } from '../../src/db/database.js';
 import type { ReplicaRouter } from '../../src/scaling/router.js';
@@ -481,5 +481,29 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
     expect(router.report().every((n) => n.inUse === 0 && n.waiting === 0)).toBe(true);
     await router.close();
     await waitFor('every connection closed', async () => (await appConnections('is not null')).n === 0, 10_000);
+  });
+
+  it('counts the time without a primary on a clock the wall clock cannot move: a step back does not make the primary seen again', async () => {
+    // A server of its own, stopped here (the shared topology's primary serves the other tests).
+    const own = await startPostgres({ replicas: 0 });
+    try {
+      const { url } = await freshDatabase(own.info, 'clock');
+      const router = open({ DATABASE_URL: url, DB_HEALTH_INTERVAL_MS: '60000' });
+      await router.admin.verify();
+      expect(router.monitor.primaryAbsentMs()).toBe(0);
+      await stopNode(own.info, 'primary', 'immediate');
+      await router.monitor.round();
+      const absent = router.monitor.primaryAbsentMs();
+      expect(absent).toBeGreaterThan(0);
+      // An NTP step, or an operator setting the clock: an hour back.
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 3_600_000 });
+      try {
+        expect(router.monitor.primaryAbsentMs()).toBeGreaterThanOrEqual(absent);
+      } finally {
+        vi.useRealTimers();
+      }
+    } finally {
+      await own.close();
+    }
   });
 });
