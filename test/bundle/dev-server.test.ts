@@ -1,7 +1,7 @@
 // The dev bundle as a user runs it: no configuration, SQLite under ./data, health, logs, errors, bad config.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
@@ -145,11 +145,19 @@ describe('dev bundle refusals', () => {
 describe('an inherited socket (LISTEN_FD)', () => {
   const dev = () => inject('bundles').dev!;
 
-  it('serves on a listening socket handed over as a descriptor, and reports its address', async () => {
+  it.each([
+    // Beside it, a Unix socket whose abstract name ends in the TCP socket's inode: /proc/net/unix shows that name after
+    // the inode column, and anyone may choose it; the check reads the inode column alone.
+    { host: '127.0.0.1', warned: false },
+    { host: '0.0.0.0', warned: true },
+  ])('serves on a listening socket bound to $host handed over as a descriptor, and reports its address', async ({ host, warned }) => {
     const socket = net.createServer();
-    await new Promise<void>((resolve) => socket.listen({ port: 0, host: '127.0.0.1' }, resolve));
+    await new Promise<void>((resolve) => socket.listen({ port: 0, host }, resolve));
     const { port } = socket.address() as net.AddressInfo;
     const fd = (socket as unknown as { _handle: { fd: number } })._handle.fd;
+    const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))![1]!;
+    const decoy = net.createServer();
+    await new Promise<void>((resolve) => decoy.listen(`\0flagship-test ${inode}`, resolve));
     const child = spawn(process.execPath, [dev(), '--listen-fd', '3', '--database-url', 'sqlite::memory:'], {
       env: { PATH: process.env.PATH ?? '' },
       stdio: ['ignore', 'pipe', 'pipe', fd],
@@ -158,13 +166,19 @@ describe('an inherited socket (LISTEN_FD)', () => {
     socket.close();
     let out = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
     try {
       await waitFor('the ready line', () => out.includes('"msg":"ready"'));
       expect(out).toContain(`flagship listening on http://127.0.0.1:${port}`);
       const res = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ variant: 'dev', state: 'ready' });
+      // A wildcard address takes connections on every interface, where HOST's default would not: said.
+      const warning = `LISTEN_FD=3: listening on every interface (0.0.0.0, port ${port})`;
+      if (warned) expect(out).toContain(warning);
+      else expect(out).not.toContain('listening on every interface');
     } finally {
+      decoy.close();
       child.kill('SIGTERM');
       await once(child, 'exit');
     }
@@ -195,6 +209,37 @@ describe('an inherited socket (LISTEN_FD)', () => {
     } finally {
       unix.close();
       await file.close();
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  // A Unix socket made in another network namespace (systemd's PrivateNetwork= with a ListenStream= path) is not in
+  // this namespace's /proc/net/unix, so the check before listening cannot tell it; Node listens on it all the same.
+  // Made here by a process in a namespace of its own (unshare), which hands it over through Node's IPC.
+  const unshared = spawnSync('unshare', ['-rn', 'true']).status === 0;
+  if (!unshared) console.warn('test/bundle/dev-server.test.ts: the Unix socket of another network namespace is not tried: `unshare -rn` is not allowed here');
+  it.runIf(unshared)('refuses a Unix socket of another network namespace, which it finds once listening, without a crash', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'flagship-listen-fd-'));
+    const script = `const s = require('node:net').createServer(); s.listen(${JSON.stringify(path.join(folder, 'sock'))}, () => process.send('server', s));`;
+    const maker = spawn('unshare', ['-rn', process.execPath, '-e', script], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    try {
+      const [, handle] = (await once(maker, 'message')) as [string, net.Server];
+      const fd = (handle as unknown as { _handle: { fd: number } })._handle.fd;
+      const child = spawn(process.execPath, [dev(), '--listen-fd', '3', '--database-url', 'sqlite::memory:'], {
+        env: { PATH: process.env.PATH ?? '' },
+        stdio: ['ignore', 'pipe', 'pipe', fd],
+      });
+      let output = '';
+      for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (c: Buffer) => (output += c.toString()));
+      const [code] = await once(child, 'exit');
+      handle.close();
+      expect(code).toBe(2);
+      expect(output).toMatch(
+        /LISTEN_FD=3 is no TCP socket: it is a socket with no TCP address \(a Unix socket of another network namespace\); hand the server a bound TCP socket/,
+      );
+      expect(output).not.toMatch(/TypeError|at /);
+    } finally {
+      maker.kill();
       await rm(folder, { recursive: true, force: true });
     }
   });
