@@ -166,7 +166,10 @@ export async function startFlagship(options: StartOptions = {}): Promise<Running
   // which the server would refuse.
   const given = (flag: string) => (options.args ?? []).some((arg) => arg === `--${flag}` || arg.startsWith(`--${flag}=`));
   const ownSocket = given('listen-fd') || Boolean(options.env?.LISTEN_FD);
-  const socket = ownSocket || given('port') || given('host') ? undefined : await listeningSocket();
+  // PORT or HOST in `env` are overridden by the --port and --host below, as they always were; the server would refuse
+  // a socket handed over beside them.
+  const address = given('port') || given('host') || options.env?.PORT !== undefined || options.env?.HOST !== undefined;
+  const socket = ownSocket || address ? undefined : await listeningSocket();
   const args = [
     server,
     'serve',

@@ -58,6 +58,22 @@ describe('startFlagship', () => {
     );
   });
 
+  it.each<Record<string, string>>([{ PORT: '1' }, { HOST: '192.0.2.1' }, { PORT: '1', HOST: '192.0.2.1' }])(
+    'starts on a port of its own on 127.0.0.1 with PORT or HOST in its environment (%o), as it always did',
+    async (env) => {
+      // The client's --port 0 --host 127.0.0.1 win over them (192.0.2.1 is no address of this machine), and no socket
+      // is handed over beside them, which the server would refuse.
+      const { startFlagship } = await client();
+      const flagship = await startFlagship({ env });
+      try {
+        expect(flagship.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        expect((await fetch(`${flagship.url}/healthz`)).status).toBe(200);
+      } finally {
+        await flagship.stop();
+      }
+    },
+  );
+
   it('lets a test process that forgot stop() end, and its server with it', async () => {
     const testingMjs = pathToFileURL(path.join(path.dirname(inject('bundles').dev!), 'testing.mjs')).href;
     const script = `const { startFlagship } = await import(${JSON.stringify(testingMjs)}); const f = await startFlagship(); console.log(JSON.stringify({ url: f.url, pid: f.pid }));`;
