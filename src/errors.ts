@@ -20,10 +20,17 @@ export abstract class AppError extends Error implements ErrorOutcome {
   readonly details: ErrorDetails | undefined;
   readonly retryable: boolean = false;
   readonly exitCode: number = 1;
-  constructor(message: string, options?: { details?: ErrorDetails; cause?: unknown }) {
+  /**
+   * What a caller who is not the operator is told (server/error-handler.ts): the message, unless it names what is the
+   * operator's alone (database hosts and their errors, files, the cluster's state); the log and the operator always
+   * get the message.
+   */
+  readonly publicMessage: string;
+  constructor(message: string, options?: { details?: ErrorDetails; cause?: unknown; publicMessage?: string }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.details = options?.details;
+    this.publicMessage = options?.publicMessage ?? message;
   }
 }
 

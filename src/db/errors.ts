@@ -70,10 +70,13 @@ export class SerializationFailureError extends UnavailableError {
   }
 }
 
-/** The database cannot be reached or refuses work (down, in recovery, read-only, pool exhausted). */
+/**
+ * The database cannot be reached or refuses work (down, in recovery, read-only, pool exhausted). `publicMessage` is
+ * what a caller who is not the operator is told, where the message names hosts, their errors or files.
+ */
 export class DatabaseUnavailableError extends UnavailableError {
-  constructor(message = 'the database is unavailable; retry shortly', cause?: unknown) {
-    super(message, { cause });
+  constructor(message = 'the database is unavailable; retry shortly', cause?: unknown, publicMessage?: string) {
+    super(message, { cause, ...(publicMessage === undefined ? {} : { publicMessage }) });
   }
 }
 
@@ -85,6 +88,9 @@ export class DatabaseUnavailableError extends UnavailableError {
 export class DatabaseMisconfiguredError extends DatabaseUnavailableError {
   override readonly retryable: boolean = false;
   override readonly exitCode: number = 2;
+  constructor(message: string, cause?: unknown) {
+    super(message, cause, 'the server cannot use its database as it is configured; its operator has the reason in the server log');
+  }
 }
 
 /**

@@ -111,7 +111,11 @@ export class ReplicaRouter implements OpenedDatabase {
       throw new DatabaseUnavailableError('no database node answers read-write yet (the primary is down or a failover is in progress); retry shortly');
     // Its last check found it gone: refuse now rather than after a connect timeout.
     if (primary.role === 'unreachable')
-      throw new DatabaseUnavailableError(`the primary (${primary.name}) does not answer (${primary.lastError ?? 'no answer'}); retry shortly`);
+      throw new DatabaseUnavailableError(
+        `the primary (${primary.name}) does not answer (${primary.lastError ?? 'no answer'}); retry shortly`,
+        undefined,
+        'the primary database does not answer; retry shortly',
+      );
     return primary;
   }
 
@@ -182,7 +186,12 @@ export class ReplicaRouter implements OpenedDatabase {
     // Only while no primary answers: a fresh read sent to a primary that answers is the normal case, and costs nothing here.
     if (need.fresh && !primaryReachable(this.nodes) && mostCaughtUp(this.nodes, need)) {
       const refused = this.#credentialsRefused();
-      if (refused) throw new DatabaseUnavailableError(`${refused}; retry once a primary answers, or raise CREDENTIALS_WITHOUT_PRIMARY_MS`);
+      if (refused)
+        throw new DatabaseUnavailableError(
+          `${refused}; retry once a primary answers, or raise CREDENTIALS_WITHOUT_PRIMARY_MS`,
+          undefined,
+          'tokens and permissions cannot be checked while the primary database does not answer; retry shortly',
+        );
     }
     return this.#primary();
   }
@@ -235,7 +244,11 @@ export class ReplicaRouter implements OpenedDatabase {
       if (mapped instanceof DatabaseMisconfiguredError || mapped instanceof DatabaseRefusedError || !connectionLost(n.lastFailure)) throw mapped;
     }
     const why = named.map((n) => `${n.name}: ${n.lastError ?? n.role}`).join('; ');
-    throw new DatabaseUnavailableError(`no host of DATABASE_URL answers read-write (${why}); retry shortly`);
+    throw new DatabaseUnavailableError(
+      `no host of DATABASE_URL answers read-write (${why}); retry shortly`,
+      undefined,
+      'no database server answers read-write (the primary is down or a failover is in progress); retry shortly',
+    );
   }
 
   /** Listens for security changes once a primary is known; until it is up credentials reads go to the primary. */

@@ -3,7 +3,7 @@
 // lifecycle.ts does.
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './error-handler.js';
+import { clientErrorHandler, errorHandlerFor, frameworkErrorHandler, notFoundHandler } from './error-handler.js';
 import { coreDecorators } from './decorators.js';
 import { HealthReports } from './health-reports.js';
 import { registerHealthRoutes } from './health-routes.js';
@@ -67,7 +67,9 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
   });
   // JSON is the only body the API speaks; anything else is a 415 rather than a string handed to a handler.
   app.removeContentTypeParser('text/plain');
-  app.setErrorHandler(errorHandler);
+  // Set before the hooks and routes below, which it must cover; the operator it tells apart is made further down.
+  const known: { operator?: OperatorAccess } = {};
+  app.setErrorHandler(errorHandlerFor((request) => known.operator?.byAddress(request) ?? false));
   app.setNotFoundHandler(notFoundHandler);
   registerMethodNotAllowed(app);
   registerResponseHeaders(app);
@@ -76,6 +78,7 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
   // One failed-authentication limiter for tenant tokens and operator tokens alike.
   const failures = await registerRateLimits(app, config);
   const operator = new OperatorAccess(config, failures);
+  known.operator = operator;
   operator.register(app);
   const metrics = createMetrics(runtime);
   registerMetrics(app, metrics, operator);

@@ -32,8 +32,9 @@ export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}... (${text.length - max} more characters)`;
 }
 
-function body(err: AppError): ErrorBody {
-  const message = clip(err.message, MAX_MESSAGE);
+/** The answer's body; `operator`: the caller is the operator, who is told the whole message (see AppError.publicMessage). */
+function body(err: AppError, operator = false): ErrorBody {
+  const message = clip(operator ? err.message : err.publicMessage, MAX_MESSAGE);
   return { error: err.details === undefined ? { code: err.code, message } : { code: err.code, message, details: err.details } };
 }
 
@@ -93,7 +94,16 @@ function clientError(status: number, message: string): AppError {
   return Known ? new Known(message) : new BadRequestError(status, message);
 }
 
-export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+/**
+ * The API's error handler. `isOperator` tells the operator (server/operator.ts, by the client's address alone: an
+ * answer must not count as a failed authentication) from everyone else, who is told an error's public message.
+ */
+export const errorHandlerFor = (isOperator: (request: FastifyRequest) => boolean) =>
+  function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+    answer(err, request, reply, isOperator);
+  };
+
+function answer(err: FastifyError, request: FastifyRequest, reply: FastifyReply, isOperator: (request: FastifyRequest) => boolean): void {
   const known = err instanceof AppError ? err : fromFastify(err, request);
   if (!known) {
     request.log.error({ err, ...callerOf(request) }, 'unhandled error');
@@ -107,7 +117,7 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
     void drainBody(request.raw).then(() => reply.status(known.status).send(body(known)));
     return;
   }
-  void reply.status(known.status).send(body(known));
+  void reply.status(known.status).send(body(known, known.publicMessage !== known.message && isOperator(request)));
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {

@@ -63,7 +63,7 @@ export class OperatorAccess {
    * over that limit is not the operator by credential.
    */
   async isOperator(request: FastifyRequest): Promise<boolean> {
-    if (this.#allowed(request.ip) && this.#addressIsClients(request)) return true;
+    if (this.byAddress(request)) return true;
     const header = request.headers.authorization;
     if (header === undefined || this.#hashes.length === 0) return false;
     const secret = bearerSecret(header);
@@ -76,6 +76,11 @@ export class OperatorAccess {
     if (this.#knows(secret)) return true;
     await this.failures.failed(request);
     return false;
+  }
+
+  /** Whether the request comes from an address of METRICS_ALLOW that is the client's own (no credential is read). */
+  byAddress(request: FastifyRequest): boolean {
+    return this.#allowed(request.ip) && this.#addressIsClients(request);
   }
 
   /** Whether `request.ip` is the client's own address (see the top of this file); a relay that is not is logged once. */

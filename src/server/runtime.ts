@@ -129,9 +129,10 @@ export class Runtime {
   /** The database, or a 503 while it is not ready (a degraded server still tries its database). */
   db(): Database {
     if ((this.#state !== 'ready' && this.#state !== 'degraded') || !this.#db) {
-      throw new DatabaseUnavailableError(
-        this.state === 'stopping' ? 'the server is shutting down; retry on another instance' : `the server is not ready yet (${this.reason}); retry shortly`,
-      );
+      throw this.state === 'stopping'
+        ? new DatabaseUnavailableError('the server is shutting down; retry on another instance')
+        : // The reason is start-up's last failure, which names the database's hosts and their errors.
+          new DatabaseUnavailableError(`the server is not ready yet (${this.reason}); retry shortly`, undefined, 'the server is not ready yet; retry shortly');
     }
     return this.#db;
   }

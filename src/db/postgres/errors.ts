@@ -124,7 +124,12 @@ export function mapPostgresError(err: unknown): unknown {
     return new DatabaseUnavailableError('the query ran past the statement timeout (DB_STATEMENT_TIMEOUT_MS); retry, or raise the timeout', e);
   // Class 08 connection exceptions, 57P0x shutdown / cannot connect now, 53xxx insufficient resources.
   if (/^(08|57P0|53)/.test(code) || NETWORK_CODES.has(code) || !code) {
-    return new DatabaseUnavailableError(`the PostgreSQL server is unavailable (${code || e.message}); retry shortly`, e);
+    // The driver's own words may name the host and port: the operator's alone.
+    return new DatabaseUnavailableError(
+      `the PostgreSQL server is unavailable (${code || e.message}); retry shortly`,
+      e,
+      `the PostgreSQL server is unavailable${code ? ` (${code})` : ''}; retry shortly`,
+    );
   }
   return err;
 }

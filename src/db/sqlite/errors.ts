@@ -60,7 +60,7 @@ export function mapSqliteError(err: unknown): unknown {
     case 'SQLITE_READONLY':
     case 'SQLITE_CORRUPT':
     case 'SQLITE_NOTADB':
-      return new DatabaseUnavailableError(`the SQLite database cannot be used (${e.code}: ${e.message})`, e);
+      return new DatabaseUnavailableError(`the SQLite database cannot be used (${e.code}: ${e.message})`, e, `the SQLite database cannot be used (${e.code})`);
     default:
       return err;
   }
@@ -93,5 +93,6 @@ export function openError(file: string, err: unknown): DatabaseUnavailableError 
   return new DatabaseUnavailableError(
     `cannot open the SQLite database at ${file}: ${reason}; check that the directory exists and is writable, or set DATABASE_URL to another file`,
     err,
+    'the SQLite database cannot be opened; its operator has the reason in the server log',
   );
 }
