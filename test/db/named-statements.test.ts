@@ -26,6 +26,8 @@ describe('statement names', () => {
     for (const [code, message] of [
       ['26000', 'prepared statement "flagship_0123456789abcdef0123456789abcdef" does not exist'],
       ['42P05', 'prepared statement "flagship_0123456789abcdef0123456789abcdef" already exists'],
+      // A server whose lc_messages is German.
+      ['26000', 'vorbereitete Anweisung »flagship_0123456789abcdef0123456789abcdef« existiert nicht'],
     ]) {
       const mapped = mapPostgresError(Object.assign(new Error(message), { code, severity: 'ERROR' }));
       expect(mapped).toBeInstanceOf(DatabaseMisconfiguredError);

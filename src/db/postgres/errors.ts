@@ -77,8 +77,9 @@ const STARTUP_PARAMETER_OWNERS: Readonly<Record<string, string>> = { statement_t
 function misconfigured(e: PgError): string | undefined {
   if (e.code === 'ENOTFOUND') return `the PostgreSQL host does not resolve (${e.message}); check the host name in DATABASE_URL`;
   // 26000 (no such prepared statement) and 42P05 (one of that name exists), for one of our named statements: the
-  // connection's statements met another server session, which only a pooler in transaction mode does.
-  if ((e.code === '26000' || e.code === '42P05') && /prepared statement "flagship_/i.test(e.message)) {
+  // connection's statements met another server session, which only a pooler in transaction mode does. The name is
+  // looked for alone, not the words around it, which the server writes in its lc_messages language.
+  if ((e.code === '26000' || e.code === '42P05') && /\bflagship_[0-9a-f]{32}\b/.test(e.message)) {
     return (
       `a named prepared statement of this server met a server session that ${e.code === '26000' ? 'lacks it' : 'already has one of that name'} (${e.code}: ${e.message}): ` +
       'a pooler in transaction mode (PgBouncer before 1.21, or with max_prepared_statements = 0) moves connections between server sessions; ' +
