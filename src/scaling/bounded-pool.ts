@@ -10,6 +10,9 @@ export function boundedPool(pool: PgPool, max: number, maxWaiting: number): PgPo
     if (pool.totalCount >= max && pool.idleCount === 0 && pool.waitingCount >= maxWaiting) {
       throw new DatabaseUnavailableError(
         `all ${max} database connections are busy and ${pool.waitingCount} callers already wait for one; retry shortly, or raise DB_POOL_MAX or DB_POOL_QUEUE_MAX`,
+        undefined,
+        // The pool's size and queue are the installation's load, every organization's: the operator's.
+        'the server is too busy to take this request now; retry shortly',
       );
     }
   };

@@ -36,6 +36,7 @@ describe.runIf(DIALECTS.includes('postgres'))('Postgres adapter', () => {
     await holding;
     expect(err).toBeInstanceOf(DatabaseUnavailableError);
     expect((err as Error).message).toMatch(/all 1 database connections stayed busy for 300 ms; retry shortly, or raise DB_POOL_MAX/);
+    expect((err as DatabaseUnavailableError).publicMessage).toBe('the server is too busy to take this request now; retry shortly');
     await db.close();
   });
 

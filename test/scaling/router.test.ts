@@ -466,6 +466,8 @@ describe.runIf(stoppable)('replica router on a primary and two streaming replica
     const served = results.length - refused.length;
     expect(refused.filter((e) => !(e instanceof DatabaseUnavailableError))).toEqual([]);
     expect(refused[0]?.message).toMatch(/all 10 database connections are busy and 200 callers already wait for one; retry shortly/);
+    // A tenant is not told the installation's load.
+    expect((refused[0] as DatabaseUnavailableError).publicMessage).toBe('the server is too busy to take this request now; retry shortly');
     expect((refused[0] as DatabaseUnavailableError).retryAfter).toBeGreaterThan(0);
     expect(served).toBeGreaterThanOrEqual(210);
     expect(refused.length).toBeGreaterThanOrEqual(700);

@@ -80,6 +80,7 @@ function postgresConnector(pool: PgPool, options: Pick<PoolOptions, 'max' | 'con
           throw new DatabaseUnavailableError(
             `all ${options.max} database connections stayed busy for ${options.connectionTimeoutMs} ms; retry shortly, or raise DB_POOL_MAX`,
             err,
+            'the server is too busy to take this request now; retry shortly',
           );
         }
         throw err;
