@@ -40,7 +40,7 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     type: 'int',
     min: 3,
     max: 65_535,
-    help: 'listen on a TCP socket this process inherited already bound, as file descriptor N (handed over by a supervisor: 3 under systemd socket activation; or by a test harness), instead of binding HOST:PORT; set it without PORT and HOST',
+    help: 'listen on a TCP socket this process inherited already bound, as file descriptor N (handed over by a supervisor: 3 under systemd socket activation; or by a test harness), instead of binding HOST:PORT; set it without PORT and HOST. Anything but a TCP socket stops the start (exit 2); one on the wildcard address, or never bound, is served with a warning that every interface reaches it',
   },
   {
     key: 'databaseUrl',
