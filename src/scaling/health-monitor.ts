@@ -23,11 +23,12 @@ export class HealthMonitor {
   /**
    * When a check last found a node answering read-write (the primary's own answer). Never, until one does: a process
    * started while no primary answers has seen none, and must not let a replica check tokens for a bound's worth of
-   * time on each start (a restart loop during a partition would otherwise renew it again and again). On the monotonic
-   * clock (performance.now()), as the bound it is measured against: the wall clock can be stepped back (NTP, an
-   * operator), which would make the primary look seen a moment ago and trust replicas for the step's length.
+   * time on each start (a restart loop during a partition would otherwise renew it again and again). Kept on both
+   * clocks, and the time since is the longer of the two: the wall clock can be stepped back (NTP, an operator), which
+   * would make the primary look seen a moment ago; the monotonic one (performance.now()) stands still while the
+   * machine is suspended. Either alone would trust replicas past the bound by the step or the sleep.
    */
-  #primarySeenAt = Number.NEGATIVE_INFINITY;
+  #primarySeenAt = { monotonic: Number.NEGATIVE_INFINITY, wall: Number.NEGATIVE_INFINITY };
   #timer: NodeJS.Timeout | undefined;
   #round: Promise<void> | undefined;
   #again = false;
@@ -52,7 +53,9 @@ export class HealthMonitor {
   /** How long since a check last found a node answering read-write: 0 while the primary does, Infinity if none ever did. */
   primaryAbsentMs(): number {
     const current = this.#primary;
-    return current?.healthy && current.role === 'primary' ? 0 : performance.now() - this.#primarySeenAt;
+    if (current?.healthy && current.role === 'primary') return 0;
+    const seen = this.#primarySeenAt;
+    return Math.max(performance.now() - seen.monotonic, Date.now() - seen.wall);
   }
 
   /** Checks every interval until stop(); the first round is the caller's (verify runs it). */
@@ -118,7 +121,7 @@ export class HealthMonitor {
         node.answeredRole = role;
         node.lsn = parseLsn(status.lsn);
         node.lastCheckAt = Date.now();
-        if (role === 'primary') this.#primarySeenAt = performance.now();
+        if (role === 'primary') this.#primarySeenAt = { monotonic: performance.now(), wall: node.lastCheckAt };
         node.lastFailure = undefined;
         if (!node.healthy) {
           node.healthy = true;
