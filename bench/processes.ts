@@ -120,3 +120,36 @@ export function assertNothingLeft(): void {
     );
   }
 }
+
+/**
+ * Calls `gone` once, with the first of this process's ancestors (below init) found gone: `npm run bench` runs this
+ * process under npm, a shell and tsx, and a kill -9 of any of those reaches nothing below it, which runs on, orphaned,
+ * with everything it started. A signal to the whole group (Ctrl-C) or to this process is handled as it is sent; this
+ * is for the rest. Each ancestor is known by its pid and start time, so a pid used again is not taken for it. Checks
+ * every `everyMs` on a timer that holds no process up; returns what stops the checks.
+ */
+export function watchAncestors(gone: (ancestor: Survivor) => void, everyMs = 1_000): () => void {
+  const startOf = (pid: number): string | undefined => {
+    try {
+      // After the command name, the start time is the 20th field (the 22nd of the line).
+      return statFields(pid)[19];
+    } catch {
+      return undefined;
+    }
+  };
+  const ancestors: Array<Survivor & { readonly start: string }> = [];
+  for (let pid = process.ppid; pid > 1 && ancestors.length < 32;) {
+    const start = startOf(pid);
+    if (start === undefined) break;
+    ancestors.push({ pid, command: commandOf(pid), start });
+    pid = Number(statFields(pid)[1]);
+  }
+  const timer = setInterval(() => {
+    const lost = ancestors.find((a) => startOf(a.pid) !== a.start);
+    if (!lost) return;
+    clearInterval(timer);
+    gone(lost);
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -12,7 +12,7 @@ import pg from 'pg';
 import { buildVariant, listVariants, loadVariant } from '../build.mjs';
 import { HTTP_CASES } from './http/cases.js';
 import { profileFlagship, runHttpSuite, sqliteTarget, type HttpCaseResult, type HttpSettings } from './http/suite.js';
-import { assertNothingLeft, stopEverything, trackGroup } from './processes.js';
+import { assertNothingLeft, stopEverything, trackGroup, watchAncestors } from './processes.js';
 import { barChart } from './report/chart.js';
 import { summariseProfile } from './report/profile.js';
 import { renderBuild, renderHttp, renderLayer, replaceSection } from './report/markdown.js';
@@ -293,19 +293,20 @@ function cleanUp(): Promise<void> {
 // (bounded) clean-up runs, rather than ending the process half-way. A parent that went away takes our stdout with it:
 // a write to it then must not end the run before the clean-up either.
 process.stdout.on('error', () => undefined);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(sig, () => {
-    if (cleaning) return;
-    log(`bench: ${sig}, stopping what the run started`);
-    cleanUp().then(
-      () => process.exit(130),
-      (err: unknown) => {
-        process.stderr.write(`bench: ${(err as Error).message}\n`);
-        process.exit(130);
-      },
-    );
-  });
+function interrupted(why: string): void {
+  if (cleaning) return;
+  log(`bench: ${why}, stopping what the run started`);
+  cleanUp().then(
+    () => process.exit(130),
+    (err: unknown) => {
+      process.stderr.write(`bench: ${(err as Error).message}\n`);
+      process.exit(130);
+    },
+  );
 }
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => interrupted(sig));
+// A kill -9 of npm, or of tsx, above this process reaches nothing here: the run notices its starter gone instead.
+watchAncestors((ancestor) => interrupted(`process ${ancestor.pid} (${ancestor.command}) that started this run is gone`));
 
 main(process.argv.slice(2))
   .finally(cleanUp)

@@ -43,3 +43,38 @@ it('finds the orphan of an exited group leader, stops it although it ignores SIG
     if (alive(pid)) process.kill(pid, 'SIGKILL');
   }
 });
+
+it('tells a process that one of its ancestors is gone (npm or tsx above the bench, killed with kill -9)', async () => {
+  // A parent that starts a watcher, and is then killed: the watcher, orphaned, says which ancestor it lost.
+  const processes = new URL('../../bench/processes.ts', import.meta.url).href;
+  const watcher = [
+    `const { watchAncestors } = await import(${JSON.stringify(processes)});`,
+    'watchAncestors((a) => { console.log(JSON.stringify({ gone: a.pid })); process.exit(0); }, 50);',
+    "console.log('watching');",
+    'setInterval(() => {}, 1000);',
+  ].join('\n');
+  const parentScript = `const c = require('node:child_process').spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ${JSON.stringify(watcher)}], { stdio: ['ignore', 'inherit', 'inherit'] }); setInterval(() => {}, 1000);`;
+  const parent = spawn(process.execPath, ['-e', parentScript], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let printed = '';
+  const said = (text: string) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not said within 30 s: ${text}; printed: ${printed}`)), 30_000);
+      const look = () => {
+        if (!printed.includes(text)) return;
+        clearTimeout(timer);
+        resolve();
+      };
+      parent.stdout.on('data', (c: Buffer) => {
+        printed += c.toString();
+        look();
+      });
+      look();
+    });
+  try {
+    await said('watching');
+    parent.kill('SIGKILL');
+    await said(`{"gone":${parent.pid}}`);
+  } finally {
+    if (alive(parent.pid!)) parent.kill('SIGKILL');
+  }
+});
