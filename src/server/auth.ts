@@ -116,17 +116,19 @@ export class Guards {
 
   async #authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     // Each step awaited only when it has something pending: on SQLite, with no failed authentication lately, none has.
-    const limited = this.failures.check(request);
-    if (limited) await limited;
-    const db = this.runtime.db();
+    const admitted = this.failures.admit(request);
+    if (admitted) await admitted;
     let caller;
+    let failed = false;
     try {
-      const found = authenticate(db, bearerOf(request), this.runtime.clock.now());
+      const found = authenticate(this.runtime.db(), bearerOf(request), this.runtime.clock.now());
       caller = found instanceof Promise ? await found : found;
     } catch (err) {
       if (err instanceof UnauthenticatedError) {
         reply.header('www-authenticate', 'Bearer');
-        await this.failures.failed(request);
+        failed = true;
+        const counted = this.failures.settle(request, true);
+        if (counted) await counted;
         // A request with no Authorization header attempted no sign-in; one that presented a token did.
         if (request.headers.authorization !== undefined) {
           const subject = err instanceof RefusedTokenError ? err.subject : undefined;
@@ -136,6 +138,10 @@ export class Guards {
         }
       }
       throw err;
+    } finally {
+      // Every admitted attempt is settled once, a failed one above (counted before the audit record is written); one
+      // that did not fail has nothing to wait for.
+      if (!failed) void this.failures.settle(request, false);
     }
     const { lastUsedAt, ...principal } = caller;
     // The request's log line (request-log.ts) and error lines say who made it; a module's request scope learns it

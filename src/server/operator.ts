@@ -69,13 +69,13 @@ export class OperatorAccess {
     const secret = bearerSecret(header);
     if (secret === undefined || secret.startsWith(TOKEN_PREFIX)) return false;
     try {
-      await this.failures.check(request);
+      await this.failures.admit(request);
     } catch {
       return false;
     }
-    if (this.#knows(secret)) return true;
-    await this.failures.failed(request);
-    return false;
+    const known = this.#knows(secret);
+    await this.failures.settle(request, !known);
+    return known;
   }
 
   /** Whether the request comes from an address of METRICS_ALLOW that is the client's own (no credential is read). */
