@@ -1,7 +1,7 @@
 // The shapes of /v1/audit as TypeBox schemas: the routes validate and document with them, and the filters' type
 // (query.ts) comes from them.
 import { Type, type Static, type TObject } from '@sinclair/typebox';
-import { Id, Instant, NullableString, StringEnum } from '../../domain/schemas/common.js';
+import { Id, Instant, NullableString, SAFE_TEXT, StringEnum } from '../../domain/schemas/common.js';
 import { pageFields } from '../../domain/schemas/page.js';
 import { CHAIN_PROBLEMS } from './verify.js';
 
@@ -12,9 +12,11 @@ function NullableObject<T extends TObject>(schema: T) {
 
 const filterFields = {
   actor: Type.Optional(Type.String({ format: 'uuid', description: 'member id of the actor' })),
-  action: Type.Optional(Type.String({ maxLength: 100, description: 'e.g. task.create, member.grants, auth.failed, access.denied' })),
-  resourceType: Type.Optional(Type.String({ maxLength: 50 })),
-  resourceId: Type.Optional(Type.String({ maxLength: 100 })),
+  // Safe text, as every text the API takes: a NUL was refused by PostgreSQL alone, with its own words, and matched
+  // nothing on SQLite.
+  action: Type.Optional(Type.String({ maxLength: 100, pattern: SAFE_TEXT, description: 'e.g. task.create, member.grants, auth.failed, access.denied' })),
+  resourceType: Type.Optional(Type.String({ maxLength: 50, pattern: SAFE_TEXT })),
+  resourceId: Type.Optional(Type.String({ maxLength: 100, pattern: SAFE_TEXT })),
   from: Type.Optional(Type.String({ format: 'date-time', description: 'records at or after this instant' })),
   to: Type.Optional(Type.String({ format: 'date-time', description: 'records at or before this instant' })),
 };
