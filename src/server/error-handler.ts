@@ -17,6 +17,7 @@ import {
 } from '../errors.js';
 import { SAFE_TEXT } from '../domain/schemas/common.js';
 import { drainBody } from './drain-body.js';
+import { unroutedAnswerHeaders } from './security-headers.js';
 import { ifMatch } from './preconditions.js';
 import { callerOf } from './request-log.js';
 import type { ErrorBody } from './routes/schemas.js';
@@ -131,6 +132,8 @@ export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): v
  * same envelope and request id as every other answer, instead of Fastify's own shape.
  */
 export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  // Before routing, so before the hook that sets these on every other answer.
+  reply.headers(unroutedAnswerHeaders());
   reply.header('x-request-id', request.id);
   const known = fromFastify(err, request) ?? clientError(400, 'the request could not be routed');
   if (err.code === 'FST_ERR_BAD_URL') {
@@ -163,7 +166,11 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
     ? 'the request did not arrive in time (REQUEST_TIMEOUT_MS for the whole request, HEADERS_TIMEOUT_MS for its headers); send it at once'
     : `the request is not well-formed HTTP (${err.code ?? 'parse error'}); check the request line, the headers and Content-Length`;
   const payload = JSON.stringify(body(clientError(status, message)));
+  // The security headers every answer carries; no request id, since there was no request to give one.
+  const security = Object.entries(unroutedAnswerHeaders())
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n${security}content-length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
   );
 }

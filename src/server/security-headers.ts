@@ -38,10 +38,25 @@ function helmetHeaders(options: HelmetOptions): Readonly<Record<string, string>>
   return Object.freeze(headers);
 }
 
+let made: { readonly storable: Readonly<Record<string, string>>; readonly private: Readonly<Record<string, string>> } | undefined;
+function headers() {
+  if (made) return made;
+  const storable = helmetHeaders(POLICY);
+  made = { storable, private: Object.freeze({ ...storable, 'cache-control': 'no-store' }) };
+  return made;
+}
+
+/**
+ * The headers of an answer no route gives (an error met before routing, or before a request could be parsed at
+ * all): the security headers, and not to be stored.
+ */
+export function unroutedAnswerHeaders(): Readonly<Record<string, string>> {
+  return headers().private;
+}
+
 /** Every answer gets the security headers and its request id; answers of a route not marked `storable` are not to be stored. */
 export function registerResponseHeaders(app: FastifyInstance): void {
-  const storable = helmetHeaders(POLICY);
-  const private_ = Object.freeze({ ...storable, 'cache-control': 'no-store' });
+  const { storable, private: private_ } = headers();
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(request.routeOptions.config.storable === true ? storable : private_);
     reply.header('x-request-id', request.id);

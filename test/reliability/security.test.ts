@@ -2,6 +2,7 @@
 // new token, tokens that expire by default, and the contract gaps an attacker probes (another organization's members,
 // a bad If-Match, a bad percent-encoding, a forged cursor). Rate limits, /metrics access and secrets in the logs of
 // the running bundles: security-bundles.test.ts.
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_TARGETS, type ApiServer, Client, errorOf, newMember, newOrg, startTarget } from '../support/api.js';
 
@@ -22,12 +23,36 @@ describe.each(API_TARGETS)('security and contract on $name', (target) => {
   });
 
   it('sends the headers a security review expects, on answers and on errors', async () => {
-    for (const res of [await owner.get('/v1/me'), await api.get('/v1/me'), await api.get('/healthz'), await api.get('/no/such/route')]) {
-      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
-      expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
-      expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
-      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    const expectSecure = (headers: { get(name: string): string | null }, what: string) => {
+      expect(headers.get('x-content-type-options'), what).toBe('nosniff');
+      expect(headers.get('x-frame-options'), what).toBe('SAMEORIGIN');
+      expect(headers.get('content-security-policy'), what).toContain("default-src 'none'");
+      expect(headers.get('strict-transport-security'), what).toMatch(/max-age=\d+/);
+      expect(headers.get('referrer-policy'), what).toBe('no-referrer');
+    };
+    for (const route of ['/v1/me', '/healthz', '/no/such/route']) expectSecure((await api.get(route)).headers, route);
+    expectSecure((await owner.get('/v1/me')).headers, '/v1/me with a token');
+    // Errors met before routing (a path that does not percent-decode) and before a request is parsed at all (headers
+    // too large, a request line that is not HTTP), which no route's hook sees.
+    const unrouted = await api.get('/v1/tasks/%ZZ');
+    expectSecure(unrouted.headers, 'a path that does not decode');
+    expect(unrouted.headers.get('cache-control')).toBe('no-store');
+    // In process, the app listens on a socket only when asked.
+    const { hostname, port } = new URL(await server.listen());
+    for (const request of [`GET /v1/me HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`, 'NOT HTTP AT ALL\r\n\r\n']) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(Number(port), hostname, () => socket.end(request));
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+      });
+      const [head] = answer.split('\r\n\r\n');
+      const lines = head!.split('\r\n');
+      expect(lines[0]).toMatch(/^HTTP\/1\.1 (400|431) /);
+      const headers = new Map(lines.slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()] as const));
+      expectSecure({ get: (name) => headers.get(name) ?? null }, lines[0]!);
+      expect(headers.get('cache-control')).toBe('no-store');
     }
   });
 
