@@ -120,9 +120,18 @@ export function mapPostgresError(err: unknown): unknown {
       cause: e,
     });
   }
-  if (code === '25006') return new DatabaseUnavailableError('the database is read-only (a server in recovery, or one being demoted); retry shortly', e);
+  if (code === '25006')
+    return new DatabaseUnavailableError(
+      'the database is read-only (a server in recovery, or one being demoted); retry shortly',
+      e,
+      'the database takes no writes just now; retry shortly',
+    );
   if (code === '57014')
-    return new DatabaseUnavailableError('the query ran past the statement timeout (DB_STATEMENT_TIMEOUT_MS); retry, or raise the timeout', e);
+    return new DatabaseUnavailableError(
+      'the query ran past the statement timeout (DB_STATEMENT_TIMEOUT_MS); retry, or raise the timeout',
+      e,
+      'the request took longer than the server allows a query; retry',
+    );
   // Class 08 connection exceptions, 57P0x shutdown / cannot connect now, 53xxx insufficient resources.
   if (/^(08|57P0|53)/.test(code) || NETWORK_CODES.has(code) || !code) {
     // The driver's own words may name the host and port: the operator's alone.
