@@ -122,12 +122,17 @@ export function assertNothingLeft(): void {
 }
 
 /**
- * Calls `gone` once, with the first of this process's ancestors (below init) found gone: `npm run bench` runs this
- * process under npm, a shell and tsx, and a kill -9 of any of those reaches nothing below it, which runs on, orphaned,
- * with everything it started. A signal to the whole group (Ctrl-C) or to this process is handled as it is sent; this
- * is for the rest. Each ancestor is known by its pid and start time, so a pid used again is not taken for it. Checks
- * every `everyMs` on a timer that holds no process up; returns what stops the checks.
+ * Calls `gone` once, with the first of the processes that started this one found gone: `npm run bench` runs it under
+ * npm, a shell and tsx, and a kill -9 of any of those reaches nothing below it, which runs on, orphaned, with
+ * everything it started. Those are the ancestors watched: each one up from the parent while it is node, npm, npx or
+ * a `sh -c` (how npm runs a script). Above them (the user's shell, a terminal, a CI runner) a process may end with the
+ * run meant to go on (`npm run bench &`, nohup), so none is watched. A signal to the whole group (Ctrl-C) or to this
+ * process is handled as it is sent; this is for the rest. Each ancestor is known by its pid and start time, so a pid
+ * used again is not taken for it. Checks every `everyMs` on a timer that holds no process up; returns what stops it.
  */
+/** The commands npm runs a script through: itself (npm or npx, node underneath), `sh -c`, and node (tsx's CLI). */
+const STARTERS = /^(\S*\/)?(node|npm|npx|sh -c)(\s|$)/;
+
 export function watchAncestors(gone: (ancestor: Survivor) => void, everyMs = 1_000): () => void {
   const startOf = (pid: number): string | undefined => {
     try {
@@ -140,8 +145,9 @@ export function watchAncestors(gone: (ancestor: Survivor) => void, everyMs = 1_0
   const ancestors: Array<Survivor & { readonly start: string }> = [];
   for (let pid = process.ppid; pid > 1 && ancestors.length < 32;) {
     const start = startOf(pid);
-    if (start === undefined) break;
-    ancestors.push({ pid, command: commandOf(pid), start });
+    const command = commandOf(pid);
+    if (start === undefined || !STARTERS.test(command)) break;
+    ancestors.push({ pid, command, start });
     pid = Number(statFields(pid)[1]);
   }
   const timer = setInterval(() => {

@@ -78,3 +78,38 @@ it('tells a process that one of its ancestors is gone (npm or tsx above the benc
     if (alive(parent.pid!)) parent.kill('SIGKILL');
   }
 });
+
+it('watches no ancestor above those npm runs a script through: a run started in the background outlives its shell', async () => {
+  // `npm run bench &` in a shell that then ends: the shell is no process of the run's own.
+  const processes = new URL('../../bench/processes.ts', import.meta.url).href;
+  const watcher = [
+    `const { watchAncestors } = await import(${JSON.stringify(processes)});`,
+    'watchAncestors((a) => console.log(JSON.stringify({ gone: a.pid })), 50);',
+    'console.log(JSON.stringify({ watching: process.pid }));',
+    'setTimeout(() => {}, 3000);',
+  ].join('\n');
+  const shell = spawn('bash', ['-c', `"$0" --import tsx --input-type=module -e "$1" & sleep 0.1; exit 0`, process.execPath, watcher], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let printed = '';
+  shell.stdout.on('data', (c: Buffer) => (printed += c.toString()));
+  const pid = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the watcher did not start: ${printed}`)), 30_000);
+    shell.stdout.on('data', () => {
+      const m = /"watching":(\d+)/.exec(printed);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+  });
+  try {
+    // The shell has ended by now or soon: give the watcher time to look at least ten times after that.
+    if (shell.exitCode === null && shell.signalCode === null) await once(shell, 'exit');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(printed).not.toContain('"gone"');
+    expect(alive(pid)).toBe(true);
+  } finally {
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+});
