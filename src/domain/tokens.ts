@@ -8,7 +8,7 @@ import { NotFoundError, UnauthenticatedError, ValidationError } from '../errors.
 import type { Principal } from './authorizer.js';
 import { recordOrgChange, type DomainContext } from './changes.js';
 import { systemClock } from './clock.js';
-import { iso, parseInstant } from './instants.js';
+import { iso, LATEST_INSTANT, parseInstant } from './instants.js';
 import { locked } from './locks.js';
 import { sha256Hex } from './sha256.js';
 import { byInstant, listPage, type KeysetOrder } from './pagination.js';
@@ -51,9 +51,12 @@ export async function issueToken(
   return { ...tokenView(row!), token: secret };
 }
 
-/** When a token issued now expires by default (TOKEN_LIFETIME_DAYS), or null where tokens do not expire. */
-export function defaultExpiry(ctx: DomainContext, now = Date.now()): Date | null {
-  return ctx.tokenLifetimeMs ? new Date(now + ctx.tokenLifetimeMs) : null;
+/**
+ * When a token issued now expires by default (TOKEN_LIFETIME_DAYS), or null where tokens do not expire; never past the
+ * last instant both dialects store (only a test's movable clock gets near it).
+ */
+export function defaultExpiry(ctx: Pick<DomainContext, 'tokenLifetimeMs'>, now = Date.now()): Date | null {
+  return ctx.tokenLifetimeMs ? new Date(Math.min(now + ctx.tokenLifetimeMs, LATEST_INSTANT)) : null;
 }
 
 /** Another token for the caller. */

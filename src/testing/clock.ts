@@ -1,13 +1,14 @@
 // A clock a test suite can move: the system's time plus an offset, so it keeps ticking from wherever it was set.
 import type { Clock } from '../domain/clock.js';
-import { storableInstant } from '../domain/instants.js';
+import { LATEST_INSTANT, storableInstant } from '../domain/instants.js';
 import { ValidationError } from '../errors.js';
 
 export class MovableClock implements Clock {
   #offsetMs = 0;
 
+  /** Set near the end of year 9999, the clock stops there rather than run past what the databases store. */
   now(): Date {
-    return new Date(Date.now() + this.#offsetMs);
+    return new Date(Math.min(Date.now() + this.#offsetMs, LATEST_INSTANT));
   }
 
   get offsetMs(): number {

@@ -30,6 +30,18 @@ function checkSeed(seed: Seed): SeedMember {
         details: [{ field: `body.members[${i}].email`, message: 'is seeded twice' }],
       });
     emails.add(email);
+    // The answer gives each token's secret by its name: two of one name would make a token whose secret is lost.
+    const names = new Set<string>();
+    m.tokens?.forEach((t, j) => {
+      if (names.has(t.name))
+        throw new ValidationError(
+          `body.members[${i}].tokens[${j}].name ${JSON.stringify(t.name)} is seeded twice for this member; give each token its own name`,
+          {
+            details: [{ field: `body.members[${i}].tokens[${j}].name`, message: 'is seeded twice for this member' }],
+          },
+        );
+      names.add(t.name);
+    });
   });
   seed.projects?.forEach((p, i) =>
     p.tasks?.forEach((t, j) => {

@@ -6,6 +6,7 @@ import { authenticate } from '../../src/domain/authentication.js';
 import type { DomainContext } from '../../src/domain/changes.js';
 import { keepNoChanges } from '../../src/domain/changes.js';
 import { listMembers } from '../../src/domain/members.js';
+import { defaultExpiry } from '../../src/domain/tokens.js';
 import { listTasks } from '../../src/domain/task-list.js';
 import { ValidationError, ConflictError } from '../../src/errors.js';
 import { MovableClock } from '../../src/testing/clock.js';
@@ -76,6 +77,13 @@ describe.each(DIALECTS)('testing seed and reset on %s', (dialect) => {
     };
     await expect(applySeed(ctx, stranger)).rejects.toThrow(ValidationError);
     await expect(applySeed(ctx, stranger)).rejects.toThrow(/body\.projects\[0\]\.tasks\[0\]\.assignee eve@else\.example is not one of the seeded members/);
+    // The answer gives each token's secret by its name: two of one name would leave one secret unknown.
+    const twice = {
+      ...acme,
+      org: { name: 'X', slug: 'x-twice' },
+      members: [{ ...acme.members[0]!, tokens: [{ name: 'ci' }, { name: 'ci' }] }, ...acme.members.slice(1)],
+    };
+    await expect(applySeed(ctx, twice)).rejects.toThrow(/body\.members\[0\]\.tokens\[1\]\.name "ci" is seeded twice for this member/);
   });
 
   it('leaves nothing behind when a seed fails half-way', async () => {
@@ -113,5 +121,13 @@ describe('the movable clock', () => {
     expect(() => clock.advance(1e16)).toThrow(/outside the years 0001 to 9999/);
     clock.real();
     expect(clock.offsetMs).toBe(0);
+  });
+
+  it('stops at the last storable instant rather than tick past it, and a token made then expires within the range', async () => {
+    const clock = new MovableClock();
+    clock.set(new Date('9999-12-31T23:59:59.999Z'));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(clock.now().toISOString()).toBe('9999-12-31T23:59:59.999Z');
+    expect(defaultExpiry({ tokenLifetimeMs: 30 * 86_400_000 }, clock.now().getTime())?.toISOString()).toBe('9999-12-31T23:59:59.999Z');
   });
 });
