@@ -40,12 +40,14 @@ export interface AuthFailureLimiter {
   admit(request: FastifyRequest): Promise<void> | undefined;
   /** The admitted attempt of `request` is decided; a failed one is counted. Undefined when there is nothing to wait for. */
   settle(request: FastifyRequest, failed: boolean): Promise<void> | undefined;
+  /** How many addresses have attempts under way or waiting: none once every attempt is settled. */
+  addressesUnderWay(): number;
 }
 
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 type CreateLimiter = FastifyInstance['createRateLimit'];
 
-const noLimit: AuthFailureLimiter = Object.freeze({ admit: () => undefined, settle: () => undefined });
+const noLimit: AuthFailureLimiter = Object.freeze({ admit: () => undefined, settle: () => undefined, addressesUnderWay: () => 0 });
 
 /** The plugin (no global limit), loaded once: its `createRateLimit`. */
 async function loadPlugin(): Promise<CreateLimiter> {
@@ -126,6 +128,7 @@ export async function registerRateLimits(app: FastifyInstance, config: Config): 
       if (Date.now() - lastFailureAt > windowMs && take(request.ip, max)) return undefined;
       return admitWhenRoom(request);
     },
+    addressesUnderWay: () => underWay.size,
     settle(request, failed) {
       if (!failed) {
         release(request.ip);
@@ -157,8 +160,14 @@ export async function registerRateLimits(app: FastifyInstance, config: Config): 
       const state = await failures(request, { increment: false });
       // `read` does not count, so the limit is reached once the count is at max, not past it.
       if (!state.isAllowed && state.remaining === 0 && state.ttl > 0) {
-        // Any attempt still waiting learns the same from the store: let the next one go and see.
-        underWay.get(request.ip)?.waiting.shift()?.();
+        // Any attempt still waiting learns the same from the store: let the next one go and see. An address with
+        // nothing under way and nothing waiting is forgotten, as release() forgets it.
+        const entry = underWay.get(request.ip);
+        if (entry) {
+          const next = entry.waiting.shift();
+          if (next) next();
+          else if (entry.count === 0) underWay.delete(request.ip);
+        }
         throw new TooManyRequestsError(
           `too many failed authentications from your address (${state.max} in ${config.rateLimitWindowSeconds} s); retry after ${state.ttlInSeconds} s with a valid token`,
           state.ttlInSeconds,

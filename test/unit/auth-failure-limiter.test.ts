@@ -1,0 +1,39 @@
+// The failed-authentication limiter's bookkeeping (src/server/rate-limits.ts), driven directly: attempts admitted at
+// once beyond the limit wait, the ones past it are refused, and once every attempt is settled no address is kept.
+import Fastify from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import { expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { TooManyRequestsError } from '../../src/errors.js';
+import { registerRateLimits } from '../../src/server/rate-limits.js';
+
+/** What the limiter reads of a request: its client address, and the route's config the plugin looks at. */
+const from = (ip: string) => ({ ip, routeOptions: { config: {} } }) as unknown as FastifyRequest;
+
+it('refuses what is past the limit, lets the rest through, and keeps no address once all are settled', async () => {
+  const app = Fastify();
+  const limiter = await registerRateLimits(app, loadConfig({ DATABASE_URL: 'sqlite::memory:', AUTH_FAILURE_RATE_LIMIT: '3' }));
+  for (const ip of ['198.51.100.1', '198.51.100.2']) {
+    // Five attempts at once, each failing once admitted, one after the other with a pause between: the two past the
+    // limit are waiting each time one is decided, the last time too.
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 50));
+    const turns: Array<() => void> = [];
+    const attempts = Array.from({ length: 5 }, async () => {
+      await limiter.admit(from(ip));
+      await new Promise<void>((resolve) => turns.push(resolve));
+      await limiter.settle(from(ip), true);
+    });
+    await pause();
+    while (turns.length > 0) {
+      turns.shift()!();
+      await pause();
+    }
+    const outcomes = await Promise.allSettled(attempts);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
+    const refused = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason);
+    expect(refused).toHaveLength(2);
+    for (const reason of refused) expect(reason).toBeInstanceOf(TooManyRequestsError);
+  }
+  expect(limiter.addressesUnderWay()).toBe(0);
+  await app.close();
+});
