@@ -156,7 +156,10 @@ export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest
  * Content-Length): they get the same error envelope, written straight to the socket, which is then closed.
  */
 export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
-  if (err.code === 'ECONNRESET' || !socket.writable) {
+  // A response under way on this connection (a streamed export, a pipelined request's answer) has sent its head: an
+  // answer written now would land inside its body. As Node's own handler does, the connection is closed instead.
+  const current = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || current?.headersSent) {
     socket.destroy();
     return;
   }
