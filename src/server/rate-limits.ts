@@ -10,6 +10,7 @@ import type {} from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import { DependencyContractError, RouteDeclarationError, TooManyRequestsError } from '../errors.js';
+import { clientKey } from './client-key.js';
 import { hookList } from './route-hooks.js';
 
 /** The limits a route may count against. */
@@ -74,7 +75,11 @@ function limiters(config: Config): (name: string, max: number) => Limiter {
     let made: Promise<Limiter> | undefined;
     const make = async () =>
       // One store serves every limiter the plugin makes; the name keeps their counts apart.
-      (await (plugin ??= loadPlugin()))({ max, timeWindow: config.rateLimitWindowSeconds * 1000, keyGenerator: (request) => `${name}:${request.ip}` });
+      (await (plugin ??= loadPlugin()))({
+        max,
+        timeWindow: config.rateLimitWindowSeconds * 1000,
+        keyGenerator: (request) => `${name}:${clientKey(request.ip)}`,
+      });
     return (async (request: FastifyRequest, options?: { increment?: boolean }) => (await (made ??= make()))(request, options)) as Limiter;
   };
 }
@@ -125,21 +130,21 @@ export async function registerRateLimits(app: FastifyInstance, config: Config): 
   };
   return {
     admit(request) {
-      if (Date.now() - lastFailureAt > windowMs && take(request.ip, max)) return undefined;
+      if (Date.now() - lastFailureAt > windowMs && take(clientKey(request.ip), max)) return undefined;
       return admitWhenRoom(request);
     },
     addressesUnderWay: () => underWay.size,
     settle(request, failed) {
       if (!failed) {
-        release(request.ip);
+        release(clientKey(request.ip));
         return undefined;
       }
       lastFailureAt = Date.now();
       // Counted before the next attempt waiting is let go, so that it sees this failure.
       return failures(request).then(
-        () => release(request.ip),
+        () => release(clientKey(request.ip)),
         (err: unknown) => {
-          release(request.ip);
+          release(clientKey(request.ip));
           throw err;
         },
       );
@@ -162,11 +167,11 @@ export async function registerRateLimits(app: FastifyInstance, config: Config): 
       if (!state.isAllowed && state.remaining === 0 && state.ttl > 0) {
         // Any attempt still waiting learns the same from the store: let the next one go and see. An address with
         // nothing under way and nothing waiting is forgotten, as release() forgets it.
-        const entry = underWay.get(request.ip);
+        const entry = underWay.get(clientKey(request.ip));
         if (entry) {
           const next = entry.waiting.shift();
           if (next) next();
-          else if (entry.count === 0) underWay.delete(request.ip);
+          else if (entry.count === 0) underWay.delete(clientKey(request.ip));
         }
         throw new TooManyRequestsError(
           `too many failed authentications from your address (${state.max} in ${config.rateLimitWindowSeconds} s); retry after ${state.ttlInSeconds} s with a valid token`,
@@ -174,8 +179,8 @@ export async function registerRateLimits(app: FastifyInstance, config: Config): 
         );
       }
       // `isAllowed` is the plugin's allow list, which has no count.
-      if (take(request.ip, state.isAllowed ? Number.POSITIVE_INFINITY : state.remaining)) return;
-      const entry = underWay.get(request.ip)!;
+      if (take(clientKey(request.ip), state.isAllowed ? Number.POSITIVE_INFINITY : state.remaining)) return;
+      const entry = underWay.get(clientKey(request.ip))!;
       await new Promise<void>((resolve) => entry.waiting.push(resolve));
     }
   }

@@ -37,3 +37,24 @@ it('refuses what is past the limit, lets the rest through, and keeps no address 
   expect(limiter.addressesUnderWay()).toBe(0);
   await app.close();
 });
+
+it('counts the addresses of one IPv6 /64 as one client', async () => {
+  const app = Fastify();
+  const limiter = await registerRateLimits(app, loadConfig({ DATABASE_URL: 'sqlite::memory:', AUTH_FAILURE_RATE_LIMIT: '3' }));
+  const refused: unknown[] = [];
+  // One failed attempt from each of ten addresses of 2001:db8::/64, one after the other.
+  for (let i = 1; i <= 10; i++) {
+    const request = from(`2001:db8::${i.toString(16)}`);
+    try {
+      await limiter.admit(request);
+      await limiter.settle(request, true);
+    } catch (err) {
+      refused.push(err);
+    }
+  }
+  expect(refused).toHaveLength(7);
+  for (const reason of refused) expect(reason).toBeInstanceOf(TooManyRequestsError);
+  // Another /64 has its own count.
+  await expect(Promise.resolve(limiter.admit(from('2001:db8:0:1::1')))).resolves.toBeUndefined();
+  await app.close();
+});
