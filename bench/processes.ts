@@ -121,18 +121,21 @@ export function assertNothingLeft(): void {
   }
 }
 
+/** A package manager, by the name it shows (npm and npx name themselves; pnpm, yarn and bun run as themselves or node). */
+const PACKAGE_MANAGER = /^(\S*\/)?(npm|npx|pnpm|pnpx|yarn|bun|bunx)(\s|$)|^(\S*\/)?node \S*\/(pnpm|yarn)(\.c?js)?(\s|$)/;
+/** What a package manager runs a script through: `sh -c`, and node (tsx's CLI). */
+const STARTERS = /^(\S*\/)?(node|sh -c)(\s|$)/;
+
 /**
  * Calls `gone` once, with the first of the processes that started this one found gone: `npm run bench` runs it under
  * npm, a shell and tsx, and a kill -9 of any of those reaches nothing below it, which runs on, orphaned, with
- * everything it started. Those are the ancestors watched: each one up from the parent while it is node, npm, npx or
- * a `sh -c` (how npm runs a script). Above them (the user's shell, a terminal, a CI runner) a process may end with the
- * run meant to go on (`npm run bench &`, nohup), so none is watched. A signal to the whole group (Ctrl-C) or to this
- * process is handled as it is sent; this is for the rest. Each ancestor is known by its pid and start time, so a pid
- * used again is not taken for it. Checks every `everyMs` on a timer that holds no process up; returns what stops it.
+ * everything it started. Those are the ancestors watched: each one up from the parent while it is node, a `sh -c`
+ * (how a package manager runs a script) or a package manager, and no further than the first package manager. Above
+ * it (the user's shell or script, a terminal, a CI runner) a process may end with the run meant to go on (`npm run
+ * bench &`, nohup), so none is watched. A signal to the whole group (Ctrl-C) or to this process is handled as it is
+ * sent; this is for the rest. Each ancestor is known by its pid and start time, so a pid used again is not taken for
+ * it. Checks every `everyMs` on a timer that holds no process up; returns what stops the checks.
  */
-/** The commands npm runs a script through: itself (npm or npx, node underneath), `sh -c`, and node (tsx's CLI). */
-const STARTERS = /^(\S*\/)?(node|npm|npx|sh -c)(\s|$)/;
-
 export function watchAncestors(gone: (ancestor: Survivor) => void, everyMs = 1_000): () => void {
   const startOf = (pid: number): string | undefined => {
     try {
@@ -146,8 +149,10 @@ export function watchAncestors(gone: (ancestor: Survivor) => void, everyMs = 1_0
   for (let pid = process.ppid; pid > 1 && ancestors.length < 32;) {
     const start = startOf(pid);
     const command = commandOf(pid);
-    if (start === undefined || !STARTERS.test(command)) break;
+    const manager = PACKAGE_MANAGER.test(command);
+    if (start === undefined || !(manager || STARTERS.test(command))) break;
     ancestors.push({ pid, command, start });
+    if (manager) break;
     pid = Number(statFields(pid)[1]);
   }
   const timer = setInterval(() => {

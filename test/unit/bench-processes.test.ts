@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { expect, it } from 'vitest';
 import { assertNothingLeft, stopEverything, survivors, trackGroup } from '../../bench/processes.js';
+import { waitFor } from '../support/wait.js';
 
 const alive = (pid: number) => {
   try {
@@ -111,5 +112,35 @@ it('watches no ancestor above those npm runs a script through: a run started in 
     expect(alive(pid)).toBe(true);
   } finally {
     if (alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+});
+
+it('watches up to the package manager and no further: a script above it may end, the package manager may not', async () => {
+  // sh -c starts a launcher that starts a package manager (a node process named npm) and ends; the package manager
+  // starts the watcher and stays. Ending the sh and the launcher is nothing to the watcher; a kill -9 of npm is.
+  const processes = new URL('../../bench/processes.ts', import.meta.url).href;
+  const watcher = [
+    `const { watchAncestors } = await import(${JSON.stringify(processes)});`,
+    'watchAncestors((a) => { console.log(JSON.stringify({ gone: a.pid })); process.exit(0); }, 50);',
+    'console.log(JSON.stringify({ watching: process.pid }));',
+    'setTimeout(() => {}, 20_000);',
+  ].join('\n');
+  const npm = `require('node:child_process').spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ${JSON.stringify(watcher)}], { stdio: ['ignore', 'inherit', 'inherit'] }); console.log(JSON.stringify({ npm: process.pid })); setInterval(() => {}, 1000);`;
+  const launcher = `require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(npm)}], { argv0: 'npm', stdio: ['ignore', 'inherit', 'inherit'] }).unref(); setTimeout(() => process.exit(0), 200);`;
+  const sh = spawn('sh', ['-c', '"$0" -e "$1" & sleep 0.2; exit 0', process.execPath, launcher], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let printed = '';
+  sh.stdout.on('data', (c: Buffer) => (printed += c.toString()));
+  const seen = (pattern: RegExp) => waitFor(`${pattern} in ${printed}`, () => pattern.exec(printed)?.[1], 30_000);
+  const npmPid = Number(await seen(/"npm":(\d+)/));
+  const watcherPid = Number(await seen(/"watching":(\d+)/));
+  try {
+    if (sh.exitCode === null && sh.signalCode === null) await once(sh, 'exit');
+    // The sh and the launcher are gone: give the watcher time to look at least ten times after that.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(printed).not.toContain('"gone"');
+    process.kill(npmPid, 'SIGKILL');
+    await seen(new RegExp(`"gone":(${npmPid})`));
+  } finally {
+    for (const pid of [npmPid, watcherPid]) if (alive(pid)) process.kill(pid, 'SIGKILL');
   }
 });
