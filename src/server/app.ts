@@ -10,6 +10,7 @@ import { registerHealthRoutes } from './health-routes.js';
 import { ApiDocument } from './openapi/headers.js';
 import { connectionTimeouts, limitConnections } from './connection-limits.js';
 import { OperatorAccess } from './operator.js';
+import { refuseWhileClosing } from './refuse-while-closing.js';
 import type { TrustProxy } from '../config/trust-proxy.js';
 import { createMetrics, registerMetrics } from './metrics.js';
 import { registerMethodNotAllowed } from './method-not-allowed.js';
@@ -55,7 +56,8 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
     },
     // Idle keep-alive sockets are closed at shutdown; sockets with a request in flight are left to finish.
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // Refused by a hook of ours instead (refuse-while-closing.ts), with the envelope and headers of every answer.
+    return503OnClosing: false,
     clientErrorHandler,
     // request-log.ts writes one line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
@@ -73,6 +75,8 @@ export async function buildApp({ runtime, logger, routes }: AppOptions): Promise
   app.setNotFoundHandler(notFoundHandler);
   registerMethodNotAllowed(app);
   registerResponseHeaders(app);
+  // After the headers' hook, so its refusal carries them.
+  refuseWhileClosing(app);
   registerRequestLog(app);
   limitConnections(app, config);
   // One failed-authentication limiter for tenant tokens and operator tokens alike.

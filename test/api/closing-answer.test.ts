@@ -1,0 +1,46 @@
+// A request that arrives while the server closes, on a keep-alive connection already open, gets a 503 like every
+// other answer: the error envelope, the security headers, a request id, and Connection: close.
+import net from 'node:net';
+import { expect, it } from 'vitest';
+import { buildTestApp } from '../support/app.js';
+
+it('answers a request that arrives during shutdown with our 503, headers included', async () => {
+  let entered!: () => void;
+  const inFlight = new Promise<void>((resolve) => (entered = resolve));
+  let release!: () => void;
+  const t = await buildTestApp(
+    {},
+    {
+      routes: async (app) =>
+        void app.get('/slow', async () => {
+          entered();
+          await new Promise<void>((resolve) => (release = resolve));
+          return { slow: true };
+        }),
+    },
+  );
+  const { hostname, port } = new URL(await t.listen());
+  const socket = net.connect(Number(port), hostname);
+  let text = '';
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const ended = new Promise((resolve) => socket.on('close', resolve));
+  // A request in flight holds the connection open through the shutdown; the second, on the same connection, arrives
+  // once the server is closing.
+  socket.write(`GET /slow HTTP/1.1\r\nhost: ${hostname}\r\n\r\n`);
+  await inFlight;
+  const closed = t.close();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  socket.write(`GET /healthz HTTP/1.1\r\nhost: ${hostname}\r\n\r\n`);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  release();
+  await ended;
+  await closed;
+  const second = text.slice(text.indexOf('HTTP/1.1', 1));
+  const [head, body] = second.split('\r\n\r\n');
+  expect(head).toMatch(/^HTTP\/1\.1 503 /);
+  expect(head).toMatch(/^connection: close$/im);
+  expect(head).toMatch(/^content-security-policy: default-src 'none'/im);
+  expect(head).toMatch(/^x-content-type-options: nosniff$/im);
+  expect(head).toMatch(/^x-request-id: \S+$/im);
+  expect(JSON.parse(body!)).toEqual({ error: { code: 'unavailable', message: 'the server is shutting down; retry on another instance' } });
+});
