@@ -23,12 +23,14 @@ it('refuses what is past the limit, lets the rest through, and keeps no address 
       await new Promise<void>((resolve) => turns.push(resolve));
       await limiter.settle(from(ip), true);
     });
+    // Watched from the start: the refusals come while the turns below are still being given.
+    const settled = Promise.allSettled(attempts);
     await pause();
     while (turns.length > 0) {
       turns.shift()!();
       await pause();
     }
-    const outcomes = await Promise.allSettled(attempts);
+    const outcomes = await settled;
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
     const refused = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason);
     expect(refused).toHaveLength(2);
