@@ -122,7 +122,7 @@ export function assertNothingLeft(): void {
 }
 
 /** A package manager, by the name it shows (npm and npx name themselves; pnpm, yarn and bun run as themselves or node). */
-const PACKAGE_MANAGER = /^(\S*\/)?(npm|npx|pnpm|pnpx|yarn|bun|bunx)(\s|$)|^(\S*\/)?node \S*\/(pnpm|yarn)(\.c?js)?(\s|$)/;
+const PACKAGE_MANAGER = /^(\S*\/)?(npm|npx|pnpm|pnpx|yarn|bun|bunx)(\s|$)|^(\S*\/)?node( -\S+)* \S*\/(pnpm|yarn)[^\s/]*(\s|$)/;
 /** What a package manager runs a script through: `sh -c`, and node (tsx's CLI). */
 const STARTERS = /^(\S*\/)?(node|sh -c)(\s|$)/;
 

@@ -23,7 +23,9 @@ function groups(address: string): number[] {
   return [...front, ...new Array<number>(rest === undefined ? 0 : 8 - front.length - back.length).fill(0), ...back];
 }
 
-export function clientKey(ip: string): string {
+export function clientKey(ip: string | undefined): string {
+  // Node knows no address for a socket destroyed before its peer was read: such a request is answered to no one.
+  if (typeof ip !== 'string') return 'unknown';
   const address = ip.replace(/%.*$/, '');
   if (!isIPv6(address)) return ip.toLowerCase();
   const g = groups(address.toLowerCase());

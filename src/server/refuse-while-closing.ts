@@ -8,6 +8,10 @@ export function refuseWhileClosing(app: FastifyInstance): void {
   let closing = false;
   app.addHook('preClose', (done) => {
     closing = true;
+    // An answer still in flight when the server starts closing leaves its connection idle afterwards, and Node
+    // closes idle connections once, at the start: such a connection held the close up for the keep-alive timeout
+    // (5 s). Node reads the timeout as each answer finishes, so from now on those connections close at once.
+    app.server.keepAliveTimeout = 1;
     done();
   });
   app.addHook('onRequest', (_request, reply, done) => {

@@ -1,5 +1,6 @@
-// A request that arrives while the server closes, on a keep-alive connection already open, gets a 503 like every
-// other answer: the error envelope, the security headers, a request id, and Connection: close.
+// What a server that is closing does with its connections: a request that arrives on a keep-alive connection already
+// open gets a 503 like every other answer (the error envelope, the security headers, a request id, Connection: close),
+// and a connection whose answer was still in flight when the close began does not hold the close up.
 import net from 'node:net';
 import { expect, it } from 'vitest';
 import { buildTestApp } from '../support/app.js';
@@ -35,6 +36,7 @@ it('answers a request that arrives during shutdown with our 503, headers include
   release();
   await ended;
   await closed;
+  expect(text).toMatch(/^HTTP\/1\.1 200 /);
   const second = text.slice(text.indexOf('HTTP/1.1', 1));
   const [head, body] = second.split('\r\n\r\n');
   expect(head).toMatch(/^HTTP\/1\.1 503 /);
@@ -43,4 +45,37 @@ it('answers a request that arrives during shutdown with our 503, headers include
   expect(head).toMatch(/^x-content-type-options: nosniff$/im);
   expect(head).toMatch(/^x-request-id: \S+$/im);
   expect(JSON.parse(body!)).toEqual({ error: { code: 'unavailable', message: 'the server is shutting down; retry on another instance' } });
+});
+
+it('does not wait out the keep-alive of an answer that was in flight when the close began', async () => {
+  // An idle connection is kept for an hour, and the shutdown given 10 s (SHUTDOWN_TIMEOUT_MS): the connection of an
+  // answer finished after the close began is idle only then, and used to hold the close until the timeout (which
+  // t.close() reports as a failure).
+  let entered!: () => void;
+  const inFlight = new Promise<void>((resolve) => (entered = resolve));
+  let release!: () => void;
+  const t = await buildTestApp(
+    { KEEP_ALIVE_TIMEOUT_MS: '3600000', SHUTDOWN_TIMEOUT_MS: '10000' },
+    {
+      routes: async (app) =>
+        void app.get('/slow', async () => {
+          entered();
+          await new Promise<void>((resolve) => (release = resolve));
+          return { slow: true };
+        }),
+    },
+  );
+  const { hostname, port } = new URL(await t.listen());
+  const socket = net.connect(Number(port), hostname);
+  let text = '';
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const ended = new Promise((resolve) => socket.on('close', resolve));
+  socket.write(`GET /slow HTTP/1.1\r\nhost: ${hostname}\r\n\r\n`);
+  await inFlight;
+  const closed = t.close();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  release();
+  await closed;
+  await ended;
+  expect(text).toMatch(/^HTTP\/1\.1 200 [\s\S]*\{"slow":true\}$/);
 });

@@ -23,6 +23,10 @@ it.each([
   expect(clientKey(ip)).toBe(key);
 });
 
+it('counts a request whose socket had no address under one key of its own, rather than throw', () => {
+  expect(clientKey(undefined)).toBe('unknown');
+});
+
 it('keeps apart what lies in different /64s', () => {
   expect(clientKey('2001:db8:0:1::1')).not.toBe(clientKey('2001:db8:0:2::1'));
   expect(clientKey('198.51.100.7')).not.toBe(clientKey('198.51.100.8'));
