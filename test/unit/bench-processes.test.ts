@@ -6,6 +6,17 @@ import { expect, it } from 'vitest';
 import { assertNothingLeft, stopEverything, survivors, trackGroup } from '../../bench/processes.js';
 import { waitFor } from '../support/wait.js';
 
+/**
+ * A process that watches its ancestors (bench/processes.ts) and says so, then prints which one it found gone and
+ * exits; it ends by itself after 20 s.
+ */
+const WATCHER = [
+  `const { watchAncestors } = await import(${JSON.stringify(new URL('../../bench/processes.ts', import.meta.url).href)});`,
+  'watchAncestors((a) => { console.log(JSON.stringify({ gone: a.pid })); process.exit(0); }, 50);',
+  'console.log(JSON.stringify({ watching: process.pid }));',
+  'setTimeout(() => {}, 20_000);',
+].join('\n');
+
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -47,14 +58,7 @@ it('finds the orphan of an exited group leader, stops it although it ignores SIG
 
 it('tells a process that one of its ancestors is gone (npm or tsx above the bench, killed with kill -9)', async () => {
   // A parent that starts a watcher, and is then killed: the watcher, orphaned, says which ancestor it lost.
-  const processes = new URL('../../bench/processes.ts', import.meta.url).href;
-  const watcher = [
-    `const { watchAncestors } = await import(${JSON.stringify(processes)});`,
-    'watchAncestors((a) => { console.log(JSON.stringify({ gone: a.pid })); process.exit(0); }, 50);',
-    "console.log('watching');",
-    'setInterval(() => {}, 1000);',
-  ].join('\n');
-  const parentScript = `const c = require('node:child_process').spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ${JSON.stringify(watcher)}], { stdio: ['ignore', 'inherit', 'inherit'] }); setInterval(() => {}, 1000);`;
+  const parentScript = `const c = require('node:child_process').spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ${JSON.stringify(WATCHER)}], { stdio: ['ignore', 'inherit', 'inherit'] }); setInterval(() => {}, 1000);`;
   const parent = spawn(process.execPath, ['-e', parentScript], { stdio: ['ignore', 'pipe', 'inherit'] });
   let printed = '';
   const said = (text: string) =>
@@ -82,14 +86,7 @@ it('tells a process that one of its ancestors is gone (npm or tsx above the benc
 
 it('watches no ancestor above those npm runs a script through: a run started in the background outlives its shell', async () => {
   // `npm run bench &` in a shell that then ends: the shell is no process of the run's own.
-  const processes = new URL('../../bench/processes.ts', import.meta.url).href;
-  const watcher = [
-    `const { watchAncestors } = await import(${JSON.stringify(processes)});`,
-    'watchAncestors((a) => console.log(JSON.stringify({ gone: a.pid })), 50);',
-    'console.log(JSON.stringify({ watching: process.pid }));',
-    'setTimeout(() => {}, 3000);',
-  ].join('\n');
-  const shell = spawn('bash', ['-c', `"$0" --import tsx --input-type=module -e "$1" & sleep 0.1; exit 0`, process.execPath, watcher], {
+  const shell = spawn('bash', ['-c', `"$0" --import tsx --input-type=module -e "$1" & sleep 0.1; exit 0`, process.execPath, WATCHER], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let printed = '';
@@ -118,14 +115,7 @@ it('watches no ancestor above those npm runs a script through: a run started in 
 it('watches up to the package manager and no further: a script above it may end, the package manager may not', async () => {
   // sh -c starts a launcher that starts a package manager (a node process named npm) and ends; the package manager
   // starts the watcher and stays. Ending the sh and the launcher is nothing to the watcher; a kill -9 of npm is.
-  const processes = new URL('../../bench/processes.ts', import.meta.url).href;
-  const watcher = [
-    `const { watchAncestors } = await import(${JSON.stringify(processes)});`,
-    'watchAncestors((a) => { console.log(JSON.stringify({ gone: a.pid })); process.exit(0); }, 50);',
-    'console.log(JSON.stringify({ watching: process.pid }));',
-    'setTimeout(() => {}, 20_000);',
-  ].join('\n');
-  const npm = `require('node:child_process').spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ${JSON.stringify(watcher)}], { stdio: ['ignore', 'inherit', 'inherit'] }); console.log(JSON.stringify({ npm: process.pid })); setInterval(() => {}, 1000);`;
+  const npm = `require('node:child_process').spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ${JSON.stringify(WATCHER)}], { stdio: ['ignore', 'inherit', 'inherit'] }); console.log(JSON.stringify({ npm: process.pid })); setInterval(() => {}, 1000);`;
   const launcher = `require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(npm)}], { argv0: 'npm', stdio: ['ignore', 'inherit', 'inherit'] }).unref(); setTimeout(() => process.exit(0), 200);`;
   const sh = spawn('sh', ['-c', '"$0" -e "$1" & sleep 0.2; exit 0', process.execPath, launcher], { stdio: ['ignore', 'pipe', 'inherit'] });
   let printed = '';
