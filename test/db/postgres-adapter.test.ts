@@ -45,6 +45,8 @@ describe.runIf(DIALECTS.includes('postgres'))('Postgres adapter', () => {
     const err = await db.read((q) => postgresHandle(q).execute(sql`select pg_sleep(2)`)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DatabaseUnavailableError);
     expect((err as Error).message).toMatch(/statement timeout \(DB_STATEMENT_TIMEOUT_MS\)/);
+    // A tenant is told what happened, not the setting behind it.
+    expect((err as DatabaseUnavailableError).publicMessage).toBe('the request took longer than the server allows a query; retry');
     await db.close();
   });
 
@@ -56,6 +58,11 @@ describe.runIf(DIALECTS.includes('postgres'))('Postgres adapter', () => {
     const err = await db.admin.verify().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PrimaryRequiredError);
     expect((err as Error).message).toMatch(/is a server in recovery \(a read replica or a standby\); DATABASE_URL must name the primary/);
+    // A write there is refused as read-only (25006): to a tenant without the failover it may mean.
+    const refused = await db.write((tx) => postgresHandle(tx).execute(sql`create table read_only_probe (id int)`)).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DatabaseUnavailableError);
+    expect((refused as Error).message).toMatch(/the database is read-only \(a server in recovery, or one being demoted\)/);
+    expect((refused as DatabaseUnavailableError).publicMessage).toBe('the database takes no writes just now; retry shortly');
     await db.close();
   });
 
