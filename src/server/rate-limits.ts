@@ -131,56 +131,54 @@ export async function registerRateLimits(app: FastifyInstance, config: Config): 
   return {
     admit(request) {
       if (Date.now() - lastFailureAt > windowMs && take(clientKey(request.ip), max)) return undefined;
-      return admitWhenRoom(request);
+      return admitWhenRoom(request, clientKey(request.ip));
     },
     addressesUnderWay: () => underWay.size,
     settle(request, failed) {
+      const key = clientKey(request.ip);
       if (!failed) {
-        release(clientKey(request.ip));
+        release(key);
         return undefined;
       }
       lastFailureAt = Date.now();
       // Counted before the next attempt waiting is let go, so that it sees this failure.
-      return failures(request).then(
-        () => release(clientKey(request.ip)),
-        (err: unknown) => {
-          release(clientKey(request.ip));
-          throw err;
-        },
-      );
+      return failures(request)
+        .then(() => undefined)
+        .finally(() => release(key));
     },
   };
 
+  /** One attempt of `key` is decided: the next one waiting may go and see. */
   function release(key: string): void {
     const entry = underWay.get(key);
     if (!entry) return;
     entry.count--;
+    passOn(key, entry);
+  }
+
+  /** Lets the next attempt waiting go; an address with nothing under way and nothing waiting is forgotten. */
+  function passOn(key: string, entry: { count: number; waiting: Array<() => void> }): void {
     const next = entry.waiting.shift();
     if (next) next();
     else if (entry.count === 0) underWay.delete(key);
   }
 
-  async function admitWhenRoom(request: FastifyRequest): Promise<void> {
+  async function admitWhenRoom(request: FastifyRequest, key: string): Promise<void> {
     for (;;) {
       const state = await failures(request, { increment: false });
       // `read` does not count, so the limit is reached once the count is at max, not past it.
       if (!state.isAllowed && state.remaining === 0 && state.ttl > 0) {
-        // Any attempt still waiting learns the same from the store: let the next one go and see. An address with
-        // nothing under way and nothing waiting is forgotten, as release() forgets it.
-        const entry = underWay.get(clientKey(request.ip));
-        if (entry) {
-          const next = entry.waiting.shift();
-          if (next) next();
-          else if (entry.count === 0) underWay.delete(clientKey(request.ip));
-        }
+        // Any attempt still waiting learns the same from the store.
+        const entry = underWay.get(key);
+        if (entry) passOn(key, entry);
         throw new TooManyRequestsError(
           `too many failed authentications from your address (${state.max} in ${config.rateLimitWindowSeconds} s); retry after ${state.ttlInSeconds} s with a valid token`,
           state.ttlInSeconds,
         );
       }
       // `isAllowed` is the plugin's allow list, which has no count.
-      if (take(clientKey(request.ip), state.isAllowed ? Number.POSITIVE_INFINITY : state.remaining)) return;
-      const entry = underWay.get(clientKey(request.ip))!;
+      if (take(key, state.isAllowed ? Number.POSITIVE_INFINITY : state.remaining)) return;
+      const entry = underWay.get(key)!;
       await new Promise<void>((resolve) => entry.waiting.push(resolve));
     }
   }
