@@ -36,10 +36,10 @@ export async function listen(app: FastifyInstance, config: Pick<Config, 'port' |
   const why = notASocket(fd);
   if (why) throw new ConfigError(`LISTEN_FD=${fd} is no TCP socket: ${why}; hand the server a bound TCP socket as descriptor ${fd}, ${unset}`);
   // Node listens on a Unix socket as readily as on a TCP one. Which it is shows once it listens: a Unix socket has
-  // no TCP address (none at all, or its path). Nothing read
-  // before listening tells it reliably: /proc/net/unix lists this network namespace's Unix sockets alone, with paths
-  // anyone may choose, newlines included. Fastify reads the address as a TCP one the moment the server listens, and
-  // would crash on none: while it listens, it is shown a placeholder for that, and the start stops below.
+  // no TCP address (none at all, or its path). Nothing read before listening tells it reliably: /proc/net/unix lists
+  // this network namespace's Unix sockets alone, with paths anyone may choose, newlines included. Fastify reads the
+  // address as a TCP one the moment the server listens, and would crash on none: while it listens, it is shown a
+  // placeholder for that, and the start stops below.
   const server = app.server;
   const real = server.address.bind(server);
   let shown = false;

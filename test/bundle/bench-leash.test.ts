@@ -28,7 +28,12 @@ it('stops the bundle and the baseline it started when the bench process is kille
   ].join('\n');
   const bench = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const servers = await new Promise<Array<{ url: string; pid: number }>>((resolve, reject) => {
-    bench.stdout.on('data', (c: Buffer) => resolve(JSON.parse(c.toString()) as Array<{ url: string; pid: number }>));
+    // The line may come in more than one piece.
+    let printed = '';
+    bench.stdout.on('data', (c: Buffer) => {
+      printed += c.toString();
+      if (printed.endsWith('\n')) resolve(JSON.parse(printed) as Array<{ url: string; pid: number }>);
+    });
     bench.on('exit', (code) => reject(new Error(`the bench process exited (${code}) before its servers were up`)));
   }).catch((err: unknown) => {
     bench.kill('SIGKILL');
