@@ -26,6 +26,8 @@ function groups(address: string): number[] {
 export function clientKey(ip: string | undefined): string {
   // Node knows no address for a socket destroyed before its peer was read: such a request is answered to no one.
   if (typeof ip !== 'string') return 'unknown';
+  // Every IPv6 address has a colon, and no IPv4 one: the common case asks nothing more.
+  if (!ip.includes(':')) return ip;
   const address = ip.replace(/%.*$/, '');
   if (!isIPv6(address)) return ip.toLowerCase();
   const g = groups(address.toLowerCase());

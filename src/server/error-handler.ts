@@ -155,6 +155,9 @@ export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest
  * Requests Node's HTTP parser rejects never reach a route (a malformed request line, bad headers, a broken
  * Content-Length): they get the same error envelope, written straight to the socket, which is then closed.
  */
+/** The security headers as lines of a raw answer, made on the first malformed request. */
+let securityLines: string | undefined;
+
 export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
   // A response under way on this connection (a streamed export, a pipelined request's answer) has sent its head: an
   // answer written now would land inside its body. As Node's own handler does, the connection is closed instead.
@@ -170,10 +173,10 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
     : `the request is not well-formed HTTP (${err.code ?? 'parse error'}); check the request line, the headers and Content-Length`;
   const payload = JSON.stringify(body(clientError(status, message)));
   // The security headers every answer carries; no request id, since there was no request to give one.
-  const security = Object.entries(unroutedAnswerHeaders())
+  securityLines ??= Object.entries(unroutedAnswerHeaders())
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n${security}content-length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n${securityLines}content-length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
   );
 }

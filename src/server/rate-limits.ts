@@ -165,7 +165,15 @@ export async function registerRateLimits(app: FastifyInstance, config: Config): 
 
   async function admitWhenRoom(request: FastifyRequest, key: string): Promise<void> {
     for (;;) {
-      const state = await failures(request, { increment: false });
+      let state;
+      try {
+        state = await failures(request, { increment: false });
+      } catch (err) {
+        // The store failed this attempt: the next one waiting is let go, not left waiting on it.
+        const entry = underWay.get(key);
+        if (entry) passOn(key, entry);
+        throw err;
+      }
       // `read` does not count, so the limit is reached once the count is at max, not past it.
       if (!state.isAllowed && state.remaining === 0 && state.ttl > 0) {
         // Any attempt still waiting learns the same from the store.
