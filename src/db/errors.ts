@@ -70,13 +70,17 @@ export class SerializationFailureError extends UnavailableError {
   }
 }
 
+/** Given as the public message of an error whose message names nothing of the operator's: everyone is told it. */
+export const AS_IS = Symbol('the message as it is');
+
 /**
- * The database cannot be reached or refuses work (down, in recovery, read-only, pool exhausted). `publicMessage` is
- * what a caller who is not the operator is told, where the message names hosts, their errors or files.
+ * The database cannot be reached or refuses work (down, in recovery, read-only, pool exhausted). Its message is apt to
+ * name what is the operator's alone (hosts and their errors, files, the pool, settings), so each one says what a caller
+ * who is not the operator is told: `shown`, or `AS_IS` for a message that names none of it.
  */
 export class DatabaseUnavailableError extends UnavailableError {
-  constructor(message = 'the database is unavailable; retry shortly', cause?: unknown, publicMessage?: string) {
-    super(message, { cause, ...(publicMessage === undefined ? {} : { publicMessage }) });
+  constructor(message: string, cause: unknown, shown: string | typeof AS_IS) {
+    super(message, { cause, ...(shown === AS_IS ? {} : { publicMessage: shown }) });
   }
 }
 

@@ -7,7 +7,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { AppError } from '../errors.js';
 import { NOT_NOW, type Capabilities, type Queryable, type Statement } from './database.js';
-import { DatabaseRefusedError, DatabaseUnavailableError } from './errors.js';
+import { AS_IS, DatabaseRefusedError, DatabaseUnavailableError } from './errors.js';
 import { Mutex } from './mutex.js';
 
 /** What a dialect supplies to the machine. `C` is its connection type. */
@@ -80,7 +80,7 @@ export class TransactionMachine<C> {
 
   /** Throws the 503 every new piece of work gets once close() was called. */
   guard(): void {
-    if (this.#closed) throw new DatabaseUnavailableError(CLOSING);
+    if (this.#closed) throw new DatabaseUnavailableError(CLOSING, undefined, AS_IS);
   }
 
   /** Database.transaction: commit when `fn` resolves, roll back when it throws; a savepoint when nested. */

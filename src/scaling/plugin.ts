@@ -6,7 +6,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { DatabaseUnavailableError } from '../db/errors.js';
+import { AS_IS, DatabaseUnavailableError } from '../db/errors.js';
 import { CORE_PLUGIN } from '../server/decorators.js';
 import { errors } from '../server/routes/schemas.js';
 import type { Consistency, RequestHandle } from './consistency.js';
@@ -66,7 +66,7 @@ function poolsRoute(fastify: FastifyInstance, router: () => ReplicaRouter | unde
     },
     async () => {
       const current = router();
-      if (!current) throw new DatabaseUnavailableError('the database is not up yet; retry shortly');
+      if (!current) throw new DatabaseUnavailableError('the database is not up yet; retry shortly', undefined, AS_IS);
       return { nodes: current.report() };
     },
   );

@@ -18,7 +18,7 @@ import type {
   ReadOptions,
   Subscription,
 } from '../db/database.js';
-import { DatabaseMisconfiguredError, DatabaseRefusedError, DatabaseUnavailableError, PrimaryRequiredError } from '../db/errors.js';
+import { AS_IS, DatabaseMisconfiguredError, DatabaseRefusedError, DatabaseUnavailableError, PrimaryRequiredError } from '../db/errors.js';
 import { postgresCapabilities } from '../db/postgres/driver.js';
 import { connectionLost, isReadOnly, mapPostgresError } from '../db/postgres/errors.js';
 import type { Migration } from '../db/migrator.js';
@@ -80,7 +80,7 @@ export class ReplicaRouter implements OpenedDatabase {
   async #primaryPosition(): Promise<bigint> {
     const { rows } = await this.#primary().probe.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
     const lsn = parseLsn(rows[0]?.lsn);
-    if (lsn === undefined) throw new DatabaseUnavailableError('the primary gave no WAL position; retry shortly');
+    if (lsn === undefined) throw new DatabaseUnavailableError('the primary gave no WAL position; retry shortly', undefined, AS_IS);
     return lsn;
   }
 
@@ -105,10 +105,14 @@ export class ReplicaRouter implements OpenedDatabase {
   }
 
   #primary(): DbNode {
-    if (this.#closed) throw new DatabaseUnavailableError('the database is closing; retry on another instance');
+    if (this.#closed) throw new DatabaseUnavailableError('the database is closing; retry on another instance', undefined, AS_IS);
     const primary = this.monitor.primary;
     if (!primary)
-      throw new DatabaseUnavailableError('no database node answers read-write yet (the primary is down or a failover is in progress); retry shortly');
+      throw new DatabaseUnavailableError(
+        'no database node answers read-write yet (the primary is down or a failover is in progress); retry shortly',
+        undefined,
+        AS_IS,
+      );
     // Its last check found it gone: refuse now rather than after a connect timeout.
     if (primary.role === 'unreachable')
       throw new DatabaseUnavailableError(
@@ -335,7 +339,7 @@ export class ReplicaRouter implements OpenedDatabase {
     await open(node);
     return {
       send: (payload) => {
-        if (!current) return Promise.reject(new DatabaseUnavailableError('the listener is moving to a new primary; retry shortly'));
+        if (!current) return Promise.reject(new DatabaseUnavailableError('the listener is moving to a new primary; retry shortly', undefined, AS_IS));
         return current.send(payload);
       },
       peers: async () => (current ? current.peers() : 0),

@@ -6,7 +6,7 @@
 // (readiness.ts), which moves a ready server to degraded while it does not, and back once it answers again.
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
-import { DatabaseUnavailableError } from '../db/errors.js';
+import { AS_IS, DatabaseUnavailableError } from '../db/errors.js';
 import { BuiltInRoleAuthorizer, type Authorizer } from '../domain/authorizer.js';
 import { keepNoChanges, type ChangeRecorder, type DomainContext, type RequestMeta, type RoleCatalog } from '../domain/changes.js';
 import { systemClock, type Clock } from '../domain/clock.js';
@@ -130,7 +130,7 @@ export class Runtime {
   db(): Database {
     if ((this.#state !== 'ready' && this.#state !== 'degraded') || !this.#db) {
       throw this.state === 'stopping'
-        ? new DatabaseUnavailableError('the server is shutting down; retry on another instance')
+        ? new DatabaseUnavailableError('the server is shutting down; retry on another instance', undefined, AS_IS)
         : // The reason is start-up's last failure, which names the database's hosts and their errors.
           new DatabaseUnavailableError(`the server is not ready yet (${this.reason}); retry shortly`, undefined, 'the server is not ready yet; retry shortly');
     }

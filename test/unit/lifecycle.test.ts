@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, loadConfiguration } from '../../src/config/config.js';
-import { DatabaseMisconfiguredError, DatabaseRefusedError, DatabaseUnavailableError } from '../../src/db/errors.js';
+import { AS_IS, DatabaseMisconfiguredError, DatabaseRefusedError, DatabaseUnavailableError } from '../../src/db/errors.js';
 import { ConfigError, exitCodeOf, isRetryable, VariantLacksError } from '../../src/errors.js';
 import { moduleDeclarations } from '../../src/features.js';
 import type { Feature } from '../../src/features/feature.js';
@@ -176,7 +176,7 @@ describe('what an error means for the process', () => {
     ['VariantLacksError exits 2, final', new VariantLacksError('x'), 2, false],
     ['DatabaseRefusedError exits 2, final', new DatabaseRefusedError('x'), 2, false],
     ['DatabaseMisconfiguredError exits 2, final', new DatabaseMisconfiguredError('x'), 2, false],
-    ['DatabaseUnavailableError exits 1, retryable', new DatabaseUnavailableError('x'), 1, true],
+    ['DatabaseUnavailableError exits 1, retryable', new DatabaseUnavailableError('x', undefined, AS_IS), 1, true],
     ['StartTimeoutError exits 1, final', new StartTimeoutError('x'), 1, false],
     ['an Error exits 1, final', new Error('x'), 1, false],
     ['a string exits 1, final', 'x', 1, false],
