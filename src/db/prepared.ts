@@ -33,6 +33,9 @@ export function usePreparedStatementNames(on: boolean): void {
   namedStatements = on;
 }
 
+/** What every name statementNameOf gives looks like: the prefix and 32 hex digits of the text's SHA-256. */
+export const STATEMENT_NAME = /\bflagship_[0-9a-f]{32}\b/;
+
 /** The name to prepare SQL `text` under: unnamed, or one per text when named statements are on. */
 export function statementNameOf(text: string): string {
   if (!namedStatements) return UNNAMED;

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DatabaseMisconfiguredError } from '../../src/db/errors.js';
 import { postgresHandle } from '../../src/db/postgres/handle.js';
 import { mapPostgresError } from '../../src/db/postgres/errors.js';
-import { statementNameOf, usePreparedStatementNames } from '../../src/db/prepared.js';
+import { STATEMENT_NAME, statementNameOf, usePreparedStatementNames } from '../../src/db/prepared.js';
 import { authenticate } from '../../src/domain/authentication.js';
 import { DIALECTS, openFresh } from '../support/dialects.js';
 
@@ -18,6 +18,8 @@ describe('statement names', () => {
     usePreparedStatementNames(true);
     const one = statementNameOf('SELECT 1');
     expect(one).toMatch(/^flagship_[0-9a-f]{32}$/);
+    // What the error mapping looks for in a pooler's refusal.
+    expect(one).toMatch(STATEMENT_NAME);
     expect(statementNameOf('SELECT 1')).toBe(one);
     expect(statementNameOf('SELECT 2')).not.toBe(one);
   });

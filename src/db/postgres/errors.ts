@@ -1,6 +1,7 @@
 // pg errors -> our error classes, by SQLSTATE. drizzle wraps driver errors in DrizzleQueryError (whose message holds
 // the query and its parameters, which we never pass on), so the driver error is its `cause`.
 import { AppError } from '../../errors.js';
+import { STATEMENT_NAME } from '../prepared.js';
 import {
   DatabaseMisconfiguredError,
   DatabaseRefusedError,
@@ -79,7 +80,7 @@ function misconfigured(e: PgError): string | undefined {
   // 26000 (no such prepared statement) and 42P05 (one of that name exists), for one of our named statements: the
   // connection's statements met another server session, which only a pooler in transaction mode does. The name is
   // looked for alone, not the words around it, which the server writes in its lc_messages language.
-  if ((e.code === '26000' || e.code === '42P05') && /\bflagship_[0-9a-f]{32}\b/.test(e.message)) {
+  if ((e.code === '26000' || e.code === '42P05') && STATEMENT_NAME.test(e.message)) {
     return (
       `a named prepared statement of this server met a server session that ${e.code === '26000' ? 'lacks it' : 'already has one of that name'} (${e.code}: ${e.message}): ` +
       'a pooler in transaction mode (PgBouncer before 1.21, or with max_prepared_statements = 0) moves connections between server sessions; ' +
