@@ -3,6 +3,7 @@
 // Fastify's own refusal (return503OnClosing) answered before any hook, with none of those.
 import type { FastifyInstance } from 'fastify';
 import { UnavailableError } from '../errors.js';
+import { SHUTTING_DOWN } from './runtime.js';
 
 export function refuseWhileClosing(app: FastifyInstance): void {
   let closing = false;
@@ -17,6 +18,6 @@ export function refuseWhileClosing(app: FastifyInstance): void {
   app.addHook('onRequest', (_request, reply, done) => {
     if (!closing) return done();
     void reply.header('connection', 'close');
-    done(new UnavailableError('the server is shutting down; retry on another instance'));
+    done(new UnavailableError(SHUTTING_DOWN));
   });
 }

@@ -15,6 +15,9 @@ import { ignoreSecurityEvents, type SecurityEvents } from '../domain/security-ev
 import type { FastifyRequest } from 'fastify';
 import type { Feature } from '../features/feature.js';
 
+/** What a request is told once the server is shutting down, by the runtime and by the HTTP layer alike. */
+export const SHUTTING_DOWN = 'the server is shutting down; retry on another instance';
+
 export type ReadinessState = 'starting' | 'ready' | 'degraded' | 'stopping';
 
 /** A transition the lifecycle does not have (ready twice, a database attached after shutdown began): a bug. */
@@ -130,7 +133,7 @@ export class Runtime {
   db(): Database {
     if ((this.#state !== 'ready' && this.#state !== 'degraded') || !this.#db) {
       throw this.state === 'stopping'
-        ? new DatabaseUnavailableError('the server is shutting down; retry on another instance', undefined, AS_IS)
+        ? new DatabaseUnavailableError(SHUTTING_DOWN, undefined, AS_IS)
         : // The reason is start-up's last failure, which names the database's hosts and their errors.
           new DatabaseUnavailableError(`the server is not ready yet (${this.reason}); retry shortly`, undefined, 'the server is not ready yet; retry shortly');
     }

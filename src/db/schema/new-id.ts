@@ -6,7 +6,8 @@
 // The `uuid` package lays the bits out; the random bytes come from a pool filled 4 KiB at a time. Called without
 // options, `v7()` asks `crypto.getRandomValues` for 16 bytes per id, and in the server each such call cost 10 to 17 µs
 // of CPU (a create makes one id, an audited one two), against well under 1 µs per id from the pool. Given its random
-// bytes, `v7()` keeps no count of its own, so the count within a millisecond is kept here, as `v7()` keeps it: a
+// bytes, `v7()` keeps no count of its own, so the count within a millisecond is kept here, as uuid 14's `v7()` keeps it
+// (its updateV7State, which the package does not export): a
 // random 31-bit start in each new millisecond, one more for each id after it, and on the (unreachable) wrap to zero
 // the next millisecond.
 import { randomFillSync } from 'node:crypto';
